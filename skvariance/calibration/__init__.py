@@ -1,0 +1,3 @@
+"""Conformal calibration of regressors, quantile regressors and classifiers."""
+
+__all__: list[str] = []

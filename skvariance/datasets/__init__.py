@@ -1,0 +1,3 @@
+"""Synthetic data generators: heteroscedastic, imbalanced and seed-noisy problems."""
+
+__all__: list[str] = []

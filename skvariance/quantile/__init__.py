@@ -1,0 +1,3 @@
+"""Multi-quantile models, quantile aggregation and monotonization."""
+
+__all__: list[str] = []

@@ -1,0 +1,144 @@
+"""Seeds: derive integer seeds and set every nested ``random_state``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+#: Seeds are drawn from [0, MAX_SEED), the range every scikit-learn and NumPy
+#: consumer accepts (``np.random.RandomState`` takes 32-bit unsigned seeds).
+MAX_SEED = np.iinfo(np.int32).max
+
+
+def derive_seeds(
+    random_state: None | int | np.random.RandomState,
+    n_seeds: int,
+    *,
+    exclude: Iterable[int] = (),
+) -> np.ndarray:
+    """Draw ``n_seeds`` distinct integer seeds from ``random_state``.
+
+    Parameters
+    ----------
+    random_state : None, int or numpy.random.RandomState
+        Source of the seeds. An int gives the same seeds on every call; a
+        ``RandomState`` is advanced. ``None`` draws from NumPy's global
+        generator, as everywhere in scikit-learn, and is therefore not
+        reproducible.
+    n_seeds : int
+        How many seeds to draw (>= 0).
+    exclude : iterable of int, default=()
+        Seeds that must not be returned, for example those already used for
+        tuning when refitting on fresh seeds.
+
+    Returns
+    -------
+    seeds : ndarray of shape (n_seeds,), dtype=int64
+        Distinct seeds in ``[0, 2**31 - 1)``, none of them in ``exclude``.
+
+    Examples
+    --------
+    >>> from skvariance.utils import derive_seeds
+    >>> derive_seeds(0, 3)
+    array([209652396, 398764591, 924231285])
+    >>> a = derive_seeds(0, 5)
+    >>> b = derive_seeds(0, 5, exclude=a)
+    >>> bool(set(a.tolist()) & set(b.tolist()))
+    False
+    """
+    if isinstance(n_seeds, bool) or not isinstance(n_seeds, (int, np.integer)):
+        raise TypeError(f"n_seeds must be an int, got {type(n_seeds).__name__}.")
+    if n_seeds < 0:
+        raise ValueError(f"n_seeds must be >= 0, got {n_seeds}.")
+    rng = check_random_state(random_state)
+    taken = {int(s) for s in exclude}
+    seeds: list[int] = []
+    # Rejection keeps the seeds distinct; collisions are ~n^2 / 2^32 rare, so
+    # the loop almost never draws more than once.
+    while len(seeds) < n_seeds:
+        draw = rng.randint(MAX_SEED, size=n_seeds - len(seeds))
+        for s in draw.tolist():
+            if s not in taken:
+                taken.add(s)
+                seeds.append(s)
+    return np.asarray(seeds, dtype=np.int64)
+
+
+def random_state_params(estimator) -> list[str]:
+    """Names of every (nested) ``random_state`` parameter of ``estimator``.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        Any object with scikit-learn's ``get_params``: a plain estimator, a
+        ``Pipeline``, a meta-estimator or an imbalanced-learn sampler.
+
+    Returns
+    -------
+    names : list of str
+        Sorted parameter names such as ``"random_state"`` or
+        ``"clf__estimator__random_state"``.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.decomposition import PCA
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> pipe = make_pipeline(PCA(), RandomForestClassifier())
+    >>> random_state_params(pipe)
+    ['pca__random_state', 'randomforestclassifier__random_state']
+    """
+    params = estimator.get_params(deep=True)
+    return sorted(
+        key for key in params if key == "random_state" or key.endswith("__random_state")
+    )
+
+
+def set_random_state(estimator, random_state=None):
+    """Set every nested ``random_state`` of ``estimator`` to a derived seed.
+
+    Every parameter named ``random_state`` or ending in ``__random_state`` --
+    in Pipeline steps, inside meta-estimators, in samplers -- receives its own
+    integer seed. The seeds are drawn from ``random_state`` in the sorted order
+    of the parameter names, so the same ``random_state`` gives the same seeds
+    whatever the construction order, and two nested components never share a
+    stream by accident.
+
+    The estimator is modified in place and returned: pass a ``clone``.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        The (cloned) estimator whose parameters are set.
+    random_state : None, int or numpy.random.RandomState
+        Source of the seeds.
+
+    Returns
+    -------
+    estimator : estimator object
+        The same object, for chaining.
+
+    See Also
+    --------
+    derive_seeds : draw the integer seeds themselves.
+
+    Examples
+    --------
+    >>> from sklearn.base import clone
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.decomposition import PCA
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> pipe = make_pipeline(PCA(), RandomForestClassifier())
+    >>> member = set_random_state(clone(pipe), 0)
+    >>> member.get_params()["pca__random_state"]
+    209652396
+    >>> member.get_params()["randomforestclassifier__random_state"]
+    398764591
+    """
+    names = random_state_params(estimator)
+    if names:
+        seeds = derive_seeds(random_state, len(names))
+        estimator.set_params(**{n: int(s) for n, s in zip(names, seeds)})
+    return estimator

@@ -1,0 +1,67 @@
+"""Instances and expected failures for the common estimator checks.
+
+Every public estimator is found by :func:`skvariance.utils.discovery.all_estimators`
+and checked by ``tests/test_common.py``. An estimator whose constructor needs
+arguments (a base ``estimator``, a list of ``estimators``...) or that should be
+checked with cheaper settings registers them here, keyed by class name; so does
+an estimator that is expected to fail a scikit-learn check, with the reason.
+Nothing here is imported by the library at run time.
+"""
+
+from __future__ import annotations
+
+from sklearn.base import clone
+
+from .discovery import all_estimators
+
+#: {class name: list of constructor keyword dicts}; estimators not listed are
+#: built with their defaults. Estimator values are cloned for every instance.
+INIT_PARAMS: dict[str, list[dict]] = {}
+
+#: {class name: {check name: reason}} -- each reason says why the check cannot
+#: pass, not merely that it does not.
+EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {}
+
+#: {class name: param_grid} for the GridSearchCV integration test; by default
+#: the grid is over ``random_state`` (or, failing that, an empty grid).
+GRID_PARAMS: dict[str, dict[str, list]] = {}
+
+#: Public functions that take ``n_jobs``: {name: callable(n_jobs) -> result}.
+#: ``tests/test_distributed.py`` runs each under a dask LocalCluster and
+#: compares the result with ``n_jobs=1``. Families register their functions
+#: here (for example ``seed_cross_validate``).
+PARALLEL_FUNCTIONS: dict[str, object] = {}
+
+
+def _clone_params(params: dict) -> dict:
+    return {
+        key: clone(value) if hasattr(value, "get_params") else value
+        for key, value in params.items()
+    }
+
+
+def construct_instances(cls):
+    """Yield the instances of ``cls`` that the common checks run on."""
+    for params in INIT_PARAMS.get(cls.__name__, [{}]):
+        yield cls(**_clone_params(params))
+
+
+def instances_to_check(type_filter=None):
+    """Yield one instance per registered configuration of every estimator."""
+    for _, cls in all_estimators(type_filter=type_filter):
+        yield from construct_instances(cls)
+
+
+def expected_failed_checks(estimator) -> dict[str, str]:
+    """The ``{check: reason}`` dict for ``parametrize_with_checks``."""
+    return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
+
+
+def grid_params(estimator) -> dict[str, list]:
+    """A small param grid for the GridSearchCV integration test."""
+    name = type(estimator).__name__
+    if name in GRID_PARAMS:
+        return GRID_PARAMS[name]
+    if "random_state" in estimator.get_params(deep=False):
+        return {"random_state": [0, 1]}
+    return {}

@@ -1,0 +1,84 @@
+"""Small statistics shared by several families."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._kernels._quantile import weighted_quantile_rows
+
+__all__ = ["weighted_quantile"]
+
+
+def weighted_quantile(values, quantiles, sample_weight=None):
+    """Weighted quantiles by the inverted CDF, row by row in a numba kernel.
+
+    The quantile at level ``q`` is the smallest value whose cumulative
+    normalised weight reaches ``q``. With equal weights this is
+    ``np.quantile(values, q, method="inverted_cdf")``; with weights it is the
+    quantile that weighted conformal prediction needs (an infinite value may
+    carry the test point's mass).
+
+    Parameters
+    ----------
+    values : array-like of shape (n_values,) or (n_rows, n_values)
+        Values; ``+inf`` and ``-inf`` are allowed, NaN is not.
+    quantiles : float or array-like of shape (n_quantiles,)
+        Levels in [0, 1].
+    sample_weight : array-like of shape (n_values,) or like ``values``, \
+default=None
+        Non-negative weights with a positive sum per row; a 1-d array is
+        shared by every row. ``None`` gives equal weights.
+
+    Returns
+    -------
+    result : float or ndarray
+        Shape ``()`` for 1-d ``values`` and scalar ``quantiles``,
+        ``(n_quantiles,)`` for 1-d values, ``(n_rows,)`` or
+        ``(n_rows, n_quantiles)`` for 2-d values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvariance.utils import weighted_quantile
+    >>> weighted_quantile([1.0, 2.0, 3.0, 4.0], 0.5)
+    2.0
+    >>> weighted_quantile([1.0, 2.0, 3.0, 4.0], 0.5, sample_weight=[1, 1, 1, 5])
+    4.0
+    >>> weighted_quantile([[1.0, 2.0, np.inf]], [0.5, 0.9])
+    array([[ 2., inf]])
+    """
+    v = np.asarray(values, dtype=np.float64)
+    if v.ndim not in (1, 2) or v.shape[-1] == 0:
+        raise ValueError(
+            f"values must be a non-empty 1-d or 2-d array, got shape {v.shape}."
+        )
+    if np.isnan(v).any():
+        raise ValueError("values contains NaN.")
+    q = np.asarray(quantiles, dtype=np.float64)
+    if q.ndim > 1:
+        raise ValueError("quantiles must be a float or a 1-d array of floats.")
+    if not np.all((q >= 0) & (q <= 1)):
+        raise ValueError(f"quantiles must lie in [0, 1], got {q.tolist()}.")
+    rows = np.ascontiguousarray(np.atleast_2d(v))
+    if sample_weight is None:
+        w = np.ones_like(rows)
+    else:
+        w = np.asarray(sample_weight, dtype=np.float64)
+        if w.shape not in (rows.shape[-1:], v.shape):
+            raise ValueError(
+                f"sample_weight has shape {w.shape}; expected {rows.shape[-1:]} "
+                f"or {v.shape}."
+            )
+        if not np.all(np.isfinite(w)) or (w < 0).any():
+            raise ValueError("sample_weight must be finite and non-negative.")
+        w = np.ascontiguousarray(np.broadcast_to(w, rows.shape))
+        if (w.sum(axis=1) <= 0).any():
+            raise ValueError("sample_weight must have a positive sum in every row.")
+    out = np.empty((rows.shape[0], q.size))
+    weighted_quantile_rows(rows, w, np.atleast_1d(q), out)
+    if v.ndim == 1:
+        out = out[0]
+    if q.ndim == 0:
+        out = out[..., 0]
+        return float(out) if out.ndim == 0 else out
+    return out

@@ -1,0 +1,247 @@
+"""Input validation shared by every skvariance family.
+
+Each helper raises a ``ValueError`` or ``TypeError`` whose message names the
+parameter or array and says what was expected. Nothing is clipped, dropped or
+silently reordered.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+
+from ._sklearn_compat import _check_sample_weight, has_fit_parameter
+
+__all__ = [
+    "check_coverage",
+    "check_estimator_method",
+    "check_groups",
+    "check_positive_int",
+    "check_quantile_levels",
+    "check_sample_weight",
+    "check_sample_weight_support",
+]
+
+
+def check_coverage(coverage, *, name: str = "coverage") -> np.ndarray | float:
+    """Validate a coverage level (or several) strictly inside (0, 1).
+
+    Parameters
+    ----------
+    coverage : float or array-like of float
+        Nominal coverage ``1 - alpha``.
+    name : str, default="coverage"
+        Parameter name used in error messages.
+
+    Returns
+    -------
+    coverage : float or ndarray of float
+        A float for scalar input, a 1-d float array otherwise.
+
+    Examples
+    --------
+    >>> check_coverage(0.9)
+    0.9
+    >>> check_coverage(1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: coverage must be strictly between 0 and 1, got 1.0.
+    """
+    if np.ndim(coverage) == 0:
+        if isinstance(coverage, bool) or not isinstance(coverage, Real):
+            raise TypeError(
+                f"{name} must be a float in (0, 1), got {type(coverage).__name__}."
+            )
+        value = float(coverage)
+        if not 0.0 < value < 1.0:
+            raise ValueError(f"{name} must be strictly between 0 and 1, got {value}.")
+        return value
+    values = np.asarray(coverage, dtype=float)
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError(f"{name} must be a float or a non-empty 1-d array of floats.")
+    bad = ~((values > 0.0) & (values < 1.0))
+    if bad.any():
+        raise ValueError(
+            f"{name} must be strictly between 0 and 1, got {values[bad].tolist()}."
+        )
+    return values
+
+
+def check_quantile_levels(quantiles, *, name: str = "quantiles") -> np.ndarray:
+    """Validate quantile levels: 1-d, strictly increasing, inside (0, 1).
+
+    Levels are not sorted or de-duplicated for the caller: a user who passes
+    ``(0.9, 0.1)`` gets an error, not columns in an order they did not ask for.
+
+    Parameters
+    ----------
+    quantiles : float or array-like of float
+        Quantile levels.
+    name : str, default="quantiles"
+        Parameter name used in error messages.
+
+    Returns
+    -------
+    quantiles : ndarray of shape (n_quantiles,)
+
+    Examples
+    --------
+    >>> check_quantile_levels([0.05, 0.5, 0.95])
+    array([0.05, 0.5 , 0.95])
+    >>> check_quantile_levels([0.5, 0.1])
+    Traceback (most recent call last):
+    ...
+    ValueError: quantiles must be strictly increasing, got [0.5, 0.1].
+    """
+    try:
+        levels = np.atleast_1d(np.asarray(quantiles, dtype=float))
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be floats in (0, 1), got {quantiles!r}.") from exc
+    if levels.ndim != 1 or levels.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-d sequence of floats.")
+    if not np.all((levels > 0.0) & (levels < 1.0)):
+        raise ValueError(
+            f"{name} must be strictly between 0 and 1, got {levels.tolist()}."
+        )
+    if levels.size > 1 and not np.all(np.diff(levels) > 0):
+        raise ValueError(f"{name} must be strictly increasing, got {levels.tolist()}.")
+    return levels
+
+
+def check_sample_weight(sample_weight, X, *, name: str = "sample_weight"):
+    """Validate sample weights: finite, non-negative, not all zero.
+
+    Parameters
+    ----------
+    sample_weight : None, float or array-like of shape (n_samples,)
+        ``None`` gives unit weights.
+    X : array-like of shape (n_samples, n_features)
+        The data the weights belong to.
+    name : str, default="sample_weight"
+        Name used in error messages.
+
+    Returns
+    -------
+    sample_weight : ndarray of shape (n_samples,), dtype=float64
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_sample_weight(None, np.zeros((3, 1)))
+    array([1., 1., 1.])
+    >>> check_sample_weight([1.0, -1.0, 2.0], np.zeros((3, 1)))
+    Traceback (most recent call last):
+    ...
+    ValueError: sample_weight must be non-negative; found 1 negative value(s).
+    """
+    if sample_weight is not None and np.ndim(sample_weight) == 1:
+        sw = np.asarray(sample_weight)
+        if sw.dtype.kind not in "biuf":
+            raise TypeError(f"{name} must be numeric, got dtype {sw.dtype}.")
+        sw = sw.astype(np.float64)
+        if not np.all(np.isfinite(sw)):
+            raise ValueError(f"{name} must be finite; found NaN or infinity.")
+        n_negative = int(np.sum(sw < 0))
+        if n_negative:
+            raise ValueError(
+                f"{name} must be non-negative; found {n_negative} negative value(s)."
+            )
+        if sw.size and sw.sum() <= 0:
+            raise ValueError(f"{name} must have a positive sum; all weights are zero.")
+    try:
+        sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from exc
+    if sw.sum() <= 0:
+        raise ValueError(f"{name} must have a positive sum; all weights are zero.")
+    return sw
+
+
+def check_groups(groups, n_samples: int, *, name: str = "groups") -> np.ndarray:
+    """Validate group labels (for example Mondrian calibration groups).
+
+    Parameters
+    ----------
+    groups : array-like of shape (n_samples,)
+        One hashable label per sample; no missing values.
+    n_samples : int
+        Expected length.
+    name : str, default="groups"
+        Name used in error messages.
+
+    Returns
+    -------
+    groups : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> check_groups(["a", "b", "a"], 3)
+    array(['a', 'b', 'a'], dtype='<U1')
+    >>> check_groups([0, 1], 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: groups has 2 entries but X has 3 samples.
+    """
+    arr = np.asarray(groups)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-d, got an array of shape {arr.shape}.")
+    if arr.shape[0] != n_samples:
+        raise ValueError(
+            f"{name} has {arr.shape[0]} entries but X has {n_samples} samples."
+        )
+    if arr.dtype.kind == "f" and np.isnan(arr).any():
+        raise ValueError(f"{name} contains NaN; every sample needs a group label.")
+    if arr.dtype.kind == "O" and any(g is None for g in arr.tolist()):
+        raise ValueError(f"{name} contains None; every sample needs a group label.")
+    return arr
+
+
+def check_estimator_method(estimator, method: str, *, name: str = "estimator"):
+    """Raise a ``TypeError`` unless ``estimator`` has a callable ``method``.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LinearRegression
+    >>> check_estimator_method(LinearRegression(), "predict_proba")
+    Traceback (most recent call last):
+    ...
+    TypeError: estimator LinearRegression has no method 'predict_proba'.
+    """
+    if not callable(getattr(estimator, method, None)):
+        raise TypeError(f"{name} {type(estimator).__name__} has no method {method!r}.")
+
+
+def check_sample_weight_support(estimator, *, name: str = "estimator"):
+    """Raise a ``TypeError`` unless ``estimator.fit`` accepts ``sample_weight``.
+
+    Examples
+    --------
+    >>> from sklearn.neighbors import KNeighborsRegressor
+    >>> check_sample_weight_support(KNeighborsRegressor())
+    Traceback (most recent call last):
+    ...
+    TypeError: estimator KNeighborsRegressor does not accept sample_weight in fit; ...
+    """
+    if not has_fit_parameter(estimator, "sample_weight"):
+        raise TypeError(
+            f"{name} {type(estimator).__name__} does not accept sample_weight in "
+            "fit; choose an estimator whose fit takes sample_weight."
+        )
+
+
+def check_positive_int(value, *, name: str, minimum: int = 1) -> int:
+    """Validate an integer parameter ``>= minimum`` (bools are rejected).
+
+    Examples
+    --------
+    >>> check_positive_int(0, name="n_seeds")
+    Traceback (most recent call last):
+    ...
+    ValueError: n_seeds must be an integer >= 1, got 0.
+    """
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}.")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}.")
+    return int(value)
