@@ -1,3 +1,29 @@
 """Interval and quantile scores, and scorers for model selection."""
 
-__all__: list[str] = []
+from ._scorers import (
+    coverage_scorer,
+    neg_interval_score_scorer,
+    neg_mean_interval_width_scorer,
+    neg_pinball_loss_scorer,
+    neg_weighted_interval_score_scorer,
+)
+from ._scores import (
+    coverage_score,
+    interval_score,
+    mean_interval_width,
+    pinball_loss,
+    weighted_interval_score,
+)
+
+__all__ = [
+    "coverage_score",
+    "coverage_scorer",
+    "interval_score",
+    "mean_interval_width",
+    "neg_interval_score_scorer",
+    "neg_mean_interval_width_scorer",
+    "neg_pinball_loss_scorer",
+    "neg_weighted_interval_score_scorer",
+    "pinball_loss",
+    "weighted_interval_score",
+]
