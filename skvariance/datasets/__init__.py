@@ -1,3 +1,5 @@
-"""Synthetic data generators: heteroscedastic, imbalanced and seed-noisy problems."""
+"""Synthetic data generators: heteroscedastic and imbalanced problems."""
 
-__all__: list[str] = []
+from ._generators import make_heteroscedastic_regression, make_imbalanced_classification
+
+__all__ = ["make_heteroscedastic_regression", "make_imbalanced_classification"]
