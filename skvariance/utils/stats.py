@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._kernels._quantile import weighted_quantile_rows
+from .._kernels._quantile import weighted_quantile_sorted_rows
 
 __all__ = ["weighted_quantile"]
 
@@ -74,8 +74,11 @@ default=None
         w = np.ascontiguousarray(np.broadcast_to(w, rows.shape))
         if (w.sum(axis=1) <= 0).any():
             raise ValueError("sample_weight must have a positive sum in every row.")
+    order = np.argsort(rows, axis=1)
+    sorted_rows = np.take_along_axis(rows, order, axis=1)
+    sorted_weights = np.take_along_axis(w, order, axis=1)
     out = np.empty((rows.shape[0], q.size))
-    weighted_quantile_rows(rows, w, np.atleast_1d(q), out)
+    weighted_quantile_sorted_rows(sorted_rows, sorted_weights, np.atleast_1d(q), out)
     if v.ndim == 1:
         out = out[0]
     if q.ndim == 0:

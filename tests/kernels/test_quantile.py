@@ -1,9 +1,9 @@
-"""weighted_quantile_rows against a plain NumPy reference."""
+"""weighted_quantile_sorted_rows against a plain NumPy reference."""
 
 import numpy as np
 import pytest
 
-from skvariance._kernels._quantile import weighted_quantile_rows
+from skvariance._kernels._quantile import weighted_quantile_sorted_rows
 
 
 def naive_weighted_quantile(values, weights, q):
@@ -18,10 +18,13 @@ def naive_weighted_quantile(values, weights, q):
 
 
 def run_kernel(values, weights, q):
+    values = np.asarray(values, dtype=float)
+    weights = np.asarray(weights, dtype=float)
+    order = np.argsort(values, axis=1, kind="mergesort")
     out = np.empty((values.shape[0], q.size))
-    return weighted_quantile_rows(
-        np.ascontiguousarray(values, dtype=float),
-        np.ascontiguousarray(weights, dtype=float),
+    return weighted_quantile_sorted_rows(
+        np.take_along_axis(values, order, axis=1),
+        np.take_along_axis(weights, order, axis=1),
         np.asarray(q, dtype=float),
         out,
     )
@@ -73,8 +76,25 @@ def test_nan_sorts_last_like_numpy():
 def test_output_written_in_place():
     values = np.arange(6.0).reshape(2, 3)
     out = np.full((2, 1), -1.0)
-    returned = weighted_quantile_rows(
+    returned = weighted_quantile_sorted_rows(
         values, np.ones_like(values), np.array([0.5]), out
     )
     assert returned is out
     np.testing.assert_array_equal(out[:, 0], [1.0, 4.0])
+
+
+def test_same_result_for_any_number_of_threads():
+    import numba
+
+    rng = np.random.RandomState(3)
+    values = rng.normal(size=(64, 33))
+    weights = rng.exponential(size=values.shape)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = run_kernel(values, weights, LEVELS)
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+        many = run_kernel(values, weights, LEVELS)
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(one, many)
