@@ -1,3 +1,5 @@
 """Repeated-seed ensembles: fit one estimator under many seeds and report the spread."""
 
-__all__: list[str] = []
+from ._seed_ensemble import SeedEnsembleClassifier, SeedEnsembleRegressor
+
+__all__: list[str] = ["SeedEnsembleClassifier", "SeedEnsembleRegressor"]

@@ -1,3 +1,11 @@
 """Seed-aware cross-validation and search, and sequential model comparison."""
 
-__all__: list[str] = []
+from ._seed_cv import SeedCVResult, seed_cross_validate, variance_components
+from ._seed_search import SeedSearchCV
+
+__all__: list[str] = [
+    "SeedCVResult",
+    "SeedSearchCV",
+    "seed_cross_validate",
+    "variance_components",
+]

@@ -1,3 +1,7 @@
 """matplotlib Displays for skvariance results (needs the plot extra)."""
 
-__all__: list[str] = []
+from ._seed_variance import SeedVarianceDisplay
+
+__all__: list[str] = [
+    "SeedVarianceDisplay",
+]

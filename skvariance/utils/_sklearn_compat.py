@@ -8,6 +8,8 @@ here, so that a change in scikit-learn is mended in one file.
 from numbers import Integral, Real
 
 from sklearn.base import _fit_context
+from sklearn.model_selection._search import BaseSearchCV
+from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
@@ -16,6 +18,7 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 from sklearn.utils.validation import (
+    _check_method_params,
     _check_sample_weight,
     check_is_fitted,
     has_fit_parameter,
@@ -23,14 +26,17 @@ from sklearn.utils.validation import (
 )
 
 __all__ = [
+    "BaseSearchCV",
     "HasMethods",
     "Integral",
     "Interval",
     "Options",
     "Real",
     "StrOptions",
+    "_check_method_params",
     "_check_sample_weight",
     "_fit_context",
+    "_safe_indexing",
     "check_is_fitted",
     "has_fit_parameter",
     "validate_data",

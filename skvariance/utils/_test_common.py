@@ -65,3 +65,73 @@ def grid_params(estimator) -> dict[str, list]:
     if "random_state" in estimator.get_params(deep=False):
         return {"random_state": [0, 1]}
     return {}
+
+
+# -- seed family: skvariance.ensemble and skvariance.model_selection ----------
+def _register_seed_family():
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+    INIT_PARAMS["SeedEnsembleRegressor"] = [
+        {"estimator": DecisionTreeRegressor(max_depth=3), "n_seeds": 3},
+        {
+            "estimator": DecisionTreeRegressor(max_depth=3),
+            "n_seeds": 3,
+            "aggregation": "median",
+        },
+    ]
+    INIT_PARAMS["SeedEnsembleClassifier"] = [
+        {"estimator": DecisionTreeClassifier(max_depth=3), "n_seeds": 3},
+        {
+            "estimator": DecisionTreeClassifier(max_depth=3),
+            "n_seeds": 3,
+            "voting": "hard",
+        },
+    ]
+    INIT_PARAMS["SeedSearchCV"] = [
+        {
+            "estimator": DecisionTreeRegressor(max_features=2),
+            "param_grid": {"max_depth": [2, 3]},
+            "n_seeds": 2,
+            "cv": 2,
+            "error_score": "raise",
+        },
+        {
+            "estimator": DecisionTreeClassifier(max_features=2),
+            "param_grid": {"max_depth": [2, 3]},
+            "n_seeds": 2,
+            "cv": 2,
+            "aggregation": "iqm",
+            "refit_n_seeds": 2,
+            "error_score": "raise",
+        },
+    ]
+    PARALLEL_FUNCTIONS["seed_cross_validate"] = _run_seed_cross_validate
+
+
+def _run_seed_cross_validate(n_jobs):
+    from sklearn.datasets import make_classification
+    from sklearn.tree import DecisionTreeClassifier
+
+    from skvariance.model_selection import seed_cross_validate
+
+    X, y = make_classification(n_samples=120, n_features=5, random_state=0)
+    result = seed_cross_validate(
+        DecisionTreeClassifier(max_features=2),
+        X,
+        y,
+        cv=3,
+        n_seeds=4,
+        scoring=["accuracy", "neg_log_loss"],
+        n_jobs=n_jobs,
+        random_state=0,
+        n_bootstrap=200,
+    )
+    return {
+        "scores": result.scores,
+        "seeds": result.seeds,
+        "components": result.components,
+        "components_ci": result.components_ci,
+    }
+
+
+_register_seed_family()

@@ -1,0 +1,300 @@
+"""Tests for SeedEnsembleRegressor and SeedEnsembleClassifier."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from imblearn.pipeline import make_pipeline as make_imb_pipeline
+from imblearn.under_sampling import RandomUnderSampler
+from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.compose import ColumnTransformer
+from sklearn.datasets import make_classification, make_regression
+from sklearn.decomposition import PCA
+from sklearn.ensemble import BaggingRegressor
+from sklearn.gaussian_process import GaussianProcessRegressor
+from sklearn.gaussian_process.kernels import RBF
+from sklearn.linear_model import LinearRegression
+from sklearn.neighbors import KNeighborsRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import LinearSVC
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+from skvariance.ensemble import SeedEnsembleClassifier, SeedEnsembleRegressor
+from skvariance.utils import derive_seeds, random_state_params, set_random_state
+
+
+@pytest.fixture(scope="module")
+def reg_data():
+    return make_regression(n_samples=120, n_features=5, noise=10.0, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def clf_data():
+    return make_classification(
+        n_samples=150, n_features=6, n_informative=3, n_classes=3, random_state=0
+    )
+
+
+def test_members_get_every_nested_seed(clf_data):
+    X, y = clf_data
+    pipe = make_imb_pipeline(
+        RandomUnderSampler(), PCA(n_components=3), DecisionTreeClassifier()
+    )
+    ens = SeedEnsembleClassifier(pipe, n_seeds=4, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(ens.seeds_, derive_seeds(0, 4))
+    names = random_state_params(pipe)
+    assert len(names) == 3
+    seen = set()
+    for member, seed in zip(ens.estimators_, ens.seeds_):
+        expected = set_random_state(clone(pipe), int(seed)).get_params()
+        params = member.get_params()
+        for name in names:
+            assert params[name] == expected[name]
+            assert isinstance(params[name], int)
+            seen.add(params[name])
+    # every component of every member has its own stream
+    assert len(seen) == 3 * 4
+    # the user's estimator is untouched
+    assert all(pipe.get_params()[name] is None for name in names)
+
+
+def test_regressor_predict_is_mean_or_median_of_members(reg_data):
+    X, y = reg_data
+    tree = DecisionTreeRegressor(max_features=2, max_depth=3)
+    mean_ens = SeedEnsembleRegressor(tree, n_seeds=5, random_state=1).fit(X, y)
+    members = mean_ens.predict_members(X)
+    assert members.shape == (5, X.shape[0])
+    np.testing.assert_allclose(mean_ens.predict(X), members.mean(axis=0))
+    med_ens = clone(mean_ens).set_params(aggregation="median").fit(X, y)
+    np.testing.assert_allclose(med_ens.predict(X), np.median(members, axis=0))
+    # members differ: the seeds do something
+    assert np.ptp(members, axis=0).max() > 0
+
+
+def test_return_std_is_member_spread_without_member_variance(reg_data):
+    X, y = reg_data
+    ens = SeedEnsembleRegressor(
+        DecisionTreeRegressor(max_features=2, max_depth=3), n_seeds=6, random_state=0
+    ).fit(X, y)
+    mean, std = ens.predict(X, return_std=True)
+    assert std.max() > 0
+    members = ens.predict_members(X)
+    np.testing.assert_allclose(mean, members.mean(axis=0))
+    np.testing.assert_allclose(std, members.std(axis=0))
+
+
+class _RandomGaussianRegressor(RegressorMixin, BaseEstimator):
+    """A mean shifted by a seeded constant and a seeded predictive std."""
+
+    def __init__(self, random_state=None):
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        rng = np.random.RandomState(self.random_state)
+        self.shift_ = rng.normal()
+        self.scale_ = rng.uniform(0.5, 2.0)
+        self.n_features_in_ = np.asarray(X).shape[1]
+        return self
+
+    def predict(self, X, return_std=False):
+        X = np.asarray(X)
+        mean = X[:, 0] + self.shift_
+        if return_std:
+            return mean, np.full(X.shape[0], self.scale_) * (1 + np.abs(X[:, 1]))
+        return mean
+
+
+def test_return_std_law_of_total_variance(reg_data):
+    X, y = reg_data
+    ens = SeedEnsembleRegressor(
+        _RandomGaussianRegressor(), n_seeds=7, random_state=0
+    ).fit(X, y)
+    mean, std = ens.predict(X, return_std=True)
+    mus, sigmas = zip(*(m.predict(X, return_std=True) for m in ens.estimators_))
+    mus, sigmas = np.array(mus), np.array(sigmas)
+    expected = np.sqrt(np.mean(sigmas**2, axis=0) + np.var(mus, axis=0))
+    np.testing.assert_allclose(mean, mus.mean(axis=0))
+    np.testing.assert_allclose(std, expected)
+    # the between-member part is there: larger than the mean member std alone
+    assert np.all(std > np.sqrt(np.mean(sigmas**2, axis=0)))
+
+
+def test_return_std_uses_gaussian_process_and_pipeline_final_step(reg_data):
+    X, y = reg_data
+    X, y = X[:40], y[:40]
+    kernel = RBF(length_scale=10.0, length_scale_bounds="fixed")
+    gp = make_pipeline(
+        StandardScaler(),
+        GaussianProcessRegressor(kernel=kernel, alpha=1.0, normalize_y=True),
+    )
+    ens = SeedEnsembleRegressor(gp, n_seeds=2, random_state=0).fit(X, y)
+    _, std = ens.predict(X[:5], return_std=True)
+    sigmas = np.array([m.predict(X[:5], return_std=True)[1] for m in ens.estimators_])
+    # at least the members' own variance, which a member spread alone ignores
+    assert np.all(std >= np.sqrt(np.mean(sigmas**2, axis=0)) - 1e-12)
+    assert np.all(std > 0)
+
+
+def test_ensemble_reduces_seed_variance(reg_data):
+    """Averaging K members divides the between-seed variance by about K."""
+    X, y = reg_data
+    tree = DecisionTreeRegressor(max_features=1, max_depth=4)
+    singles = np.stack(
+        [set_random_state(clone(tree), s).fit(X, y).predict(X) for s in range(20)]
+    )
+    ensembles = np.stack(
+        [
+            SeedEnsembleRegressor(tree, n_seeds=10, random_state=s).fit(X, y).predict(X)
+            for s in range(20)
+        ]
+    )
+    ratio = ensembles.var(axis=0).mean() / singles.var(axis=0).mean()
+    # expected 1/10; a chi-square(19)-based spread keeps it well below 0.3
+    assert ratio < 0.3
+
+
+def test_classifier_soft_and_hard_voting(clf_data):
+    X, y = clf_data
+    tree = DecisionTreeClassifier(max_depth=3, max_features=2)
+    soft = SeedEnsembleClassifier(tree, n_seeds=5, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(soft.classes_, np.unique(y))
+    proba = soft.predict_proba(X)
+    expected = np.mean([m.predict_proba(X) for m in soft.estimators_], axis=0)
+    np.testing.assert_allclose(proba, expected)
+    np.testing.assert_array_equal(soft.predict(X), soft.classes_[proba.argmax(1)])
+
+    hard = clone(soft).set_params(voting="hard").fit(X, y)
+    assert not hasattr(hard, "predict_proba")
+    labels = hard.predict_members(X)
+    assert labels.shape == (5, X.shape[0])
+    counts = np.stack([(labels == c).sum(axis=0) for c in hard.classes_], axis=1)
+    np.testing.assert_array_equal(hard.predict(X), hard.classes_[counts.argmax(1)])
+
+
+def test_classifier_string_labels(clf_data):
+    X, y = clf_data
+    names = np.array(["ant", "bee", "cat"])[y]
+    ens = SeedEnsembleClassifier(
+        DecisionTreeClassifier(max_depth=2), n_seeds=3, voting="hard", random_state=0
+    ).fit(X, names)
+    assert set(ens.predict(X)) <= set(names)
+
+
+def test_soft_voting_needs_predict_proba(clf_data):
+    X, y = clf_data
+    with pytest.raises(TypeError, match="predict_proba"):
+        SeedEnsembleClassifier(LinearSVC(), n_seeds=2).fit(X, y)
+    SeedEnsembleClassifier(LinearSVC(), n_seeds=2, voting="hard").fit(X, y)
+
+
+def test_warns_when_estimator_has_no_random_state(reg_data):
+    X, y = reg_data
+    with pytest.warns(UserWarning, match="identical"):
+        ens = SeedEnsembleRegressor(LinearRegression(), n_seeds=3).fit(X, y)
+    members = ens.predict_members(X)
+    np.testing.assert_allclose(members[0], members[1])
+
+
+class _WeightRecorder(RegressorMixin, BaseEstimator):
+    def __init__(self, random_state=None):
+        self.random_state = random_state
+
+    def fit(self, X, y, sample_weight=None):
+        self.sample_weight_ = sample_weight
+        self.mean_ = np.average(y, weights=sample_weight)
+        self.n_features_in_ = np.asarray(X).shape[1]
+        return self
+
+    def predict(self, X):
+        return np.full(np.asarray(X).shape[0], self.mean_)
+
+
+def test_sample_weight_is_routed_to_members(reg_data):
+    X, y = reg_data
+    weights = np.random.RandomState(0).uniform(0.1, 2.0, size=y.shape[0])
+    ens = SeedEnsembleRegressor(_WeightRecorder(), n_seeds=3, random_state=0)
+    ens.fit(X, y, sample_weight=weights)
+    for member in ens.estimators_:
+        np.testing.assert_array_equal(member.sample_weight_, weights)
+    np.testing.assert_allclose(ens.predict(X[:1]), np.average(y, weights=weights))
+
+
+def test_sample_weight_rejected_when_unsupported(reg_data):
+    X, y = reg_data
+    with pytest.raises(TypeError, match="sample_weight"):
+        SeedEnsembleRegressor(KNeighborsRegressor(), n_seeds=2).fit(
+            X, y, sample_weight=np.ones(y.shape[0])
+        )
+
+
+def test_negative_sample_weight_rejected(reg_data):
+    X, y = reg_data
+    sw = np.ones(y.shape[0])
+    sw[0] = -1
+    with pytest.raises(ValueError, match="sample_weight"):
+        SeedEnsembleRegressor(DecisionTreeRegressor(), n_seeds=2).fit(
+            X, y, sample_weight=sw
+        )
+
+
+def test_pandas_input_reaches_members_with_column_names(reg_data):
+    X, y = reg_data
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    pipe = make_pipeline(
+        ColumnTransformer([("keep", "passthrough", ["f0", "f2", "f3"])]),
+        DecisionTreeRegressor(max_features=2),
+    )
+    ens = SeedEnsembleRegressor(pipe, n_seeds=3, random_state=0).fit(frame, y)
+    np.testing.assert_array_equal(ens.feature_names_in_, frame.columns)
+    assert ens.n_features_in_ == X.shape[1]
+    assert ens.predict(frame).shape == (X.shape[0],)
+    with pytest.raises(ValueError, match="feature names"):
+        ens.predict(frame.rename(columns={"f0": "other"}))
+
+
+def test_bagging_inside_is_seeded_too(reg_data):
+    X, y = reg_data
+    bag = BaggingRegressor(DecisionTreeRegressor(), n_estimators=3)
+    ens = SeedEnsembleRegressor(bag, n_seeds=2, random_state=0).fit(X, y)
+    for member in ens.estimators_:
+        params = member.get_params()
+        assert isinstance(params["random_state"], int)
+        assert isinstance(params["estimator__random_state"], int)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"n_seeds": 0}, "n_seeds"),
+        ({"n_seeds": 1.5}, "n_seeds"),
+        ({"aggregation": "mode"}, "aggregation"),
+    ],
+)
+def test_bad_parameters(reg_data, params, match):
+    X, y = reg_data
+    with pytest.raises(ValueError, match=match):
+        SeedEnsembleRegressor(DecisionTreeRegressor(), **params).fit(X, y)
+
+
+def test_estimator_without_fit_is_rejected(reg_data):
+    X, y = reg_data
+    with pytest.raises((TypeError, ValueError), match="estimator"):
+        SeedEnsembleRegressor(object()).fit(X, y)
+
+
+def test_nan_in_y_is_rejected(reg_data):
+    X, y = reg_data
+    y = y.copy()
+    y[3] = np.nan
+    with pytest.raises(ValueError, match="y contains NaN"):
+        SeedEnsembleRegressor(DecisionTreeRegressor(), n_seeds=2).fit(X, y)
+
+
+def test_same_result_for_any_n_jobs(clf_data):
+    X, y = clf_data
+    tree = DecisionTreeClassifier(max_features=2)
+    serial = SeedEnsembleClassifier(tree, n_seeds=4, n_jobs=1, random_state=3)
+    parallel = clone(serial).set_params(n_jobs=2)
+    np.testing.assert_array_equal(
+        serial.fit(X, y).predict_proba(X), parallel.fit(X, y).predict_proba(X)
+    )
