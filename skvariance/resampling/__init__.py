@@ -1,3 +1,6 @@
 """Class-imbalance resampling: the SMOTE family and weight-aware meta-estimators."""
 
-__all__: list[str] = []
+from ._resampled_classifier import ResampledClassifier
+from ._smote import SMOTE, SMOTENC
+
+__all__ = ["SMOTE", "SMOTENC", "ResampledClassifier"]

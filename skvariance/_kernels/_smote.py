@@ -1,0 +1,111 @@
+"""SMOTE interpolation kernels: synthetic rows written straight into the output.
+
+Random numbers are drawn by the caller (NumPy ``RandomState``) and passed in
+as arrays: for synthetic row ``i``, the base row ``rows[i]``, the neighbour
+slot ``cols[i]`` (a column of the neighbour table) and the step
+``steps[i]`` in [0, 1).
+"""
+
+from numba import prange
+
+from ._config import kernel
+
+
+@kernel(parallel=True)
+def smote_interpolate(X, nn, rows, cols, steps, out):
+    """``out[i] = X[r] + steps[i] * (X[nn[r, cols[i]]] - X[r])`` with ``r = rows[i]``.
+
+    Parameters
+    ----------
+    X : float array (n, d)
+        Rows of one class.
+    nn : integer array (n, k)
+        Neighbour table of ``X`` (indices into ``X``).
+    rows, cols : int64 arrays (m,)
+        Base rows and neighbour slots.
+    steps : float64 array (m,)
+        Interpolation steps.
+    out : float array (m, d)
+        Written in place (typically a slice of the preallocated output).
+    """
+    m = rows.shape[0]
+    d = X.shape[1]
+    for i in prange(m):
+        r = rows[i]
+        j = nn[r, cols[i]]
+        s = steps[i]
+        for t in range(d):
+            a = X[r, t]
+            out[i, t] = a + s * (X[j, t] - a)
+    return out
+
+
+@kernel(parallel=True)
+def mode_of_neighbours(codes, nn, rows, tie_u, out):
+    """Most frequent code among the ``k`` neighbours of each base row.
+
+    For synthetic row ``i`` and categorical column ``t``, counts the codes of
+    ``codes[nn[rows[i], :], t]``; among the codes with the highest count
+    (listed in order of first appearance, nearest neighbour first) it picks
+    number ``floor(tie_u[i, t] * n_tied)``, so ties are broken uniformly at
+    random by the pre-drawn ``tie_u`` in [0, 1).
+
+    Parameters
+    ----------
+    codes : int32 array (n, n_cat)
+    nn : integer array (n, k)
+    rows : int64 array (m,)
+    tie_u : float64 array (m, n_cat)
+    out : int32 array (m, n_cat)
+        Written in place.
+    """
+    m = rows.shape[0]
+    n_cat = codes.shape[1]
+    k = nn.shape[1]
+    for i in prange(m):
+        r = rows[i]
+        for t in range(n_cat):
+            best = 0
+            n_tied = 0
+            # counts of each first occurrence; O(k^2) with k small
+            for a in range(k):
+                v = codes[nn[r, a], t]
+                first = True
+                for b in range(a):
+                    if codes[nn[r, b], t] == v:
+                        first = False
+                        break
+                if not first:
+                    continue
+                c = 1
+                for b in range(a + 1, k):
+                    if codes[nn[r, b], t] == v:
+                        c += 1
+                if c > best:
+                    best = c
+                    n_tied = 1
+                elif c == best:
+                    n_tied += 1
+            target = int(tie_u[i, t] * n_tied)
+            if target >= n_tied:
+                target = n_tied - 1
+            seen = 0
+            for a in range(k):
+                v = codes[nn[r, a], t]
+                first = True
+                for b in range(a):
+                    if codes[nn[r, b], t] == v:
+                        first = False
+                        break
+                if not first:
+                    continue
+                c = 1
+                for b in range(a + 1, k):
+                    if codes[nn[r, b], t] == v:
+                        c += 1
+                if c == best:
+                    if seen == target:
+                        out[i, t] = v
+                        break
+                    seen += 1
+    return out

@@ -1,0 +1,60 @@
+"""smote_interpolate / mode_of_neighbours against plain NumPy references."""
+
+import numpy as np
+import pytest
+
+from skvariance._kernels._smote import mode_of_neighbours, smote_interpolate
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_interpolation_matches_numpy(dtype):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 4)).astype(dtype)
+    X[0, 0] = np.inf  # propagates exactly like NumPy
+    nn = rng.randint(0, 30, size=(30, 3)).astype(np.int32)
+    rows = rng.randint(0, 30, size=100).astype(np.int64)
+    cols = rng.randint(0, 3, size=100).astype(np.int64)
+    steps = rng.uniform(size=100)
+    steps[:3] = [0.0, 1.0, 0.5]
+    out = np.empty((100, 4), dtype=dtype)
+    smote_interpolate(X, nn, rows, cols, steps, out)
+    base = X[rows].astype(float)
+    with np.errstate(invalid="ignore"):
+        expected = base + steps[:, None] * (X[nn[rows, cols]] - base)
+    tol = 1e-6 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(out, expected.astype(dtype), rtol=tol, atol=tol)
+
+
+def reference_mode(codes, nn, rows, tie_u):
+    out = np.empty((rows.size, codes.shape[1]), dtype=np.int32)
+    for i, r in enumerate(rows):
+        for t in range(codes.shape[1]):
+            values = codes[nn[r], t].tolist()
+            firsts = list(dict.fromkeys(values))  # order of first appearance
+            counts = [values.count(v) for v in firsts]
+            tied = [v for v, c in zip(firsts, counts) if c == max(counts)]
+            out[i, t] = tied[min(int(tie_u[i, t] * len(tied)), len(tied) - 1)]
+    return out
+
+
+def test_mode_matches_reference_with_ties():
+    rng = np.random.RandomState(1)
+    codes = rng.randint(0, 3, size=(25, 3)).astype(np.int32)
+    nn = rng.randint(0, 25, size=(25, 4)).astype(np.int64)  # k even: many ties
+    rows = rng.randint(0, 25, size=200).astype(np.int64)
+    tie_u = rng.uniform(size=(200, 3))
+    out = np.empty((200, 3), dtype=np.int32)
+    mode_of_neighbours(codes, nn, rows, tie_u, out)
+    np.testing.assert_array_equal(out, reference_mode(codes, nn, rows, tie_u))
+
+
+def test_mode_tie_break_uses_every_tied_value():
+    codes = np.array([[0], [1], [0], [1]], dtype=np.int32)
+    nn = np.array([[1, 2], [0, 2], [0, 1], [0, 1]])  # row 0: codes 1, 0 tie
+    rows = np.zeros(1000, dtype=np.int64)
+    tie_u = np.random.RandomState(0).uniform(size=(1000, 1))
+    out = np.empty((1000, 1), dtype=np.int32)
+    mode_of_neighbours(codes, nn, rows, tie_u, out)
+    share = out.mean()
+    # fair coin: 1000 draws, 5 standard deviations
+    assert abs(share - 0.5) < 5 * np.sqrt(0.25 / 1000)

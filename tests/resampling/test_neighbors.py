@@ -1,0 +1,98 @@
+"""Exact within-class k-NN and its graph cache."""
+
+import numpy as np
+import pytest
+from sklearn.neighbors import NearestNeighbors
+
+from skvariance.resampling import _neighbors
+from skvariance.resampling._neighbors import cache_info, class_kneighbors, clear_cache
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    clear_cache()
+    yield
+    clear_cache()
+
+
+def _sq_dist(X, i, idx):
+    return ((X[idx] - X[i]) ** 2).sum(-1)
+
+
+@pytest.mark.parametrize("n, d, k", [(300, 5, 5), (1500, 20, 6)])
+def test_same_sets_as_sklearn_on_continuous_data(n, d, k):
+    X = np.random.RandomState(n).normal(size=(n, d)) * 100 + 1e3  # offset
+    ours = class_kneighbors(X, k, use_cache=False)
+    ref = NearestNeighbors(n_neighbors=k + 1).fit(X).kneighbors(X)[1][:, 1:]
+    assert all(set(a) == set(b) for a, b in zip(ours.tolist(), ref.tolist()))
+
+
+def test_ties_and_duplicates_against_sklearn():
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 4, size=(400, 3)).astype(float)  # exact ties
+    X[50:60] = X[7]  # ten duplicates
+    k = 5
+    ours = class_kneighbors(X, k, use_cache=False)
+    assert not np.any(ours == np.arange(400)[:, None])  # self excluded by index
+    dist, ref = NearestNeighbors(n_neighbors=k + 1).fit(X).kneighbors(X)
+    sk_sorted = np.sort(dist**2, axis=1)  # sklearn may return self anywhere
+    ours_d = np.array([_sq_dist(X, i, ours[i]) for i in range(400)])
+    # sklearn's k+1 include self (distance 0) or a duplicate in its place
+    for i in range(400):
+        ref_other = [j for j in ref[i] if j != i][:k]
+        np.testing.assert_array_equal(ours_d[i], _sq_dist(X, i, ref_other))
+        full = np.sort(_sq_dist(X, i, np.delete(np.arange(400), i)))
+        if full[k - 1] < full[k]:  # no tie at the boundary: the set is unique
+            assert set(ours[i]) == set(ref_other)
+    assert sk_sorted.shape == (400, k + 1)
+    # duplicates of row 7 find each other at distance 0, lowest indices first
+    same = np.flatnonzero((X == X[7]).all(axis=1))
+    assert ours[7].tolist() == [j for j in same if j != 7][:5]
+    assert ours[50].tolist() == [j for j in same if j != 50][:5]
+
+
+def test_blocked_paths_and_threads_give_the_same_graph(monkeypatch):
+    X = np.random.RandomState(1).normal(size=(200, 4))
+    whole = class_kneighbors(X, 4, use_cache=False, n_jobs=1)
+    monkeypatch.setattr(_neighbors, "BLOCK", 13)
+    for n_jobs in (1, 2, -1):
+        np.testing.assert_array_equal(
+            class_kneighbors(X, 4, use_cache=False, n_jobs=n_jobs), whole
+        )
+
+
+def test_categorical_penalty_changes_neighbours():
+    X = np.array([[0.0], [0.1], [0.2], [5.0]])
+    codes = np.array([[0], [1], [1], [0]], dtype=np.int32)
+    plain = class_kneighbors(X, 1, use_cache=False)
+    assert plain[0, 0] == 1
+    penalised = class_kneighbors(X, 1, codes=codes, penalty=100.0, use_cache=False)
+    assert penalised[0, 0] == 3  # 25 < 0.01 + 100
+
+
+def test_cache_reuses_and_never_goes_stale():
+    X = np.random.RandomState(2).normal(size=(100, 3))
+    first = class_kneighbors(X, 5)
+    assert cache_info()["entries"] == 1
+    again = class_kneighbors(X.copy(), 5)  # same content, another array
+    assert cache_info()["hits"] == 1
+    np.testing.assert_array_equal(first, again)
+    fewer = class_kneighbors(X, 3)  # served by the k=5 graph
+    assert cache_info()["hits"] == 2
+    np.testing.assert_array_equal(fewer, first[:, :3])
+    assert not first.flags.writeable
+    X[0] = X[1] + 1e-9  # mutate in place: a new key, a new graph
+    changed = class_kneighbors(X, 5)
+    np.testing.assert_array_equal(changed, class_kneighbors(X, 5, use_cache=False))
+    assert changed[1, 0] == 0 and first[1, 0] != 0
+
+
+def test_cache_is_bounded(monkeypatch):
+    monkeypatch.setattr(_neighbors, "MAX_ENTRIES", 3)
+    rng = np.random.RandomState(3)
+    for _ in range(6):
+        class_kneighbors(rng.normal(size=(30, 2)), 2)
+    assert cache_info()["entries"] == 3
+    monkeypatch.setattr(_neighbors, "MAX_BYTES", 30 * 2 * 4 * 2)
+    class_kneighbors(rng.normal(size=(30, 2)), 2)
+    assert cache_info()["entries"] == 2

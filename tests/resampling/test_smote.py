@@ -1,0 +1,207 @@
+"""SMOTE and SMOTENC: output layout, geometry, equivalence with imbalanced-learn."""
+
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pytest
+from imblearn.over_sampling import SMOTE as ImbSMOTE
+from imblearn.pipeline import make_pipeline
+from scipy.stats import ks_2samp
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import NearestNeighbors
+
+from skvariance.resampling import SMOTE, SMOTENC
+from skvariance.resampling._neighbors import cache_info, clear_cache
+
+
+def _data(n=600, weights=(0.85, 0.15), seed=0, n_classes=2):
+    return make_classification(
+        n_samples=n,
+        n_features=6,
+        n_informative=4,
+        n_classes=n_classes,
+        weights=list(weights),
+        random_state=seed,
+    )
+
+
+def test_originals_first_and_counts_match_imblearn():
+    X, y = _data(n_classes=3, weights=(0.6, 0.3, 0.1))
+    X_res, y_res = SMOTE(random_state=0).fit_resample(X, y)
+    X_imb, y_imb = ImbSMOTE(random_state=0).fit_resample(X, y)
+    np.testing.assert_array_equal(X_res[: len(X)], X)
+    np.testing.assert_array_equal(y_res[: len(y)], y)
+    assert Counter(y_res) == Counter(y_imb)
+    assert X_res.shape == X_imb.shape
+
+
+def test_binary_output_equals_imblearn_for_the_same_seed():
+    # no duplicates: both find the same neighbours, and the draws are made in
+    # imbalanced-learn's order from the same seed
+    X, y = _data()
+    ours = SMOTE(random_state=7).fit_resample(X, y)
+    theirs = ImbSMOTE(random_state=7).fit_resample(X, y)
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(ours[1], theirs[1])
+
+
+def test_synthetic_rows_lie_on_segments_to_a_neighbour():
+    X, y = _data(n=300)
+    k = 4
+    X_res, y_res = SMOTE(k_neighbors=k, random_state=1).fit_resample(X, y)
+    Xm = X[y == 1]
+    nn = NearestNeighbors(n_neighbors=k + 1).fit(Xm).kneighbors(Xm)[1][:, 1:]
+    new = X_res[len(X) :]
+    for s in new:
+        ok = False
+        for i in range(len(Xm)):
+            seg = Xm[nn[i]] - Xm[i]  # (k, d)
+            t = (seg @ (s - Xm[i])) / (seg * seg).sum(1)
+            resid = np.abs(Xm[i] + t[:, None] * seg - s).max(1)
+            if np.any((resid < 1e-9) & (t >= -1e-12) & (t <= 1 + 1e-12)):
+                ok = True
+                break
+        assert ok
+
+
+def test_synthetic_distribution_matches_imblearn():
+    X, y = _data(n=2000, weights=(0.9, 0.1), seed=3)
+    ours = SMOTE(random_state=0).fit_resample(X, y)[0][len(X) :]
+    theirs = ImbSMOTE(random_state=12345).fit_resample(X, y)[0][len(X) :]
+    # a two-sample KS test per feature on independent draws; Bonferroni over
+    # 6 features at a family-wise 1% level
+    pvalues = [ks_2samp(ours[:, j], theirs[:, j]).pvalue for j in range(6)]
+    assert min(pvalues) > 0.01 / 6
+
+
+def test_repeated_calls_reuse_the_graph_and_give_the_same_output():
+    X, y = _data()
+    clear_cache()
+    first = SMOTE(random_state=0).fit_resample(X, y)
+    misses = cache_info()["misses"]
+    second = SMOTE(random_state=0).fit_resample(X, y)
+    assert cache_info()["misses"] == misses  # served from the cache
+    np.testing.assert_array_equal(first[0], second[0])
+    other = SMOTE(random_state=1).fit_resample(X, y)
+    assert not np.array_equal(first[0], other[0])
+    clear_cache()
+
+
+def test_dtype_weights_and_pipeline():
+    X, y = _data()
+    X_res, _ = SMOTE(random_state=0).fit_resample(X.astype(np.float32), y)
+    assert X_res.dtype == np.float32
+    w = np.random.RandomState(0).uniform(1, 2, size=len(y))
+    X_res, y_res, w_res = SMOTE(random_state=0).fit_resample(X, y, sample_weight=w)
+    np.testing.assert_array_equal(w_res[: len(w)], w)
+    new = w_res[len(w) :]
+    assert new.min() >= w[y == 1].min() and new.max() <= w[y == 1].max()
+    pipe = make_pipeline(SMOTE(random_state=0), LogisticRegression()).fit(X, y)
+    assert pipe.score(X, y) > 0.7
+
+
+def test_bad_input():
+    X, y = _data()
+    y_small = y.copy()
+    y_small[np.flatnonzero(y == 1)[3:]] = 0  # class 1 keeps 3 rows
+    with pytest.raises(ValueError, match="Class np.int64\\(1\\) has 3 sample"):
+        SMOTE(k_neighbors=5).fit_resample(X, y_small)
+    X_nan = X.copy()
+    X_nan[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        SMOTE().fit_resample(X_nan, y)
+    with pytest.raises(ValueError, match="negative"):
+        SMOTE().fit_resample(X, y, sample_weight=-np.ones(len(y)))
+    with pytest.raises(ValueError, match="k_neighbors"):
+        SMOTE(k_neighbors=0).fit_resample(X, y)
+
+
+# -- SMOTENC --------------------------------------------------------------------
+def _mixed(n=400, seed=0):
+    rng = np.random.RandomState(seed)
+    y = (rng.uniform(size=n) < 0.15).astype(int)
+    cont = rng.normal(size=(n, 3)) + y[:, None]
+    cats = np.column_stack([rng.randint(0, 4, size=n), rng.randint(0, 2, size=n)])
+    cats[y == 1, 1] = 1  # column 1 constant within the minority class
+    return np.column_stack([cont, cats]).astype(float), y
+
+
+def reference_smotenc(X, y, cat, k, seed):
+    """Brute-force SMOTE-NC with the same draws, in NumPy."""
+    rng = np.random.RandomState(seed)
+    cont = [j for j in range(X.shape[1]) if j not in cat]
+    idx = np.flatnonzero(y == 1)
+    C, K = X[np.ix_(idx, cont)], X[np.ix_(idx, cat)]
+    pen = np.median(C.std(axis=0)) ** 2
+    n = len(idx)
+    D = ((C[:, None] - C[None]) ** 2).sum(-1) + pen * (K[:, None] != K[None]).sum(-1)
+    nn = np.array(
+        [[j for j in np.lexsort((np.arange(n), D[i])) if j != i][:k] for i in range(n)]
+    )
+    m = int((y == 0).sum() - n)
+    flat = rng.randint(0, n * k, size=m)
+    steps = rng.uniform(size=m)
+    tie_u = rng.uniform(size=(m, len(cat)))
+    rows, cols = np.divmod(flat, k)
+    out = np.empty((m, X.shape[1]))
+    out[:, cont] = C[rows] + steps[:, None] * (C[nn[rows, cols]] - C[rows])
+    for t, j in enumerate(cat):
+        for s, r in enumerate(rows):
+            values = K[nn[r], t].tolist()
+            firsts = list(dict.fromkeys(values))
+            counts = [values.count(v) for v in firsts]
+            tied = [v for v, c in zip(firsts, counts) if c == max(counts)]
+            out[s, j] = tied[min(int(tie_u[s, t] * len(tied)), len(tied) - 1)]
+    return out
+
+
+def test_smotenc_equals_brute_force_reference():
+    X, y = _mixed()
+    X_res, y_res = SMOTENC(categorical_features=[3, 4], random_state=5).fit_resample(
+        X, y
+    )
+    np.testing.assert_array_equal(X_res[: len(X)], X)
+    expected = reference_smotenc(X, y, [3, 4], 5, 5)
+    np.testing.assert_allclose(X_res[len(X) :], expected, rtol=1e-12, atol=1e-12)
+    assert np.all(X_res[len(X) :, 4] == 1)  # the constant category is kept
+
+
+def test_smotenc_pandas_categoricals_and_names():
+    X, y = _mixed()
+    df = pd.DataFrame(X[:, :3], columns=["a", "b", "c"])
+    df["colour"] = pd.Categorical(np.array(["red", "green", "blue", "grey"])[
+        X[:, 3].astype(int)
+    ])  # fmt: skip
+    df["size"] = np.where(X[:, 4] > 0, "L", "S")
+    ys = pd.Series(y, name="target")
+    by_name = SMOTENC(categorical_features=["colour", "size"], random_state=0)
+    X_res, y_res = by_name.fit_resample(df, ys)
+    auto = SMOTENC(categorical_features="auto", random_state=0)
+    X_auto, _ = auto.fit_resample(df, ys)
+    pd.testing.assert_frame_equal(X_res, X_auto)
+    assert isinstance(y_res, pd.Series) and y_res.name == "target"
+    assert list(X_res.columns) == list(df.columns)
+    assert X_res["colour"].dtype == df["colour"].dtype
+    assert set(X_res["size"]) <= {"L", "S"}
+    pd.testing.assert_frame_equal(X_res.iloc[: len(df)], df)
+
+
+def test_smotenc_bad_input():
+    X, y = _mixed()
+    with pytest.raises(ValueError, match="unknown columns \\[7\\]"):
+        SMOTENC(categorical_features=[7]).fit_resample(X, y)
+    df = pd.DataFrame(X, columns=list("abcde"))
+    with pytest.raises(ValueError, match="unknown columns \\['z'\\]"):
+        SMOTENC(categorical_features=["z"]).fit_resample(df, y)
+    with pytest.raises(ValueError, match="at least one continuous"):
+        SMOTENC(categorical_features=[0, 1, 2, 3, 4]).fit_resample(X, y)
+    X_nan = X.copy()
+    X_nan[0, 3] = np.nan
+    with pytest.raises(ValueError, match="missing values"):
+        SMOTENC(categorical_features=[3, 4]).fit_resample(X_nan, y)
+    X_inf = X.copy()
+    X_inf[0, 0] = np.inf
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        SMOTENC(categorical_features=[3, 4]).fit_resample(X_inf, y)
