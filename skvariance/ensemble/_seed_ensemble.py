@@ -191,7 +191,7 @@ class SeedEnsembleRegressor(RegressorMixin, _BaseSeedEnsemble):
         ``set_random_state(clone(estimator), seeds_[k])`` fitted on the data.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names seen during fit, when ``X`` has string column names.
 
     See Also
@@ -357,7 +357,7 @@ class SeedEnsembleClassifier(ClassifierMixin, _BaseSeedEnsemble):
         Class labels.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names seen during fit, when ``X`` has string column names.
 
     See Also

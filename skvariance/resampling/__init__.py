@@ -2,5 +2,6 @@
 
 from ._resampled_classifier import ResampledClassifier
 from ._smote import SMOTE, SMOTENC
+from ._smoter import SMOTER
 
-__all__ = ["SMOTE", "SMOTENC", "ResampledClassifier"]
+__all__ = ["SMOTE", "SMOTENC", "SMOTER", "ResampledClassifier"]

@@ -241,7 +241,7 @@ default="upweight"
         the last step with a schedule).
     n_features_in_ : int
         Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names seen in ``fit``, when they are strings.
 
     See Also

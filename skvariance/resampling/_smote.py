@@ -104,7 +104,7 @@ class SMOTE(BaseOverSampler):
         Number of synthetic rows generated for each class.
     n_features_in_ : int
         Number of features seen in ``fit_resample``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen in ``fit_resample``, when they are strings.
 
     See Also
@@ -302,7 +302,7 @@ class SMOTENC(SMOTE):
         The squared-distance penalty :math:`m^2` used for each resampled class.
     n_features_in_ : int
         Number of features seen in ``fit_resample``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen in ``fit_resample``, when they are strings.
 
     See Also

@@ -1,0 +1,480 @@
+"""SMOTER: SMOTE for regression, over-sampling rows with rare target values."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from imblearn.base import BaseSampler
+from sklearn.utils import check_consistent_length, check_random_state
+
+from .._kernels._smote import smote_interpolate
+from ..utils._sklearn_compat import (
+    Integral,
+    Interval,
+    Real,
+    StrOptions,
+    _fit_context,
+    validate_data,
+)
+from ..utils.validation import check_sample_weight
+from ._neighbors import class_kneighbors
+from ._smote import _draw, _is_dataframe, _restore_y
+from .base import N_JOBS_DOC, RANDOM_STATE_DOC, SMOTE_CONSTRAINTS
+
+__all__ = ["SMOTER"]
+
+TAILS = ("low", "high")
+
+
+def iqr_control_points(y):
+    """Torgo's boxplot control points ``(adj_low, median, adj_high)`` of ``y``.
+
+    The adjacent values are the most extreme targets within the Tukey fences
+    :math:`Q_1 - 1.5 IQR` and :math:`Q_3 + 1.5 IQR`. As in Ribeiro's
+    ``phi.control(method="extremes")``, a side is relevant only when some
+    target lies beyond its fence; a side without outliers gets ``None``.
+    """
+    q1, median, q3 = np.percentile(y, [25, 50, 75])
+    iqr = q3 - q1
+    low_fence, high_fence = q1 - 1.5 * iqr, q3 + 1.5 * iqr
+    low = float(y[y >= low_fence].min()) if (y < low_fence).any() else None
+    high = float(y[y <= high_fence].max()) if (y > high_fence).any() else None
+    return low, float(median), high
+
+
+def iqr_relevance(y, control_points):
+    """Boxplot relevance of ``y`` given :func:`iqr_control_points`.
+
+    0 at the median, 1 at and beyond a relevant side's adjacent value, the
+    cubic Hermite step with zero end slopes, ``3t^2 - 2t^3`` of the relative
+    distance ``t`` from the median, in between; 0 on a side that is not
+    relevant.
+    """
+    low, median, high = control_points
+    y = np.asarray(y, dtype=np.float64)
+    out = np.zeros(y.shape)
+    for side, adj in ((y > median, high), (y < median, low)):
+        if adj is None:
+            continue
+        if adj == median:  # IQR of 0: every value off the median is an outlier
+            out[side] = 1.0
+            continue
+        t = np.clip((y[side] - median) / (adj - median), 0.0, 1.0)
+        out[side] = t * t * (3.0 - 2.0 * t)
+    return out
+
+
+#: Bins of the binned kernel density estimate of the target.
+DENSITY_BINS = 1024
+
+
+def density_relevance(y):
+    """``1 -`` the min-max scaled Gaussian kernel density of ``y`` at ``y``.
+
+    A binned estimate (``DENSITY_BINS`` bins, Silverman's bandwidth): the
+    rarest target has relevance 1, the most common 0; all 0 when every
+    target is equally frequent.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    n = y.size
+    q1, q3 = np.percentile(y, [25, 75])
+    spread = min(y.std(), (q3 - q1) / 1.34) or y.std()
+    bandwidth = 0.9 * spread * n ** (-0.2)
+    counts, edges = np.histogram(y, bins=DENSITY_BINS)
+    width = edges[1] - edges[0]
+    half = int(min(np.ceil(4 * bandwidth / width), DENSITY_BINS))
+    offsets = np.arange(-half, half + 1) * (width / bandwidth)
+    density = np.convolve(counts, np.exp(-0.5 * offsets**2))[half : half + DENSITY_BINS]
+    centres = 0.5 * (edges[:-1] + edges[1:])
+    p = np.interp(y, centres, density)
+    span = p.max() - p.min()
+    if span <= 1e-9 * p.max():
+        return np.zeros(n)
+    return (p.max() - p) / span
+
+
+class SMOTER(BaseSampler):
+    """SMOTE for regression: over-sample the rows whose target is rare.
+
+    A relevance function :math:`\\phi(y) \\in [0, 1]` marks the rows whose
+    target is rare (:math:`\\phi(y) \\geq` ``threshold``); they are split
+    into the low tail (below the median of ``y``) and the high tail, and
+    each tail is over-sampled with SMOTE within itself [1]_: a rare row
+    :math:`(x_i, y_i)` and one of its ``k_neighbors`` nearest rare
+    neighbours :math:`(x_j, y_j)` of the same tail are drawn, and
+
+    .. math::
+
+        x_{{new}} = x_i + \\lambda (x_j - x_i), \\quad
+        y_{{new}} = y_i + \\lambda (y_j - y_i), \\quad \\lambda \\sim U(0, 1).
+
+    Every original row is kept, first and in order; the synthetic rows
+    follow, low tail first. Works as a step of
+    :class:`imblearn.pipeline.Pipeline` in front of any regressor.
+
+    Read more in the :ref:`User Guide <resampling_smoter>`.
+
+    Parameters
+    ----------
+    relevance : {{"iqr", "density"}} or callable, default="iqr"
+        Relevance of each target value.
+
+        - ``"iqr"``: the boxplot relevance of Torgo and Ribeiro: 0 at the
+          median, 1 at and beyond the adjacent values (the most extreme
+          targets within the Tukey fences :math:`Q_1 - 1.5\\,IQR` and
+          :math:`Q_3 + 1.5\\,IQR`), and the cubic step
+          :math:`3t^2 - 2t^3` of the relative distance :math:`t` from the
+          median in between. A side counts only if some target lies beyond
+          its fence (otherwise its relevance is 0), so a right-skewed
+          target has a rare high tail and no rare low tail.
+        - ``"density"``: one minus the min-max scaled kernel density of the
+          target (Gaussian kernel, Silverman's bandwidth, binned): the
+          rarest value has relevance 1, the most frequent 0. Also finds rare
+          values that are not outliers, such as a gap or a small mode.
+        - a callable: gets the 1-D target array and returns an array of the
+          same shape with values in [0, 1].
+
+    threshold : float in (0, 1], default=0.5
+        Rows with ``relevance >= threshold`` are rare.
+
+    sampling_strategy : "balance", float or dict, default="balance"
+        How many synthetic rows each tail gets. ``"balance"`` brings each
+        tail with rare rows up to the number of common rows; a float
+        :math:`r > 0` brings each such tail up to :math:`r` times the number
+        of common rows; a dict ``{{"low": n, "high": n}}`` gives the numbers
+        of synthetic rows directly (missing keys mean 0). Tails already at
+        or above their target get none.
+
+    k_neighbors : int, default=5
+        Number of nearest rare neighbours, within the tail and excluding the
+        row itself, among which the partner of each synthetic row is drawn.
+        The search is exact (squared Euclidean on ``X``; scale the features
+        first if their units differ); ties are broken by the lower row
+        index. Every over-sampled tail needs at least ``k_neighbors + 1``
+        rare rows.
+
+    {random_state}
+
+    {n_jobs}
+
+    Attributes
+    ----------
+    sampling_strategy_ : dict
+        Number of synthetic rows generated for the ``"low"`` and ``"high"``
+        tails.
+    relevance_ : ndarray of shape (n_samples,)
+        Relevance of each training row.
+    median_ : float
+        Median of ``y``, which splits the rare rows into the two tails.
+    control_points_ : tuple of float or None
+        ``(adjacent low, median, adjacent high)`` for ``relevance="iqr"``,
+        ``None`` for a callable.
+    n_rare_ : dict
+        Number of rare rows in the ``"low"`` and ``"high"`` tails.
+    n_common_ : int
+        Number of rows that are not rare.
+    n_features_in_ : int
+        Number of features seen in ``fit_resample``.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen in ``fit_resample``, when they are strings.
+
+    See Also
+    --------
+    SMOTE : SMOTE for classification.
+    imblearn.pipeline.Pipeline : pipeline that applies a sampler in ``fit``
+        only.
+
+    Notes
+    -----
+    Torgo et al. interpolate the target as the average of the two parents'
+    targets weighted by the inverse distances of the new row to each
+    parent. With every feature interpolated by the same :math:`\\lambda`,
+    those distances are :math:`\\lambda d` and :math:`(1 - \\lambda) d`,
+    and the weighted average is exactly :math:`y_i + \\lambda (y_j - y_i)`;
+    the two rules coincide, so there is no option to choose between them.
+    Unlike the original algorithm, the common rows are not under-sampled:
+    nothing is lost, and under-sampling can be added as a separate step.
+
+    The output target is floating point (integer targets become float64:
+    interpolated targets are not integers). ``fit_resample(X, y,
+    sample_weight=w)`` also returns the weights: originals keep theirs and
+    synthetic rows get the interpolation of their two parents' weights with
+    the same :math:`\\lambda`.
+
+    References
+    ----------
+    .. [1] L. Torgo, R. P. Ribeiro, B. Pfahringer, P. Branco, "SMOTE for
+       Regression", Progress in Artificial Intelligence (EPIA 2013), LNCS
+       8154, 378-389, 2013.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvariance.resampling import SMOTER
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(300, 3))
+    >>> y = np.exp(X[:, 0])  # right-skewed: large values are rare
+    >>> sampler = SMOTER(random_state=0)
+    >>> X_res, y_res = sampler.fit_resample(X, y)
+    >>> sampler.n_common_, sampler.n_rare_
+    (249, {{'low': 0, 'high': 51}})
+    >>> sampler.sampling_strategy_
+    {{'low': 0, 'high': 198}}
+    >>> X_res.shape, bool((X_res[:300] == X).all())
+    ((498, 3), True)
+    """
+
+    _sampling_type = "bypass"
+
+    _parameter_constraints: dict = {
+        "relevance": [StrOptions({"iqr", "density"}), callable],
+        "threshold": [Interval(Real, 0, 1, closed="right")],
+        "sampling_strategy": [
+            StrOptions({"balance"}),
+            Interval(Real, 0, None, closed="neither"),
+            dict,
+        ],
+        "k_neighbors": SMOTE_CONSTRAINTS["k_neighbors"],
+        "random_state": SMOTE_CONSTRAINTS["random_state"],
+        "n_jobs": SMOTE_CONSTRAINTS["n_jobs"],
+    }
+
+    def __init__(
+        self,
+        *,
+        relevance: str | Callable = "iqr",
+        threshold: float = 0.5,
+        sampling_strategy: str | float | dict = "balance",
+        k_neighbors: int = 5,
+        random_state=None,
+        n_jobs: int | None = None,
+    ):
+        super().__init__(sampling_strategy=sampling_strategy)
+        self.relevance = relevance
+        self.threshold = threshold
+        self.k_neighbors = k_neighbors
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    # -- validation --------------------------------------------------------
+    def _check_y(self, y, n_samples):
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None."
+            )
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if y.ndim != 1:
+            raise ValueError(
+                "y must be a 1-D continuous target; got an array of shape "
+                f"{y.shape}. Multi-output targets are not supported."
+            )
+        if y.dtype.kind not in "biuf":
+            try:
+                y = y.astype(np.float64)
+            except (TypeError, ValueError) as exc:
+                raise TypeError(
+                    f"y must be numeric for SMOTER, got dtype {y.dtype}."
+                ) from exc
+        if y.dtype not in (np.float32, np.float64):
+            y = y.astype(np.float64)
+        check_consistent_length(np.empty(n_samples), y)
+        if not np.isfinite(y).all():
+            raise ValueError("Input y contains NaN or infinity.")
+        return y
+
+    def _relevance(self, y):
+        if callable(self.relevance):
+            phi = np.asarray(self.relevance(y), dtype=np.float64)
+            if phi.shape != y.shape:
+                raise ValueError(
+                    f"relevance must return an array of shape {y.shape}, got "
+                    f"{phi.shape}."
+                )
+            if not (np.isfinite(phi).all() and phi.min() >= 0 and phi.max() <= 1):
+                raise ValueError("relevance must return values in [0, 1].")
+            return phi, None
+        if self.relevance == "density":
+            return density_relevance(y), None
+        points = iqr_control_points(y)
+        return iqr_relevance(y, points), points
+
+    def _fit(self, X, y):
+        """Validate; set the relevance, tails and ``sampling_strategy_``."""
+        X = validate_data(
+            self, X=X, reset=True, dtype=[np.float64, np.float32], ensure_min_samples=2
+        )
+        y = self._check_y(y, X.shape[0])
+        if np.ptp(y) == 0:
+            raise ValueError(
+                "y is constant (a single value, like a single class): there is "
+                "no rare target to over-sample."
+            )
+        phi, self.control_points_ = self._relevance(y)
+        self.relevance_ = phi
+        self.median_ = float(np.median(y))
+        rare = phi >= self.threshold
+        if not rare.any():
+            raise ValueError(
+                f"No row has relevance >= threshold={self.threshold} (largest "
+                f"relevance {phi.max():.3g}); lower threshold."
+            )
+        tails = {
+            "low": np.flatnonzero(rare & (y < self.median_)),
+            "high": np.flatnonzero(rare & (y >= self.median_)),
+        }
+        self.n_rare_ = {tail: int(index.size) for tail, index in tails.items()}
+        self.n_common_ = int(y.size - rare.sum())
+        self.sampling_strategy_ = self._n_new()
+        return X, y, tails
+
+    def _n_new(self):
+        spec = self.sampling_strategy
+        if isinstance(spec, dict):
+            unknown = set(spec) - set(TAILS)
+            if unknown:
+                raise ValueError(
+                    f"sampling_strategy keys must be 'low' and/or 'high', got "
+                    f"{sorted(map(repr, unknown))}."
+                )
+            n_new = {}
+            for tail in TAILS:
+                n = spec.get(tail, 0)
+                if not isinstance(n, Integral) or n < 0:
+                    raise ValueError(
+                        f"sampling_strategy[{tail!r}] must be a non-negative int, "
+                        f"got {n!r}."
+                    )
+                if n > 0 and self.n_rare_[tail] == 0:
+                    raise ValueError(
+                        f"sampling_strategy asks for {n} synthetic rows in the "
+                        f"{tail} tail, which has no rare rows."
+                    )
+                n_new[tail] = int(n)
+            return n_new
+        ratio = 1.0 if spec == "balance" else float(spec)
+        target = int(round(ratio * self.n_common_))
+        return {
+            tail: max(target - n, 0) if n > 0 else 0 for tail, n in self.n_rare_.items()
+        }
+
+    # -- public API --------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Find the rare rows and how many synthetic rows each tail gets.
+
+        Use :meth:`fit_resample` to resample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training features.
+        y : array-like of shape (n_samples,)
+            Continuous target.
+
+        Returns
+        -------
+        self : object
+            The fitted sampler.
+        """
+        self._fit(X, y)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_resample(self, X, y, *, sample_weight=None):
+        """Over-sample the rows with rare targets.
+
+        Parameters
+        ----------
+        X : {array-like, dataframe} of shape (n_samples, n_features)
+            Training features (dense, finite).
+        y : array-like of shape (n_samples,)
+            Continuous target (finite).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; when given they are resampled too.
+
+        Returns
+        -------
+        X_resampled : {ndarray, dataframe, list} of shape (n_samples_new, n_features)
+            The original rows, then the synthetic ones; same container as
+            ``X``.
+        y_resampled : {ndarray, series, list} of shape (n_samples_new,)
+            The corresponding targets, floating point.
+        sample_weight_resampled : ndarray of shape (n_samples_new,)
+            Only when ``sample_weight`` is given.
+        """
+        X_orig, y_orig = X, y
+        X, y, tails = self._fit(X, y)
+        sw = None
+        if sample_weight is not None:
+            sw = check_sample_weight(sample_weight, X)
+        X_out, y_out, w_out = self._fit_resample(X, y, tails, sw)
+        if _is_dataframe(X_orig):
+            import pandas as pd
+
+            X_out = pd.DataFrame(X_out, columns=X_orig.columns)
+        elif isinstance(X_orig, list):
+            X_out = X_out.tolist()
+        y_out = _restore_y(y_out, y_orig, False, None)
+        if w_out is None:
+            return X_out, y_out
+        return X_out, y_out, w_out
+
+    def _fit_resample(self, X, y, tails, sw=None):
+        k = self.k_neighbors
+        rng = check_random_state(self.random_state)
+        n_samples = X.shape[0]
+        n_total = n_samples + sum(self.sampling_strategy_.values())
+        X_out = np.empty((n_total, X.shape[1]), dtype=X.dtype)
+        X_out[:n_samples] = X
+        y_out = np.empty(n_total, dtype=y.dtype)
+        y_out[:n_samples] = y
+        w_out = None
+        if sw is not None:
+            w_out = np.empty(n_total)
+            w_out[:n_samples] = sw
+        start = n_samples
+        for tail in TAILS:
+            n_new = self.sampling_strategy_[tail]
+            if n_new == 0:
+                continue
+            index = tails[tail]
+            if index.size < k + 1:
+                raise ValueError(
+                    f"The {tail} tail has {index.size} rare sample(s) (relevance "
+                    f">= threshold={self.threshold}); SMOTER needs at least "
+                    f"k_neighbors + 1 = {k + 1} rare samples in every tail it "
+                    "over-samples. Lower k_neighbors or threshold, or set "
+                    f"sampling_strategy={{{tail!r}: 0}} to leave this tail out."
+                )
+            X_tail = np.ascontiguousarray(X[index])
+            nn = class_kneighbors(X_tail, k, n_jobs=self.n_jobs)
+            rows, cols, steps = _draw(rng, index.size, k, n_new)
+            stop = start + n_new
+            smote_interpolate(X_tail, nn, rows, cols, steps, X_out[start:stop])
+            partners = nn[rows, cols]
+            y_tail = y[index]
+            y_out[start:stop] = y_tail[rows] + steps * (y_tail[partners] - y_tail[rows])
+            if sw is not None:
+                w_tail = sw[index]
+                w_out[start:stop] = w_tail[rows] + steps * (
+                    w_tail[partners] - w_tail[rows]
+                )
+            start = stop
+        return X_out, y_out, w_out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        tags.target_tags.single_output = True
+        tags.target_tags.multi_output = False
+        return tags
+
+
+SMOTER.__doc__ = SMOTER.__doc__.format(
+    random_state=RANDOM_STATE_DOC,
+    n_jobs=N_JOBS_DOC,
+)
