@@ -139,6 +139,37 @@ def _run_seed_cross_validate(n_jobs):
 _register_seed_family()
 
 
+# -- evaluation family: skvariance.model_selection.adaptive_compare -----------
+def _run_adaptive_compare(n_jobs):
+    from sklearn.datasets import make_classification
+    from sklearn.dummy import DummyClassifier
+    from sklearn.tree import DecisionTreeClassifier
+
+    from skvariance.model_selection import adaptive_compare
+
+    X, y = make_classification(n_samples=120, n_features=5, random_state=0)
+    result = adaptive_compare(
+        {"tree": DecisionTreeClassifier(max_depth=3), "dummy": DummyClassifier()},
+        X,
+        y,
+        cv=3,
+        max_seeds=4,
+        batch_size=2,
+        n_permutations=200,
+        n_jobs=n_jobs,
+        random_state=0,
+    )
+    return {
+        "decisions": result.decisions,
+        "n_runs": result.n_runs,
+        "scores": result.scores,
+        "boundaries": result.boundaries,
+    }
+
+
+PARALLEL_FUNCTIONS["adaptive_compare"] = _run_adaptive_compare
+
+
 # -- resampling family: skvariance.resampling ---------------------------------
 def _register_resampling_family():
     from sklearn.linear_model import LogisticRegression
