@@ -89,7 +89,7 @@ components = {
 }
 axes[1].bar(list(components), list(components.values()), color="C0")
 axes[1].set_ylabel("variance of accuracy")
-axes[1].set_title("random forest: where the variance comes from")
+axes[1].set_title("random forest: variance components")
 fig.tight_layout()
 
 # %%
