@@ -29,15 +29,18 @@ def _ids(estimator):
     return type(estimator).__name__
 
 
-@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
-def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)
-
-
 def _listed(mark):
-    """imbalanced-learn hands pytest a generator, which pytest 9 deprecates."""
+    """Older scikit-learn and imbalanced-learn hand pytest a generator, which
+    pytest 9 deprecates: give it a list."""
     argnames, argvalues = mark.args
     return pytest.mark.parametrize(argnames, list(argvalues), **mark.kwargs)
+
+
+@_listed(
+    parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
+)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
 
 
 @_listed(

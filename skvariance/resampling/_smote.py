@@ -32,6 +32,8 @@ __all__ = ["SMOTE", "SMOTENC"]
 
 
 def _check_class_size(n_class, k, label, name="k_neighbors"):
+    # NumPy scalars print as np.int64(1) on NumPy 2: show the plain label
+    label = label.item() if isinstance(label, np.generic) else label
     if n_class < k + 1:
         raise ValueError(
             f"Class {label!r} has {n_class} sample(s); SMOTE needs at least "
@@ -148,8 +150,8 @@ class SMOTE(BaseOverSampler):
     >>> X, y = make_classification(n_samples=500, weights=[0.9, 0.1],
     ...                            random_state=0)
     >>> X_res, y_res = SMOTE(random_state=0).fit_resample(X, y)
-    >>> sorted(Counter(y_res).items())
-    [(np.int64(0), 449), (np.int64(1), 449)]
+    >>> sorted(Counter(y_res.tolist()).items())
+    [(0, 449), (1, 449)]
     >>> bool((X_res[: len(X)] == X).all())
     True
     """
