@@ -40,6 +40,23 @@ def smote_interpolate(X, nn, rows, cols, steps, out):
     return out
 
 
+@kernel(inline="always")
+def _first_occurrence_count(codes, nn, r, t, a):
+    """How often neighbour ``a``'s code in column ``t`` occurs among row
+    ``r``'s neighbours, or 0 if an earlier neighbour has the same code (so each
+    distinct code is counted once, at its first occurrence; O(k) with k small).
+    """
+    v = codes[nn[r, a], t]
+    for b in range(a):
+        if codes[nn[r, b], t] == v:
+            return 0
+    c = 1
+    for b in range(a + 1, nn.shape[1]):
+        if codes[nn[r, b], t] == v:
+            c += 1
+    return c
+
+
 @kernel(parallel=True)
 def mode_of_neighbours(codes, nn, rows, tie_u, out):
     """Most frequent code among the ``k`` neighbours of each base row.
@@ -67,20 +84,10 @@ def mode_of_neighbours(codes, nn, rows, tie_u, out):
         for t in range(n_cat):
             best = 0
             n_tied = 0
-            # counts of each first occurrence; O(k^2) with k small
             for a in range(k):
-                v = codes[nn[r, a], t]
-                first = True
-                for b in range(a):
-                    if codes[nn[r, b], t] == v:
-                        first = False
-                        break
-                if not first:
+                c = _first_occurrence_count(codes, nn, r, t, a)
+                if c == 0:
                     continue
-                c = 1
-                for b in range(a + 1, k):
-                    if codes[nn[r, b], t] == v:
-                        c += 1
                 if c > best:
                     best = c
                     n_tied = 1
@@ -91,21 +98,12 @@ def mode_of_neighbours(codes, nn, rows, tie_u, out):
                 target = n_tied - 1
             seen = 0
             for a in range(k):
-                v = codes[nn[r, a], t]
-                first = True
-                for b in range(a):
-                    if codes[nn[r, b], t] == v:
-                        first = False
-                        break
-                if not first:
+                c = _first_occurrence_count(codes, nn, r, t, a)
+                if c == 0:
                     continue
-                c = 1
-                for b in range(a + 1, k):
-                    if codes[nn[r, b], t] == v:
-                        c += 1
                 if c == best:
                     if seen == target:
-                        out[i, t] = v
+                        out[i, t] = codes[nn[r, a], t]
                         break
                     seen += 1
     return out

@@ -42,6 +42,26 @@ def _check_class_size(n_class, k, label, name="k_neighbors"):
         )
 
 
+def allocate_output(X, y, sample_weight, n_new):
+    """Preallocate the resampled arrays, the original rows first, in order.
+
+    Returns ``(X_out, y_out, w_out)`` with ``n_samples + n_new`` rows; the
+    synthetic rows are left for the caller (and the kernels) to fill in place.
+    ``w_out`` is ``None`` when ``sample_weight`` is.
+    """
+    n_samples = X.shape[0]
+    n_total = n_samples + n_new
+    X_out = np.empty((n_total, X.shape[1]), dtype=X.dtype)
+    X_out[:n_samples] = X
+    y_out = np.empty(n_total, dtype=y.dtype)
+    y_out[:n_samples] = y
+    w_out = None
+    if sample_weight is not None:
+        w_out = np.empty(n_total)
+        w_out[:n_samples] = sample_weight
+    return X_out, y_out, w_out
+
+
 def _draw(rng, n_class, k, n_new):
     """Base rows, neighbour slots and steps, in imbalanced-learn's order."""
     flat = rng.randint(low=0, high=n_class * k, size=n_new)
@@ -194,17 +214,10 @@ class SMOTE(BaseOverSampler):
     def _fit_resample(self, X, y, sample_weight=None):
         sw = None if sample_weight is None else check_sample_weight(sample_weight, X)
         rng = check_random_state(self.random_state)
-        n_samples = X.shape[0]
-        n_total = n_samples + sum(self.sampling_strategy_.values())
-        X_out = np.empty((n_total, X.shape[1]), dtype=X.dtype)
-        X_out[:n_samples] = X
-        y_out = np.empty(n_total, dtype=y.dtype)
-        y_out[:n_samples] = y
-        w_out = None
-        if sw is not None:
-            w_out = np.empty(n_total)
-            w_out[:n_samples] = sw
-        start = n_samples
+        X_out, y_out, w_out = allocate_output(
+            X, y, sw, sum(self.sampling_strategy_.values())
+        )
+        start = X.shape[0]
         for label, n_new in self.sampling_strategy_.items():
             if n_new == 0:
                 continue

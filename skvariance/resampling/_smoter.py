@@ -19,7 +19,7 @@ from ..utils._sklearn_compat import (
 )
 from ..utils.validation import check_sample_weight
 from ._neighbors import class_kneighbors
-from ._smote import _draw, _is_dataframe, _restore_y
+from ._smote import _draw, _is_dataframe, _restore_y, allocate_output
 from .base import N_JOBS_DOC, RANDOM_STATE_DOC, SMOTE_CONSTRAINTS
 
 __all__ = ["SMOTER"]
@@ -426,17 +426,10 @@ class SMOTER(BaseSampler):
     def _fit_resample(self, X, y, tails, sw=None):
         k = self.k_neighbors
         rng = check_random_state(self.random_state)
-        n_samples = X.shape[0]
-        n_total = n_samples + sum(self.sampling_strategy_.values())
-        X_out = np.empty((n_total, X.shape[1]), dtype=X.dtype)
-        X_out[:n_samples] = X
-        y_out = np.empty(n_total, dtype=y.dtype)
-        y_out[:n_samples] = y
-        w_out = None
-        if sw is not None:
-            w_out = np.empty(n_total)
-            w_out[:n_samples] = sw
-        start = n_samples
+        X_out, y_out, w_out = allocate_output(
+            X, y, sw, sum(self.sampling_strategy_.values())
+        )
+        start = X.shape[0]
         for tail in TAILS:
             n_new = self.sampling_strategy_[tail]
             if n_new == 0:
