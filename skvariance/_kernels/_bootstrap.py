@@ -72,6 +72,17 @@ def _draw(state, stratified, t, i, n_runs):
     return _index(state, i, n_runs)
 
 
+@kernel(inline="always")
+def _resample_counts(rank, seed, b, stratified, counts):
+    """Resample ``b`` as counts over the sorted positions in ``rank``."""
+    n_runs, n_tasks = rank.shape
+    state = _stream(seed, b)
+    counts[:] = 0
+    for t in range(n_tasks):
+        for i in range(n_runs):
+            counts[rank[_draw(state, stratified, t, i, n_runs), t]] += 1
+
+
 @kernel(parallel=True)
 def bootstrap_indices(seed, start, n_runs, n_tasks, stratified, out):
     """Resampled run indices of resamples ``start ... start + len(out) - 1``.
@@ -148,11 +159,7 @@ def bootstrap_trimmed_mean(sorted_values, rank, lo, hi, seed, stratified, out):
     for c in prange(N_CHUNKS):
         counts = np.zeros(n_total, dtype=np.int64)
         for b in range(c * chunk, min((c + 1) * chunk, n_resamples)):
-            state = _stream(seed, b)
-            counts[:] = 0
-            for t in range(n_tasks):
-                for i in range(n_runs):
-                    counts[rank[_draw(state, stratified, t, i, n_runs), t]] += 1
+            _resample_counts(rank, seed, b, stratified, counts)
             seen = 0
             acc = 0.0
             for k in range(n_total):
@@ -186,11 +193,7 @@ def bootstrap_exceedance(rank, positions, seed, stratified, out):
     for c in prange(N_CHUNKS):
         counts = np.zeros(n_total + 1, dtype=np.int64)
         for b in range(c * chunk, min((c + 1) * chunk, n_resamples)):
-            state = _stream(seed, b)
-            counts[:] = 0
-            for t in range(n_tasks):
-                for i in range(n_runs):
-                    counts[rank[_draw(state, stratified, t, i, n_runs), t]] += 1
+            _resample_counts(rank, seed, b, stratified, counts)
             # counts[k] becomes the number of entries at sorted position >= k.
             for k in range(n_total - 1, -1, -1):
                 counts[k] += counts[k + 1]

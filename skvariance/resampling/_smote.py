@@ -20,12 +20,9 @@ from ..utils._sklearn_compat import (
 from ..utils.validation import check_sample_weight
 from ._neighbors import class_kneighbors
 from .base import (
-    K_NEIGHBORS_DOC,
-    N_JOBS_DOC,
-    RANDOM_STATE_DOC,
-    SAMPLING_STRATEGY_DOC,
     SMOTE_CONSTRAINTS,
     BaseOverSampler,
+    fill_doc,
 )
 
 __all__ = ["SMOTE", "SMOTENC"]
@@ -248,12 +245,7 @@ class SMOTE(BaseOverSampler):
         return tags
 
 
-SMOTE.__doc__ = SMOTE.__doc__.format(
-    sampling_strategy=SAMPLING_STRATEGY_DOC,
-    random_state=RANDOM_STATE_DOC,
-    k_neighbors=K_NEIGHBORS_DOC,
-    n_jobs=N_JOBS_DOC,
-)
+fill_doc(SMOTE)
 
 
 def _is_dataframe(X):
@@ -606,9 +598,4 @@ class SMOTENC(SMOTE):
         return tags
 
 
-SMOTENC.__doc__ = SMOTENC.__doc__.format(
-    sampling_strategy=SAMPLING_STRATEGY_DOC,
-    random_state=RANDOM_STATE_DOC,
-    k_neighbors=K_NEIGHBORS_DOC,
-    n_jobs=N_JOBS_DOC,
-)
+fill_doc(SMOTENC)

@@ -20,7 +20,7 @@ from ..utils._sklearn_compat import (
 from ..utils.validation import check_sample_weight
 from ._neighbors import class_kneighbors
 from ._smote import _draw, _is_dataframe, _restore_y, allocate_output
-from .base import N_JOBS_DOC, RANDOM_STATE_DOC, SMOTE_CONSTRAINTS
+from .base import SMOTE_CONSTRAINTS, fill_doc
 
 __all__ = ["SMOTER"]
 
@@ -467,7 +467,4 @@ class SMOTER(BaseSampler):
         return tags
 
 
-SMOTER.__doc__ = SMOTER.__doc__.format(
-    random_state=RANDOM_STATE_DOC,
-    n_jobs=N_JOBS_DOC,
-)
+fill_doc(SMOTER)

@@ -17,6 +17,7 @@ __all__ = [
     "RANDOM_STATE_DOC",
     "SAMPLING_STRATEGY_DOC",
     "SMOTE_CONSTRAINTS",
+    "fill_doc",
 ]
 
 #: Constraints shared by SMOTE, SMOTENC (and, without ``sampling_strategy``,
@@ -46,3 +47,18 @@ N_JOBS_DOC = """n_jobs : int, default=None
         scikit-learn's OpenMP-based neighbour search does; negative values
         count back from the number of cores. The output does not depend on
         it."""
+
+
+def fill_doc(cls):
+    """Put the shared parameter fragments into ``cls``'s docstring; returns it.
+
+    Placeholders a docstring does not use are ignored, so every sampler of the
+    family calls this the same way.
+    """
+    cls.__doc__ = cls.__doc__.format(
+        sampling_strategy=SAMPLING_STRATEGY_DOC,
+        random_state=RANDOM_STATE_DOC,
+        k_neighbors=K_NEIGHBORS_DOC,
+        n_jobs=N_JOBS_DOC,
+    )
+    return cls
