@@ -1,11 +1,13 @@
 """Utilities: seeds, input validation and discovery shared by every family."""
 
 from ._seeds import derive_seeds, random_state_params, set_random_state
+from .metadata import accepts_sample_weight, sample_weight_params
 from .stats import weighted_quantile
 from .validation import (
     check_coverage,
     check_estimator_method,
     check_groups,
+    check_n_jobs,
     check_positive_int,
     check_quantile_levels,
     check_sample_weight,
@@ -13,15 +15,18 @@ from .validation import (
 )
 
 __all__ = [
+    "accepts_sample_weight",
     "check_coverage",
     "check_estimator_method",
     "check_groups",
+    "check_n_jobs",
     "check_positive_int",
     "check_quantile_levels",
     "check_sample_weight",
     "check_sample_weight_support",
     "derive_seeds",
     "random_state_params",
+    "sample_weight_params",
     "set_random_state",
     "weighted_quantile",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
+from joblib import cpu_count, effective_n_jobs
 
 from ._sklearn_compat import _check_sample_weight, has_fit_parameter
 
@@ -17,6 +18,7 @@ __all__ = [
     "check_coverage",
     "check_estimator_method",
     "check_groups",
+    "check_n_jobs",
     "check_positive_int",
     "check_quantile_levels",
     "check_sample_weight",
@@ -245,3 +247,52 @@ def check_positive_int(value, *, name: str, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value}.")
     return int(value)
+
+
+def check_n_jobs(n_jobs, *, name: str = "n_jobs") -> int | None:
+    """Validate ``n_jobs``; the one rule every skvariance estimator follows.
+
+    ``n_jobs`` means what it means in scikit-learn (see its glossary):
+    ``None`` is 1 unless a :func:`joblib.parallel_config` context sets
+    another number; ``-1`` is every core; ``-2`` all but one, and so on;
+    a positive int is that many workers. ``0`` has no meaning and is
+    rejected. The same rule holds for joblib workers (meta-estimators,
+    functions) and for numba threads (samplers' kernels, see
+    :func:`effective_n_threads`). Results never depend on ``n_jobs``.
+
+    Examples
+    --------
+    >>> check_n_jobs(None) is None
+    True
+    >>> check_n_jobs(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_jobs == 0 has no meaning; use None, a positive int, ...
+    """
+    if n_jobs is None:
+        return None
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, Integral):
+        raise TypeError(f"{name} must be None or an int, got {type(n_jobs).__name__}.")
+    if n_jobs == 0:
+        raise ValueError(
+            f"{name} == 0 has no meaning; use None, a positive int, or a negative "
+            "int (-1 for all cores)."
+        )
+    return int(n_jobs)
+
+
+def effective_n_threads(n_jobs) -> int:
+    """Threads a numba kernel uses for ``n_jobs`` (see :func:`check_n_jobs`).
+
+    ``None`` is 1 unless a :func:`joblib.parallel_config` context says
+    otherwise; the result is at least 1 and at most the number of cores.
+
+    Examples
+    --------
+    >>> effective_n_threads(None)
+    1
+    >>> effective_n_threads(1)
+    1
+    """
+    check_n_jobs(n_jobs)
+    return max(1, min(int(effective_n_jobs(n_jobs)), cpu_count()))

@@ -1,0 +1,139 @@
+"""Giving ``sample_weight`` and other fit metadata to a user's estimator.
+
+Every skvariance meta-estimator and function that fits a user's estimator
+follows one rule, written here once:
+
+- **Metadata routing enabled** (``sklearn.set_config(enable_metadata_routing=True)``):
+  user metadata is routed by scikit-learn's machinery. Each meta-estimator
+  implements ``get_metadata_routing``; the consumer must request what it
+  wants (``est.set_fit_request(sample_weight=True)``), as everywhere in
+  scikit-learn. Weights that a meta-estimator makes itself (inverse-variance
+  weights, rebalancing weights) are passed as ``sample_weight=w`` to
+  ``estimator.fit``, so inside a :class:`~sklearn.pipeline.Pipeline` the step
+  that should receive them must request ``sample_weight`` too.
+- **Routing disabled** (scikit-learn's default): weights go to ``fit`` as
+  ``sample_weight`` when the estimator accepts it; a ``Pipeline`` (nested
+  ones included) gets them as ``<final step>__sample_weight`` when its final
+  step accepts them. Anything else raises a ``TypeError`` naming the
+  estimator: weights are never dropped silently.
+"""
+
+from __future__ import annotations
+
+import sklearn
+from sklearn.pipeline import Pipeline
+
+from ._sklearn_compat import has_fit_parameter
+
+__all__ = ["accepts_sample_weight", "routing_enabled", "sample_weight_params"]
+
+
+def routing_enabled() -> bool:
+    """Whether scikit-learn's metadata routing is enabled.
+
+    Examples
+    --------
+    >>> routing_enabled()
+    False
+    """
+    return bool(sklearn.get_config().get("enable_metadata_routing", False))
+
+
+def _final_step(pipeline):
+    name, step = pipeline.steps[-1]
+    return name, step
+
+
+def accepts_sample_weight(estimator) -> bool:
+    """Whether ``estimator.fit`` can be given ``sample_weight``.
+
+    True when ``fit`` takes ``sample_weight`` itself or, for a
+    :class:`~sklearn.pipeline.Pipeline`, when its final step does (nested
+    Pipelines are followed). With metadata routing enabled a Pipeline is
+    assumed to accept weights: scikit-learn then checks the requests.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.neighbors import KNeighborsClassifier
+    >>> accepts_sample_weight(make_pipeline(StandardScaler(), LogisticRegression()))
+    True
+    >>> accepts_sample_weight(KNeighborsClassifier())
+    False
+    """
+    if has_fit_parameter(estimator, "sample_weight"):
+        return True
+    if isinstance(estimator, Pipeline):
+        if routing_enabled():
+            return True
+        _, step = _final_step(estimator)
+        return step not in (None, "passthrough") and accepts_sample_weight(step)
+    return False
+
+
+def _pipeline_key(estimator) -> str:
+    """``"last__sample_weight"`` (or ``"outer__inner__sample_weight"``)."""
+    if has_fit_parameter(estimator, "sample_weight"):
+        return "sample_weight"
+    name, step = _final_step(estimator)
+    return f"{name}__{_pipeline_key(step)}"
+
+
+def sample_weight_params(estimator, sample_weight, *, name: str = "estimator") -> dict:
+    """The ``fit`` keyword arguments that give ``sample_weight`` to ``estimator``.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        The estimator that will be fitted.
+    sample_weight : array-like of shape (n_samples,) or None
+        The weights; ``None`` gives ``{}``.
+    name : str, default="estimator"
+        The parameter name used in the error message.
+
+    Returns
+    -------
+    params : dict
+        ``{"sample_weight": w}``, or ``{"<step>__sample_weight": w}`` for a
+        Pipeline when metadata routing is disabled.
+
+    Raises
+    ------
+    TypeError
+        If the estimator cannot take weights (see the module docstring for
+        the rule).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklearn.linear_model import Ridge
+    >>> pipe = make_pipeline(StandardScaler(), Ridge())
+    >>> sorted(sample_weight_params(pipe, np.ones(3)))
+    ['ridge__sample_weight']
+    >>> from sklearn.neighbors import KNeighborsRegressor
+    >>> sample_weight_params(KNeighborsRegressor(), np.ones(3))
+    Traceback (most recent call last):
+    ...
+    TypeError: estimator KNeighborsRegressor does not accept sample_weight in fit...
+    """
+    if sample_weight is None:
+        return {}
+    if not accepts_sample_weight(estimator):
+        detail = ""
+        if isinstance(estimator, Pipeline):
+            detail = (
+                f" (its final step {type(_final_step(estimator)[1]).__name__} does not)"
+            )
+        raise TypeError(
+            f"{name} {type(estimator).__name__} does not accept sample_weight in "
+            f"fit{detail}; choose an estimator, or a Pipeline whose final step, "
+            "takes sample_weight, or enable metadata routing and request it "
+            "with set_fit_request(sample_weight=True)."
+        )
+    if routing_enabled():
+        return {"sample_weight": sample_weight}
+    return {_pipeline_key(estimator): sample_weight}
