@@ -38,7 +38,8 @@ def test_estimators_without_weights_are_refused_by_name():
 def test_routing_passes_plain_sample_weight():
     with sklearn.config_context(enable_metadata_routing=True):
         pipe = make_pipeline(
-            StandardScaler(), LogisticRegression().set_fit_request(sample_weight=True)
+            StandardScaler().set_fit_request(sample_weight=False),
+            LogisticRegression().set_fit_request(sample_weight=True),
         )
         params = sample_weight_params(pipe, np.ones(4))
         assert list(params) == ["sample_weight"]
