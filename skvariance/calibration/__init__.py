@@ -1,3 +1,6 @@
 """Conformal calibration of regressors, quantile regressors and classifiers."""
 
-__all__: list[str] = []
+from ._classifier import ConformalClassifier
+from ._regressor import ConformalRegressor
+
+__all__: list[str] = ["ConformalClassifier", "ConformalRegressor"]

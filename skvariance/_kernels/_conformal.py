@@ -1,0 +1,129 @@
+"""Conformal quantiles and classification scores.
+
+The calibration quantile of split conformal prediction is the
+``ceil((n + 1) * level)``-th smallest calibration score, ``+inf`` when that
+rank exceeds ``n`` (the test point's own score carries the missing mass).
+Weighted conformal prediction (Tibshirani et al., 2019) replaces ranks by
+cumulative weights, with the test point's weight at ``+inf``; the weight of
+the test point differs from one test point to the next, so the weighted
+kernel searches once per (test point, level).
+"""
+
+import numpy as np
+from numba import prange
+
+from ._config import kernel
+
+#: relative slack so that ``(n + 1) * 0.9`` computed as ``900.0000000000001``
+#: still gives rank 900: levels are decimal fractions the user typed.
+RANK_TOLERANCE = 1e-10
+
+
+@kernel
+def conformal_quantiles(sorted_scores, levels, out):
+    """Split-conformal quantile of sorted scores at each level.
+
+    Parameters
+    ----------
+    sorted_scores : float64 array (n,)
+        Calibration scores in ascending order (NaN not allowed).
+    levels : float64 array (n_levels,)
+        Coverage levels in (0, 1).
+    out : float64 array (n_levels,)
+        Written in place: the ``ceil((n + 1) * level)``-th smallest score, or
+        ``+inf`` when that rank exceeds ``n``.
+    """
+    n = sorted_scores.shape[0]
+    for k in range(levels.shape[0]):
+        target = (n + 1) * levels[k]
+        rank = int(np.ceil(target - RANK_TOLERANCE * target))
+        if rank < 1:
+            rank = 1
+        if rank > n:
+            out[k] = np.inf
+        else:
+            out[k] = sorted_scores[rank - 1]
+    return out
+
+
+@kernel(parallel=True)
+def weighted_conformal_quantiles(sorted_scores, cum_weights, test_weights, levels, out):
+    """Weighted conformal quantile for each test point and level.
+
+    For test point ``j`` the calibration scores carry weights
+    ``w_i / (W + w_j)`` and the test point carries ``w_j / (W + w_j)`` at
+    ``+inf`` (``W`` the total calibration weight); the result is the smallest
+    score whose cumulative normalised weight reaches the level.
+
+    Parameters
+    ----------
+    sorted_scores : float64 array (n,)
+        Calibration scores in ascending order.
+    cum_weights : float64 array (n,)
+        Cumulative sum of the calibration weights in the same order.
+    test_weights : float64 array (n_test,)
+        Weight of each test point (non-negative).
+    levels : float64 array (n_levels,)
+        Levels in (0, 1).
+    out : float64 array (n_test, n_levels)
+        Written in place; rows are independent, so the result does not depend
+        on the number of threads.
+    """
+    n = sorted_scores.shape[0]
+    total = cum_weights[n - 1]
+    for j in prange(test_weights.shape[0]):
+        mass = total + test_weights[j]
+        for k in range(levels.shape[0]):
+            target = levels[k] * mass
+            target -= RANK_TOLERANCE * target
+            # binary search: first position with cum_weights >= target
+            lo = 0
+            hi = n
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if cum_weights[mid] < target:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            if lo >= n:
+                out[j, k] = np.inf
+            else:
+                out[j, k] = sorted_scores[lo]
+    return out
+
+
+@kernel(parallel=True)
+def cumulative_label_scores(proba, u, penalty, k_reg, out):
+    """APS / RAPS score of every label for every row.
+
+    With the labels of row ``i`` ranked by decreasing probability (ties by
+    label index), the score of the label of rank ``r`` (1-based) is the sum
+    of the probabilities ranked before it, plus ``u[i]`` times its own
+    probability, plus ``penalty * max(0, r - k_reg)``. ``u = 1`` gives the
+    non-randomised APS score; ``penalty = 0`` gives APS.
+
+    Parameters
+    ----------
+    proba : float64 array (n, n_classes)
+    u : float64 array (n,)
+        Uniform draws in [0, 1] (or ones).
+    penalty : float
+        RAPS regularisation ``lambda`` (0 for APS).
+    k_reg : int
+        RAPS rank from which the penalty applies.
+    out : float64 array (n, n_classes)
+        Written in place, column ``c`` is the score of label ``c``.
+    """
+    n, n_classes = proba.shape
+    for i in prange(n):
+        order = np.argsort(-proba[i], kind="mergesort")
+        before = 0.0
+        for r in range(n_classes):
+            c = order[r]
+            p = proba[i, c]
+            extra = r + 1 - k_reg
+            if extra < 0:
+                extra = 0
+            out[i, c] = before + u[i] * p + penalty * extra
+            before += p
+    return out

@@ -1,0 +1,452 @@
+"""Conformal prediction sets for classifiers: LAC, APS and RAPS."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import ClassifierMixin, clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import check_cv
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.parallel import Parallel, delayed
+
+from .._kernels._conformal import RANK_TOLERANCE, cumulative_label_scores
+from ..utils._seeds import derive_seeds, set_random_state
+from ..utils._sklearn_compat import (
+    HasMethods,
+    Integral,
+    Interval,
+    Real,
+    StrOptions,
+    _fit_context,
+)
+from ..utils.validation import check_n_jobs, check_sample_weight
+from .base import (
+    BaseConformal,
+    ConformalCalibration,
+    check_shift_weights,
+    min_calibration_size,
+    safe_rows,
+)
+
+__all__ = ["ConformalClassifier"]
+
+
+def _fit_one(estimator, X, y, params):
+    return estimator.fit(X, y, **params)
+
+
+def label_scores(proba, score, u, penalty=0.0, k_reg=1):
+    """Non-conformity score of every label, shape (n_samples, n_classes).
+
+    ``"lac"``: ``1 - p_y``; ``"aps"``/``"raps"``: the cumulative probability
+    of the labels ranked above ``y``, plus ``u`` times ``p_y`` (plus the RAPS
+    rank penalty).
+    """
+    proba = np.ascontiguousarray(proba, dtype=np.float64)
+    if not np.all(np.isfinite(proba)):
+        raise ValueError("the estimator's predict_proba returned NaN or infinity.")
+    if score == "lac":
+        return 1.0 - proba
+    lam = penalty if score == "raps" else 0.0
+    return cumulative_label_scores(
+        proba,
+        np.ascontiguousarray(u, dtype=np.float64),
+        float(lam),
+        int(k_reg),
+        np.empty_like(proba),
+    )
+
+
+class ConformalClassifier(ClassifierMixin, BaseConformal):
+    """Conformal prediction sets around any probabilistic classifier.
+
+    :meth:`predict_set` returns, for every test point, a set of labels that
+    contains the true one with probability at least ``coverage`` (for
+    exchangeable data), whatever the classifier. One fit serves every
+    coverage level.
+
+    Parameters
+    ----------
+    estimator : classifier with ``predict_proba``, default=None
+        ``None`` uses :class:`~sklearn.linear_model.LogisticRegression`.
+        Cloned, never modified.
+    score : {"lac", "aps", "raps"}, default="aps"
+        ``"lac"``: ``1 - p_y`` (smallest sets on average); ``"aps"``: the
+        probability mass of the labels ranked at or above ``y``, randomised
+        by a uniform draw (sets adapt to the difficulty of ``x``);
+        ``"raps"``: APS plus ``penalty * max(0, rank - k_reg)`` (smaller,
+        more stable sets).
+    coverage : float, default=0.9
+        Default nominal coverage in (0, 1) of :meth:`predict_set`.
+    method : {"split", "cv_plus"}, default="split"
+        ``"split"``: calibrate on a held-out ``calibration_size`` share;
+        ``"cv_plus"``: one model per fold of ``cv``, every row calibrates
+        the model that did not see it (Romano et al., 2020).
+    cv : int, cross-validation generator or iterable, default=5
+        Folds of ``method="cv_plus"`` (stratified for an int).
+    calibration_size : float or int, default=0.25
+        Share or number of rows held out (stratified by class) by
+        ``method="split"``.
+    class_conditional : bool, default=False
+        Mondrian calibration by class: the quantile is taken among the
+        calibration points of each label, so coverage holds within every
+        class, rare ones included.
+    randomized : bool, default=True
+        Randomise APS/RAPS scores with ``u ~ U(0, 1)`` (exact coverage);
+        ``False`` uses ``u = 1`` (conservative, larger sets).
+    penalty : float, default=0.01
+        RAPS ``lambda``.
+    k_reg : int, default=1
+        RAPS rank from which the penalty applies.
+    weight_function : callable or object with ``predict``, default=None
+        Covariate-shift weights for weighted conformal prediction (split
+        only), as in :class:`ConformalRegressor`.
+    n_jobs : int, default=None
+        Fold models of ``"cv_plus"`` fitted in parallel; results do not
+        depend on it.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the split, the APS/RAPS draws and the models' own seeds.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    estimator_ : classifier
+        ``"split"``: the model fitted on the proper training rows.
+    estimators_ : list of classifiers
+        ``"cv_plus"``: one per fold; ``"split"``: ``[estimator_]``.
+    calibration_indices_ : ndarray of int
+        ``"split"``: rows used for calibration.
+    conformity_scores_ : ndarray of shape (n_calibration,)
+        Scores of the true labels of the calibration rows.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+
+    See Also
+    --------
+    ConformalRegressor : conformal intervals for regression.
+
+    Notes
+    -----
+    The draws ``u`` of the test points come from a seed fixed at fit, one
+    per row of ``X`` in order: the same ``X`` always gets the same sets.
+    APS and RAPS sets may be empty for an easy point when randomised; that is
+    part of their exact coverage.
+
+    References
+    ----------
+    .. [1] Sadinle, M., Lei, J. and Wasserman, L. "Least Ambiguous
+       Set-Valued Classifiers with Bounded Error Levels", JASA 2019 (LAC).
+    .. [2] Romano, Y., Sesia, M. and Candes, E. J. "Classification with
+       Valid and Adaptive Coverage", NeurIPS 2020 (APS, CV+).
+    .. [3] Angelopoulos, A. N., Bates, S., Malik, J. and Jordan, M. I.
+       "Uncertainty Sets for Image Classifiers using Conformal Prediction",
+       ICLR 2021 (RAPS).
+    .. [4] Vovk, V. "Conditional validity of inductive conformal
+       predictors", ACML 2012 (class-conditional calibration).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from skvariance.calibration import ConformalClassifier
+    >>> X, y = make_classification(n_samples=300, n_classes=3, n_informative=4,
+    ...                            random_state=0)
+    >>> clf = ConformalClassifier(score="lac", random_state=0).fit(X, y)
+    >>> clf.predict_set(X[:4]).shape
+    (4, 3)
+    >>> clf.predict_set(X[:4], coverage=[0.8, 0.95]).shape
+    (4, 3, 2)
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit", "predict_proba"]), None],
+        "score": [StrOptions({"lac", "aps", "raps"})],
+        "coverage": [Interval(Real, 0, 1, closed="neither")],
+        "method": [StrOptions({"split", "cv_plus"})],
+        "cv": ["cv_object"],
+        "calibration_size": [
+            Interval(Real, 0, 1, closed="neither"),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "class_conditional": ["boolean"],
+        "randomized": ["boolean"],
+        "penalty": [Interval(Real, 0, None, closed="left")],
+        "k_reg": [Interval(Integral, 0, None, closed="left")],
+        "weight_function": [callable, HasMethods(["predict"]), None],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        estimator=None,
+        *,
+        score: str = "aps",
+        coverage: float = 0.9,
+        method: str = "split",
+        cv=5,
+        calibration_size: float | int = 0.25,
+        class_conditional: bool = False,
+        randomized: bool = True,
+        penalty: float = 0.01,
+        k_reg: int = 1,
+        weight_function=None,
+        n_jobs: int | None = None,
+        random_state=None,
+    ):
+        self.estimator = estimator
+        self.score = score
+        self.coverage = coverage
+        self.method = method
+        self.cv = cv
+        self.calibration_size = calibration_size
+        self.class_conditional = class_conditional
+        self.randomized = randomized
+        self.penalty = penalty
+        self.k_reg = k_reg
+        self.weight_function = weight_function
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = True
+        return tags
+
+    # -- fit ------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, *, sample_weight=None, shift_weight=None, **fit_params):
+        """Fit the classifier and calibrate the scores of the true labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            Class labels (at least two classes).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Given to the estimator's ``fit``; not used by the calibration.
+        shift_weight : array-like of shape (n_samples,), default=None
+            Covariate-shift weights of the rows (``method="split"``).
+        **fit_params : dict
+            Other metadata for the estimator (metadata routing enabled).
+
+        Returns
+        -------
+        self : ConformalClassifier
+        """
+        check_n_jobs(self.n_jobs)
+        X, y = self._validate_fit(X, y, y_numeric=False)
+        check_classification_targets(y)
+        self.classes_, y_encoded = np.unique(y, return_inverse=True)
+        if self.classes_.size < 2:
+            raise ValueError(
+                f"y has a single class {self.classes_.tolist()}; conformal sets "
+                "need at least two."
+            )
+        n = X.shape[0]
+        if shift_weight is not None:
+            shift_weight = check_shift_weights(shift_weight, n, name="shift_weight")
+        if self.method != "split" and (
+            shift_weight is not None or self.weight_function is not None
+        ):
+            raise ValueError(
+                "covariate-shift weights (shift_weight, weight_function) need "
+                f"method='split', got method={self.method!r}."
+            )
+        if sample_weight is not None:
+            sample_weight = check_sample_weight(sample_weight, X)
+        estimator = LogisticRegression() if self.estimator is None else self.estimator
+        params = self._fit_params(estimator, sample_weight, fit_params)
+        rng = check_random_state(self.random_state)
+        if self.method == "split":
+            train, cal = self._split_indices(n, rng, stratify=y_encoded)
+            folds = [cal]
+            trains = [train]
+        else:
+            cv = check_cv(self.cv, y_encoded, classifier=True)
+            folds = [np.asarray(test) for _, test in cv.split(X, y_encoded)]
+            trains = [np.setdiff1d(np.arange(n), test) for test in folds]
+        cal_rows = np.concatenate(folds)
+        weighted = shift_weight is not None or self.weight_function is not None
+        if not weighted:
+            self._check_sizes(y_encoded[cal_rows])
+        seeds = derive_seeds(rng, len(trains))
+        self._predict_seed = int(derive_seeds(rng, 1)[0])
+        u_all = self._draws(rng, n)
+        models = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fit_one)(
+                set_random_state(clone(estimator), int(seed)),
+                safe_rows(X, tr),
+                y_encoded[tr],
+                self._subset_params(X, params, tr),
+            )
+            for seed, tr in zip(seeds, trains)
+        )
+        self.estimators_ = models
+        fold_scores = []
+        for model, test in zip(models, folds):
+            proba = self._proba(model, safe_rows(X, test))
+            all_scores = label_scores(
+                proba, self.score, u_all[test], self.penalty, self.k_reg
+            )
+            fold_scores.append(all_scores[np.arange(test.size), y_encoded[test]])
+        self.conformity_scores_ = np.concatenate(fold_scores)
+        groups = y_encoded if self.class_conditional else None
+        if self.method == "split":
+            self.estimator_ = models[0]
+            self.calibration_indices_ = cal_rows
+            X_cal = safe_rows(X, cal_rows)
+            weights = self._calibration_weights(
+                X_cal, None if shift_weight is None else shift_weight[cal_rows]
+            )
+            self.calibration_ = ConformalCalibration(
+                fold_scores[0],
+                None if groups is None else groups[cal_rows],
+                weights,
+            )
+        else:
+            # per (fold, class) sorted scores for the CV+ counts
+            self._fold_sorted = [
+                [
+                    np.sort(s[y_encoded[test] == c]) if groups is not None else None
+                    for c in range(self.classes_.size)
+                ]
+                if groups is not None
+                else [np.sort(s)]
+                for s, test in zip(fold_scores, folds)
+            ]
+            self._class_counts = np.bincount(y_encoded, minlength=self.classes_.size)
+            self.calibration_ = ConformalCalibration(self.conformity_scores_)
+        return self
+
+    def _check_sizes(self, y_cal):
+        needed = min_calibration_size(self.coverage)
+        if self.class_conditional:
+            counts = np.bincount(y_cal, minlength=self.classes_.size)
+            for c, count in enumerate(counts):
+                if count < needed:
+                    raise ValueError(
+                        f"class {self.classes_[c]!r} has {count} calibration "
+                        f"samples; class-conditional coverage={self.coverage} "
+                        f"needs at least {needed}. Use more data, a larger "
+                        "calibration_size or a lower coverage."
+                    )
+        elif y_cal.size < needed:
+            raise ValueError(
+                f"the calibration set has {y_cal.size} samples; coverage="
+                f"{self.coverage} needs at least {needed}. Use more data, a "
+                "larger calibration_size or a lower coverage."
+            )
+
+    def _draws(self, rng, n):
+        if self.score == "lac" or not self.randomized:
+            return np.ones(n)
+        return rng.uniform(size=n)
+
+    def _proba(self, model, X):
+        """predict_proba with one column per class of ``classes_``."""
+        proba = np.asarray(model.predict_proba(X), dtype=np.float64)
+        seen = np.asarray(model.classes_)
+        if seen.size == self.classes_.size:
+            return proba
+        full = np.zeros((proba.shape[0], self.classes_.size))
+        full[:, seen] = proba
+        return full
+
+    # -- predict --------------------------------------------------------
+    def predict_proba(self, X):
+        """Class probabilities: the model's, or the mean of the fold models.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        X = self._check_predict(X)
+        return np.mean([self._proba(m, X) for m in self.estimators_], axis=0)
+
+    def predict(self, X):
+        """Most probable class.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def predict_set(self, X, coverage=None, shift_weight=None):
+        """Conformal prediction sets as a boolean label mask.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        coverage : float or array-like of float, default=None
+            Nominal coverage(s) in (0, 1); ``None`` uses ``self.coverage``.
+        shift_weight : array-like of shape (n_samples,), default=None
+            Covariate-shift weights of the test points (when fitted with
+            ``shift_weight`` and no ``weight_function``).
+
+        Returns
+        -------
+        sets : ndarray of bool, shape (n_samples, n_classes) or \
+(n_samples, n_classes, n_levels)
+            ``sets[i, k]`` is True when ``classes_[k]`` is in the set of
+            ``X[i]``; a third axis when ``coverage`` is an array.
+        """
+        X = self._check_predict(X)
+        levels = self._levels(coverage)
+        n_test, n_classes = X.shape[0], self.classes_.size
+        u = self._draws(np.random.RandomState(self._predict_seed), n_test)
+        if self.method == "split":
+            self.calibration_.check_levels(levels)
+            weights = self._test_weights(X, shift_weight)
+            scores = label_scores(
+                self._proba(self.estimator_, X), self.score, u, self.penalty, self.k_reg
+            )
+            if self.class_conditional:
+                sets = np.empty((n_test, n_classes, levels.size), dtype=bool)
+                for c in range(n_classes):
+                    label = np.full(n_test, c, dtype=np.intp)
+                    q = self.calibration_.quantiles(levels, label, weights)
+                    sets[:, c] = scores[:, c, None] <= q
+            else:
+                label = np.zeros(n_test, dtype=np.intp)
+                q = self.calibration_.quantiles(levels, label, weights)
+                sets = scores[:, :, None] <= q[:, None, :]
+        else:
+            if shift_weight is not None:
+                raise ValueError("shift_weight needs method='split'.")
+            if not self.class_conditional:
+                self.calibration_.check_levels(levels)
+            sets = self._cv_plus_sets(X, u, levels)
+        return sets[:, :, 0] if np.ndim(coverage) == 0 else sets
+
+    def _cv_plus_sets(self, X, u, levels):
+        n_test, n_classes = X.shape[0], self.classes_.size
+        counts = np.zeros((n_test, n_classes))
+        for model, sorted_scores in zip(self.estimators_, self._fold_sorted):
+            scores = label_scores(
+                self._proba(model, X), self.score, u, self.penalty, self.k_reg
+            )
+            for c in range(n_classes):
+                ref = sorted_scores[c] if self.class_conditional else sorted_scores[0]
+                counts[:, c] += np.searchsorted(ref, scores[:, c], side="left")
+        if self.class_conditional:
+            n_ref = self._class_counts[None, :, None]
+            needed = max(min_calibration_size(float(c)) for c in levels)
+            if self._class_counts.min() < needed:
+                raise ValueError(
+                    f"a class has {self._class_counts.min()} calibration samples; "
+                    f"coverage {levels.max()} needs at least {needed}."
+                )
+        else:
+            n_ref = self.conformity_scores_.size
+        target = levels[None, None, :] * (n_ref + 1)
+        return counts[:, :, None] < target - RANK_TOLERANCE * target

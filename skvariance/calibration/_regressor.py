@@ -1,0 +1,646 @@
+"""Conformal prediction intervals and predictive distributions for regressors."""
+
+from __future__ import annotations
+
+from inspect import signature
+
+import numpy as np
+from sklearn.base import RegressorMixin, clone
+from sklearn.linear_model import LinearRegression
+from sklearn.model_selection import check_cv, cross_val_predict
+from sklearn.utils import check_random_state
+from sklearn.utils.parallel import Parallel, delayed
+
+from .._kernels._conformal import RANK_TOLERANCE
+from ..utils._seeds import derive_seeds, set_random_state
+from ..utils._sklearn_compat import (
+    HasMethods,
+    Integral,
+    Interval,
+    Real,
+    StrOptions,
+    _fit_context,
+)
+from ..utils.validation import (
+    check_groups,
+    check_n_jobs,
+    check_quantile_levels,
+    check_sample_weight,
+)
+from .base import (
+    BaseConformal,
+    ConformalCalibration,
+    check_shift_weights,
+    min_calibration_size,
+    safe_rows,
+)
+
+__all__ = ["ConformalRegressor"]
+
+#: float64 elements of one (test chunk x n_train) block in CV+ and
+#: jackknife+-after-bootstrap: 2**20 elements are 8 MB per temporary.
+_CHUNK_ELEMENTS = 2**20
+
+
+def _supports_return_std(estimator) -> bool:
+    final = getattr(estimator, "_final_estimator", None)
+    if final is not None and final != "passthrough":
+        estimator = final
+    try:
+        return "return_std" in signature(estimator.predict).parameters
+    except (TypeError, ValueError):  # pragma: no cover - builtins
+        return False
+
+
+def _fit_one(estimator, X, y, params):
+    return estimator.fit(X, y, **params)
+
+
+def _center_scale(model, X, normalized, sigma_model=None):
+    """Point prediction and scale (sigma, or ones) of a fitted model on X."""
+    if not normalized:
+        mu = np.asarray(model.predict(X), dtype=np.float64).reshape(-1)
+        return mu, None
+    if sigma_model is not None:
+        mu = np.asarray(model.predict(X), dtype=np.float64).reshape(-1)
+        sigma = np.asarray(sigma_model.predict(X), dtype=np.float64).reshape(-1)
+        return mu, sigma
+    mu, sigma = model.predict(X, return_std=True)
+    return (
+        np.asarray(mu, dtype=np.float64).reshape(-1),
+        np.asarray(sigma, dtype=np.float64).reshape(-1),
+    )
+
+
+def _floor_sigma(sigma, floor):
+    if sigma is None:
+        return None
+    if np.isnan(sigma).any():
+        raise ValueError("the predicted standard deviation contains NaN.")
+    return np.maximum(sigma, floor)
+
+
+def _rank_lower(alpha, n):
+    """1-based rank floor(alpha (n + 1)) of the CV+ lower bound (0: -inf)."""
+    target = alpha * (n + 1)
+    return int(np.floor(target + RANK_TOLERANCE * target))
+
+
+def _rank_upper(level, n):
+    """1-based rank ceil(level (n + 1)) of the upper bound (> n: +inf)."""
+    target = level * (n + 1)
+    return max(1, int(np.ceil(target - RANK_TOLERANCE * target)))
+
+
+def _kth_smallest(values, ranks):
+    """Row-wise ``rank``-th smallest (1-based) of ``values`` for each rank.
+
+    Rank 0 gives ``-inf`` and a rank above the row length ``+inf``.
+    """
+    n = values.shape[1]
+    out = np.empty((values.shape[0], len(ranks)))
+    valid = sorted({r - 1 for r in ranks if 1 <= r <= n})
+    part = np.partition(values, valid, axis=1) if valid else None
+    for k, r in enumerate(ranks):
+        if r < 1:
+            out[:, k] = -np.inf
+        elif r > n:
+            out[:, k] = np.inf
+        else:
+            out[:, k] = part[:, r - 1]
+    return out
+
+
+class ConformalRegressor(RegressorMixin, BaseConformal):
+    """Conformal prediction intervals around any scikit-learn regressor.
+
+    Fits the regressor and calibrates its non-conformity scores so that
+    :meth:`predict_interval` covers a new response with probability at least
+    ``coverage`` in finite samples, whatever the model and the distribution
+    (for exchangeable data). One fit serves every coverage level, Mondrian
+    groups, covariate-shift weights and the conformal predictive
+    distribution (:meth:`predict_quantiles`).
+
+    Parameters
+    ----------
+    estimator : regressor, default=None
+        The point predictor; ``None`` uses
+        :class:`~sklearn.linear_model.LinearRegression`. It is cloned, never
+        modified. With ``score="normalized"`` and no ``sigma_estimator`` its
+        ``predict`` must take ``return_std`` (a Gaussian process,
+        :class:`~skvariance.ensemble.SeedEnsembleRegressor`, an
+        inverse-variance regressor...).
+    method : {"split", "cv_plus", "jackknife_plus_ab"}, default="split"
+        ``"split"``: fit on a random ``1 - calibration_size`` share of the
+        rows, calibrate on the rest. ``"cv_plus"``: one model per fold of
+        ``cv``, out-of-fold residuals, CV+ intervals (Barber et al.).
+        ``"jackknife_plus_ab"``: ``n_resamples`` bootstrap models and
+        out-of-bag residuals (Kim et al.). Only ``"split"`` supports
+        ``groups`` and covariate-shift weights.
+    score : {"absolute", "normalized"}, default="absolute"
+        ``"absolute"``: ``|y - mu(x)|``, intervals of constant width;
+        ``"normalized"``: ``|y - mu(x)| / sigma(x)``, intervals
+        ``mu(x) +- q sigma(x)`` that adapt to heteroscedastic noise.
+    coverage : float, default=0.9
+        Default nominal coverage ``1 - alpha`` in (0, 1) of
+        :meth:`predict_interval` (and used by interval scorers). The
+        calibration set must hold at least ``coverage / (1 - coverage)``
+        points (per group): fewer raise a ``ValueError`` rather than giving an
+        infinite interval.
+    cv : int, cross-validation generator or iterable, default=5
+        Folds of ``"cv_plus"``, and of the out-of-fold residuals that train
+        ``sigma_estimator``.
+    calibration_size : float or int, default=0.25
+        Share (float in (0, 1)) or number (int) of rows held out for
+        calibration by ``method="split"``.
+    sigma_estimator : regressor, default=None
+        With ``score="normalized"`` and ``method="split"``: a regressor fitted
+        on the proper training rows to the out-of-fold absolute residuals
+        ``|y - mu(x)|``; its prediction is ``sigma(x)``. ``None`` uses the
+        estimator's ``predict(X, return_std=True)``.
+    weight_function : callable or object with ``predict``, default=None
+        Covariate-shift weights ``w(x)``, the density ratio of test to
+        training inputs, for weighted conformal prediction (Tibshirani et
+        al., 2019): a callable ``X -> weights`` such as the bound method
+        ``DensityRatioEstimator().fit(X_source, X_target).predict``.
+        Calibration points are weighted by ``w(X_i)`` and the test point's
+        own weight sits at ``+inf``. Arrays of weights can be passed instead
+        as ``shift_weight`` to :meth:`fit` and :meth:`predict_interval`.
+    n_resamples : int, default=30
+        Bootstrap models of ``"jackknife_plus_ab"``.
+    n_jobs : int, default=None
+        Models of ``"cv_plus"`` and ``"jackknife_plus_ab"`` fitted in
+        parallel through :class:`sklearn.utils.parallel.Parallel`; results
+        do not depend on it.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the calibration split, the bootstrap samples and the nested
+        ``random_state`` of the fitted models.
+
+    Attributes
+    ----------
+    estimator_ : regressor
+        ``"split"``: the model fitted on the proper training rows.
+    estimators_ : list of regressors
+        ``"cv_plus"``: one model per fold; ``"jackknife_plus_ab"``: one per
+        bootstrap sample. ``"split"``: ``[estimator_]``.
+    sigma_estimator_ : regressor or None
+        The fitted residual model (``sigma_estimator`` given).
+    calibration_indices_ : ndarray of int
+        ``"split"``: rows of the training data used for calibration.
+    conformity_scores_ : ndarray of shape (n_calibration,)
+        Calibration (or out-of-fold / out-of-bag) scores, in row order.
+    groups_ : ndarray or None
+        Mondrian group labels seen at fit.
+    sigma_floor_ : float
+        With ``score="normalized"``: sigma is floored at this value, a
+        millionth of the mean absolute calibration residual, so that a
+        zero predicted std cannot divide by zero.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+
+    See Also
+    --------
+    ConformalQuantileRegressor : conformalized quantile regression.
+    ConformalClassifier : conformal prediction sets.
+
+    Notes
+    -----
+    Split conformal: the calibration quantile is the
+    ``ceil((n + 1) coverage)``-th smallest of the ``n`` calibration scores,
+    so coverage is at least ``coverage`` and, without ties, at most
+    ``coverage + 1 / (n + 1)`` [1]_. Mondrian calibration (``groups``) takes
+    that quantile within each group, and so covers within each group [4]_.
+    CV+ and jackknife+-after-bootstrap guarantee ``1 - 2 alpha`` in theory and
+    about ``1 - alpha`` in practice [2]_ [3]_; their intervals are computed
+    over blocks of test rows, with memory ``O(chunk x n_train)`` rather than
+    ``O(n_test x n_train)``. Weighted conformal prediction [5]_ may return an
+    infinite bound where a test point's weight is large: that is the method's
+    honest answer, not an error.
+
+    :meth:`predict_quantiles` is the conformal predictive distribution of
+    Vovk et al. [6]_ built on the signed residuals of the same calibration
+    set; its level-``p`` quantile is ``crepes``' ``higher_percentiles``.
+
+    References
+    ----------
+    .. [1] Lei, J., G'Sell, M., Rinaldo, A., Tibshirani, R. J. and
+       Wasserman, L. "Distribution-Free Predictive Inference for
+       Regression", JASA 2018.
+    .. [2] Barber, R. F., Candes, E. J., Ramdas, A. and Tibshirani, R. J.
+       "Predictive inference with the jackknife+", Annals of Statistics 2021.
+    .. [3] Kim, B., Xu, C. and Barber, R. F. "Predictive inference is free
+       with the jackknife+-after-bootstrap", NeurIPS 2020.
+    .. [4] Vovk, V., Gammerman, A. and Shafer, G. "Algorithmic Learning in a
+       Random World", Springer 2005 (Mondrian conformal predictors).
+    .. [5] Tibshirani, R. J., Barber, R. F., Candes, E. J. and Ramdas, A.
+       "Conformal Prediction Under Covariate Shift", NeurIPS 2019.
+    .. [6] Vovk, V., Shen, J., Manokhin, V. and Xie, M. "Nonparametric
+       predictive distributions based on conformal prediction", Machine
+       Learning 2019.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from sklearn.linear_model import Ridge
+    >>> from skvariance.calibration import ConformalRegressor
+    >>> X, y = make_regression(n_samples=200, n_features=3, noise=10.0, random_state=0)
+    >>> reg = ConformalRegressor(Ridge(), coverage=0.9, random_state=0).fit(X, y)
+    >>> reg.predict_interval(X[:2]).shape
+    (2, 2)
+    >>> reg.predict_interval(X[:2], coverage=[0.8, 0.9]).shape
+    (2, 2, 2)
+    >>> reg.predict_quantiles(X[:2], [0.1, 0.5, 0.9]).shape
+    (2, 3)
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit", "predict"]), None],
+        "method": [StrOptions({"split", "cv_plus", "jackknife_plus_ab"})],
+        "score": [StrOptions({"absolute", "normalized"})],
+        "coverage": [Interval(Real, 0, 1, closed="neither")],
+        "cv": ["cv_object"],
+        "calibration_size": [
+            Interval(Real, 0, 1, closed="neither"),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "sigma_estimator": [HasMethods(["fit", "predict"]), None],
+        "weight_function": [callable, HasMethods(["predict"]), None],
+        "n_resamples": [Interval(Integral, 2, None, closed="left")],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        estimator=None,
+        *,
+        method: str = "split",
+        score: str = "absolute",
+        coverage: float = 0.9,
+        cv=5,
+        calibration_size: float | int = 0.25,
+        sigma_estimator=None,
+        weight_function=None,
+        n_resamples: int = 30,
+        n_jobs: int | None = None,
+        random_state=None,
+    ):
+        self.estimator = estimator
+        self.method = method
+        self.score = score
+        self.coverage = coverage
+        self.cv = cv
+        self.calibration_size = calibration_size
+        self.sigma_estimator = sigma_estimator
+        self.weight_function = weight_function
+        self.n_resamples = n_resamples
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    # -- fit ------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(
+        self, X, y, *, groups=None, sample_weight=None, shift_weight=None, **fit_params
+    ):
+        """Fit the regressor and calibrate its scores.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Target; NaN or infinity raise a ``ValueError``.
+        groups : array-like of shape (n_samples,), default=None
+            Mondrian groups (``method="split"``): one calibration per group;
+            :meth:`predict_interval` then needs the test points' groups.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Given to the estimator's ``fit`` (a Pipeline's final step
+            included, see :mod:`skvariance.utils.metadata`). The calibration
+            quantile is not weighted by it.
+        shift_weight : array-like of shape (n_samples,), default=None
+            Covariate-shift weights ``w(X_i)`` of the training rows; those of
+            the calibration rows weight the calibration quantile. Overrides
+            ``weight_function`` at fit.
+        **fit_params : dict
+            Other metadata for the estimator's ``fit`` (metadata routing
+            enabled only).
+
+        Returns
+        -------
+        self : ConformalRegressor
+            The fitted calibrator.
+        """
+        check_n_jobs(self.n_jobs)
+        X, y = self._validate_fit(X, y)
+        n = X.shape[0]
+        if groups is not None:
+            groups = check_groups(groups, n)
+        if shift_weight is not None:
+            shift_weight = check_shift_weights(shift_weight, n, name="shift_weight")
+        if sample_weight is not None:
+            sample_weight = check_sample_weight(sample_weight, X)
+        normalized = self.score == "normalized"
+        if self.method != "split":
+            if groups is not None:
+                raise ValueError(
+                    f"groups (Mondrian calibration) need method='split', got "
+                    f"method={self.method!r}."
+                )
+            if shift_weight is not None or self.weight_function is not None:
+                raise ValueError(
+                    "covariate-shift weights (shift_weight, weight_function) need "
+                    f"method='split', got method={self.method!r}."
+                )
+            if normalized and self.sigma_estimator is not None:
+                raise ValueError(
+                    "sigma_estimator is only used by method='split'; with "
+                    f"method={self.method!r} use an estimator whose predict "
+                    "takes return_std."
+                )
+        estimator = LinearRegression() if self.estimator is None else self.estimator
+        if (
+            normalized
+            and self.sigma_estimator is None
+            and not _supports_return_std(estimator)
+        ):
+            raise TypeError(
+                f"score='normalized' needs sigma(x): estimator "
+                f"{type(estimator).__name__} has no predict(X, return_std=True); "
+                "give a sigma_estimator or an estimator that returns a std."
+            )
+        params = self._fit_params(estimator, sample_weight, fit_params)
+        rng = check_random_state(self.random_state)
+        self.groups_ = None
+        if self.method == "split":
+            self._fit_split(estimator, X, y, groups, shift_weight, params, rng)
+        else:
+            self._fit_cross(estimator, X, y, params, rng)
+        return self
+
+    def _check_calibration_size(self, n_cal, groups_cal):
+        needed = min_calibration_size(self.coverage)
+        if groups_cal is None:
+            sizes = {"the calibration set": n_cal}
+        else:
+            labels, counts = np.unique(groups_cal, return_counts=True)
+            sizes = {f"calibration group {g!r}": c for g, c in zip(labels, counts)}
+        for where, size in sizes.items():
+            if size < needed:
+                raise ValueError(
+                    f"{where} has {size} samples; coverage={self.coverage} needs at "
+                    f"least {needed} (the conformal quantile would be infinite). "
+                    "Use more data, a larger calibration_size or a lower coverage."
+                )
+
+    def _fit_split(self, estimator, X, y, groups, shift_weight, params, rng):
+        train, cal = self._split_indices(X.shape[0], rng)
+        groups_cal = None if groups is None else groups[cal]
+        if shift_weight is None and self.weight_function is None:
+            self._check_calibration_size(cal.size, groups_cal)
+        seed = int(derive_seeds(rng, 1)[0])
+        model = set_random_state(clone(estimator), seed)
+        X_train, y_train = safe_rows(X, train), y[train]
+        model.fit(X_train, y_train, **self._subset_params(X, params, train))
+        self.estimator_ = model
+        self.estimators_ = [model]
+        self.sigma_estimator_ = None
+        normalized = self.score == "normalized"
+        if normalized and self.sigma_estimator is not None:
+            oof = cross_val_predict(
+                set_random_state(clone(estimator), seed),
+                X_train,
+                y_train,
+                cv=self.cv,
+                params=self._subset_params(X, params, train),
+            )
+            sigma_model = set_random_state(clone(self.sigma_estimator), seed)
+            self.sigma_estimator_ = sigma_model.fit(X_train, np.abs(y_train - oof))
+        X_cal = safe_rows(X, cal)
+        mu, sigma = _center_scale(model, X_cal, normalized, self.sigma_estimator_)
+        residuals = y[cal] - mu
+        self._set_sigma_floor(residuals, normalized)
+        sigma = _floor_sigma(sigma, self.sigma_floor_)
+        signed = residuals if sigma is None else residuals / sigma
+        weights = self._calibration_weights(
+            X_cal, None if shift_weight is None else shift_weight[cal]
+        )
+        self.calibration_indices_ = cal
+        self.conformity_scores_ = np.abs(signed)
+        self.calibration_ = ConformalCalibration(np.abs(signed), groups_cal, weights)
+        self._signed_calibration = ConformalCalibration(signed, groups_cal, weights)
+        self.groups_ = self.calibration_.group_labels
+
+    def _set_sigma_floor(self, residuals, normalized):
+        if normalized:
+            scale = float(np.mean(np.abs(residuals))) if residuals.size else 0.0
+            self.sigma_floor_ = 1e-6 * scale if scale > 0 else 1e-12
+        else:
+            self.sigma_floor_ = None
+
+    def _fit_cross(self, estimator, X, y, params, rng):
+        n = X.shape[0]
+        normalized = self.score == "normalized"
+        if self.method == "cv_plus":
+            cv = check_cv(self.cv, y, classifier=False)
+            folds = [np.asarray(test) for _, test in cv.split(X, y)]
+            trains = [np.setdiff1d(np.arange(n), test) for test in folds]
+            seeds = derive_seeds(rng, len(folds))
+        else:
+            seeds = derive_seeds(rng, self.n_resamples)
+            trains = [rng.randint(0, n, size=n) for _ in range(self.n_resamples)]
+        self._check_calibration_size(n, None)
+        models = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fit_one)(
+                set_random_state(clone(estimator), int(seed)),
+                safe_rows(X, tr),
+                y[tr],
+                self._subset_params(X, params, tr),
+            )
+            for seed, tr in zip(seeds, trains)
+        )
+        n_models = len(models)
+        if self.method == "cv_plus":
+            # every row is out of exactly one fold's model
+            out_of = np.zeros((n, n_models))
+            for k, test in enumerate(folds):
+                out_of[test, k] = 1.0
+            if not np.all(out_of.sum(axis=1) == 1):
+                raise ValueError(
+                    "cv must put every row in exactly one test fold for CV+."
+                )
+        else:
+            in_bag = np.zeros((n_models, n), dtype=bool)
+            for b, tr in enumerate(trains):
+                in_bag[b, tr] = True
+            out_of = (~in_bag).T.astype(np.float64)
+        counts = out_of.sum(axis=1)
+        keep = np.flatnonzero(counts > 0)
+        self.n_excluded_ = int(n - keep.size)
+        if keep.size == 0:
+            raise ValueError("no row is out of bag; increase n_resamples.")
+        out_of = out_of[keep] / counts[keep, None]
+        self._check_calibration_size(keep.size, None)
+        mu_all, sigma_all = self._member_predictions(models, X, normalized)
+        mu = np.einsum("ik,ki->i", out_of, mu_all[:, keep])
+        residuals = y[keep] - mu
+        self._set_sigma_floor(residuals, normalized)
+        sigma = None
+        if normalized:
+            sigma = _floor_sigma(
+                np.einsum("ik,ki->i", out_of, sigma_all[:, keep]), self.sigma_floor_
+            )
+        signed = residuals if sigma is None else residuals / sigma
+        self.estimators_ = models
+        self.sigma_estimator_ = None
+        self.conformity_scores_ = np.abs(signed)
+        self._signed_scores = signed
+        self._out_of = np.ascontiguousarray(out_of)
+        self.calibration_ = ConformalCalibration(np.abs(signed))
+
+    def _member_predictions(self, models, X, normalized):
+        pairs = [_center_scale(m, X, normalized) for m in models]
+        mu = np.stack([p[0] for p in pairs])
+        sigma = np.stack([p[1] for p in pairs]) if normalized else None
+        return mu, sigma
+
+    # -- predict --------------------------------------------------------
+    def predict(self, X):
+        """Point prediction: the model's, or the mean of the CV/bootstrap models.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        X = self._check_predict(X)
+        if self.method == "split":
+            return np.asarray(self.estimator_.predict(X), dtype=np.float64).reshape(-1)
+        return np.mean([m.predict(X) for m in self.estimators_], axis=0)
+
+    def predict_interval(self, X, coverage=None, groups=None, shift_weight=None):
+        """Conformal prediction intervals at one or several coverages.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        coverage : float or array-like of float, default=None
+            Nominal coverage(s) in (0, 1); ``None`` uses ``self.coverage``.
+            No refit is needed for a new level.
+        groups : array-like of shape (n_samples,), default=None
+            Mondrian groups of the test points; required when fitted with
+            groups, and every label must have been seen at fit.
+        shift_weight : array-like of shape (n_samples,), default=None
+            Covariate-shift weights of the test points; required when fitted
+            with ``shift_weight`` and no ``weight_function``.
+
+        Returns
+        -------
+        intervals : ndarray of shape (n_samples, 2) or (n_samples, 2, n_levels)
+            Lower and upper bounds; a third axis when ``coverage`` is an
+            array, one entry per level in the order given.
+        """
+        X = self._check_predict(X)
+        levels = self._levels(coverage)
+        if self.method == "split":
+            self.calibration_.check_levels(levels)
+            mu, sigma = self._split_center_scale(X)
+            group_index = self.calibration_.group_index(groups, X.shape[0])
+            weights = self._test_weights(X, shift_weight)
+            q = self.calibration_.quantiles(levels, group_index, weights)
+            half = q if sigma is None else q * sigma[:, None]
+            bounds = np.stack([mu[:, None] - half, mu[:, None] + half], axis=1)
+        else:
+            if groups is not None or shift_weight is not None:
+                raise ValueError(
+                    f"groups and shift_weight need method='split', got "
+                    f"method={self.method!r}."
+                )
+            self.calibration_.check_levels(levels)
+            n = self._signed_scores.size
+            low = [_rank_lower(1.0 - c, n) for c in levels]
+            high = [_rank_upper(c, n) for c in levels]
+            scores = self.conformity_scores_
+            bounds = self._cross_values(
+                X,
+                lambda c, s: (c - scores * s, low),
+                lambda c, s: (c + scores * s, high),
+            )
+        return bounds[:, :, 0] if np.ndim(coverage) == 0 else bounds
+
+    def predict_quantiles(self, X, quantiles, groups=None, shift_weight=None):
+        """Quantiles of the conformal predictive distribution.
+
+        The level-``p`` quantile is ``mu(x) + sigma(x) r`` with ``r`` the
+        ``ceil(p (n + 1))``-th smallest signed calibration residual
+        ``(y_i - mu(x_i)) / sigma(x_i)`` (``sigma = 1`` for the absolute
+        score), ``+inf`` when that rank exceeds ``n``; so ``P(y <= Q(p)) >= p``
+        and ``P(y < Q(p)) <= p``. For CV+ and jackknife+-after-bootstrap the
+        same rank is taken among ``mu_{-i}(x) + sigma_{-i}(x) r_i``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        quantiles : float or array-like of shape (n_quantiles,)
+            Strictly increasing levels in (0, 1).
+        groups : array-like of shape (n_samples,), default=None
+            Mondrian groups of the test points (when fitted with groups).
+        shift_weight : array-like of shape (n_samples,), default=None
+            Covariate-shift weights of the test points (when fitted with
+            weights and no ``weight_function``).
+
+        Returns
+        -------
+        y_quantiles : ndarray of shape (n_samples, n_quantiles)
+        """
+        X = self._check_predict(X)
+        levels = check_quantile_levels(quantiles)
+        if self.method == "split":
+            mu, sigma = self._split_center_scale(X)
+            group_index = self._signed_calibration.group_index(groups, X.shape[0])
+            weights = self._test_weights(X, shift_weight)
+            r = self._signed_calibration.quantiles(levels, group_index, weights)
+            return mu[:, None] + (r if sigma is None else r * sigma[:, None])
+        if groups is not None or shift_weight is not None:
+            raise ValueError(
+                f"groups and shift_weight need method='split', got "
+                f"method={self.method!r}."
+            )
+        n = self._signed_scores.size
+        ranks = [_rank_upper(p, n) for p in levels]
+        signed = self._signed_scores
+        return self._cross_values(X, lambda c, s: (c + signed * s, ranks))[:, 0, :]
+
+    def _split_center_scale(self, X):
+        normalized = self.score == "normalized"
+        mu, sigma = _center_scale(self.estimator_, X, normalized, self.sigma_estimator_)
+        return mu, _floor_sigma(sigma, self.sigma_floor_)
+
+    def _cross_values(self, X, *makers):
+        """Order statistics of ``mu_{-i}(x) +- r_i sigma_{-i}(x)``, in chunks.
+
+        Each maker maps (centers, scales) blocks of shape (chunk, n_train) to
+        (values, ranks); the result has shape (n_test, len(makers), n_ranks).
+        """
+        normalized = self.score == "normalized"
+        mu, sigma = self._member_predictions(self.estimators_, X, normalized)
+        n_test, n_train = X.shape[0], self._out_of.shape[0]
+        chunk = max(1, _CHUNK_ELEMENTS // max(n_train, 1))
+        n_ranks = max(len(maker(np.zeros((0, n_train)), 1.0)[1]) for maker in makers)
+        out = np.empty((n_test, len(makers), n_ranks))
+        weights_t = self._out_of.T  # (n_models, n_train)
+        for start in range(0, n_test, chunk):
+            stop = min(start + chunk, n_test)
+            centers = mu[:, start:stop].T @ weights_t
+            scales = 1.0
+            if normalized:
+                scales = np.maximum(
+                    sigma[:, start:stop].T @ weights_t, self.sigma_floor_
+                )
+            for m, maker in enumerate(makers):
+                values, ranks = maker(centers, scales)
+                out[start:stop, m, :] = _kth_smallest(values, ranks)
+                del values
+        return out

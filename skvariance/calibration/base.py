@@ -1,0 +1,348 @@
+"""Shared algorithm of the conformal calibrators.
+
+Every calibrator in this family ends in the same step: sort non-conformity
+scores of a calibration set (per Mondrian group), and at predict time take
+their conformal quantile at one or several coverage levels, weighted by
+density ratios under covariate shift. :class:`ConformalCalibration` does that
+step; :class:`BaseConformal` holds the parameter checks, the seeded
+calibration split, fit-parameter routing and the predict-time checks of
+groups, levels and weights.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, MetaEstimatorMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils import get_tags
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    process_routing,
+)
+
+from .._kernels._conformal import (
+    RANK_TOLERANCE,
+    conformal_quantiles,
+    weighted_conformal_quantiles,
+)
+from ..utils._sklearn_compat import (
+    _check_method_params,
+    _safe_indexing,
+    check_is_fitted,
+    validate_data,
+)
+from ..utils.metadata import routing_enabled, sample_weight_params
+from ..utils.validation import check_coverage, check_groups
+
+__all__ = ["BaseConformal", "ConformalCalibration", "min_calibration_size"]
+
+
+def min_calibration_size(coverage: float) -> int:
+    """Smallest calibration set whose conformal quantile at ``coverage`` is finite.
+
+    The ``ceil((n + 1) * coverage)``-th smallest of ``n`` scores exists when
+    ``n >= coverage / (1 - coverage)``.
+
+    Examples
+    --------
+    >>> min_calibration_size(0.9)
+    9
+    >>> min_calibration_size(0.95)
+    19
+    """
+    n = int(np.floor(coverage / (1.0 - coverage)))
+    while True:
+        target = (n + 1) * coverage
+        if int(np.ceil(target - RANK_TOLERANCE * target)) <= n:
+            return max(n, 1)
+        n += 1
+
+
+def _as_levels(coverage) -> np.ndarray:
+    return np.atleast_1d(np.asarray(coverage, dtype=np.float64))
+
+
+class ConformalCalibration:
+    """Sorted calibration scores (per group) and their conformal quantiles.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n,)
+        Non-conformity scores of the calibration set (finite or ``+inf``).
+    groups : ndarray of shape (n,) or None
+        Mondrian group of each score; one calibration per group.
+    weights : ndarray of shape (n,) or None
+        Density-ratio weights of the calibration points (weighted conformal).
+    """
+
+    def __init__(self, scores, groups=None, weights=None):
+        scores = np.asarray(scores, dtype=np.float64)
+        if np.isnan(scores).any():
+            raise ValueError(
+                "calibration scores contain NaN: the estimator's predictions on "
+                "the calibration set (or its predicted std) are not finite."
+            )
+        if groups is None:
+            self.group_labels = None
+            members = [np.arange(scores.shape[0])]
+        else:
+            self.group_labels, inverse = np.unique(groups, return_inverse=True)
+            members = [
+                np.flatnonzero(inverse == g) for g in range(len(self.group_labels))
+            ]
+        self.sorted_scores, self.cum_weights, self.sizes = [], [], []
+        for idx in members:
+            order = np.argsort(scores[idx], kind="mergesort")
+            self.sorted_scores.append(np.ascontiguousarray(scores[idx][order]))
+            self.sizes.append(idx.size)
+            if weights is None:
+                self.cum_weights.append(None)
+            else:
+                self.cum_weights.append(np.cumsum(weights[idx][order]))
+
+    @property
+    def weighted(self) -> bool:
+        return self.cum_weights[0] is not None
+
+    def group_index(self, groups, n_test: int) -> np.ndarray:
+        """Index into ``group_labels`` of each test group (checked)."""
+        if self.group_labels is None:
+            if groups is not None:
+                raise ValueError(
+                    "groups were given at predict time but the calibrator was "
+                    "fitted without groups."
+                )
+            return np.zeros(n_test, dtype=np.intp)
+        if groups is None:
+            raise ValueError(
+                "groups is required: the calibrator was fitted with groups "
+                "(Mondrian calibration)."
+            )
+        groups = check_groups(groups, n_test)
+        pos = np.searchsorted(self.group_labels, groups)
+        pos = np.clip(pos, 0, len(self.group_labels) - 1)
+        unseen = self.group_labels[pos] != groups
+        if unseen.any():
+            raise ValueError(
+                f"groups contains labels unseen at fit: "
+                f"{np.unique(groups[unseen]).tolist()[:10]}."
+            )
+        return pos
+
+    def check_levels(self, levels) -> None:
+        """Raise if some group is too small for a level (unweighted only)."""
+        if self.weighted:
+            return
+        needed = max(min_calibration_size(float(c)) for c in levels)
+        for g, size in enumerate(self.sizes):
+            if size < needed:
+                where = (
+                    "the calibration set"
+                    if self.group_labels is None
+                    else f"calibration group {self.group_labels[g]!r}"
+                )
+                raise ValueError(
+                    f"{where} has {size} samples; coverage {max(levels)} needs at "
+                    f"least {needed} (the conformal quantile would be infinite). "
+                    "Use more calibration data or a lower coverage."
+                )
+
+    def quantiles(self, levels, group_index, test_weights=None) -> np.ndarray:
+        """Conformal quantile of the scores for every test point and level.
+
+        Returns an array of shape (n_test, n_levels). Under weighting the
+        quantile is ``+inf`` where the test point's own weight is too large
+        for the level (the honest answer, see Tibshirani et al., 2019).
+        """
+        levels = np.ascontiguousarray(levels, dtype=np.float64)
+        n_test = group_index.shape[0]
+        out = np.empty((n_test, levels.size))
+        for g, scores in enumerate(self.sorted_scores):
+            rows = np.flatnonzero(group_index == g)
+            if rows.size == 0:
+                continue
+            if self.cum_weights[g] is None:
+                q = conformal_quantiles(scores, levels, np.empty(levels.size))
+                out[rows] = q
+            else:
+                w = np.ascontiguousarray(test_weights[rows], dtype=np.float64)
+                out[rows] = weighted_conformal_quantiles(
+                    scores,
+                    self.cum_weights[g],
+                    w,
+                    levels,
+                    np.empty((rows.size, levels.size)),
+                )
+        return out
+
+
+def check_shift_weights(weights, n: int, *, name: str) -> np.ndarray:
+    """Finite, non-negative density-ratio weights of the right length."""
+    try:
+        w = np.asarray(weights, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an array of non-negative floats.") from exc
+    w = w.reshape(-1) if w.ndim == 2 and 1 in w.shape else w
+    if w.ndim != 1 or w.shape[0] != n:
+        raise ValueError(f"{name} must have shape ({n},), got {np.shape(weights)}.")
+    if not np.all(np.isfinite(w)):
+        raise ValueError(f"{name} must be finite; found NaN or infinity.")
+    if (w < 0).any():
+        raise ValueError(
+            f"{name} must be non-negative; found {int((w < 0).sum())} negative "
+            "value(s)."
+        )
+    return w
+
+
+class BaseConformal(MetaEstimatorMixin, BaseEstimator):
+    """Parameter checks, calibration split and predict-time checks.
+
+    Subclasses implement ``_fit_calibrated(X, y, groups, fit_params, rng)``.
+    """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        if self.estimator is not None:
+            inner = get_tags(self.estimator)
+            tags.input_tags.allow_nan = inner.input_tags.allow_nan
+            tags.input_tags.sparse = inner.input_tags.sparse
+            tags.input_tags.string = inner.input_tags.string
+            tags.input_tags.categorical = inner.input_tags.categorical
+        tags.non_deterministic = False
+        return tags
+
+    # -- metadata --------------------------------------------------------
+    def get_metadata_routing(self):
+        """Route ``fit`` metadata (``sample_weight``...) to the estimator.
+
+        Returns
+        -------
+        routing : MetadataRouter
+        """
+        router = MetadataRouter(owner=self.__class__.__name__)
+        if self.estimator is not None:
+            router.add(
+                estimator=self.estimator,
+                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+            )
+        return router
+
+    def _fit_params(self, estimator, sample_weight, fit_params):
+        """Fit keyword arguments for ``estimator`` (routing on or off)."""
+        if routing_enabled():
+            if sample_weight is not None:
+                fit_params = {**fit_params, "sample_weight": sample_weight}
+            return dict(process_routing(self, "fit", **fit_params).estimator.fit)
+        if fit_params:
+            raise TypeError(
+                f"{type(self).__name__}.fit got unexpected parameters "
+                f"{sorted(fit_params)}; enable metadata routing to pass them to "
+                "the estimator."
+            )
+        return sample_weight_params(estimator, sample_weight)
+
+    @staticmethod
+    def _subset_params(X, params, indices):
+        return _check_method_params(X, params, indices)
+
+    # -- data ------------------------------------------------------------
+    def _validate_fit(self, X, y, *, y_numeric=True):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            dtype=None if get_tags(self).input_tags.string else "numeric",
+            ensure_all_finite=not get_tags(self).input_tags.allow_nan,
+            y_numeric=y_numeric,
+            multi_output=False,
+        )
+        return X, y
+
+    def _split_indices(self, n: int, rng, stratify=None):
+        """Seeded proper-training / calibration split."""
+        idx = np.arange(n)
+        size = self.calibration_size
+        try:
+            return train_test_split(
+                idx, test_size=size, random_state=rng, stratify=stratify
+            )
+        except ValueError as exc:
+            raise ValueError(
+                f"cannot split {n} samples with calibration_size={size}: {exc}"
+            ) from exc
+
+    def _check_predict(self, X):
+        check_is_fitted(self)
+        return validate_data(
+            self,
+            X,
+            reset=False,
+            accept_sparse=["csr", "csc"],
+            dtype=None if get_tags(self).input_tags.string else "numeric",
+            ensure_all_finite=not get_tags(self).input_tags.allow_nan,
+        )
+
+    def _levels(self, coverage):
+        coverage = self.coverage if coverage is None else coverage
+        return _as_levels(check_coverage(coverage))
+
+    # -- weights ---------------------------------------------------------
+    def _calibration_weights(self, X_cal, shift_weight_cal):
+        """Density-ratio weights of the calibration points, or None."""
+        if shift_weight_cal is not None:
+            return check_shift_weights(
+                shift_weight_cal, _num_samples(X_cal), name="shift_weight"
+            )
+        if self.weight_function is None:
+            return None
+        return check_shift_weights(
+            _call_weight_function(self.weight_function, X_cal),
+            _num_samples(X_cal),
+            name="weight_function(X_calibration)",
+        )
+
+    def _test_weights(self, X, shift_weight):
+        if not self.calibration_.weighted:
+            if shift_weight is not None:
+                raise ValueError(
+                    "shift_weight was given at predict time but the calibrator "
+                    "was fitted without weights (no shift_weight, no "
+                    "weight_function)."
+                )
+            return None
+        n = _num_samples(X)
+        if shift_weight is not None:
+            return check_shift_weights(shift_weight, n, name="shift_weight")
+        if self.weight_function is None:
+            raise ValueError(
+                "shift_weight is required: the calibrator was fitted with "
+                "shift_weight and has no weight_function to compute it."
+            )
+        return check_shift_weights(
+            _call_weight_function(self.weight_function, X),
+            n,
+            name="weight_function(X)",
+        )
+
+
+def _num_samples(X) -> int:
+    return X.shape[0]
+
+
+def _call_weight_function(weight_function, X):
+    if hasattr(weight_function, "predict"):
+        return weight_function.predict(X)
+    if callable(weight_function):
+        return weight_function(X)
+    raise TypeError(
+        "weight_function must be a callable X -> weights or a fitted object "
+        f"with predict(X), got {type(weight_function).__name__}."
+    )
+
+
+def safe_rows(X, indices):
+    """Rows of X (array, sparse matrix or DataFrame)."""
+    return _safe_indexing(X, indices)
