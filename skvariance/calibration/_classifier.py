@@ -24,6 +24,7 @@ from ..utils.validation import check_n_jobs, check_sample_weight
 from .base import (
     BaseConformal,
     ConformalCalibration,
+    ScoreParameter,
     check_shift_weights,
     min_calibration_size,
     safe_rows,
@@ -177,6 +178,8 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         "random_state": ["random_state"],
     }
 
+    score = ScoreParameter(ClassifierMixin.score)
+
     def __init__(
         self,
         estimator=None,
@@ -213,6 +216,9 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         tags.classifier_tags.multi_class = True
         return tags
 
+    def _default_estimator(self):
+        return LogisticRegression()
+
     # -- fit ------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, *, sample_weight=None, shift_weight=None, **fit_params):
@@ -240,7 +246,7 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
         if self.classes_.size < 2:
             raise ValueError(
-                f"y has a single class {self.classes_.tolist()}; conformal sets "
+                f"y has only one class {self.classes_.tolist()}; conformal sets "
                 "need at least two."
             )
         n = X.shape[0]
@@ -254,7 +260,7 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
                 f"method='split', got method={self.method!r}."
             )
         if sample_weight is not None:
-            sample_weight = check_sample_weight(sample_weight, X)
+            sample_weight = check_sample_weight(np.asarray(sample_weight), X)
         estimator = LogisticRegression() if self.estimator is None else self.estimator
         params = self._fit_params(estimator, sample_weight, fit_params)
         rng = check_random_state(self.random_state)
@@ -287,7 +293,7 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         for model, test in zip(models, folds):
             proba = self._proba(model, safe_rows(X, test))
             all_scores = label_scores(
-                proba, self.score, u_all[test], self.penalty, self.k_reg
+                proba, self._score_name, u_all[test], self.penalty, self.k_reg
             )
             fold_scores.append(all_scores[np.arange(test.size), y_encoded[test]])
         self.conformity_scores_ = np.concatenate(fold_scores)
@@ -339,7 +345,7 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
             )
 
     def _draws(self, rng, n):
-        if self.score == "lac" or not self.randomized:
+        if self._score_name == "lac" or not self.randomized:
             return np.ones(n)
         return rng.uniform(size=n)
 
@@ -379,7 +385,8 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def predict_set(self, X, coverage=None, shift_weight=None):
         """Conformal prediction sets as a boolean label mask.
@@ -408,7 +415,11 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
             self.calibration_.check_levels(levels)
             weights = self._test_weights(X, shift_weight)
             scores = label_scores(
-                self._proba(self.estimator_, X), self.score, u, self.penalty, self.k_reg
+                self._proba(self.estimator_, X),
+                self._score_name,
+                u,
+                self.penalty,
+                self.k_reg,
             )
             if self.class_conditional:
                 sets = np.empty((n_test, n_classes, levels.size), dtype=bool)
@@ -433,7 +444,7 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         counts = np.zeros((n_test, n_classes))
         for model, sorted_scores in zip(self.estimators_, self._fold_sorted):
             scores = label_scores(
-                self._proba(model, X), self.score, u, self.penalty, self.k_reg
+                self._proba(model, X), self._score_name, u, self.penalty, self.k_reg
             )
             for c in range(n_classes):
                 ref = sorted_scores[c] if self.class_conditional else sorted_scores[0]

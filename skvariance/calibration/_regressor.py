@@ -30,6 +30,7 @@ from ..utils.validation import (
 from .base import (
     BaseConformal,
     ConformalCalibration,
+    ScoreParameter,
     check_shift_weights,
     min_calibration_size,
     safe_rows,
@@ -270,6 +271,8 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         "random_state": ["random_state"],
     }
 
+    score = ScoreParameter(RegressorMixin.score)
+
     def __init__(
         self,
         estimator=None,
@@ -296,6 +299,9 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         self.n_resamples = n_resamples
         self.n_jobs = n_jobs
         self.random_state = random_state
+
+    def _default_estimator(self):
+        return LinearRegression()
 
     # -- fit ------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=False)
@@ -338,8 +344,8 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         if shift_weight is not None:
             shift_weight = check_shift_weights(shift_weight, n, name="shift_weight")
         if sample_weight is not None:
-            sample_weight = check_sample_weight(sample_weight, X)
-        normalized = self.score == "normalized"
+            sample_weight = check_sample_weight(np.asarray(sample_weight), X)
+        normalized = self._score_name == "normalized"
         if self.method != "split":
             if groups is not None:
                 raise ValueError(
@@ -357,7 +363,7 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
                     f"method={self.method!r} use an estimator whose predict "
                     "takes return_std."
                 )
-        estimator = LinearRegression() if self.estimator is None else self.estimator
+        estimator = self._base_estimator()
         if (
             normalized
             and self.sigma_estimator is None
@@ -404,7 +410,7 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         self.estimator_ = model
         self.estimators_ = [model]
         self.sigma_estimator_ = None
-        normalized = self.score == "normalized"
+        normalized = self._score_name == "normalized"
         if normalized and self.sigma_estimator is not None:
             oof = cross_val_predict(
                 set_random_state(clone(estimator), seed),
@@ -439,7 +445,7 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
 
     def _fit_cross(self, estimator, X, y, params, rng):
         n = X.shape[0]
-        normalized = self.score == "normalized"
+        normalized = self._score_name == "normalized"
         if self.method == "cv_plus":
             cv = check_cv(self.cv, y, classifier=False)
             folds = [np.asarray(test) for _, test in cv.split(X, y)]
@@ -614,7 +620,7 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         return self._cross_values(X, lambda c, s: (c + signed * s, ranks))[:, 0, :]
 
     def _split_center_scale(self, X):
-        normalized = self.score == "normalized"
+        normalized = self._score_name == "normalized"
         mu, sigma = _center_scale(self.estimator_, X, normalized, self.sigma_estimator_)
         return mu, _floor_sigma(sigma, self.sigma_floor_)
 
@@ -624,7 +630,7 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         Each maker maps (centers, scales) blocks of shape (chunk, n_train) to
         (values, ranks); the result has shape (n_test, len(makers), n_ranks).
         """
-        normalized = self.score == "normalized"
+        normalized = self._score_name == "normalized"
         mu, sigma = self._member_predictions(self.estimators_, X, normalized)
         n_test, n_train = X.shape[0], self._out_of.shape[0]
         chunk = max(1, _CHUNK_ELEMENTS // max(n_train, 1))

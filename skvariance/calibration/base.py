@@ -11,6 +11,8 @@ groups, levels and weights.
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
+
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin
 from sklearn.model_selection import train_test_split
@@ -196,20 +198,76 @@ def check_shift_weights(weights, n: int, *, name: str) -> np.ndarray:
     return w
 
 
-class BaseConformal(MetaEstimatorMixin, BaseEstimator):
+class ScoreParameter:
+    """``score`` as both a constructor parameter and the scoring method.
+
+    The public API names the non-conformity score ``score`` (``"absolute"``,
+    ``"aps"``...), but scikit-learn's ``GridSearchCV(scoring=None)`` calls the
+    estimator's ``score(X, y)`` method. This data descriptor keeps both:
+    ``est.score`` (and ``Class.score``) is the scoring method of the mixin,
+    while the parameter value lives in the instance ``__dict__`` and is what
+    :meth:`get_params`, ``set_params``, ``clone`` and pickling see.
+    """
+
+    def __init__(self, method):
+        self.method = method
+        self.__doc__ = method.__doc__
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self.method
+        return self.method.__get__(instance, owner)
+
+    def __set__(self, instance, value):
+        instance.__dict__["score"] = value
+
+
+class BaseConformal(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
     """Parameter checks, calibration split and predict-time checks.
 
-    Subclasses implement ``_fit_calibrated(X, y, groups, fit_params, rng)``.
+    Subclasses implement ``fit`` (which sets ``calibration_``) and their
+    predict methods; they call the helpers here for everything shared.
     """
+
+    @abstractmethod
+    def fit(self, X, y, **kwargs):
+        """Fit the model(s) and calibrate."""
+
+    def get_params(self, deep=True):
+        """Get parameters for this estimator.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return the parameters of the sub-estimators.
+
+        Returns
+        -------
+        params : dict
+        """
+        params = super().get_params(deep=deep)
+        if "score" in params:
+            # the parameter, not the method (see ScoreParameter)
+            params["score"] = self.__dict__.get("score")
+        return params
+
+    @property
+    def _score_name(self):
+        return self.__dict__["score"]
+
+    def _default_estimator(self):
+        raise NotImplementedError
+
+    def _base_estimator(self):
+        return self._default_estimator() if self.estimator is None else self.estimator
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        if self.estimator is not None:
-            inner = get_tags(self.estimator)
-            tags.input_tags.allow_nan = inner.input_tags.allow_nan
-            tags.input_tags.sparse = inner.input_tags.sparse
-            tags.input_tags.string = inner.input_tags.string
-            tags.input_tags.categorical = inner.input_tags.categorical
+        inner = get_tags(self._base_estimator())
+        tags.input_tags.allow_nan = inner.input_tags.allow_nan
+        tags.input_tags.sparse = inner.input_tags.sparse
+        tags.input_tags.string = inner.input_tags.string
+        tags.input_tags.categorical = inner.input_tags.categorical
         tags.non_deterministic = False
         return tags
 
@@ -222,11 +280,10 @@ class BaseConformal(MetaEstimatorMixin, BaseEstimator):
         routing : MetadataRouter
         """
         router = MetadataRouter(owner=self.__class__.__name__)
-        if self.estimator is not None:
-            router.add(
-                estimator=self.estimator,
-                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
-            )
+        router.add(
+            estimator=self._base_estimator(),
+            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+        )
         return router
 
     def _fit_params(self, estimator, sample_weight, fit_params):
@@ -259,6 +316,11 @@ class BaseConformal(MetaEstimatorMixin, BaseEstimator):
             y_numeric=y_numeric,
             multi_output=False,
         )
+        if X.shape[0] < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 samples to fit and "
+                f"calibrate; got n_samples={X.shape[0]}."
+            )
         return X, y
 
     def _split_indices(self, n: int, rng, stratify=None):

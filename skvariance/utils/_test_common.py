@@ -271,3 +271,60 @@ class _DistanceFromMedian:
 
 
 _register_resampling_family()
+
+
+# -- calibration family: skvariance.calibration -------------------------------
+def _register_calibration():
+    from sklearn.linear_model import LogisticRegression, Ridge
+
+    INIT_PARAMS["ConformalRegressor"] = [
+        {"estimator": Ridge(), "coverage": 0.5, "random_state": 0},
+        {
+            "estimator": Ridge(),
+            "method": "cv_plus",
+            "cv": 3,
+            "coverage": 0.5,
+            "random_state": 0,
+        },
+        {
+            "estimator": Ridge(),
+            "method": "jackknife_plus_ab",
+            "n_resamples": 10,
+            "coverage": 0.5,
+            "random_state": 0,
+        },
+    ]
+    INIT_PARAMS["ConformalClassifier"] = [
+        {"estimator": LogisticRegression(), "coverage": 0.5, "random_state": 0},
+        {
+            "estimator": LogisticRegression(),
+            "score": "lac",
+            "method": "cv_plus",
+            "cv": 3,
+            "coverage": 0.5,
+            "random_state": 0,
+        },
+    ]
+    INIT_PARAMS["ConformalQuantileRegressor"] = [{"coverage": 0.5, "random_state": 0}]
+    random_split = (
+        "the calibration split (and the bootstrap samples of "
+        "jackknife_plus_ab) are drawn over rows, so integer weights and "
+        "repeated rows put different rows in the calibration set; weights "
+        "reach the estimator, not the calibration quantile"
+    )
+    weight_checks = {
+        "check_sample_weight_equivalence_on_dense_data": random_split,
+        "check_sample_weight_equivalence_on_sparse_data": random_split,
+    }
+    EXPECTED_FAILED_CHECKS["ConformalRegressor"] = lambda est: (
+        {} if est.get_params()["method"] == "cv_plus" else weight_checks
+    )
+    EXPECTED_FAILED_CHECKS["ConformalClassifier"] = lambda est: (
+        {} if est.get_params()["method"] == "cv_plus" else weight_checks
+    )
+    EXPECTED_FAILED_CHECKS["ConformalQuantileRegressor"] = weight_checks
+    GRID_PARAMS["ConformalRegressor"] = {"estimator__alpha": [0.1, 10.0]}
+    GRID_PARAMS["ConformalClassifier"] = {"estimator__C": [0.1, 1.0]}
+
+
+_register_calibration()

@@ -1,0 +1,430 @@
+"""Conformalized quantile regression (CQR) on any quantile model."""
+
+from __future__ import annotations
+
+from inspect import signature
+
+import numpy as np
+from sklearn.base import RegressorMixin, clone
+from sklearn.linear_model import QuantileRegressor
+from sklearn.utils import check_random_state
+from sklearn.utils.parallel import Parallel, delayed
+
+from ..utils._seeds import derive_seeds, set_random_state
+from ..utils._sklearn_compat import (
+    HasMethods,
+    Integral,
+    Interval,
+    Real,
+    StrOptions,
+    _fit_context,
+)
+from ..utils.validation import (
+    check_groups,
+    check_n_jobs,
+    check_quantile_levels,
+    check_sample_weight,
+)
+from .base import (
+    BaseConformal,
+    ConformalCalibration,
+    check_shift_weights,
+    min_calibration_size,
+    safe_rows,
+)
+
+__all__ = ["ConformalQuantileRegressor"]
+
+
+def _fit_one(estimator, X, y, params):
+    return estimator.fit(X, y, **params)
+
+
+def _predict_accepts_quantiles(estimator) -> bool:
+    try:
+        return "quantiles" in signature(estimator.predict).parameters
+    except (TypeError, ValueError):  # pragma: no cover - builtins
+        return False
+
+
+def _native_levels(estimator):
+    """Levels of a multi-quantile model (``quantiles``/``default_quantiles``)."""
+    params = estimator.get_params(deep=False)
+    for name in ("quantiles", "default_quantiles"):
+        levels = params.get(name)
+        if levels is not None and np.ndim(levels) == 1 and len(levels) >= 2:
+            return np.asarray(levels, dtype=np.float64)
+    return None
+
+
+def _level_parameter(estimator, explicit):
+    """Name of the parameter that sets the quantile level of one model."""
+    params = estimator.get_params(deep=True)
+    if explicit is not None:
+        if explicit not in params:
+            raise ValueError(
+                f"quantile_param={explicit!r} is not a parameter of "
+                f"{type(estimator).__name__}."
+            )
+        return explicit
+
+    def quantile_loss(prefix):
+        # a sibling loss/objective, when there is one, must be the pinball loss
+        losses = [params.get(prefix + k) for k in ("loss", "objective")]
+        losses = [v for v in losses if isinstance(v, str)]
+        return not losses or "quantile" in losses
+
+    for suffix, needs_loss_param in (("quantile", False), ("alpha", True)):
+        for key in params:
+            if key != suffix and not key.endswith("__" + suffix):
+                continue
+            prefix = key[: -len(suffix)]
+            has_loss = any(prefix + k in params for k in ("loss", "objective"))
+            if needs_loss_param and not has_loss:
+                continue
+            if quantile_loss(prefix):
+                return key
+    raise TypeError(
+        f"estimator {type(estimator).__name__} is not a quantile model: it has no "
+        "predict(X, quantiles=...), no 'quantiles'/'default_quantiles' levels and "
+        "no 'quantile' parameter (nor 'alpha' with loss='quantile'); pass "
+        "quantile_param to name the parameter that sets the level."
+    )
+
+
+class ConformalQuantileRegressor(RegressorMixin, BaseConformal):
+    """Conformalized quantile regression: calibrated quantile intervals.
+
+    Fits a lower and an upper conditional quantile and widens (or narrows)
+    both by the conformal quantile of ``max(q_lo(x) - y, y - q_hi(x))`` on a
+    calibration set, so that :meth:`predict_interval` covers with
+    probability at least ``coverage`` while keeping the quantile model's
+    adaptive width (Romano et al., 2019). Any coverage can be asked at
+    predict time without refitting: the calibration is redone on stored
+    calibration predictions, with the fitted levels closest to
+    ``(1 - coverage) / 2`` and ``(1 + coverage) / 2``.
+
+    Parameters
+    ----------
+    estimator : quantile regressor, default=None
+        One of: a model whose ``predict(X, quantiles=...)`` takes levels (a
+        quantile forest, asked for ``quantile_levels``); a multi-quantile
+        model with ``quantiles`` or ``default_quantiles`` levels whose
+        ``predict(X)`` returns one column per level; or a single-quantile
+        regressor with a ``quantile`` parameter (or ``alpha`` with
+        ``loss="quantile"``/``objective="quantile"``), cloned once per level.
+        ``None`` uses :class:`~sklearn.linear_model.QuantileRegressor` with
+        ``alpha=0``.
+    coverage : float, default=0.9
+        Default nominal coverage in (0, 1).
+    method : {"split"}, default="split"
+        Calibration on a held-out share of the rows.
+    quantile_levels : array-like of float, default=None
+        Levels fitted (or requested) from the quantile model, strictly
+        increasing in (0, 1); ``None`` gives ``((1 - coverage) / 2,
+        (1 + coverage) / 2)``. Give the pairs of every coverage you will ask
+        for (for example ``(0.025, 0.05, 0.1, 0.9, 0.95, 0.975)``) to get
+        their own quantile curves from one fit. Ignored for multi-quantile
+        models with fixed levels, whose levels are used.
+    quantile_param : str, default=None
+        The estimator's level parameter, when not found automatically.
+    calibration_size : float or int, default=0.25
+        Share or number of rows held out for calibration.
+    weight_function : callable or object with ``predict``, default=None
+        Covariate-shift weights (weighted conformal prediction), as in
+        :class:`ConformalRegressor`.
+    n_jobs : int, default=None
+        Per-level models fitted in parallel; results do not depend on it.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the split and the models' own seeds.
+
+    Attributes
+    ----------
+    estimators_ : list of regressors
+        One model per level, or a single multi-quantile model.
+    quantile_levels_ : ndarray of shape (n_levels,)
+        Levels available to the calibration.
+    calibration_indices_ : ndarray of int
+    groups_ : ndarray or None
+        Mondrian groups seen at fit.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+
+    See Also
+    --------
+    ConformalRegressor : intervals from a point predictor.
+
+    Notes
+    -----
+    MAPIE's ``ConformalizedQuantileRegressor`` refits three models for every
+    new confidence level; here one fit serves all of them.
+
+    References
+    ----------
+    .. [1] Romano, Y., Patterson, E. and Candes, E. J. "Conformalized
+       Quantile Regression", NeurIPS 2019.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from skvariance.calibration import ConformalQuantileRegressor
+    >>> X, y = make_regression(n_samples=200, n_features=2, noise=5.0, random_state=0)
+    >>> cqr = ConformalQuantileRegressor(coverage=0.8, random_state=0).fit(X, y)
+    >>> cqr.predict_interval(X[:3]).shape
+    (3, 2)
+    >>> cqr.predict_interval(X[:3], coverage=[0.5, 0.8, 0.9]).shape
+    (3, 2, 3)
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit", "predict"]), None],
+        "coverage": [Interval(Real, 0, 1, closed="neither")],
+        "method": [StrOptions({"split"})],
+        "quantile_levels": ["array-like", None],
+        "quantile_param": [str, None],
+        "calibration_size": [
+            Interval(Real, 0, 1, closed="neither"),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "weight_function": [callable, HasMethods(["predict"]), None],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        estimator=None,
+        *,
+        coverage: float = 0.9,
+        method: str = "split",
+        quantile_levels=None,
+        quantile_param: str | None = None,
+        calibration_size: float | int = 0.25,
+        weight_function=None,
+        n_jobs: int | None = None,
+        random_state=None,
+    ):
+        self.estimator = estimator
+        self.coverage = coverage
+        self.method = method
+        self.quantile_levels = quantile_levels
+        self.quantile_param = quantile_param
+        self.calibration_size = calibration_size
+        self.weight_function = weight_function
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    def _default_estimator(self):
+        return QuantileRegressor(alpha=0.0, solver="highs")
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(
+        self, X, y, *, groups=None, sample_weight=None, shift_weight=None, **fit_params
+    ):
+        """Fit the quantile model(s) and store calibration predictions.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        groups : array-like of shape (n_samples,), default=None
+            Mondrian groups: one calibration per group.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Given to the quantile model(s); not used by the calibration.
+        shift_weight : array-like of shape (n_samples,), default=None
+            Covariate-shift weights of the rows.
+        **fit_params : dict
+            Other metadata for the estimator (metadata routing enabled).
+
+        Returns
+        -------
+        self : ConformalQuantileRegressor
+        """
+        check_n_jobs(self.n_jobs)
+        X, y = self._validate_fit(X, y)
+        n = X.shape[0]
+        if groups is not None:
+            groups = check_groups(groups, n)
+        if shift_weight is not None:
+            shift_weight = check_shift_weights(shift_weight, n, name="shift_weight")
+        if sample_weight is not None:
+            sample_weight = check_sample_weight(np.asarray(sample_weight), X)
+        estimator = self._base_estimator()
+        if self.quantile_levels is None:
+            half = (1.0 - self.coverage) / 2.0
+            requested = np.array([half, 1.0 - half])
+        else:
+            requested = check_quantile_levels(
+                self.quantile_levels, name="quantile_levels"
+            )
+            if not (requested.min() < 0.5 < requested.max()):
+                raise ValueError(
+                    "quantile_levels needs a level below 0.5 and one above, got "
+                    f"{requested.tolist()}."
+                )
+        if _predict_accepts_quantiles(estimator):
+            kind, levels, name = "request", requested, None
+        elif _native_levels(estimator) is not None:
+            kind, levels, name = "fixed", _native_levels(estimator), None
+            if not (levels.min() < 0.5 < levels.max()):
+                raise ValueError(
+                    f"the estimator's levels {levels.tolist()} need one below 0.5 "
+                    "and one above."
+                )
+        else:
+            kind, levels = "per_level", requested
+            name = _level_parameter(estimator, self.quantile_param)
+        params = self._fit_params(estimator, sample_weight, fit_params)
+        rng = check_random_state(self.random_state)
+        train, cal = self._split_indices(n, rng)
+        groups_cal = None if groups is None else groups[cal]
+        if shift_weight is None and self.weight_function is None:
+            self._check_size(cal.size, groups_cal)
+        X_train, y_train = safe_rows(X, train), y[train]
+        train_params = self._subset_params(X, params, train)
+        if kind == "per_level":
+            seeds = derive_seeds(rng, levels.size)
+            members = [
+                set_random_state(clone(estimator), int(seed)).set_params(
+                    **{name: float(level)}
+                )
+                for seed, level in zip(seeds, levels)
+            ]
+            self.estimators_ = Parallel(n_jobs=self.n_jobs)(
+                delayed(_fit_one)(m, X_train, y_train, train_params) for m in members
+            )
+        else:
+            seed = int(derive_seeds(rng, 1)[0])
+            model = set_random_state(clone(estimator), seed)
+            self.estimators_ = [model.fit(X_train, y_train, **train_params)]
+        self._kind = kind
+        self.quantile_levels_ = levels
+        X_cal = safe_rows(X, cal)
+        self._cal_pred = self._base_quantiles(X_cal)
+        self._y_cal = y[cal]
+        self._groups_cal = groups_cal
+        self._cal_weights = self._calibration_weights(
+            X_cal, None if shift_weight is None else shift_weight[cal]
+        )
+        self.calibration_indices_ = cal
+        self.groups_ = None if groups_cal is None else np.unique(groups_cal)
+        # the calibration of the default coverage, for the weighted checks
+        self.calibration_ = self._calibration(self.coverage)
+        return self
+
+    def _check_size(self, n_cal, groups_cal):
+        needed = min_calibration_size(self.coverage)
+        if groups_cal is None:
+            sizes = {"the calibration set": n_cal}
+        else:
+            labels, counts = np.unique(groups_cal, return_counts=True)
+            sizes = {f"calibration group {g!r}": c for g, c in zip(labels, counts)}
+        for where, size in sizes.items():
+            if size < needed:
+                raise ValueError(
+                    f"{where} has {size} samples; coverage={self.coverage} needs at "
+                    f"least {needed}. Use more data, a larger calibration_size or "
+                    "a lower coverage."
+                )
+
+    def _base_quantiles(self, X):
+        """Predictions of the quantile model(s), shape (n_samples, n_levels)."""
+        if self._kind == "per_level":
+            cols = [
+                np.asarray(m.predict(X), dtype=np.float64) for m in self.estimators_
+            ]
+            pred = np.column_stack([c.reshape(-1) for c in cols])
+        elif self._kind == "request":
+            pred = self.estimators_[0].predict(
+                X, quantiles=[float(q) for q in self.quantile_levels_]
+            )
+        else:
+            pred = self.estimators_[0].predict(X)
+        pred = np.asarray(pred, dtype=np.float64)
+        if pred.ndim != 2 or pred.shape[1] != self.quantile_levels_.size:
+            raise ValueError(
+                f"the quantile model returned predictions of shape {pred.shape}; "
+                f"expected (n_samples, {self.quantile_levels_.size})."
+            )
+        if np.isnan(pred).any():
+            raise ValueError("the quantile model returned NaN predictions.")
+        return pred
+
+    def _pair(self, level):
+        """Columns of the levels closest to (1 - level)/2 and (1 + level)/2."""
+        q = self.quantile_levels_
+        low_target, high_target = (1.0 - level) / 2.0, (1.0 + level) / 2.0
+        below = np.flatnonzero(q < 0.5)
+        above = np.flatnonzero(q > 0.5)
+        lo = below[np.argmin(np.abs(q[below] - low_target))]
+        hi = above[np.argmin(np.abs(q[above] - high_target))]
+        return lo, hi
+
+    def _calibration(self, level):
+        lo, hi = self._pair(level)
+        scores = np.maximum(
+            self._cal_pred[:, lo] - self._y_cal, self._y_cal - self._cal_pred[:, hi]
+        )
+        return ConformalCalibration(scores, self._groups_cal, self._cal_weights)
+
+    def predict(self, X):
+        """Midpoint of the calibrated interval at ``coverage``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        X = self._check_predict(X)
+        pred = self._base_quantiles(X)
+        lo, hi = self._pair(self.coverage)
+        return (pred[:, lo] + pred[:, hi]) / 2.0
+
+    def predict_quantiles(self, X):
+        """Uncalibrated predictions of the quantile model at ``quantile_levels_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_quantiles : ndarray of shape (n_samples, n_levels)
+        """
+        X = self._check_predict(X)
+        return self._base_quantiles(X)
+
+    def predict_interval(self, X, coverage=None, groups=None, shift_weight=None):
+        """Conformalized quantile intervals at one or several coverages.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        coverage : float or array-like of float, default=None
+            Nominal coverage(s) in (0, 1); ``None`` uses ``self.coverage``.
+        groups : array-like of shape (n_samples,), default=None
+            Mondrian groups of the test points (when fitted with groups).
+        shift_weight : array-like of shape (n_samples,), default=None
+            Covariate-shift weights of the test points.
+
+        Returns
+        -------
+        intervals : ndarray of shape (n_samples, 2) or (n_samples, 2, n_levels)
+        """
+        X = self._check_predict(X)
+        levels = self._levels(coverage)
+        pred = self._base_quantiles(X)
+        group_index = self.calibration_.group_index(groups, X.shape[0])
+        weights = self._test_weights(X, shift_weight)
+        out = np.empty((X.shape[0], 2, levels.size))
+        for k, level in enumerate(levels):
+            calibration = self._calibration(level)
+            calibration.check_levels([level])
+            q = calibration.quantiles([level], group_index, weights)[:, 0]
+            lo, hi = self._pair(level)
+            out[:, 0, k] = pred[:, lo] - q
+            out[:, 1, k] = pred[:, hi] + q
+        return out[:, :, 0] if np.ndim(coverage) == 0 else out
