@@ -121,9 +121,10 @@ def cumulative_label_scores(proba, u, penalty, k_reg, out):
         for r in range(n_classes):
             c = order[r]
             p = proba[i, c]
+            score = before + u[i] * p
             extra = r + 1 - k_reg
-            if extra < 0:
-                extra = 0
-            out[i, c] = before + u[i] * p + penalty * extra
+            if extra > 0:  # no 0 * inf when the penalty is infinite
+                score += penalty * extra
+            out[i, c] = score
             before += p
     return out
