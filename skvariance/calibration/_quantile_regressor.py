@@ -318,7 +318,9 @@ class ConformalQuantileRegressor(RegressorMixin, BaseConformal):
             sizes = {"the calibration set": n_cal}
         else:
             labels, counts = np.unique(groups_cal, return_counts=True)
-            sizes = {f"calibration group {g!r}": c for g, c in zip(labels, counts)}
+            sizes = {
+                f"calibration group {g!r}": c for g, c in zip(labels.tolist(), counts)
+            }
         for where, size in sizes.items():
             if size < needed:
                 raise ValueError(

@@ -142,7 +142,7 @@ class ConformalCalibration:
                 where = (
                     "the calibration set"
                     if self.group_labels is None
-                    else f"calibration group {self.group_labels[g]!r}"
+                    else f"calibration group {self.group_labels[g].tolist()!r}"
                 )
                 raise ValueError(
                     f"{where} has {size} samples; coverage {max(levels)} needs at "
