@@ -7,10 +7,15 @@ Weighted conformal prediction (Tibshirani et al., 2019) replaces ranks by
 cumulative weights, with the test point's weight at ``+inf``; the weight of
 the test point differs from one test point to the next, so the weighted
 kernel searches once per (test point, level).
+
+The kernels are serial: they are cheap (a binary search or a sort of one
+row of class probabilities per test point) and are called on small inputs
+inside simulation loops, where waking a thread pool costs more than the
+work; a serial kernel is also independent of the thread count by
+construction.
 """
 
 import numpy as np
-from numba import prange
 
 from ._config import kernel
 
@@ -46,7 +51,7 @@ def conformal_quantiles(sorted_scores, levels, out):
     return out
 
 
-@kernel(parallel=True)
+@kernel
 def weighted_conformal_quantiles(sorted_scores, cum_weights, test_weights, levels, out):
     """Weighted conformal quantile for each test point and level.
 
@@ -66,12 +71,11 @@ def weighted_conformal_quantiles(sorted_scores, cum_weights, test_weights, level
     levels : float64 array (n_levels,)
         Levels in (0, 1).
     out : float64 array (n_test, n_levels)
-        Written in place; rows are independent, so the result does not depend
-        on the number of threads.
+        Written in place.
     """
     n = sorted_scores.shape[0]
     total = cum_weights[n - 1]
-    for j in prange(test_weights.shape[0]):
+    for j in range(test_weights.shape[0]):
         mass = total + test_weights[j]
         for k in range(levels.shape[0]):
             target = levels[k] * mass
@@ -92,7 +96,7 @@ def weighted_conformal_quantiles(sorted_scores, cum_weights, test_weights, level
     return out
 
 
-@kernel(parallel=True)
+@kernel
 def cumulative_label_scores(proba, u, penalty, k_reg, out):
     """APS / RAPS score of every label for every row.
 
@@ -115,7 +119,7 @@ def cumulative_label_scores(proba, u, penalty, k_reg, out):
         Written in place, column ``c`` is the score of label ``c``.
     """
     n, n_classes = proba.shape
-    for i in prange(n):
+    for i in range(n):
         order = np.argsort(-proba[i], kind="mergesort")
         before = 0.0
         for r in range(n_classes):

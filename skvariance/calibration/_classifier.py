@@ -332,7 +332,7 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
             for c, count in enumerate(counts):
                 if count < needed:
                     raise ValueError(
-                        f"class {self.classes_[c]!r} has {count} calibration "
+                        f"class {self.classes_[c].tolist()!r} has {count} calibration "
                         f"samples; class-conditional coverage={self.coverage} "
                         f"needs at least {needed}. Use more data, a larger "
                         "calibration_size or a lower coverage."

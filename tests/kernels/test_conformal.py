@@ -2,7 +2,6 @@
 
 from fractions import Fraction
 
-import numba
 import numpy as np
 import pytest
 
@@ -128,27 +127,6 @@ def test_label_scores_keep_infinite_penalty():
     got = cumulative_label_scores(proba, np.ones(1), np.inf, 1, np.empty((1, 3)))
     assert got[0, 0] == pytest.approx(0.7)
     assert np.isinf(got[0, 1:]).all()
-
-
-def test_same_result_for_any_number_of_threads():
-    rng = np.random.RandomState(3)
-    scores = rng.normal(size=200)
-    weights = rng.exponential(size=200)
-    test_weights = rng.exponential(size=500)
-    proba = rng.dirichlet(np.ones(6), size=500)
-    u = rng.uniform(size=500)
-    before = numba.get_num_threads()
-    try:
-        numba.set_num_threads(1)
-        one = run_weighted(scores, weights, test_weights, LEVELS)
-        one_s = cumulative_label_scores(proba, u, 0.1, 2, np.empty_like(proba))
-        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
-        many = run_weighted(scores, weights, test_weights, LEVELS)
-        many_s = cumulative_label_scores(proba, u, 0.1, 2, np.empty_like(proba))
-    finally:
-        numba.set_num_threads(before)
-    np.testing.assert_array_equal(one, many)
-    np.testing.assert_array_equal(one_s, many_s)
 
 
 def test_nan_scores_are_rejected_before_the_kernel():
