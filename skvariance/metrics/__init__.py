@@ -1,5 +1,11 @@
 """Interval and quantile scores, and scorers for model selection."""
 
+from ._conformal_scorers import (
+    make_coverage_constrained_width_scorer,
+    neg_coverage_constrained_width_scorer,
+    neg_mean_set_size_scorer,
+    set_coverage_scorer,
+)
 from ._scorers import (
     coverage_scorer,
     neg_interval_score_scorer,
@@ -19,11 +25,15 @@ __all__ = [
     "coverage_score",
     "coverage_scorer",
     "interval_score",
+    "make_coverage_constrained_width_scorer",
     "mean_interval_width",
+    "neg_coverage_constrained_width_scorer",
     "neg_interval_score_scorer",
     "neg_mean_interval_width_scorer",
+    "neg_mean_set_size_scorer",
     "neg_pinball_loss_scorer",
     "neg_weighted_interval_score_scorer",
     "pinball_loss",
+    "set_coverage_scorer",
     "weighted_interval_score",
 ]
