@@ -1,5 +1,6 @@
 """matplotlib Displays for skvariance results (needs the plot extra)."""
 
+from ._coverage import CoverageDisplay
 from ._evaluation import (
     IntervalEstimatesDisplay,
     PerformanceProfileDisplay,
@@ -8,6 +9,7 @@ from ._evaluation import (
 from ._seed_variance import SeedVarianceDisplay
 
 __all__: list[str] = [
+    "CoverageDisplay",
     "IntervalEstimatesDisplay",
     "PerformanceProfileDisplay",
     "ProbabilityOfImprovementDisplay",
