@@ -1,0 +1,376 @@
+"""Conformal calibration: skvariance.calibration vs MAPIE (v1) and crepes.
+
+Every case runs both sides on the same data, the same split and the same
+base model, in this process:
+
+* split conformal regression: our ``ConformalRegressor`` vs MAPIE's
+  ``SplitConformalRegressor`` fitted on our proper-training rows and
+  conformalized on our calibration rows (``max_abs_diff`` of the bounds
+  must be 0); on the real diabetes data and on synthetic data;
+* CV+: our chunked ``method="cv_plus"`` vs MAPIE's
+  ``CrossConformalRegressor(method="plus")``, which builds n_test x n_train
+  matrices -- time and peak resident memory;
+* CQR at five coverage levels: ours fits once (two quantile models) and
+  recalibrates per level; MAPIE's ``ConformalizedQuantileRegressor`` fits
+  three models per level;
+* split APS / LAC classification vs MAPIE's ``SplitConformalClassifier``;
+* Mondrian regression and the conformal predictive system vs crepes
+  (``max_abs_diff`` must be 0). ``groups_equal`` counts the Mondrian groups
+  whose bounds agree exactly: where ``(n_g + 1) * (1 - coverage)`` is an
+  integer, crepes' ``int((1 - 0.9) * (n + 1))`` is one below it in floating
+  point (``0.09999999999999998 * 310 = 30.999...``) and takes the next larger
+  score; ours (and MAPIE's) use the exact rank ``ceil((n + 1) * 0.9)``.
+
+Quality columns: empirical coverage and mean width (or set size) on a
+held-out test set, for both sides.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from _harness import compare, print_table
+from sklearn.base import clone
+from sklearn.datasets import load_diabetes
+from sklearn.ensemble import GradientBoostingRegressor
+from sklearn.linear_model import LogisticRegression, Ridge
+
+from skvariance.calibration import (
+    ConformalClassifier,
+    ConformalQuantileRegressor,
+    ConformalRegressor,
+)
+
+LEVELS = [0.5, 0.7, 0.8, 0.9, 0.95]
+
+
+def _peer(module):
+    try:
+        return __import__(module, fromlist=["_"])
+    except ImportError:  # pragma: no cover - optional peer
+        return None
+
+
+def _heteroscedastic(n, seed=0, n_features=8):
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(size=(n, n_features))
+    mean = 10 * np.sin(np.pi * X[:, 0] * X[:, 1]) + 20 * (X[:, 2] - 0.5) ** 2
+    mean += 10 * X[:, 3] + 5 * X[:, 4]
+    y = mean + rng.normal(size=n) * (0.5 + 3 * X[:, 0])
+    return X, y
+
+
+def _cover_width(bounds, y):
+    b = bounds if bounds.ndim == 2 else bounds[:, :, 0]
+    covered = float(np.mean((y >= b[:, 0]) & (y <= b[:, 1])))
+    return covered, float(np.mean(b[:, 1] - b[:, 0]))
+
+
+def _interval_quality(y_test):
+    def quality(ours, peer):
+        row = {}
+        row["ours_cov"], row["ours_width"] = _cover_width(ours, y_test)
+        if peer is not None:
+            row["peer_cov"], row["peer_width"] = _cover_width(peer, y_test)
+            row["max_abs_diff"] = float(np.max(np.abs(ours - peer)))
+        return row
+
+    return quality
+
+
+def _split_case(name, X, y, X_test, y_test, mapie):
+    ours_model = ConformalRegressor(Ridge(), coverage=0.9, random_state=0).fit(X, y)
+    cal = ours_model.calibration_indices_
+    train = np.setdiff1d(np.arange(X.shape[0]), cal)
+
+    def ours():
+        reg = ConformalRegressor(Ridge(), coverage=0.9, random_state=0).fit(X, y)
+        return reg.predict_interval(X_test)
+
+    def peer():
+        model = mapie.SplitConformalRegressor(
+            Ridge(), confidence_level=0.9, prefit=False
+        )
+        model.fit(X[train], y[train]).conformalize(X[cal], y[cal])
+        return model.predict_interval(X_test)[1][:, :, 0]
+
+    return compare(
+        name,
+        ours,
+        peer if mapie else None,
+        repeat=5,
+        quality=_interval_quality(y_test),
+    )
+
+
+def _cv_plus_case(n, n_test, mapie):
+    X, y = _heteroscedastic(n + n_test, seed=1)
+    X, y, X_test, y_test = X[:n], y[:n], X[n:], y[n:]
+
+    def ours():
+        reg = ConformalRegressor(Ridge(), method="cv_plus", cv=5, random_state=0)
+        return reg.fit(X, y).predict_interval(X_test)
+
+    def peer():
+        from sklearn.model_selection import KFold
+
+        model = mapie.CrossConformalRegressor(
+            Ridge(),
+            confidence_level=0.9,
+            method="plus",
+            cv=KFold(5, shuffle=True, random_state=0),
+        )
+        return model.fit_conformalize(X, y).predict_interval(X_test)[1][:, :, 0]
+
+    def quality(ours_b, peer_b):
+        row = _interval_quality(y_test)(ours_b, peer_b)
+        row.pop("max_abs_diff", None)  # different folds: not the same numbers
+        return row
+
+    return compare(
+        f"CV+ n_train={n} n_test={n_test}",
+        ours,
+        peer if mapie else None,
+        repeat=1,
+        memory=True,
+        quality=quality,
+    )
+
+
+def _cqr_case(n, n_test, mapie):
+    X, y = _heteroscedastic(n + n_test, seed=2)
+    X, y, X_test, y_test = X[:n], y[:n], X[n:], y[n:]
+    gbr = GradientBoostingRegressor(
+        loss="quantile", n_estimators=60, max_depth=3, random_state=0
+    )
+
+    def ours():
+        # two quantile models (0.05, 0.95), recalibrated for every level
+        cqr = ConformalQuantileRegressor(gbr, coverage=0.9, random_state=0)
+        return cqr.fit(X, y).predict_interval(X_test, coverage=LEVELS)
+
+    def peer():
+        from sklearn.model_selection import train_test_split
+
+        X_tr, X_cal, y_tr, y_cal = train_test_split(
+            X, y, test_size=0.25, random_state=0
+        )
+        out = []
+        for level in LEVELS:
+            model = mapie.ConformalizedQuantileRegressor(
+                clone(gbr), confidence_level=level
+            )
+            model.fit(X_tr, y_tr).conformalize(X_cal, y_cal)
+            out.append(model.predict_interval(X_test)[1][:, :, 0])
+        return np.stack(out, axis=2)
+
+    def quality(ours_b, peer_b):
+        row = {}
+        for k in (1, 3):  # 0.7 and 0.9
+            cov, width = _cover_width(ours_b[:, :, k], y_test)
+            row[f"ours_cov@{LEVELS[k]}"], row[f"ours_width@{LEVELS[k]}"] = cov, width
+            if peer_b is not None:
+                cov, width = _cover_width(peer_b[:, :, k], y_test)
+                row[f"peer_cov@{LEVELS[k]}"] = cov
+                row[f"peer_width@{LEVELS[k]}"] = width
+        return row
+
+    return compare(
+        f"CQR 5 levels n={n}",
+        ours,
+        peer if mapie else None,
+        repeat=1,
+        quality=quality,
+    )
+
+
+def _classification_case(score, n, mapie_cls):
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(
+        n_samples=2 * n,
+        n_classes=5,
+        n_informative=6,
+        n_redundant=0,
+        class_sep=0.7,
+        random_state=0,
+    )
+    X, y, X_test, y_test = X[:n], y[:n], X[n:], y[n:]
+    ours_model = ConformalClassifier(
+        LogisticRegression(max_iter=500), score=score, random_state=0
+    ).fit(X, y)
+    cal = ours_model.calibration_indices_
+    train = np.setdiff1d(np.arange(n), cal)
+
+    def ours():
+        clf = ConformalClassifier(
+            LogisticRegression(max_iter=500), score=score, random_state=0
+        )
+        return clf.fit(X, y).predict_set(X_test)
+
+    def peer():
+        model = mapie_cls.SplitConformalClassifier(
+            LogisticRegression(max_iter=500),
+            confidence_level=0.9,
+            conformity_score=score,
+            prefit=False,
+            random_state=0,
+        )
+        model.fit(X[train], y[train]).conformalize(X[cal], y[cal])
+        return model.predict_set(X_test)[1][:, :, 0]
+
+    def quality(ours_s, peer_s):
+        idx = np.arange(y_test.size)
+        row = {
+            "ours_cov": float(ours_s[idx, y_test].mean()),
+            "ours_size": float(ours_s.sum(axis=1).mean()),
+        }
+        if peer_s is not None:
+            row["peer_cov"] = float(peer_s[idx, y_test].mean())
+            row["peer_size"] = float(peer_s.sum(axis=1).mean())
+            row["same_sets"] = float(np.mean(np.all(ours_s == peer_s, axis=1)))
+        return row
+
+    return compare(
+        f"split {score.upper()} n={n}",
+        ours,
+        peer if mapie_cls else None,
+        repeat=3,
+        quality=quality,
+    )
+
+
+def _crepes_cases(n, n_test, crepes):
+    X, y = _heteroscedastic(n + n_test, seed=3)
+    X, y, X_test, y_test = X[:n], y[:n], X[n:], y[n:]
+    groups = np.digitize(X[:, 0], [0.25, 0.5, 0.75])
+    groups_test = np.digitize(X_test[:, 0], [0.25, 0.5, 0.75])
+    ref = ConformalRegressor(Ridge(), random_state=0).fit(X, y, groups=groups)
+    cal = ref.calibration_indices_
+    train = np.setdiff1d(np.arange(n), cal)
+
+    def ours_mondrian():
+        reg = ConformalRegressor(Ridge(), random_state=0).fit(X, y, groups=groups)
+        return reg.predict_interval(X_test, groups=groups_test)
+
+    def peer_mondrian():
+        model = Ridge().fit(X[train], y[train])
+        cr = crepes.ConformalRegressor().fit(
+            y[cal] - model.predict(X[cal]), bins=groups[cal]
+        )
+        return cr.predict_int(
+            model.predict(X_test), bins=groups_test, confidence=0.9, y_min=-np.inf
+        )
+
+    levels = [0.05, 0.25, 0.5, 0.75, 0.95]
+
+    def ours_cps():
+        reg = ConformalRegressor(Ridge(), random_state=0).fit(X, y, groups=groups)
+        return reg.predict_quantiles(X_test, levels, groups=groups_test)
+
+    def peer_cps():
+        model = Ridge().fit(X[train], y[train])
+        cps = crepes.ConformalPredictiveSystem().fit(
+            y[cal] - model.predict(X[cal]), bins=groups[cal]
+        )
+        return cps.predict(
+            model.predict(X_test),
+            bins=groups_test,
+            higher_percentiles=[100 * p for p in levels],
+        )
+
+    def cps_quality(ours_q, peer_q):
+        row = {"ours_P(y<=q50)": float(np.mean(y_test <= ours_q[:, 2]))}
+        if peer_q is not None:
+            row["peer_P(y<=q50)"] = float(np.mean(y_test <= peer_q[:, 2]))
+            row["max_abs_diff"] = float(np.max(np.abs(ours_q - peer_q)))
+        return row
+
+    def mondrian_quality(ours_b, peer_b):
+        row = _interval_quality(y_test)(ours_b, peer_b)
+        if peer_b is not None:
+            same = [
+                bool(np.allclose(ours_b[groups_test == g], peer_b[groups_test == g]))
+                for g in np.unique(groups_test)
+            ]
+            row["groups_equal"] = f"{sum(same)}/{len(same)}"
+        return row
+
+    return [
+        compare(
+            f"Mondrian 4 groups n={n}",
+            ours_mondrian,
+            peer_mondrian if crepes else None,
+            repeat=3,
+            quality=mondrian_quality,
+        ),
+        compare(
+            f"Mondrian CPS 5 levels n={n}",
+            ours_cps,
+            peer_cps if crepes else None,
+            repeat=3,
+            quality=cps_quality,
+        ),
+    ]
+
+
+def main(quick: bool = False):
+    import logging
+
+    # MAPIE logs "The predictions are ill-sorted." through the root logger
+    logging.getLogger().setLevel(logging.WARNING)
+    mapie = _peer("mapie.regression")
+    mapie_cls = _peer("mapie.classification")
+    crepes = _peer("crepes")
+    out = []
+
+    X, y = load_diabetes(return_X_y=True)
+    rows = [
+        _split_case("diabetes (real) n=332", X[:332], y[:332], X[332:], y[332:], mapie)
+    ]
+    n = 5_000 if quick else 50_000
+    X, y = _heteroscedastic(n + 5_000)
+    rows.append(_split_case(f"synthetic n={n}", X[:n], y[:n], X[n:], y[n:], mapie))
+    out.append(print_table("split conformal regression (Ridge)", rows, peer="mapie"))
+
+    cv_n, cv_test = (5_000, 1_000) if quick else (50_000, 2_000)
+    out.append(
+        print_table(
+            "CV+ (Ridge, 5 folds): time and peak memory",
+            [_cv_plus_case(cv_n, cv_test, mapie)],
+            peer="mapie",
+        )
+    )
+
+    cqr_n = 2_000 if quick else 10_000
+    out.append(
+        print_table(
+            "CQR, five coverage levels (GradientBoosting quantile)",
+            [_cqr_case(cqr_n, 2_000, mapie)],
+            peer="mapie",
+        )
+    )
+
+    cls_n = 2_000 if quick else 20_000
+    out.append(
+        print_table(
+            "split conformal classification (LogisticRegression, 5 classes)",
+            [_classification_case(s, cls_n, mapie_cls) for s in ("lac", "aps")],
+            peer="mapie",
+        )
+    )
+
+    cr_n = 5_000 if quick else 50_000
+    out.append(
+        print_table(
+            "Mondrian regression and predictive system (Ridge)",
+            _crepes_cases(cr_n, 5_000, crepes),
+            peer="crepes",
+        )
+    )
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(quick="--quick" in sys.argv)
