@@ -316,11 +316,11 @@ def _crepes_cases(n, n_test, crepes):
 def main(quick: bool = False):
     import logging
 
-    # MAPIE logs "The predictions are ill-sorted." through the root logger
-    logging.getLogger().setLevel(logging.WARNING)
     mapie = _peer("mapie.regression")
     mapie_cls = _peer("mapie.classification")
     crepes = _peer("crepes")
+    # MAPIE logs "The predictions are ill-sorted." through the root logger
+    logging.getLogger().setLevel(logging.WARNING)
     out = []
 
     X, y = load_diabetes(return_X_y=True)

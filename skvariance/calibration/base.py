@@ -328,13 +328,15 @@ class BaseConformal(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
         idx = np.arange(n)
         size = self.calibration_size
         try:
-            return train_test_split(
+            train, cal = train_test_split(
                 idx, test_size=size, random_state=rng, stratify=stratify
             )
         except ValueError as exc:
             raise ValueError(
                 f"cannot split {n} samples with calibration_size={size}: {exc}"
             ) from exc
+        # row order: contiguous reads when indexing X, and readable indices
+        return np.sort(train), np.sort(cal)
 
     def _check_predict(self, X):
         check_is_fitted(self)
