@@ -8,6 +8,7 @@ import pytest
 from skvariance._kernels._conformal import (
     conformal_quantiles,
     cumulative_label_scores,
+    cv_plus_order_statistics,
     weighted_conformal_quantiles,
 )
 
@@ -143,3 +144,89 @@ def test_nan_probabilities_are_rejected_before_the_kernel():
     proba = np.array([[0.5, np.nan], [0.5, 0.5]])
     with pytest.raises(ValueError, match="NaN"):
         label_scores(proba, "aps", np.ones(2))
+
+
+def naive_cv_plus(residuals, fold_of, centers, scales, sign, ranks):
+    """The full (n_test, n) matrix of mu_k(x) + sign * sigma_k(x) * r_i, sorted."""
+    values = centers[:, fold_of] + sign * scales[:, fold_of] * residuals[None, :]
+    ordered = np.sort(values, axis=1)
+    return ordered[:, np.asarray(ranks) - 1]
+
+
+def run_cv_plus(residuals, fold_of, centers, scales, sign, ranks):
+    n_folds = centers.shape[1]
+    order = np.lexsort((residuals, fold_of))
+    ptr = np.concatenate([[0], np.cumsum(np.bincount(fold_of, minlength=n_folds))])
+    out = np.empty((centers.shape[0], len(ranks)))
+    return cv_plus_order_statistics(
+        np.ascontiguousarray(residuals[order]),
+        ptr.astype(np.int64),
+        centers,
+        scales,
+        sign,
+        np.asarray(ranks, dtype=np.int64),
+        out,
+    )
+
+
+@pytest.mark.parametrize("sign", [-1, 1])
+@pytest.mark.parametrize("normalized", [False, True])
+def test_cv_plus_order_statistics_match_the_full_matrix(sign, normalized):
+    rng = np.random.RandomState(7)
+    n, n_test, n_folds = 83, 40, 5
+    residuals = np.round(rng.exponential(size=n), 1)  # ties within and across folds
+    residuals[:3] = np.inf
+    fold_of = rng.randint(0, n_folds, size=n)
+    centers = np.round(rng.normal(size=(n_test, n_folds)), 1)
+    centers[:, 1] = centers[:, 0]  # tied centers across folds
+    scales = (
+        rng.uniform(0.5, 2.0, size=centers.shape)
+        if normalized
+        else np.ones(centers.shape)
+    )
+    ranks = [1, 2, 8, 41, 42, 75, 82, 83]
+    got = run_cv_plus(residuals, fold_of, centers, scales, sign, ranks)
+    want = naive_cv_plus(residuals, fold_of, centers, scales, sign, ranks)
+    if normalized:
+        # the kernel may fuse c + s * r into one FMA (the "contract" flag):
+        # the same order statistic, up to the last bit
+        np.testing.assert_allclose(got, want, rtol=1e-14, atol=1e-15)
+    else:
+        np.testing.assert_array_equal(got, want)
+
+
+def test_cv_plus_with_an_empty_fold_and_one_fold():
+    rng = np.random.RandomState(8)
+    residuals = rng.exponential(size=20)
+    fold_of = np.where(np.arange(20) < 10, 0, 2)  # fold 1 is empty
+    centers = rng.normal(size=(6, 3))
+    ranks = [1, 10, 20]
+    got = run_cv_plus(residuals, fold_of, centers, np.ones((6, 3)), 1, ranks)
+    want = naive_cv_plus(residuals, fold_of, centers, np.ones((6, 3)), 1, ranks)
+    np.testing.assert_array_equal(got, want)
+    one = run_cv_plus(
+        residuals, np.zeros(20, int), centers[:, :1], np.ones((6, 1)), -1, ranks
+    )
+    want = naive_cv_plus(
+        residuals, np.zeros(20, int), centers[:, :1], np.ones((6, 1)), -1, ranks
+    )
+    np.testing.assert_array_equal(one, want)
+
+
+def test_cv_plus_kernel_same_result_for_any_number_of_threads():
+    import numba
+
+    rng = np.random.RandomState(9)
+    residuals = rng.exponential(size=300)
+    fold_of = rng.randint(0, 5, size=300)
+    centers = rng.normal(size=(200, 5))
+    scales = rng.uniform(0.5, 2, size=(200, 5))
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = run_cv_plus(residuals, fold_of, centers, scales, -1, [10, 150, 290])
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+        many = run_cv_plus(residuals, fold_of, centers, scales, -1, [10, 150, 290])
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(one, many)
