@@ -262,15 +262,18 @@ class ConformalQuantileRegressor(RegressorMixin, BaseConformal):
                     "quantile_levels needs a level below 0.5 and one above, got "
                     f"{requested.tolist()}."
                 )
-        if _predict_accepts_quantiles(estimator):
-            kind, levels, name = "request", requested, None
-        elif _native_levels(estimator) is not None:
-            kind, levels, name = "fixed", _native_levels(estimator), None
+        native = _native_levels(estimator)
+        if native is not None:
+            # fixed levels first: a multi-quantile model whose predict also
+            # takes quantiles may only know the levels it was fitted at
+            kind, levels, name = "fixed", native, None
             if not (levels.min() < 0.5 < levels.max()):
                 raise ValueError(
                     f"the estimator's levels {levels.tolist()} need one below 0.5 "
                     "and one above."
                 )
+        elif _predict_accepts_quantiles(estimator):
+            kind, levels, name = "request", requested, None
         else:
             kind, levels = "per_level", requested
             name = _level_parameter(estimator, self.quantile_param)
@@ -297,6 +300,9 @@ class ConformalQuantileRegressor(RegressorMixin, BaseConformal):
             seed = int(derive_seeds(rng, 1)[0])
             model = set_random_state(clone(estimator), seed)
             self.estimators_ = [model.fit(X_train, y_train, **train_params)]
+            fitted_levels = getattr(model, "quantiles_", None)
+            if kind == "fixed" and fitted_levels is not None:
+                levels = np.asarray(fitted_levels, dtype=np.float64)
         self._kind = kind
         self.quantile_levels_ = levels
         X_cal = safe_rows(X, cal)
