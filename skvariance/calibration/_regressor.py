@@ -440,7 +440,8 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         self.calibration_indices_ = cal
         self.conformity_scores_ = np.abs(signed)
         self.calibration_ = ConformalCalibration(np.abs(signed), groups_cal, weights)
-        self._signed_calibration = ConformalCalibration(signed, groups_cal, weights)
+        # sorted only when predict_quantiles asks for it
+        self._signed_residuals = (signed, groups_cal, weights)
         self.groups_ = self.calibration_.group_labels
 
     def _set_sigma_floor(self, residuals, normalized):
@@ -624,9 +625,10 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         levels = check_quantile_levels(quantiles)
         if self.method == "split":
             mu, sigma = self._split_center_scale(X)
-            group_index = self._signed_calibration.group_index(groups, X.shape[0])
+            signed = ConformalCalibration(*self._signed_residuals)
+            group_index = signed.group_index(groups, X.shape[0])
             weights = self._test_weights(X, shift_weight)
-            r = self._signed_calibration.quantiles(levels, group_index, weights)
+            r = signed.quantiles(levels, group_index, weights)
             return mu[:, None] + (r if sigma is None else r * sigma[:, None])
         if groups is not None or shift_weight is not None:
             raise ValueError(

@@ -29,6 +29,7 @@ from .._kernels._conformal import (
     weighted_conformal_quantiles,
 )
 from ..utils._sklearn_compat import (
+    Integral,
     _check_method_params,
     _safe_indexing,
     check_is_fitted,
@@ -325,16 +326,28 @@ class BaseConformal(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
 
     def _split_indices(self, n: int, rng, stratify=None):
         """Seeded proper-training / calibration split."""
-        idx = np.arange(n)
         size = self.calibration_size
-        try:
-            train, cal = train_test_split(
-                idx, test_size=size, random_state=rng, stratify=stratify
-            )
-        except ValueError as exc:
+        if isinstance(size, Integral):
+            n_cal = int(size)
+        else:
+            n_cal = int(np.ceil(size * n))
+        if not 1 <= n_cal < n:
             raise ValueError(
-                f"cannot split {n} samples with calibration_size={size}: {exc}"
-            ) from exc
+                f"cannot split {n} samples with calibration_size={size}: the "
+                "calibration and the training part both need at least one row."
+            )
+        if stratify is None:
+            cal = rng.permutation(n)[:n_cal]
+        else:
+            try:
+                _, cal = train_test_split(
+                    np.arange(n), test_size=n_cal, random_state=rng, stratify=stratify
+                )
+            except ValueError as exc:
+                raise ValueError(
+                    f"cannot split {n} samples with calibration_size={size} "
+                    f"stratified by class: {exc}"
+                ) from exc
         # row order (contiguous reads when indexing X, readable indices),
         # in O(n) rather than by sorting
         is_cal = np.zeros(n, dtype=bool)
