@@ -192,3 +192,18 @@ def test_bad_input():
         ConformalClassifier().fit(X_nan, y)
     with pytest.raises(ValueError, match="shift_weight must be non-negative"):
         ConformalClassifier().fit(X, y, shift_weight=-np.ones(300))
+
+
+def test_unit_shift_weights_give_the_unweighted_sets():
+    rng = np.random.RandomState(6)
+    X, y = _three_classes(rng, 400)
+    plain = ConformalClassifier(GaussianNB(), random_state=0).fit(X, y)
+    unit = ConformalClassifier(GaussianNB(), random_state=0).fit(
+        X, y, shift_weight=np.ones(400)
+    )
+    np.testing.assert_array_equal(
+        unit.predict_set(X[:60], shift_weight=np.ones(60)), plain.predict_set(X[:60])
+    )
+    # a dominant test weight gives every label (the honest infinite quantile)
+    full = unit.predict_set(X[:5], shift_weight=np.full(5, 1e6))
+    assert full.all()
