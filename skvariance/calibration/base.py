@@ -280,7 +280,8 @@ class BaseConformal(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
         -------
         routing : MetadataRouter
         """
-        router = MetadataRouter(owner=self.__class__.__name__)
+        # the calibrator consumes groups and shift_weight itself
+        router = MetadataRouter(owner=self.__class__.__name__).add_self_request(self)
         router.add(
             estimator=self._base_estimator(),
             method_mapping=MethodMapping().add(caller="fit", callee="fit"),

@@ -353,3 +353,12 @@ def test_predictive_distribution_identical_to_crepes(data):
         reg.predict(X_test), higher_percentiles=[100 * p for p in levels]
     )
     np.testing.assert_allclose(reg.predict_quantiles(X_test, levels), peer_q)
+
+
+def test_groups_routed_through_a_pipeline_when_routing_is_enabled(data):
+    X, y, X_test, _ = data
+    groups = (X[:, 1] > 0).astype(int)
+    with sklearn.config_context(enable_metadata_routing=True):
+        reg = ConformalRegressor(Ridge(), random_state=0).set_fit_request(groups=True)
+        pipe = make_pipeline(StandardScaler(), reg).fit(X, y, groups=groups)
+    assert pipe[-1].groups_.tolist() == [0, 1]
