@@ -29,7 +29,6 @@ from .base import (
     BaseConformal,
     ConformalCalibration,
     check_shift_weights,
-    min_calibration_size,
     safe_rows,
 )
 
@@ -282,7 +281,7 @@ class ConformalQuantileRegressor(RegressorMixin, BaseConformal):
         train, cal = self._split_indices(n, rng)
         groups_cal = None if groups is None else groups[cal]
         if shift_weight is None and self.weight_function is None:
-            self._check_size(cal.size, groups_cal)
+            self._check_calibration_size(cal.size, groups_cal)
         X_train, y_train = safe_rows(X, train), y[train]
         train_params = self._subset_params(X, params, train)
         if kind == "per_level":
@@ -317,23 +316,6 @@ class ConformalQuantileRegressor(RegressorMixin, BaseConformal):
         # the calibration of the default coverage, for the weighted checks
         self.calibration_ = self._calibration(self.coverage)
         return self
-
-    def _check_size(self, n_cal, groups_cal):
-        needed = min_calibration_size(self.coverage)
-        if groups_cal is None:
-            sizes = {"the calibration set": n_cal}
-        else:
-            labels, counts = np.unique(groups_cal, return_counts=True)
-            sizes = {
-                f"calibration group {g!r}": c for g, c in zip(labels.tolist(), counts)
-            }
-        for where, size in sizes.items():
-            if size < needed:
-                raise ValueError(
-                    f"{where} has {size} samples; coverage={self.coverage} needs at "
-                    f"least {needed}. Use more data, a larger calibration_size or "
-                    "a lower coverage."
-                )
 
     def _base_quantiles(self, X):
         """Predictions of the quantile model(s), shape (n_samples, n_levels)."""

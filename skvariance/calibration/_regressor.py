@@ -32,7 +32,6 @@ from .base import (
     ConformalCalibration,
     ScoreParameter,
     check_shift_weights,
-    min_calibration_size,
     safe_rows,
 )
 
@@ -387,23 +386,6 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         else:
             self._fit_cross(estimator, X, y, params, rng)
         return self
-
-    def _check_calibration_size(self, n_cal, groups_cal):
-        needed = min_calibration_size(self.coverage)
-        if groups_cal is None:
-            sizes = {"the calibration set": n_cal}
-        else:
-            labels, counts = np.unique(groups_cal, return_counts=True)
-            sizes = {
-                f"calibration group {g!r}": c for g, c in zip(labels.tolist(), counts)
-            }
-        for where, size in sizes.items():
-            if size < needed:
-                raise ValueError(
-                    f"{where} has {size} samples; coverage={self.coverage} needs at "
-                    f"least {needed} (the conformal quantile would be infinite). "
-                    "Use more data, a larger calibration_size or a lower coverage."
-                )
 
     def _fit_split(self, estimator, X, y, groups, shift_weight, params, rng):
         train, cal = self._split_indices(X.shape[0], rng)

@@ -355,6 +355,24 @@ class BaseConformal(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
         is_cal[cal] = True
         return np.flatnonzero(~is_cal), np.flatnonzero(is_cal)
 
+    def _check_calibration_size(self, n_cal, groups_cal):
+        """Raise before fitting if a calibration set is too small for coverage."""
+        needed = min_calibration_size(self.coverage)
+        if groups_cal is None:
+            sizes = {"the calibration set": n_cal}
+        else:
+            labels, counts = np.unique(groups_cal, return_counts=True)
+            sizes = {
+                f"calibration group {g!r}": c for g, c in zip(labels.tolist(), counts)
+            }
+        for where, size in sizes.items():
+            if size < needed:
+                raise ValueError(
+                    f"{where} has {size} samples; coverage={self.coverage} needs at "
+                    f"least {needed} (the conformal quantile would be infinite). "
+                    "Use more data, a larger calibration_size or a lower coverage."
+                )
+
     def _check_predict(self, X):
         check_is_fitted(self)
         return validate_data(
