@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from inspect import signature
 
 import numpy as np
@@ -19,7 +18,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import column_or_1d
 
-from ..utils._seeds import derive_seeds, random_state_params, set_random_state
+from ..utils._seeds import derive_seeds, set_random_state, warn_if_unseeded
 from ..utils._sklearn_compat import (
     HasMethods,
     Integral,
@@ -47,17 +46,6 @@ def _supports_return_std(estimator) -> bool:
         return "return_std" in signature(estimator.predict).parameters
     except (TypeError, ValueError):  # pragma: no cover - builtins without signature
         return False
-
-
-def _warn_if_unseeded(estimator, owner: str) -> None:
-    if not random_state_params(estimator):
-        warnings.warn(
-            f"{owner}: the estimator {type(estimator).__name__} has no "
-            "random_state parameter (nested or not), so every seed gives the "
-            "same model: all n_seeds members (repetitions) will be identical.",
-            UserWarning,
-            stacklevel=3,
-        )
 
 
 class _BaseSeedEnsemble(MetaEstimatorMixin, BaseEstimator):
@@ -113,7 +101,7 @@ class _BaseSeedEnsemble(MetaEstimatorMixin, BaseEstimator):
     def _fit_seeds(self, X, y, seeds, sample_weight=None):
         """Fit one member per seed in ``seeds`` (validated inputs)."""
         fit_params = self._fit_params(X, sample_weight)
-        _warn_if_unseeded(self.estimator, type(self).__name__)
+        warn_if_unseeded(self.estimator, type(self).__name__, stacklevel=4)
         members = [set_random_state(clone(self.estimator), int(s)) for s in seeds]
         self.estimators_ = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_member)(member, X, y, fit_params) for member in members

@@ -12,8 +12,7 @@ from sklearn.model_selection import check_cv
 from sklearn.utils import check_array, check_random_state, indexable
 from sklearn.utils.parallel import Parallel, delayed
 
-from ..ensemble._seed_ensemble import _warn_if_unseeded
-from ..utils._seeds import derive_seeds, set_random_state
+from ..utils._seeds import derive_seeds, set_random_state, warn_if_unseeded
 from ..utils._sklearn_compat import (
     HasMethods,
     Integral,
@@ -442,7 +441,7 @@ def seed_cross_validate(
             f"variance from seed variance; got {len(splits)}."
         )
     scorers, accuracy_like = _scorers(estimator, scoring)
-    _warn_if_unseeded(estimator, "seed_cross_validate")
+    warn_if_unseeded(estimator, "seed_cross_validate")
     fit_params = dict(params or {})
 
     rng = check_random_state(random_state)
