@@ -126,7 +126,6 @@ def _run_seed_cross_validate(n_jobs):
         scoring=["accuracy", "neg_log_loss"],
         n_jobs=n_jobs,
         random_state=0,
-        n_bootstrap=200,
     )
     return {
         "scores": result.scores,
