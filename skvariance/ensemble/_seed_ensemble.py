@@ -127,7 +127,7 @@ class _BaseSeedEnsemble(MetaEstimatorMixin, BaseEstimator):
     def _member_fit_params(self, X, sample_weight, fit_params) -> dict:
         """Fit parameters for every member (see :mod:`skvariance.utils.metadata`)."""
         if sample_weight is not None:
-            sample_weight = check_sample_weight(sample_weight, X)
+            sample_weight = check_sample_weight(np.asarray(sample_weight), X)
         if routing_enabled():
             if sample_weight is not None:
                 fit_params = {**fit_params, "sample_weight": sample_weight}
