@@ -1,7 +1,12 @@
 """Seed-aware cross-validation and search, and sequential model comparison."""
 
 from ._adaptive import AdaptiveCompareResult, adaptive_compare
-from ._seed_cv import SeedCVResult, seed_cross_validate, variance_components
+from ._seed_cv import (
+    SeedCVResult,
+    seed_cross_validate,
+    variance_components,
+    variance_components_ci,
+)
 from ._seed_search import SeedSearchCV
 
 __all__: list[str] = [
@@ -11,4 +16,5 @@ __all__: list[str] = [
     "SeedSearchCV",
     "seed_cross_validate",
     "variance_components",
+    "variance_components_ci",
 ]

@@ -91,8 +91,11 @@ def _register_seed_family():
     ]
     INIT_PARAMS["SeedSearchCV"] = [
         {
-            "estimator": DecisionTreeRegressor(max_features=2),
-            "param_grid": {"max_depth": [2, 3]},
+            # all features at every split: check_regressors_train wants a
+            # training R^2 > 0.5, which a max_features=2 tree on its 10
+            # features reaches for some refit seeds only (0.17 to 0.72)
+            "estimator": DecisionTreeRegressor(),
+            "param_grid": {"max_depth": [3, 6]},
             "n_seeds": 2,
             "cv": 2,
             "error_score": "raise",
@@ -126,7 +129,6 @@ def _run_seed_cross_validate(n_jobs):
         scoring=["accuracy", "neg_log_loss"],
         n_jobs=n_jobs,
         random_state=0,
-        n_bootstrap=200,
     )
     return {
         "scores": result.scores,
