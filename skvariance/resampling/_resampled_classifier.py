@@ -155,26 +155,24 @@ def _smote(X, y_enc, sw, counts, n_extra, rng, k_neighbors, n_jobs):
 def _weights_error(estimator, method, why, other_strategies):
     """The TypeError for an estimator that cannot be given the weights it needs."""
     name = type(estimator).__name__
-    detail = ""
-    if isinstance(estimator, Pipeline) and method == "fit":
-        detail = f" (its final step {type(estimator.steps[-1][1]).__name__} does not)"
     if routing_enabled():
-        detail = ""
+        problem = f"does not request sample_weight in {method}"
         advice = (
-            f"request them with set_{method}_request(sample_weight=True) on the "
-            "estimator (on the step that should receive them, in a Pipeline)"
+            f"request it with set_{method}_request(sample_weight=True) on the "
+            "estimator (on the steps that should receive it, in a Pipeline)"
         )
     else:
+        problem = f"does not accept sample_weight in {method}"
+        if isinstance(estimator, Pipeline) and method == "fit":
+            last = type(estimator.steps[-1][1]).__name__
+            problem += f" (its final step {last} does not)"
         advice = (
             "use an estimator, or a Pipeline whose final step, that takes "
             "sample_weight (or enable metadata routing and request it)"
         )
     if other_strategies:
         advice = f"use strategy={other_strategies}; or {advice}"
-    return TypeError(
-        f"estimator {name} does not accept sample_weight in {method}{detail}, "
-        f"which {why} needs; {advice}."
-    )
+    return TypeError(f"estimator {name} {problem}, which {why}; {advice}.")
 
 
 def _estimator_has(attr):
@@ -291,6 +289,17 @@ default="upweight"
     not -- upsampling gives lower-variance gradients and overfits small
     classes sooner -- which is why the choice is a hyperparameter [1]_.
     The prior correction is Bayes' rule for a change of class prior [2]_.
+    After several steps (``partial_fit``, ``schedule="cooldown"``) the
+    estimator has seen a mixture of class distributions, and :math:`\\pi'`
+    is that mixture (the class masses of all steps added up), so a batch
+    without a class does not remove the class from the predictions.
+
+    Weights (the rebalancing weights of ``"upweight"``, a user
+    ``sample_weight`` under any strategy) go to ``estimator.fit`` as
+    ``sample_weight``, or to a Pipeline's final step; with metadata routing
+    enabled this is a router (:meth:`get_metadata_routing`), and the
+    estimator or Pipeline steps that request ``sample_weight`` receive the
+    rebalanced weights.
 
     References
     ----------
@@ -355,9 +364,9 @@ default="upweight"
     def _weight_need(self, sample_weight):
         """Why the estimator must take weights (None if it need not)."""
         if sample_weight is not None:
-            return "a sample_weight was given (every strategy passes it on)"
+            return "the given sample_weight needs (every strategy passes it on)"
         if self.strategy == "upweight":
-            return "strategy='upweight'"
+            return "strategy='upweight' needs"
         return None
 
     def _check_estimator(self, method, sample_weight):

@@ -395,7 +395,7 @@ def test_errors_do_not_advise_the_chosen_strategy():
         ResampledClassifier(knn_pipe, strategy="upweight").fit(X, y)
     assert "'upsample'" in str(info.value)  # another strategy is a way out
     for strategy in ("upsample", "smote", "undersample", "upweight"):
-        with pytest.raises(TypeError, match="sample_weight was given") as info:
+        with pytest.raises(TypeError, match="given sample_weight needs") as info:
             ResampledClassifier(knn_pipe, strategy=strategy).fit(
                 X, y, sample_weight=np.ones(len(y))
             )
@@ -431,7 +431,7 @@ def test_metadata_routing_honours_requests():
         with pytest.raises(TypeError, match=r"set_fit_request\(sample_weight=True\)"):
             ResampledClassifier(bare, strategy="upweight").fit(X, y)
         declined = LogisticRegression().set_fit_request(sample_weight=False)
-        with pytest.raises(TypeError, match="sample_weight was given"):
+        with pytest.raises(TypeError, match="given sample_weight needs"):
             ResampledClassifier(declined, strategy="upsample").fit(
                 X, y, sample_weight=user_w
             )
