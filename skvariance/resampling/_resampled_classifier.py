@@ -617,8 +617,8 @@ default="upweight"
         ``sample_weight`` is used by the ResampledClassifier itself (class
         sizes) and, rebalanced, given to the estimator's ``fit`` (or
         ``partial_fit``) when the estimator requests it; other requested
-        fit parameters are routed to the estimator. See the
-        :ref:`User Guide <metadata_routing>`.
+        fit parameters are routed to the estimator. See scikit-learn's
+        metadata-routing user guide.
 
         Returns
         -------
