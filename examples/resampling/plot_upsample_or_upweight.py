@@ -156,7 +156,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 search = GridSearchCV(
     ResampledClassifier(model, random_state=0),
-    {"strategy": ["upweight", "upsample"], "temperature": [1.0, 2.0, 4.0, np.inf]},
+    {"strategy": ["upweight", "upsample"], "temperature": [1.0, 2.0, np.inf]},
     cv=StratifiedKFold(3, shuffle=True, random_state=0),
     scoring="average_precision",
 ).fit(X_train, y_train)
