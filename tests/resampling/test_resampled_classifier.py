@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import sklearn
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.metrics import balanced_accuracy_score, brier_score_loss, log_loss
@@ -38,6 +38,10 @@ class Recorder(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         return self.classes_[np.zeros(len(X), dtype=int)]
+
+
+def _clone_fit(est, X, y, **params):
+    return clone(est).fit(X, y, **params)
 
 
 def _data(n=1000, minority=0.1, seed=0):
@@ -262,8 +266,8 @@ def test_string_labels_match_integer_labels():
         est = ResampledClassifier(
             LogisticRegression(), strategy=strategy, random_state=0
         )
-        by_int = clone_fit(est, X, y)
-        by_name = clone_fit(est, X, names)
+        by_int = _clone_fit(est, X, y)
+        by_name = _clone_fit(est, X, names)
         np.testing.assert_array_equal(by_name.classes_, ["another", "common"])
         np.testing.assert_allclose(
             by_name.predict_proba(X), by_int.predict_proba(X)[:, ::-1]
@@ -273,17 +277,11 @@ def test_string_labels_match_integer_labels():
         )
         assert np.any(by_name.predict(X) == "another")
         # the estimator itself is fitted on the user's labels
-        raw = clone_fit(est.set_params(prior_correction=False), X, names)
+        raw = _clone_fit(est.set_params(prior_correction=False), X, names)
         np.testing.assert_array_equal(raw.estimator_.classes_, ["another", "common"])
         np.testing.assert_array_equal(
             raw.predict(X), raw.classes_[raw.predict_proba(X).argmax(axis=1)]
         )
-
-
-def clone_fit(est, X, y, **params):
-    from sklearn.base import clone
-
-    return clone(est).fit(X, y, **params)
 
 
 def test_smote_strategy_raises_balanced_accuracy_over_no_rebalancing():
@@ -393,7 +391,8 @@ def test_errors_do_not_advise_the_chosen_strategy():
     knn_pipe = make_pipeline(StandardScaler(), KNeighborsClassifier())
     with pytest.raises(TypeError, match="final step KNeighborsClassifier") as info:
         ResampledClassifier(knn_pipe, strategy="upweight").fit(X, y)
-    assert "'upsample'" in str(info.value)  # another strategy is a way out
+    advice = str(info.value).split("; ", 1)[1]
+    assert "'upsample'" in advice and "upweight" not in advice  # another one is
     for strategy in ("upsample", "smote", "undersample", "upweight"):
         with pytest.raises(TypeError, match="given sample_weight needs") as info:
             ResampledClassifier(knn_pipe, strategy=strategy).fit(
