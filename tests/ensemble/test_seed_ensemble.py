@@ -221,13 +221,26 @@ def test_classifier_soft_and_hard_voting(clf_data):
     np.testing.assert_array_equal(hard.predict(X), hard.classes_[counts.argmax(1)])
 
 
-def test_classifier_string_labels(clf_data):
+@pytest.mark.parametrize("voting", ["hard", "soft"])
+def test_classifier_string_labels(clf_data, voting):
+    # Labels whose sorted order differs from the integer codes: every
+    # prediction must be the name of the class the integer fit predicts.
     X, y = clf_data
-    names = np.array(["ant", "bee", "cat"])[y]
-    ens = SeedEnsembleClassifier(
-        DecisionTreeClassifier(max_depth=2), n_seeds=3, voting="hard", random_state=0
-    ).fit(X, names)
-    assert set(ens.predict(X)) <= set(names)
+    names = np.array(["cat", "ant", "bee"])
+    params = dict(n_seeds=3, voting=voting, random_state=0)
+    ens_int = SeedEnsembleClassifier(DecisionTreeClassifier(max_depth=2), **params).fit(
+        X, y
+    )
+    ens_str = SeedEnsembleClassifier(DecisionTreeClassifier(max_depth=2), **params).fit(
+        X, names[y]
+    )
+    np.testing.assert_array_equal(ens_str.classes_, np.sort(names))
+    np.testing.assert_array_equal(ens_str.predict(X), names[ens_int.predict(X)])
+    if voting == "soft":
+        order = np.argsort(names)  # column j of the string fit is class names[order[j]]
+        np.testing.assert_allclose(
+            ens_str.predict_proba(X), ens_int.predict_proba(X)[:, order]
+        )
 
 
 def test_soft_voting_needs_predict_proba(clf_data):
