@@ -65,7 +65,8 @@ def mode_of_neighbours(codes, nn, rows, tie_u, out):
     ``codes[nn[rows[i], :], t]``; among the codes with the highest count
     (listed in order of first appearance, nearest neighbour first) it picks
     number ``floor(tie_u[i, t] * n_tied)``, so ties are broken uniformly at
-    random by the pre-drawn ``tie_u`` in [0, 1).
+    random by the pre-drawn ``tie_u`` in [0, 1); a value outside [0, 1)
+    (NaN, infinity, 1.0) picks the last of the tied codes.
 
     Parameters
     ----------
@@ -93,9 +94,11 @@ def mode_of_neighbours(codes, nn, rows, tie_u, out):
                     n_tied = 1
                 elif c == best:
                     n_tied += 1
-            target = int(tie_u[i, t] * n_tied)
-            if target >= n_tied:
-                target = n_tied - 1
+            # a draw outside [0, 1) -- NaN, inf, 1.0 -- takes the last tied code
+            x = tie_u[i, t] * n_tied
+            target = n_tied - 1
+            if x >= 0.0 and x < n_tied:
+                target = int(x)
             seen = 0
             for a in range(k):
                 c = _first_occurrence_count(codes, nn, r, t, a)

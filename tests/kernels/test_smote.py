@@ -33,7 +33,9 @@ def reference_mode(codes, nn, rows, tie_u):
             firsts = list(dict.fromkeys(values))  # order of first appearance
             counts = [values.count(v) for v in firsts]
             tied = [v for v, c in zip(firsts, counts) if c == max(counts)]
-            out[i, t] = tied[min(int(tie_u[i, t] * len(tied)), len(tied) - 1)]
+            x = tie_u[i, t] * len(tied)
+            ok = np.isfinite(x) and 0 <= x < len(tied)
+            out[i, t] = tied[int(x) if ok else len(tied) - 1]
     return out
 
 
@@ -58,3 +60,64 @@ def test_mode_tie_break_uses_every_tied_value():
     share = out.mean()
     # fair coin: 1000 draws, 5 standard deviations
     assert abs(share - 0.5) < 5 * np.sqrt(0.25 / 1000)
+
+
+def test_mode_with_nan_and_inf_draws_takes_the_last_tied_code():
+    rng = np.random.RandomState(2)
+    codes = rng.randint(0, 3, size=(25, 2)).astype(np.int32)
+    nn = rng.randint(0, 25, size=(25, 4)).astype(np.int64)
+    rows = rng.randint(0, 25, size=60).astype(np.int64)
+    tie_u = rng.uniform(size=(60, 2))
+    tie_u[::4, 0] = np.nan
+    tie_u[1::4, 1] = np.inf
+    tie_u[2::4, 0] = 1.0
+    tie_u[3::4, 1] = -np.inf
+    out = np.full((60, 2), -1, dtype=np.int32)
+    mode_of_neighbours(codes, nn, rows, tie_u, out)
+    np.testing.assert_array_equal(out, reference_mode(codes, nn, rows, tie_u))
+    assert (out >= 0).all()  # every cell written
+
+
+def test_interpolation_propagates_nan_like_numpy():
+    X = np.array([[0.0, 1.0], [np.nan, 2.0], [4.0, np.inf]])
+    nn = np.array([[1, 2], [0, 2], [0, 1]], dtype=np.int32)
+    rows = np.array([0, 0, 1, 2], dtype=np.int64)
+    cols = np.array([0, 1, 1, 0], dtype=np.int64)
+    steps = np.array([0.5, 0.25, 0.0, 1.0])
+    out = np.empty((4, 2))
+    smote_interpolate(X, nn, rows, cols, steps, out)
+    base = X[rows]
+    with np.errstate(invalid="ignore"):
+        expected = base + steps[:, None] * (X[nn[rows, cols]] - base)
+    np.testing.assert_array_equal(out, expected)  # NaN where NumPy has NaN
+
+
+def test_kernels_do_not_depend_on_the_thread_count():
+    import numba
+
+    rng = np.random.RandomState(3)
+    X = rng.normal(size=(40, 3))
+    codes = rng.randint(0, 3, size=(40, 2)).astype(np.int32)
+    nn = rng.randint(0, 40, size=(40, 5)).astype(np.int64)
+    rows = rng.randint(0, 40, size=500).astype(np.int64)
+    cols = rng.randint(0, 5, size=500).astype(np.int64)
+    steps, tie_u = rng.uniform(size=500), rng.uniform(size=(500, 2))
+    previous = numba.get_num_threads()
+    results = []
+    try:
+        for n_threads in (1, numba.config.NUMBA_NUM_THREADS):
+            numba.set_num_threads(n_threads)
+            out = smote_interpolate(X, nn, rows, cols, steps, np.empty((500, 3)))
+            mode = mode_of_neighbours(
+                codes, nn, rows, tie_u, np.empty((500, 2), np.int32)
+            )
+            results.append((out, mode))
+    finally:
+        numba.set_num_threads(previous)
+    (out_1, mode_1), (out_n, mode_n) = results
+    np.testing.assert_array_equal(out_1, out_n)  # bit for bit
+    np.testing.assert_array_equal(mode_1, mode_n)
+    np.testing.assert_allclose(
+        out_1, X[rows] + steps[:, None] * (X[nn[rows, cols]] - X[rows]), rtol=1e-12
+    )
+    np.testing.assert_array_equal(mode_1, reference_mode(codes, nn, rows, tie_u))

@@ -2,6 +2,7 @@
 
 from collections import Counter
 
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,10 +11,14 @@ from imblearn.pipeline import make_pipeline
 from scipy.stats import ks_2samp
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
+from sklearn.base import clone
 from sklearn.neighbors import NearestNeighbors
 
-from skvariance.resampling import SMOTE, SMOTENC
-from skvariance.resampling._neighbors import cache_info, clear_cache
+import skvariance
+from skvariance.resampling import SMOTE, SMOTENC, SMOTER, _neighbors
+from skvariance.resampling import clear_neighbors_cache as clear_cache
+from skvariance.resampling import neighbors_cache_info as cache_info
+from skvariance.utils.validation import effective_n_threads
 
 
 def _data(n=600, weights=(0.85, 0.15), seed=0, n_classes=2):
@@ -205,3 +210,57 @@ def test_smotenc_bad_input():
     X_inf[0, 0] = np.inf
     with pytest.raises(ValueError, match="NaN or infinity"):
         SMOTENC(categorical_features=[3, 4]).fit_resample(X_inf, y)
+
+
+# -- n_jobs invariance: every run computes its neighbours ------------------------
+def _invariance_cases():
+    X, y = _data(n=700, weights=(0.7, 0.3))
+    X_nc = X.copy()
+    X_nc[:, 5] = np.random.RandomState(0).randint(0, 3, size=len(X))
+    y_reg = X[:, 0] + np.random.RandomState(1).standard_t(df=2, size=len(X))
+    return [
+        ("SMOTE", SMOTE(random_state=0), X, y),
+        ("SMOTENC", SMOTENC(categorical_features=[5], random_state=0), X_nc, y),
+        ("SMOTER", SMOTER(random_state=0), X, y_reg),
+    ]
+
+
+@pytest.mark.parametrize("name", ["SMOTE", "SMOTENC", "SMOTER"])
+def test_n_jobs_invariance_computes_the_neighbours_in_every_run(name, monkeypatch):
+    # small blocks: ~100 block pairs per class, split across the threads and
+    # merged, so a thread-dependent bug changes the output; the cache is off,
+    # so no run is served the graph of an earlier one
+    _, sampler, X, y = next(c for c in _invariance_cases() if c[0] == name)
+    monkeypatch.setattr(_neighbors, "BLOCK", 16)
+    computed = []
+    compute = _neighbors._compute
+
+    def counting(*args):
+        computed.append(args[0].shape[0])
+        return compute(*args)
+
+    monkeypatch.setattr(_neighbors, "_compute", counting)
+    clear_cache()
+    outputs = []
+    with skvariance.config_context(neighbors_cache=False):
+        for n_jobs in (1, 2, -1):
+            outputs.append(clone(sampler).set_params(n_jobs=n_jobs).fit_resample(X, y))
+        with joblib.parallel_config(n_jobs=2):  # None follows the context
+            outputs.append(clone(sampler).fit_resample(X, y))
+    n_groups = len(computed) // 4
+    assert n_groups >= 1 and len(computed) == 4 * n_groups
+    assert cache_info()["entries"] == 0
+    for other in outputs[1:]:
+        for a, b in zip(outputs[0], other):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_n_jobs_follows_the_package_rule():
+    X, y = _data(n=200)
+    with pytest.raises(ValueError, match="n_jobs == 0 has no meaning"):
+        SMOTE(n_jobs=0).fit_resample(X, y)
+    with pytest.raises(ValueError, match="n_jobs == 0 has no meaning"):
+        SMOTER(n_jobs=0).fit(X, X[:, 0])
+    assert effective_n_threads(None) == 1
+    with joblib.parallel_config(n_jobs=2):
+        assert effective_n_threads(None) == min(2, joblib.cpu_count())
