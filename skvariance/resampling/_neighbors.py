@@ -14,8 +14,9 @@ stays O(block) rather than O(n^2) or
 O(n * k * d).
 
 Sparse input (CSR/CSC) takes the same path: each Gram block is a sparse
-product turned dense (``BLOCK x BLOCK``), the squared norms come from the
-stored values, and the data are not centred (centring would fill them in).
+product turned dense (``SPARSE_BLOCK x SPARSE_BLOCK``, one thread: SciPy's
+sparse products hold the GIL), the squared norms come from the stored
+values, and the data are not centred (centring would fill them in).
 
 The graph cache
 ---------------
@@ -57,6 +58,9 @@ __all__ = [
 #: Gram blocks are ``BLOCK x BLOCK`` float64 (512 kB per thread, L2-sized):
 #: on 50,000 x 20 rows 256 beat 128, 512, 1024 and 2048 (measured).
 BLOCK = 256
+#: Sparse Gram blocks: on 5,000 TF-IDF-like rows of 20,000 columns (50
+#: non-zeros a row) 1024 beat 256 and 2048 (measured).
+SPARSE_BLOCK = 1024
 
 _CACHE: OrderedDict = OrderedDict()
 _LOCK = threading.Lock()
@@ -132,12 +136,12 @@ def _digest(*arrays) -> bytes:
     return h.digest()
 
 
-def _pairs(Xc, sq, codes, penalty, pairs, k):
+def _pairs(Xc, sq, codes, penalty, pairs, k, block):
     """Top-k lists of every row over the candidates seen in ``pairs``."""
     n = Xc.shape[0]
     best_dist = np.full((n, k), np.inf)
     best_idx = np.full((n, k), EMPTY, dtype=np.int64)
-    gram = np.empty((min(BLOCK, n), min(BLOCK, n)))
+    gram = np.empty((min(block, n), min(block, n)))
     for r0, r1, c0, c1 in pairs:
         g = gram[: r1 - r0, : c1 - c0]
         if sparse.issparse(Xc):
@@ -170,17 +174,20 @@ def _compute(X, k, codes, penalty, n_jobs):
         # which protects the |x|^2 + |y|^2 - 2 x.y expansion from cancellation
         Xc = X - X.mean(axis=0)
         sq = np.einsum("ij,ij->i", Xc, Xc)
-    edges = [(s, min(s + BLOCK, n)) for s in range(0, n, BLOCK)]
+    block = SPARSE_BLOCK if sparse.issparse(Xc) else BLOCK
+    edges = [(s, min(s + block, n)) for s in range(0, n, block)]
     pairs = [
         (r0, r1, c0, c1) for a, (r0, r1) in enumerate(edges) for (c0, c1) in edges[a:]
     ]
     n_threads = min(effective_n_threads(n_jobs), len(pairs))
+    if sparse.issparse(Xc):
+        n_threads = 1
     # each thread takes every n_threads-th block pair into its own top-k
     # buffers (one BLAS thread each: faster than threaded BLAS on thin
     # blocks); the buffers cover disjoint candidates and merge exactly
     with threadpool_limits(limits=1, user_api="blas"):
         parts = Parallel(n_jobs=n_threads, require="sharedmem")(
-            delayed(_pairs)(Xc, sq, codes, penalty, pairs[t::n_threads], k)
+            delayed(_pairs)(Xc, sq, codes, penalty, pairs[t::n_threads], k, block)
             for t in range(n_threads)
         )
     best_dist, best_idx = parts[0]

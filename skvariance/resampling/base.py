@@ -35,7 +35,11 @@ from scipy import sparse
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 
-from .._kernels._smote import smote_interpolate
+from .._kernels._smote import (
+    smote_interpolate,
+    smote_interpolate_csr,
+    smote_interpolate_csr_count,
+)
 from ..utils._sklearn_compat import HasMethods, Interval, _fit_context
 from ..utils.validation import check_n_jobs, check_sample_weight, effective_n_threads
 from ._neighbors import class_kneighbors
@@ -138,12 +142,25 @@ def interpolate(X, nn, rows, cols, steps, out=None):
     """SMOTE rows ``X[r] + s (X[nn[r, c]] - X[r])``: into ``out`` or returned.
 
     Dense ``X`` is written into the preallocated block ``out`` by the
-    compiled kernel; sparse ``X`` (CSR) gives a new CSR block.
+    compiled kernel; sparse ``X`` (CSR) gives a new CSR block of the same
+    values (zeros not stored), built by two kernels: count, then fill.
     """
     if sparse.issparse(X):
-        base = X[rows]
-        new = base + sparse.diags(steps) @ (X[nn[rows, cols]] - base)
-        return sparse.csr_matrix(new, dtype=X.dtype)
+        if not X.has_sorted_indices:
+            X = X.sorted_indices()
+        nn = np.ascontiguousarray(nn)
+        counts = np.empty(rows.size, dtype=np.int64)
+        smote_interpolate_csr_count(
+            X.indptr, X.indices, X.data, nn, rows, cols, steps, counts
+        )
+        indptr = np.zeros(rows.size + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        indices = np.empty(indptr[-1], dtype=X.indices.dtype)
+        data = np.empty(indptr[-1], dtype=X.dtype)
+        smote_interpolate_csr(
+            X.indptr, X.indices, X.data, nn, rows, cols, steps, indptr, indices, data
+        )
+        return sparse.csr_matrix((data, indices, indptr), shape=(rows.size, X.shape[1]))
     smote_interpolate(X, nn, rows, cols, steps, out)
     return out
 

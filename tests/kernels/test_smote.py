@@ -3,7 +3,12 @@
 import numpy as np
 import pytest
 
-from skvariance._kernels._smote import mode_of_neighbours, smote_interpolate
+from skvariance._kernels._smote import (
+    mode_of_neighbours,
+    smote_interpolate,
+    smote_interpolate_csr,
+    smote_interpolate_csr_count,
+)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -121,3 +126,54 @@ def test_kernels_do_not_depend_on_the_thread_count():
         out_1, X[rows] + steps[:, None] * (X[nn[rows, cols]] - X[rows]), rtol=1e-12
     )
     np.testing.assert_array_equal(mode_1, reference_mode(codes, nn, rows, tie_u))
+
+
+def _csr_smote(X, nn, rows, cols, steps):
+    from scipy import sparse
+
+    counts = np.empty(rows.size, dtype=np.int64)
+    smote_interpolate_csr_count(
+        X.indptr, X.indices, X.data, nn, rows, cols, steps, counts
+    )
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    indices = np.empty(indptr[-1], dtype=X.indices.dtype)
+    data = np.empty(indptr[-1])
+    smote_interpolate_csr(
+        X.indptr, X.indices, X.data, nn, rows, cols, steps, indptr, indices, data
+    )
+    return sparse.csr_matrix((data, indices, indptr), shape=(rows.size, X.shape[1]))
+
+
+def test_csr_interpolation_matches_dense_numpy_with_nan_and_inf():
+    import numba
+    from scipy import sparse
+
+    rng = np.random.RandomState(4)
+    dense = rng.normal(size=(30, 12)) * (rng.uniform(size=(30, 12)) < 0.3)
+    dense[2, 3] = np.nan
+    dense[5, 7] = np.inf
+    dense[6] = 0.0  # an empty row
+    X = sparse.csr_matrix(dense)
+    nn = rng.randint(0, 30, size=(30, 4)).astype(np.int64)
+    nn[0] = 6  # partners with the empty row
+    rows = rng.randint(0, 30, size=300).astype(np.int64)
+    rows[:4] = [0, 2, 5, 6]
+    cols = rng.randint(0, 4, size=300).astype(np.int64)
+    steps = rng.uniform(size=300)
+    steps[:4] = [1.0, 0.5, 0.0, 0.3]
+    with np.errstate(invalid="ignore"):
+        expected = dense[rows] + steps[:, None] * (dense[nn[rows, cols]] - dense[rows])
+    previous = numba.get_num_threads()
+    try:
+        results = []
+        for n_threads in (1, numba.config.NUMBA_NUM_THREADS):
+            numba.set_num_threads(n_threads)
+            results.append(_csr_smote(X, nn, rows, cols, steps))
+    finally:
+        numba.set_num_threads(previous)
+    got = results[0]
+    np.testing.assert_array_equal(got.toarray(), results[1].toarray())
+    np.testing.assert_allclose(got.toarray(), expected, rtol=1e-12, atol=1e-15)
+    assert got.has_sorted_indices
+    assert not np.any(got.data == 0.0)  # zeros are not stored
+    assert np.isnan(got.data).sum() == np.isnan(expected).sum()

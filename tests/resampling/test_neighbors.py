@@ -59,6 +59,7 @@ def test_blocked_paths_and_threads_give_the_same_graph(monkeypatch):
     X = np.random.RandomState(1).normal(size=(200, 4))
     whole = class_kneighbors(X, 4, use_cache=False, n_jobs=1)
     monkeypatch.setattr(_neighbors, "BLOCK", 13)
+    monkeypatch.setattr(_neighbors, "SPARSE_BLOCK", 13)
     for n_jobs in (1, 2, -1):
         np.testing.assert_array_equal(
             class_kneighbors(X, 4, use_cache=False, n_jobs=n_jobs), whole
@@ -130,6 +131,11 @@ def test_sparse_input_gives_the_dense_graph(fmt):
     dense = class_kneighbors(X, 4, use_cache=False)
     Xs = sparse.csr_matrix(X) if fmt == "csr" else sparse.csc_matrix(X)
     np.testing.assert_array_equal(class_kneighbors(Xs, 4, use_cache=False), dense)
+    # several sparse blocks, merged across the upper block triangle
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_neighbors, "SPARSE_BLOCK", 17)
+        blocked = class_kneighbors(Xs, 4, use_cache=False)
+    np.testing.assert_array_equal(blocked, dense)
     # and the sparse graph is cached under its own key
     class_kneighbors(Xs, 4)
     class_kneighbors(Xs.copy(), 4)
