@@ -215,8 +215,9 @@ class SMOTER(BaseSMOTE, BaseSampler):
     Unlike the original algorithm, the common rows are not under-sampled:
     nothing is lost, and under-sampling can be added as a separate step.
 
-    The output target is floating point (integer targets become float64:
-    interpolated targets are not integers). ``fit_resample(X, y,
+    Sparse ``X`` (CSR, CSC, or a DataFrame of sparse columns) gives sparse
+    output in the same format. The output target is floating point (integer
+    targets become float64: interpolated targets are not integers). ``fit_resample(X, y,
     sample_weight=w)`` also returns the weights: originals keep theirs and
     synthetic rows get the interpolation of their two parents' weights with
     the same :math:`\\lambda`.

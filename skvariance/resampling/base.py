@@ -209,7 +209,11 @@ def restore_containers(X_res, y_res, X_orig, y_orig):
         if hasattr(y_orig, "columns"):
             y_res = pd.DataFrame(y_res, columns=y_orig.columns)
         else:
-            y_res = pd.Series(y_res, name=y_orig.name)
+            dtype = y_orig.dtype
+            # an interpolated (SMOTER) target stays float; labels keep theirs
+            if getattr(dtype, "kind", "O") in "iub" and y_res.dtype.kind == "f":
+                dtype = None
+            y_res = pd.Series(y_res, name=y_orig.name, dtype=dtype)
         if _is_dataframe(X_res):
             y_res.index = X_res.index
     elif isinstance(y_orig, list):
