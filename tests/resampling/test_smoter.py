@@ -381,3 +381,19 @@ def test_feature_names_out_follow_the_input():
     assert sampler.get_feature_names_out().tolist() == ["a", "b", "c", "d"]
     sampler.fit_resample(X, y)
     assert sampler.get_feature_names_out().tolist() == ["x0", "x1", "x2", "x3"]
+
+
+def test_check_estimator_passes_with_default_parameters():
+    import warnings
+
+    from sklearn.exceptions import SkipTestWarning
+    from sklearn.utils.estimator_checks import check_estimator
+
+    # scikit-learn announces the checks it skips (array API without
+    # SCIPY_ARRAY_API) with a SkipTestWarning; every check that runs must pass
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SkipTestWarning)
+        results = check_estimator(SMOTER(), on_fail=None)
+    failed = [r["check_name"] for r in results if r["status"] == "failed"]
+    assert failed == []
+    assert sum(r["status"] == "passed" for r in results) > 30
