@@ -165,6 +165,29 @@ def interpolate(X, nn, rows, cols, steps, out=None):
     return out
 
 
+def _stack_csr(blocks, dtype):
+    """Stack CSR blocks of one width row-wise by concatenating their arrays.
+
+    What :func:`scipy.sparse.vstack` computes, without its per-block
+    conversions: here it is several times faster on millions of non-zeros.
+    """
+    nnz = sum(b.nnz for b in blocks)
+    index_dtype = np.int32 if nnz < np.iinfo(np.int32).max else np.int64
+    indptr = [np.zeros(1, dtype=index_dtype)]
+    offset = 0
+    for b in blocks:
+        indptr.append((b.indptr[1:] + offset).astype(index_dtype, copy=False))
+        offset += b.nnz
+    return sparse.csr_matrix(
+        (
+            np.concatenate([b.data for b in blocks]).astype(dtype, copy=False),
+            np.concatenate([b.indices for b in blocks]).astype(index_dtype, copy=False),
+            np.concatenate(indptr),
+        ),
+        shape=(sum(b.shape[0] for b in blocks), blocks[0].shape[1]),
+    )
+
+
 @contextmanager
 def numba_threads(n_jobs):
     """Run the parallel kernels on ``effective_n_threads(n_jobs)`` threads."""
@@ -367,7 +390,7 @@ class BaseSMOTE:
                 steps[start:stop] = step
                 start = stop
         if is_sparse:
-            X_out = sparse.vstack(blocks, format=X.format, dtype=X.dtype)
+            X_out = _stack_csr([X_work] + blocks[1:], X.dtype).asformat(X.format)
         return X_out, parents, partners, steps
 
     # -- hooks -------------------------------------------------------------
