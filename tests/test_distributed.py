@@ -57,7 +57,12 @@ def test_parallel_helper_runs_on_the_cluster(dask_client):
 
 @pytest.mark.parametrize("estimator", N_JOBS_ESTIMATORS, ids=lambda e: type(e).__name__)
 def test_estimator_on_dask_equals_serial(dask_client, estimator):
-    if is_classifier(estimator) or hasattr(estimator, "fit_resample"):
+    if hasattr(estimator, "fit_resample"):
+        # imbalanced, so that the samplers have something to over-sample
+        X, y = make_classification(
+            n_samples=120, n_features=5, weights=[0.7, 0.3], random_state=0
+        )
+    elif is_classifier(estimator):
         X, y = make_classification(n_samples=120, n_features=5, random_state=0)
     else:
         X, y = make_regression(n_samples=120, n_features=5, random_state=0)
