@@ -396,3 +396,16 @@ def test_drop_in_for_smoteenn_and_smotetomek():
         "sampling_strategy": "auto",
     }
     assert SMOTE().__sklearn_tags__().input_tags.sparse
+
+
+def test_dataframe_of_sparse_columns_stays_sparse():
+    X, y = _data(n=300)
+    X[np.abs(X) < 0.7] = 0.0
+    columns = [f"f{j}" for j in range(X.shape[1])]
+    X_df = pd.DataFrame(X, columns=columns).astype(pd.SparseDtype(float, 0.0))
+    X_res, y_res = SMOTE(random_state=0).fit_resample(X_df, pd.Series(y, name="c"))
+    assert list(X_res.columns) == columns
+    assert all(isinstance(dtype, pd.SparseDtype) for dtype in X_res.dtypes)
+    dense = SMOTE(random_state=0).fit_resample(X, y)
+    np.testing.assert_allclose(X_res.to_numpy(), dense[0], rtol=1e-12, atol=1e-12)
+    assert y_res.name == "c" and (y_res.index == X_res.index).all()
