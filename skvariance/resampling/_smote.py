@@ -20,43 +20,11 @@ from .base import (
     SMOTE_CONSTRAINTS,
     BaseSMOTE,
     _is_dataframe,
-    draw,
     fill_doc,
     interpolate,
 )
 
 __all__ = ["SMOTE", "SMOTENC"]
-
-
-def _check_class_size(n_class, k, label, name="k_neighbors"):
-    # kept for ResampledClassifier until it calls SMOTE.fit_resample
-    label = label.item() if isinstance(label, np.generic) else label
-    if n_class < k + 1:
-        raise ValueError(
-            f"Class {label!r} has {n_class} sample(s); SMOTE needs at least "
-            f"{name} + 1 = {k + 1} samples in every class it over-samples. "
-            f"Lower {name} or do not over-sample this class."
-        )
-
-
-def smote_class(
-    X_class, n_new, k, rng, out, *, weights=None, nn=None, n_jobs=None, label=None
-):
-    """Write ``n_new`` SMOTE rows of one class into ``out``; return new weights.
-
-    Kept for :class:`ResampledClassifier` until it calls
-    ``SMOTE(...).fit_resample``; SMOTE itself runs :class:`.base.BaseSMOTE`.
-    """
-    n_class = X_class.shape[0]
-    if nn is None:
-        _check_class_size(n_class, k, label)
-        nn = class_kneighbors(X_class, k, n_jobs=n_jobs)
-    rows, cols, steps = draw(rng, n_class, nn.shape[1], n_new)
-    interpolate(X_class, nn, rows, cols, steps, out)
-    if weights is None:
-        return None
-    w_base = weights[rows]
-    return w_base + steps * (weights[nn[rows, cols]] - w_base)
 
 
 class SMOTE(BaseSMOTE, _ImbSMOTE):
