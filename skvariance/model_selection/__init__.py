@@ -12,3 +12,23 @@ __all__: list[str] = [
     "seed_cross_validate",
     "variance_components",
 ]
+
+from ._compare import (
+    CheapBootstrapResult,
+    CompareEstimatorsResult,
+    PairedCVTestResult,
+    cheap_bootstrap_ci,
+    combined_ftest_5x2cv,
+    compare_estimators,
+    paired_ttest_5x2cv,
+)
+
+__all__ += [
+    "CheapBootstrapResult",
+    "CompareEstimatorsResult",
+    "PairedCVTestResult",
+    "cheap_bootstrap_ci",
+    "combined_ftest_5x2cv",
+    "compare_estimators",
+    "paired_ttest_5x2cv",
+]
