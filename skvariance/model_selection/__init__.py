@@ -22,6 +22,7 @@ from ._compare import (
     compare_estimators,
     paired_ttest_5x2cv,
 )
+from ._importance import HyperparameterImportanceResult, hyperparameter_importance
 
 __all__ += [
     "CheapBootstrapResult",
@@ -31,4 +32,6 @@ __all__ += [
     "combined_ftest_5x2cv",
     "compare_estimators",
     "paired_ttest_5x2cv",
+    "HyperparameterImportanceResult",
+    "hyperparameter_importance",
 ]
