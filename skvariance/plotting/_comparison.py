@@ -274,7 +274,7 @@ class HyperparameterImportanceDisplay:
                 lw=1,
                 label="noise of a candidate's mean",
             )
-            ax.legend(loc="lower right", fontsize=8)
+            ax.legend(loc="best", fontsize=8)
         n_effects = len(mains) + len(pairs)
         for yi, s, v in zip(y[:n_effects], std[:n_effects], values[:n_effects]):
             # share of the variance over the search space (not for noise bars)
