@@ -17,10 +17,12 @@ from ._compare import (
     CheapBootstrapResult,
     CompareEstimatorsResult,
     PairedCVTestResult,
+    SeedChurnResult,
     cheap_bootstrap_ci,
     combined_ftest_5x2cv,
     compare_estimators,
     paired_ttest_5x2cv,
+    seed_churn,
 )
 from ._importance import HyperparameterImportanceResult, hyperparameter_importance
 
@@ -32,6 +34,8 @@ __all__ += [
     "combined_ftest_5x2cv",
     "compare_estimators",
     "paired_ttest_5x2cv",
+    "SeedChurnResult",
+    "seed_churn",
     "HyperparameterImportanceResult",
     "hyperparameter_importance",
 ]

@@ -337,3 +337,24 @@ def _run_cheap_bootstrap_ci(n_jobs):
 PARALLEL_FUNCTIONS["compare_estimators"] = _run_compare_estimators
 PARALLEL_FUNCTIONS["paired_ttest_5x2cv"] = _run_paired_ttest_5x2cv
 PARALLEL_FUNCTIONS["cheap_bootstrap_ci"] = _run_cheap_bootstrap_ci
+
+
+def _run_seed_churn(n_jobs):
+    from sklearn.tree import DecisionTreeClassifier
+
+    from skvariance.model_selection import seed_churn
+
+    X, y = _comparison_data()
+    result = seed_churn(
+        DecisionTreeClassifier(max_features=2),
+        X,
+        y,
+        cv=3,
+        n_seeds=3,
+        n_jobs=n_jobs,
+        random_state=0,
+    )
+    return {"predictions": result.predictions, "seeds": result.seeds}
+
+
+PARALLEL_FUNCTIONS["seed_churn"] = _run_seed_churn

@@ -294,3 +294,55 @@ def test_cheap_bootstrap_coverage():
         misses += not (res.low <= truth <= res.high)
     # misses ~ Bin(n_rep, 0.05) if the level holds; fail if implausibly many
     assert stats.binom.sf(misses - 1, n_rep, 0.05) > 1e-3, misses / n_rep
+
+
+# -- seed churn --------------------------------------------------------------------
+def test_seed_churn_equals_direct_out_of_fold_predictions(clf_data):
+    from sklearn.base import clone
+
+    from skvariance.metrics import negative_flip_rate, seed_flip_probability
+    from skvariance.model_selection import seed_churn
+    from skvariance.utils import set_random_state
+
+    X, y = clf_data
+    tree = DecisionTreeClassifier(max_features=2)
+    res = seed_churn(tree, X, y, cv=3, n_seeds=3, random_state=0)
+    folds = StratifiedKFold(3, shuffle=True, random_state=0)
+    np.testing.assert_allclose(res.accuracy, np.mean(res.predictions == y, axis=1))
+    np.testing.assert_allclose(
+        res.flip_probability, seed_flip_probability(res.predictions)
+    )
+    nfr = np.mean(
+        [
+            negative_flip_rate(y, res.predictions[i], res.predictions[j])
+            for i in range(3)
+            for j in range(3)
+            if i != j
+        ]
+    )
+    assert res.negative_flip_rate == pytest.approx(nfr)
+    assert 0 < res.disagreement < 0.5
+    # a fixed splitter: each row equals direct fits with that seed
+    fixed = seed_churn(tree, X, y, cv=folds, n_seeds=2, random_state=0)
+    for j, seed in enumerate(fixed.seeds):
+        expected = np.empty_like(y)
+        for train, test in folds.split(X, y):
+            member = set_random_state(clone(tree), int(seed))
+            expected[test] = member.fit(X[train], y[train]).predict(X[test])
+        np.testing.assert_array_equal(fixed.predictions[j], expected)
+
+
+def test_seed_churn_deterministic_model_and_bad_input(clf_data):
+    from sklearn.model_selection import ShuffleSplit
+
+    from skvariance.model_selection import seed_churn
+
+    X, y = clf_data
+    res = seed_churn(LogisticRegression(), X, y, cv=3, n_seeds=2, random_state=0)
+    assert res.disagreement == 0.0 and res.negative_flip_rate == 0.0
+    with pytest.raises(ValueError, match="n_seeds"):
+        seed_churn(LogisticRegression(), X, y, n_seeds=1)
+    with pytest.raises(ValueError, match="exactly one test fold"):
+        seed_churn(
+            LogisticRegression(), X, y, cv=ShuffleSplit(2, random_state=0), n_seeds=2
+        )
