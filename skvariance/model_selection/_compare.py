@@ -152,7 +152,9 @@ def _reseeded_splitter(cv, y, classifier, seed):
         stratify = classifier and type_of_target(y) in ("binary", "multiclass")
         kind = StratifiedKFold if stratify else KFold
         return kind(n_splits=cv, shuffle=True, random_state=seed)
-    if getattr(cv, "random_state", None) is not None or getattr(cv, "shuffle", False):
+    # a random splitter (shuffled folds, ShuffleSplit, repeated k-fold...) is
+    # re-seeded, seeded or not; a deterministic one is used as given
+    if hasattr(cv, "random_state") and getattr(cv, "shuffle", True):
         splitter = copy.deepcopy(cv)
         splitter.random_state = seed
         return splitter

@@ -346,3 +346,22 @@ def test_seed_churn_deterministic_model_and_bad_input(clf_data):
         seed_churn(
             LogisticRegression(), X, y, cv=ShuffleSplit(2, random_state=0), n_seeds=2
         )
+
+
+def test_compare_estimators_splitter_objects(reg_data):
+    from sklearn.model_selection import ShuffleSplit
+
+    X, y, _ = reg_data
+    models = {"lr": LinearRegression(), "mean": DummyRegressor()}
+    # a deterministic splitter is used as given: every seed sees the same folds
+    fixed = compare_estimators(models, X, y, cv=KFold(3), n_seeds=2, random_state=0)
+    np.testing.assert_array_equal(fixed.scores["lr"][0], fixed.scores["lr"][1])
+    # a random splitter is re-seeded per seed, even when given unseeded
+    runs = [
+        compare_estimators(
+            models, X, y, cv=ShuffleSplit(3, test_size=0.3), n_seeds=2, random_state=0
+        )
+        for _ in range(2)
+    ]
+    np.testing.assert_array_equal(runs[0].scores["lr"], runs[1].scores["lr"])
+    assert not np.allclose(runs[0].scores["lr"][0], runs[0].scores["lr"][1])
