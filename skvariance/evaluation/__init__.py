@@ -21,3 +21,33 @@ __all__ = [
     "performance_profile",
     "probability_of_improvement",
 ]
+
+from ._comparison import (
+    BayesianTTestResult,
+    FriedmanNemenyiResult,
+    FTestResult,
+    McNemarResult,
+    TTestResult,
+    adjust_pvalues,
+    bayesian_correlated_ttest,
+    corrected_resampled_ttest,
+    friedman_nemenyi,
+    ftest_5x2cv,
+    mcnemar_test,
+    ttest_5x2cv,
+)
+
+__all__ += [
+    "BayesianTTestResult",
+    "FTestResult",
+    "FriedmanNemenyiResult",
+    "McNemarResult",
+    "TTestResult",
+    "adjust_pvalues",
+    "bayesian_correlated_ttest",
+    "corrected_resampled_ttest",
+    "friedman_nemenyi",
+    "ftest_5x2cv",
+    "mcnemar_test",
+    "ttest_5x2cv",
+]

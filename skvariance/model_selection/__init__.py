@@ -18,3 +18,30 @@ __all__: list[str] = [
     "variance_components",
     "variance_components_ci",
 ]
+
+from ._compare import (
+    CheapBootstrapResult,
+    CompareEstimatorsResult,
+    PairedCVTestResult,
+    SeedChurnResult,
+    cheap_bootstrap_ci,
+    combined_ftest_5x2cv,
+    compare_estimators,
+    paired_ttest_5x2cv,
+    seed_churn,
+)
+from ._importance import HyperparameterImportanceResult, hyperparameter_importance
+
+__all__ += [
+    "CheapBootstrapResult",
+    "CompareEstimatorsResult",
+    "PairedCVTestResult",
+    "cheap_bootstrap_ci",
+    "combined_ftest_5x2cv",
+    "compare_estimators",
+    "paired_ttest_5x2cv",
+    "SeedChurnResult",
+    "seed_churn",
+    "HyperparameterImportanceResult",
+    "hyperparameter_importance",
+]

@@ -247,3 +247,90 @@ def _register_resampling_family():
 
 
 _register_resampling_family()
+
+
+# -- comparison family: skvariance.model_selection._compare -------------------
+def _comparison_data():
+    from sklearn.datasets import make_classification
+
+    return make_classification(n_samples=90, n_features=5, random_state=0)
+
+
+def _run_compare_estimators(n_jobs):
+    from sklearn.dummy import DummyClassifier
+    from sklearn.tree import DecisionTreeClassifier
+
+    from skvariance.model_selection import compare_estimators
+
+    X, y = _comparison_data()
+    result = compare_estimators(
+        {"tree": DecisionTreeClassifier(max_features=2), "dummy": DummyClassifier()},
+        X,
+        y,
+        cv=3,
+        n_seeds=2,
+        n_jobs=n_jobs,
+        random_state=0,
+    )
+    return {"scores": result.scores, "seeds": result.seeds}
+
+
+def _run_paired_ttest_5x2cv(n_jobs):
+    from sklearn.dummy import DummyClassifier
+    from sklearn.tree import DecisionTreeClassifier
+
+    from skvariance.model_selection import paired_ttest_5x2cv
+
+    X, y = _comparison_data()
+    result = paired_ttest_5x2cv(
+        DecisionTreeClassifier(max_features=2),
+        DummyClassifier(),
+        X,
+        y,
+        n_jobs=n_jobs,
+        random_state=0,
+    )
+    return {"scores_a": result.scores_a, "statistic": result.statistic}
+
+
+def _run_cheap_bootstrap_ci(n_jobs):
+    from sklearn.tree import DecisionTreeClassifier
+
+    from skvariance.model_selection import cheap_bootstrap_ci
+
+    X, y = _comparison_data()
+    result = cheap_bootstrap_ci(
+        DecisionTreeClassifier(max_features=2),
+        X,
+        y,
+        n_resamples=3,
+        n_jobs=n_jobs,
+        random_state=0,
+    )
+    return {"replicates": result.replicates, "interval": result.interval}
+
+
+PARALLEL_FUNCTIONS["compare_estimators"] = _run_compare_estimators
+PARALLEL_FUNCTIONS["paired_ttest_5x2cv"] = _run_paired_ttest_5x2cv
+PARALLEL_FUNCTIONS["cheap_bootstrap_ci"] = _run_cheap_bootstrap_ci
+
+
+def _run_seed_churn(n_jobs):
+    from sklearn.tree import DecisionTreeClassifier
+
+    from skvariance.model_selection import seed_churn
+
+    X, y = _comparison_data()
+    result = seed_churn(
+        DecisionTreeClassifier(max_features=2),
+        X,
+        y,
+        cv=3,
+        n_seeds=3,
+        n_jobs=n_jobs,
+        random_state=0,
+    )
+    return {"predictions": result.predictions, "seeds": result.seeds}
+
+
+PARALLEL_FUNCTIONS["seed_churn"] = _run_seed_churn
