@@ -227,8 +227,16 @@ def _run_score(estimator, X, y, cv, scoring, seed, groups, params):
         stratify = is_classifier(est) and type_of_target(y) in ("binary", "multiclass")
         splitter_cls = StratifiedKFold if stratify else KFold
         cv = splitter_cls(n_splits=cv, shuffle=True, random_state=seed)
+    # a failed fit is an error, not a NaN score fed to the test
     scores = cross_val_score(
-        est, X, y, groups=groups, cv=cv, scoring=scoring, params=params
+        est,
+        X,
+        y,
+        groups=groups,
+        cv=cv,
+        scoring=scoring,
+        params=params,
+        error_score="raise",
     )
     return float(np.mean(scores))
 

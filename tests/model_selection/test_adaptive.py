@@ -278,6 +278,14 @@ def test_routing_on_and_off_give_the_same_scores():
         np.testing.assert_allclose(on.scores[name], off.scores[name])
 
 
+def test_a_failing_fit_raises_instead_of_scoring_nan():
+    X, y, _ = _weighted_data()
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        adaptive_compare(
+            [Ridge(), DummyRegressor()], X, y, params={"not_a_fit_param": 1}, **_KW
+        )
+
+
 def test_groups_reach_a_group_splitter():
     X, y, _ = _weighted_data()
     groups = np.repeat(np.arange(6), 10)
