@@ -3,11 +3,17 @@
 Data: ``make_classification`` with 20 features and a 5% minority class.
 Cases, each with median wall time and peak resident-set growth:
 
-* ``single call``: one ``fit_resample`` on fresh data (our neighbour-graph
-  cache is cleared before every call, so the search is always paid);
+* ``single call``: one ``fit_resample`` with our neighbour-graph cache off
+  (``skvariance.config_context(neighbors_cache=False)``), so the search is
+  always paid;
 * ``ten seeds``: ten ``fit_resample`` calls with seeds 0..9 on the same data
   (our cache is cleared once at the start; imbalanced-learn searches ten
   times);
+
+Both sides run with the same explicit ``n_jobs`` (:data:`N_JOBS`, 2 by
+default, ``SKVARIANCE_BENCH_N_JOBS`` to change it): ours as
+``SMOTE(n_jobs=...)``, imbalanced-learn's (which has no ``n_jobs``) through
+``k_neighbors=NearestNeighbors(n_neighbors=k + 1, n_jobs=...)``.
 * ``SMOTENC``: 15 continuous and 5 categorical columns of 50 levels.
   imbalanced-learn's SMOTENC builds a dense ``(n_new, k, n_encoded)`` float64
   array for the category vote -- about 9.5 GB at 1,000,000 rows -- so at that
@@ -27,15 +33,25 @@ from functools import partial
 import numpy as np
 from _harness import compare, print_table
 from sklearn.datasets import make_classification
+from sklearn.neighbors import NearestNeighbors
 
+import skvariance
 from skvariance.resampling import SMOTE, SMOTENC
-from skvariance.resampling._neighbors import clear_cache
+from skvariance.resampling import clear_neighbors_cache as clear_cache
 
 try:
     from imblearn.over_sampling import SMOTE as ImbSMOTE
     from imblearn.over_sampling import SMOTENC as ImbSMOTENC
 except ImportError:  # pragma: no cover
     ImbSMOTE = ImbSMOTENC = None
+
+
+#: Same explicit n_jobs for both sides.
+N_JOBS = int(os.environ.get("SKVARIANCE_BENCH_N_JOBS", "2"))
+
+
+def _nn():
+    return NearestNeighbors(n_neighbors=6, n_jobs=N_JOBS)
 
 
 def _data(n, seed=0):
@@ -50,17 +66,25 @@ def _data(n, seed=0):
 
 
 def _ours_single(X, y):
-    clear_cache()
-    return SMOTE(random_state=0).fit_resample(X, y)
+    with skvariance.config_context(neighbors_cache=False):
+        return SMOTE(random_state=0, n_jobs=N_JOBS).fit_resample(X, y)
+
+
+def _peer_single(X, y):
+    return ImbSMOTE(random_state=0, k_neighbors=_nn()).fit_resample(X, y)
 
 
 def _ours_seeds(X, y):
     clear_cache()
-    return [SMOTE(random_state=s).fit_resample(X, y) for s in range(10)][-1]
+    out = [SMOTE(random_state=s, n_jobs=N_JOBS).fit_resample(X, y) for s in range(10)]
+    return out[-1]
 
 
 def _peer_seeds(X, y):
-    return [ImbSMOTE(random_state=s).fit_resample(X, y) for s in range(10)][-1]
+    return [
+        ImbSMOTE(random_state=s, k_neighbors=_nn()).fit_resample(X, y)
+        for s in range(10)
+    ][-1]
 
 
 def _quality(ours, peer):
@@ -79,15 +103,15 @@ def _mixed(n, seed=0):
 
 
 def _ours_nc(X, y):
-    clear_cache()
-    return SMOTENC(
-        categorical_features=list(range(15, 20)), random_state=0
-    ).fit_resample(X, y)
+    with skvariance.config_context(neighbors_cache=False):
+        return SMOTENC(
+            categorical_features=list(range(15, 20)), random_state=0, n_jobs=N_JOBS
+        ).fit_resample(X, y)
 
 
 def _peer_nc(X, y):
     return ImbSMOTENC(
-        categorical_features=list(range(15, 20)), random_state=0
+        categorical_features=list(range(15, 20)), random_state=0, k_neighbors=_nn()
     ).fit_resample(X, y)
 
 
@@ -108,9 +132,7 @@ def main(quick: bool = False):
             compare(
                 f"SMOTE n={n:,} single call",
                 partial(_ours_single, X, y),
-                partial(ImbSMOTE(random_state=0).fit_resample, X, y)
-                if ImbSMOTE
-                else None,
+                partial(_peer_single, X, y) if ImbSMOTE else None,
                 repeat=repeat,
                 warmup=warm,
                 memory=True,
@@ -149,7 +171,11 @@ def main(quick: bool = False):
             )
         )
         del X, y
-    return print_table("SMOTE family, 20 features, 5% minority", rows, peer="imblearn")
+    return print_table(
+        f"SMOTE family, 20 features, 5% minority, n_jobs={N_JOBS} on both sides",
+        rows,
+        peer="imblearn",
+    )
 
 
 if __name__ == "__main__":

@@ -15,7 +15,10 @@ with scikit-learn, in the three steps skvariance is built around:
 3. **reduce**: average the seeds into one
    :class:`~skvariance.ensemble.SeedEnsembleClassifier`.
 
-Run it with ``python examples/plot_quickstart.py``.
+Run it with ``python examples/plot_quickstart.py``: it prints its results,
+saves the figure to ``skvariance_quickstart.png`` in the temporary directory
+(and says where), and shows it too when matplotlib has a window to show it
+in.
 """
 
 # %%
@@ -108,4 +111,20 @@ print(
     f"single seeds: accuracy {min(members):.4f}-{max(members):.4f}; "
     f"ensemble of 10 seeds: {ensemble.score(X_test, y_test):.4f}"
 )
-plt.show()
+
+# %%
+# The figure
+# ----------
+# On a machine without a display (matplotlib's non-interactive "agg"
+# backend) ``plt.show()`` shows nothing, so the figure is also written to a
+# file.
+import tempfile
+from pathlib import Path
+
+import matplotlib
+
+figure_path = Path(tempfile.gettempdir()) / "skvariance_quickstart.png"
+fig.savefig(figure_path, dpi=120)
+print(f"figure saved to {figure_path}")
+if matplotlib.get_backend().lower() != "agg":
+    plt.show()

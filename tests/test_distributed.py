@@ -12,6 +12,7 @@ from sklearn.base import clone, is_classifier
 from sklearn.datasets import make_classification, make_regression
 from sklearn.utils.parallel import Parallel, delayed
 
+import skvariance
 from skvariance.utils._test_common import PARALLEL_FUNCTIONS, instances_to_check
 
 distributed = pytest.importorskip("distributed")
@@ -56,7 +57,12 @@ def test_parallel_helper_runs_on_the_cluster(dask_client):
 
 @pytest.mark.parametrize("estimator", N_JOBS_ESTIMATORS, ids=lambda e: type(e).__name__)
 def test_estimator_on_dask_equals_serial(dask_client, estimator):
-    if is_classifier(estimator) or hasattr(estimator, "fit_resample"):
+    if hasattr(estimator, "fit_resample"):
+        # imbalanced, so that the samplers have something to over-sample
+        X, y = make_classification(
+            n_samples=120, n_features=5, weights=[0.7, 0.3], random_state=0
+        )
+    elif is_classifier(estimator):
         X, y = make_classification(n_samples=120, n_features=5, random_state=0)
     else:
         X, y = make_regression(n_samples=120, n_features=5, random_state=0)
@@ -66,9 +72,11 @@ def test_estimator_on_dask_equals_serial(dask_client, estimator):
     serial = clone(estimator).set_params(**params)
     remote = clone(estimator).set_params(**{**params, "n_jobs": -1})
     if hasattr(serial, "fit_resample"):
-        expected = serial.fit_resample(X, y)
-        with joblib.parallel_config(backend="dask"):
-            got = remote.fit_resample(X, y)
+        # no neighbour graph from the cache: both runs compute theirs
+        with skvariance.config_context(neighbors_cache=False):
+            expected = serial.fit_resample(X, y)
+            with joblib.parallel_config(backend="dask"):
+                got = remote.fit_resample(X, y)
         for a, b in zip(expected, got):
             np.testing.assert_array_equal(a, b)
         return

@@ -40,6 +40,9 @@ subpackage shown, for example ``from skvariance.utils import derive_seeds``.
    :nosignatures:
 
    skvariance.show_versions
+   skvariance.get_config
+   skvariance.set_config
+   skvariance.config_context
 """
 
 

@@ -66,7 +66,9 @@ fig.tight_layout()
 # A two-way random-effects model :math:`s_{jk} = \mu + a_j + b_k + e_{jk}`
 # separates seeds :math:`a_j` from splits :math:`b_k`; the residual holds the
 # seed-by-split interaction (a seed that is lucky on one split only). The
-# intervals come from a crossed bootstrap over seeds and splits.
+# intervals come from the mean squares: an exact chi-square interval for the
+# residual and modified large-sample (MLS) intervals for the others (see
+# :func:`~skvariance.model_selection.variance_components_ci`).
 print(result.to_frame().round(6).to_string())
 
 # %%
@@ -140,7 +142,9 @@ print(
 # total std of the ensemble is close to the nominal 95%. (The noise of the
 # diabetes target is nearly homoscedastic, so the std varies little here.)
 coverages = {
-    "seed spread only": np.mean(np.abs(mean - y_test) <= 1.96 * members.std(axis=0)),
+    "seed spread only": np.mean(
+        np.abs(mean - y_test) <= 1.96 * members.std(axis=0, ddof=1)
+    ),
     "one member's own std": np.mean(single_error <= 1.96 * single_std),
     "ensemble total std": np.mean(np.abs(mean - y_test) <= 1.96 * std),
 }

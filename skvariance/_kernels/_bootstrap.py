@@ -15,8 +15,12 @@ is below ``n / 2**32``.
 Within a resample the draws come task by task: for task ``t`` the ``n_runs``
 draws ``t * n_runs ... (t + 1) * n_runs - 1`` pick the runs of that task
 (stratified). Unstratified, the first ``n_runs`` draws pick whole runs (rows),
-shared by every task. :func:`bootstrap_indices` materialises exactly these
-indices, for callable statistics and for the tests.
+shared by every task. With **task bootstrap** (rliable's
+``task_bootstrap=True``) the tasks are resampled too: task slot ``t`` holds
+the task drawn by draw ``n_runs * n_tasks + t`` (after every run draw), and
+its runs are drawn from that task as above. :func:`bootstrap_indices`
+materialises exactly these indices, for callable statistics and for the
+tests.
 
 Statistics
 ----------
@@ -73,34 +77,49 @@ def _draw(state, stratified, t, i, n_runs):
 
 
 @kernel(inline="always")
-def _resample_counts(rank, seed, b, stratified, counts):
+def _task(state, task_bootstrap, t, n_draws, n_tasks):
+    """The task held by slot ``t``: itself, or draw ``n_draws + t``."""
+    if task_bootstrap:
+        return _index(state, n_draws + t, n_tasks)
+    return t
+
+
+@kernel(inline="always")
+def _resample_counts(rank, seed, b, stratified, task_bootstrap, counts):
     """Resample ``b`` as counts over the sorted positions in ``rank``."""
     n_runs, n_tasks = rank.shape
     state = _stream(seed, b)
     counts[:] = 0
     for t in range(n_tasks):
+        task = _task(state, task_bootstrap, t, n_runs * n_tasks, n_tasks)
         for i in range(n_runs):
-            counts[rank[_draw(state, stratified, t, i, n_runs), t]] += 1
+            counts[rank[_draw(state, stratified, t, i, n_runs), task]] += 1
 
 
 @kernel(parallel=True)
-def bootstrap_indices(seed, start, n_runs, n_tasks, stratified, out):
-    """Resampled run indices of resamples ``start ... start + len(out) - 1``.
+def bootstrap_indices(
+    seed, start, n_runs, n_tasks, stratified, task_bootstrap, out, out_tasks
+):
+    """Resampled indices of resamples ``start ... start + len(out) - 1``.
 
     ``out`` (n_block, n_runs, n_tasks) int64 receives ``out[b, i, t]``, the
-    run drawn for position ``i`` of task ``t`` in resample ``start + b``.
+    run drawn for position ``i`` of task slot ``t`` in resample ``start + b``,
+    and ``out_tasks`` (n_block, n_tasks) int64 the task each slot holds
+    (``t`` itself without task bootstrap): the resample is
+    ``scores[out[b], out_tasks[b]]``.
     """
     n_block = out.shape[0]
     for b in prange(n_block):
         state = _stream(seed, start + b)
         for t in range(n_tasks):
+            out_tasks[b, t] = _task(state, task_bootstrap, t, n_runs * n_tasks, n_tasks)
             for i in range(n_runs):
                 out[b, i, t] = _draw(state, stratified, t, i, n_runs)
     return out
 
 
 @kernel(parallel=True)
-def bootstrap_mean(scores, seed, stratified, out):
+def bootstrap_mean(scores, seed, stratified, task_bootstrap, out):
     """Mean of every resample of ``scores`` (n_runs, n_tasks) into ``out``.
 
     The mean over all entries; with a transformed matrix it also gives the
@@ -115,14 +134,28 @@ def bootstrap_mean(scores, seed, stratified, out):
             state = _stream(seed, b)
             acc = 0.0
             for t in range(n_tasks):
+                task = _task(state, task_bootstrap, t, total, n_tasks)
                 for i in range(n_runs):
-                    acc += scores[_draw(state, stratified, t, i, n_runs), t]
+                    acc += scores[_draw(state, stratified, t, i, n_runs), task]
             out[b] = acc / total
     return out
 
 
+@kernel(inline="always")
+def _task_means(scores, seed, b, stratified, task_bootstrap, means):
+    """The mean of each task slot's resampled runs in resample ``b``."""
+    n_runs, n_tasks = scores.shape
+    state = _stream(seed, b)
+    for t in range(n_tasks):
+        task = _task(state, task_bootstrap, t, n_runs * n_tasks, n_tasks)
+        acc = 0.0
+        for i in range(n_runs):
+            acc += scores[_draw(state, stratified, t, i, n_runs), task]
+        means[t] = acc / n_runs
+
+
 @kernel(parallel=True)
-def bootstrap_median_of_task_means(scores, seed, stratified, out):
+def bootstrap_median_of_task_means(scores, seed, stratified, task_bootstrap, out):
     """Median over tasks of the per-task mean, for every resample."""
     n_runs, n_tasks = scores.shape
     n_resamples = out.shape[0]
@@ -130,18 +163,50 @@ def bootstrap_median_of_task_means(scores, seed, stratified, out):
     for c in prange(N_CHUNKS):
         means = np.empty(n_tasks)
         for b in range(c * chunk, min((c + 1) * chunk, n_resamples)):
-            state = _stream(seed, b)
-            for t in range(n_tasks):
-                acc = 0.0
-                for i in range(n_runs):
-                    acc += scores[_draw(state, stratified, t, i, n_runs), t]
-                means[t] = acc / n_runs
+            _task_means(scores, seed, b, stratified, task_bootstrap, means)
             out[b] = np.median(means)
     return out
 
 
 @kernel(parallel=True)
-def bootstrap_trimmed_mean(sorted_values, rank, lo, hi, seed, stratified, out):
+def bootstrap_task_mean_exceedance(
+    scores, thresholds, seed, stratified, task_bootstrap, out
+):
+    """Fraction of task means above each threshold, for every resample.
+
+    The bands of the average-score profile (rliable's
+    ``use_score_distribution=False``): in each resample the mean of each task
+    slot's runs, then ``mean(task_means > thresholds[j])``. ``thresholds``
+    must be sorted in ascending order (NaN last). A NaN task mean is above no
+    threshold, as in NumPy.
+    """
+    n_runs, n_tasks = scores.shape
+    n_resamples, n_thr = out.shape
+    chunk = (n_resamples + N_CHUNKS - 1) // N_CHUNKS
+    for c in prange(N_CHUNKS):
+        means = np.empty(n_tasks)
+        for b in range(c * chunk, min((c + 1) * chunk, n_resamples)):
+            _task_means(scores, seed, b, stratified, task_bootstrap, means)
+            means.sort()  # NaN sort last
+            n_valid = n_tasks
+            while n_valid > 0 and np.isnan(means[n_valid - 1]):
+                n_valid -= 1
+            # sweep the thresholds upwards: k = number of means <= threshold
+            k = 0
+            for j in range(n_thr):
+                if np.isnan(thresholds[j]):
+                    out[b, j] = 0.0
+                    continue
+                while k < n_valid and means[k] <= thresholds[j]:
+                    k += 1
+                out[b, j] = (n_valid - k) / n_tasks
+    return out
+
+
+@kernel(parallel=True)
+def bootstrap_trimmed_mean(
+    sorted_values, rank, lo, hi, seed, stratified, task_bootstrap, out
+):
     """Mean of the entries of rank ``lo ... hi - 1`` of every resample.
 
     ``sorted_values`` (n_runs * n_tasks,) are all entries in ascending order
@@ -159,7 +224,7 @@ def bootstrap_trimmed_mean(sorted_values, rank, lo, hi, seed, stratified, out):
     for c in prange(N_CHUNKS):
         counts = np.zeros(n_total, dtype=np.int64)
         for b in range(c * chunk, min((c + 1) * chunk, n_resamples)):
-            _resample_counts(rank, seed, b, stratified, counts)
+            _resample_counts(rank, seed, b, stratified, task_bootstrap, counts)
             seen = 0
             acc = 0.0
             for k in range(n_total):
@@ -178,7 +243,7 @@ def bootstrap_trimmed_mean(sorted_values, rank, lo, hi, seed, stratified, out):
 
 
 @kernel(parallel=True)
-def bootstrap_exceedance(rank, positions, seed, stratified, out):
+def bootstrap_exceedance(rank, positions, seed, stratified, task_bootstrap, out):
     """Fraction of resampled entries above each threshold, per resample.
 
     ``positions[j]`` is the number of sorted entries ``<= thresholds[j]``
@@ -193,7 +258,7 @@ def bootstrap_exceedance(rank, positions, seed, stratified, out):
     for c in prange(N_CHUNKS):
         counts = np.zeros(n_total + 1, dtype=np.int64)
         for b in range(c * chunk, min((c + 1) * chunk, n_resamples)):
-            _resample_counts(rank, seed, b, stratified, counts)
+            _resample_counts(rank, seed, b, stratified, task_bootstrap, counts)
             # counts[k] becomes the number of entries at sorted position >= k.
             for k in range(n_total - 1, -1, -1):
                 counts[k] += counts[k + 1]
@@ -204,7 +269,7 @@ def bootstrap_exceedance(rank, positions, seed, stratified, out):
 
 @kernel(parallel=True)
 def bootstrap_probability_of_improvement(
-    x_rank, y_rank, y_less, y_equal, seed, stratified, out
+    x_rank, y_rank, y_less, y_equal, seed, stratified, task_bootstrap, out
 ):
     """Average over tasks of P(X > Y) + P(X = Y) / 2, independent resamples.
 
@@ -223,7 +288,9 @@ def bootstrap_probability_of_improvement(
     In resample ``b`` the stream draws, task by task, the ``n_x`` runs of x
     then the ``n_y`` runs of y (draws ``t * (n_x + n_y) + ...``). Unstratified,
     draws ``0 ... n_x - 1`` pick the x rows and ``n_x ... n_x + n_y - 1`` the y
-    rows for every task.
+    rows for every task. With task bootstrap, slot ``t`` holds the task of
+    draw ``n_tasks * (n_x + n_y) + t``, the same for x and y (tasks are
+    paired).
     """
     n_x, n_tasks = x_rank.shape
     n_y = y_rank.shape[0]
@@ -237,13 +304,14 @@ def bootstrap_probability_of_improvement(
             state = _stream(seed, b)
             acc = 0.0
             for t in range(n_tasks):
+                task = _task(state, task_bootstrap, t, n_tasks * per_task, n_tasks)
                 cx[:] = 0
                 cy[:] = 0
                 base = t * per_task if stratified else 0
                 for i in range(n_x):
-                    cx[x_rank[_index(state, base + i, n_x), t]] += 1
+                    cx[x_rank[_index(state, base + i, n_x), task]] += 1
                 for j in range(n_y):
-                    cy[y_rank[_index(state, base + n_x + j, n_y), t] + 1] += 1
+                    cy[y_rank[_index(state, base + n_x + j, n_y), task] + 1] += 1
                 # cy[k] becomes the number of resampled y among the k smallest.
                 for k in range(1, n_y + 1):
                     cy[k] += cy[k - 1]
@@ -251,8 +319,8 @@ def bootstrap_probability_of_improvement(
                 for k in range(n_x):
                     if cx[k] == 0:
                         continue
-                    below = cy[y_less[k, t]]
-                    tied = cy[y_equal[k, t]] - below
+                    below = cy[y_less[k, task]]
+                    tied = cy[y_equal[k, task]] - below
                     wins += cx[k] * (below + 0.5 * tied)
                 acc += wins / (n_x * n_y)
             out[b] = acc / n_tasks

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from inspect import signature
 
 import numpy as np
@@ -13,13 +12,18 @@ from sklearn.base import (
     RegressorMixin,
     clone,
 )
-from sklearn.utils import check_array, check_random_state, get_tags
+from sklearn.utils import check_array, get_tags
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    process_routing,
+)
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import column_or_1d
 
-from ..utils._seeds import derive_seeds, random_state_params, set_random_state
+from ..utils._seeds import derive_seeds, set_random_state, warn_if_unseeded
 from ..utils._sklearn_compat import (
     HasMethods,
     Integral,
@@ -29,7 +33,8 @@ from ..utils._sklearn_compat import (
     check_is_fitted,
     validate_data,
 )
-from ..utils.validation import check_sample_weight, check_sample_weight_support
+from ..utils.metadata import routing_enabled, sample_weight_params
+from ..utils.validation import check_n_jobs, check_sample_weight
 
 __all__ = ["SeedEnsembleClassifier", "SeedEnsembleRegressor"]
 
@@ -49,15 +54,21 @@ def _supports_return_std(estimator) -> bool:
         return False
 
 
-def _warn_if_unseeded(estimator, owner: str) -> None:
-    if not random_state_params(estimator):
-        warnings.warn(
-            f"{owner}: the estimator {type(estimator).__name__} has no "
-            "random_state parameter (nested or not), so every seed gives the "
-            "same model: all n_seeds members (repetitions) will be identical.",
-            UserWarning,
-            stacklevel=3,
+#: Scale of the median absolute deviation that makes it a consistent
+#: estimator of the standard deviation of normal data (1 / Phi^-1(3/4)).
+_MAD_TO_STD = 1.482602218505602
+
+
+def _check_exclude_seeds(exclude_seeds) -> np.ndarray:
+    if exclude_seeds is None:
+        return np.empty(0, dtype=np.int64)
+    seeds = np.asarray(exclude_seeds)
+    if seeds.ndim != 1 or (seeds.size and seeds.dtype.kind not in "iu"):
+        raise TypeError(
+            "exclude_seeds must be None or a 1-d array-like of integer seeds, "
+            f"got {exclude_seeds!r}."
         )
+    return seeds.astype(np.int64)
 
 
 class _BaseSeedEnsemble(MetaEstimatorMixin, BaseEstimator):
@@ -68,6 +79,7 @@ class _BaseSeedEnsemble(MetaEstimatorMixin, BaseEstimator):
         "n_seeds": [Interval(Integral, 1, None, closed="left")],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
+        "exclude_seeds": ["array-like", None],
     }
 
     def __sklearn_tags__(self):
@@ -103,24 +115,6 @@ class _BaseSeedEnsemble(MetaEstimatorMixin, BaseEstimator):
             raise ValueError("Input y contains None; every sample needs a target.")
         return y_checked
 
-    def _fit_params(self, X, sample_weight):
-        if sample_weight is None:
-            return {}
-        check_sample_weight_support(self.estimator)
-        sample_weight = np.asarray(sample_weight)
-        return {"sample_weight": check_sample_weight(sample_weight, X)}
-
-    def _fit_seeds(self, X, y, seeds, sample_weight=None):
-        """Fit one member per seed in ``seeds`` (validated inputs)."""
-        fit_params = self._fit_params(X, sample_weight)
-        _warn_if_unseeded(self.estimator, type(self).__name__)
-        members = [set_random_state(clone(self.estimator), int(s)) for s in seeds]
-        self.estimators_ = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_member)(member, X, y, fit_params) for member in members
-        )
-        self.seeds_ = np.asarray(seeds, dtype=np.int64)
-        return self
-
     def _validate_fit_data(self, X, y):
         """Check X's shape and names and y's values; return y for the members."""
         self._check_2d(X)
@@ -130,10 +124,45 @@ class _BaseSeedEnsemble(MetaEstimatorMixin, BaseEstimator):
             return y
         return column_or_1d(y_checked, warn=True)
 
-    def _fit(self, X, y, sample_weight=None):
+    def _member_fit_params(self, X, sample_weight, fit_params) -> dict:
+        """Fit parameters for every member (see :mod:`skvariance.utils.metadata`)."""
+        if sample_weight is not None:
+            sample_weight = check_sample_weight(np.asarray(sample_weight), X)
+        if routing_enabled():
+            if sample_weight is not None:
+                fit_params = {**fit_params, "sample_weight": sample_weight}
+            return process_routing(self, "fit", **fit_params).estimator.fit
+        return {
+            **fit_params,
+            **sample_weight_params(self.estimator, sample_weight),
+        }
+
+    def _fit(self, X, y, sample_weight=None, **fit_params):
+        n_jobs = check_n_jobs(self.n_jobs)
         y = self._validate_fit_data(X, y)
-        rng = check_random_state(self.random_state)
-        return self._fit_seeds(X, y, derive_seeds(rng, self.n_seeds), sample_weight)
+        exclude = _check_exclude_seeds(self.exclude_seeds)
+        member_params = self._member_fit_params(X, sample_weight, fit_params)
+        warn_if_unseeded(self.estimator, type(self).__name__, stacklevel=4)
+        seeds = derive_seeds(self.random_state, self.n_seeds, exclude=exclude)
+        members = [set_random_state(clone(self.estimator), int(s)) for s in seeds]
+        self.estimators_ = Parallel(n_jobs=n_jobs)(
+            delayed(_fit_member)(member, X, y, member_params) for member in members
+        )
+        self.seeds_ = seeds
+        return self
+
+    def get_metadata_routing(self):
+        """Routing of fit metadata to the members' ``fit``.
+
+        Returns
+        -------
+        routing : sklearn.utils.metadata_routing.MetadataRouter
+            Every member's ``fit`` receives what ``estimator`` requests.
+        """
+        return MetadataRouter(owner=type(self).__name__).add(
+            estimator=self.estimator,
+            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+        )
 
     def _check_predict_input(self, X):
         check_is_fitted(self)
@@ -177,10 +206,19 @@ class SeedEnsembleRegressor(RegressorMixin, _BaseSeedEnsemble):
         How member predictions are combined by :meth:`predict`.
     n_jobs : int, default=None
         Members fitted in parallel through :class:`sklearn.utils.parallel.Parallel`
-        (``None`` means 1 unless in a :func:`joblib.parallel_config` context).
-        The result does not depend on ``n_jobs`` or on the joblib backend.
+        (``None`` means 1 unless in a :func:`joblib.parallel_config` context,
+        ``-1`` all cores, ``0`` is rejected; see
+        :func:`~skvariance.utils.check_n_jobs`). The result does not depend
+        on ``n_jobs`` or on the joblib backend.
     random_state : int, RandomState instance or None, default=None
-        Source of the member seeds.
+        Source of the member seeds: ``seeds_`` is
+        ``derive_seeds(random_state, n_seeds, exclude=exclude_seeds)``.
+    exclude_seeds : array-like of int, default=None
+        Seeds the members must not use, for example the seeds a model was
+        tuned with (:class:`~skvariance.model_selection.SeedSearchCV` refits
+        on seeds disjoint from its tuning seeds this way). With an int
+        ``random_state`` the ensemble is reproducible: a clone fitted on the
+        same data has the same ``seeds_`` and members.
 
     Attributes
     ----------
@@ -204,17 +242,38 @@ class SeedEnsembleRegressor(RegressorMixin, _BaseSeedEnsemble):
 
     Notes
     -----
-    ``predict(X, return_std=True)`` uses the law of total variance over the
-    equally weighted mixture of members,
+    With ``aggregation="mean"``, ``predict(X, return_std=True)`` uses the law
+    of total variance over the seeds,
 
     .. math::
 
         \\operatorname{Var}[y \\mid x] = \\frac{1}{K} \\sum_k \\sigma_k^2(x)
-        + \\frac{1}{K} \\sum_k (\\mu_k(x) - \\bar\\mu(x))^2,
+        + \\frac{1}{K - 1} \\sum_k (\\mu_k(x) - \\bar\\mu(x))^2,
 
     where :math:`\\sigma_k^2(x)` is member ``k``'s own predictive variance when
     its ``predict`` offers ``return_std`` (Gaussian processes, Bayesian ridge)
     and zero otherwise. The second term alone is the seed (epistemic) part.
+    The members are a sample of ``K`` seeds, so, as everywhere in skvariance,
+    the variance between seeds uses ``ddof=1``: the sum is an unbiased
+    estimate of the predictive variance of the model under a random seed
+    (the variance of the ``K``-member empirical mixture is the ``ddof=0``
+    version, smaller by :math:`(K - 1)/K` in its second term).
+
+    With ``aggregation="median"`` the reported spread belongs to the median:
+    both terms are replaced by robust counterparts,
+
+    .. math::
+
+        \\operatorname{median}_k \\sigma_k^2(x)
+        + \\bigl(1.4826\\,\\operatorname{median}_k
+        |\\mu_k(x) - \\operatorname{median}_j \\mu_j(x)|\\bigr)^2,
+
+    the typical member variance plus the squared normalised median absolute
+    deviation of the member predictions around the reported median. For
+    normal seed effects it estimates the same variance as the mean version;
+    a minority of diverged members moves neither the median nor its spread.
+    With few members (``n_seeds < 5``) the MAD is a noisy estimate.
+    ``return_std=True`` needs ``n_seeds >= 2``.
 
     If ``estimator`` has no ``random_state`` anywhere a ``UserWarning`` says so:
     all members would be the same model.
@@ -255,15 +314,17 @@ class SeedEnsembleRegressor(RegressorMixin, _BaseSeedEnsemble):
         aggregation: str = "mean",
         n_jobs: int | None = None,
         random_state=None,
+        exclude_seeds=None,
     ):
         self.estimator = estimator
         self.n_seeds = n_seeds
         self.aggregation = aggregation
         self.n_jobs = n_jobs
         self.random_state = random_state
+        self.exclude_seeds = exclude_seeds
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, **fit_params):
         """Fit ``n_seeds`` clones of the estimator, one per derived seed.
 
         Parameters
@@ -273,15 +334,23 @@ class SeedEnsembleRegressor(RegressorMixin, _BaseSeedEnsemble):
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Target values; NaN or infinity raise a ``ValueError``.
         sample_weight : array-like of shape (n_samples,), default=None
-            Routed to every member's ``fit``; a ``TypeError`` is raised when
-            the estimator's ``fit`` does not accept it.
+            Given to every member's ``fit``. Without metadata routing it goes
+            to ``fit(sample_weight=...)``, or to a Pipeline's final step
+            (``<step>__sample_weight``) when that step accepts it; a
+            ``TypeError`` is raised when nothing can take it. With routing
+            enabled it is routed by the estimator's request
+            (``set_fit_request(sample_weight=True)``).
+        **fit_params : dict
+            Other fit metadata: routed by the estimator's requests when
+            metadata routing is enabled, passed to every member's ``fit``
+            as given otherwise.
 
         Returns
         -------
         self : SeedEnsembleRegressor
             The fitted ensemble.
         """
-        return self._fit(X, y, sample_weight)
+        return self._fit(X, y, sample_weight, **fit_params)
 
     def predict(self, X, return_std: bool = False):
         """Combined prediction, optionally with the total predictive std.
@@ -291,8 +360,11 @@ class SeedEnsembleRegressor(RegressorMixin, _BaseSeedEnsemble):
         X : array-like of shape (n_samples, n_features)
             Input samples.
         return_std : bool, default=False
-            Also return the standard deviation of the member mixture (law of
-            total variance; see Notes of the class).
+            Also return the predictive standard deviation over seeds: the law
+            of total variance (``ddof=1`` between members) for
+            ``aggregation="mean"``, its robust median/MAD counterpart for
+            ``aggregation="median"`` (see Notes of the class). Needs
+            ``n_seeds >= 2``.
 
         Returns
         -------
@@ -302,24 +374,31 @@ class SeedEnsembleRegressor(RegressorMixin, _BaseSeedEnsemble):
             Only when ``return_std=True``.
         """
         self._check_predict_input(X)
+        if return_std and len(self.estimators_) < 2:
+            raise ValueError(
+                "return_std=True needs n_seeds >= 2: one member cannot show the "
+                "spread between seeds."
+            )
         if return_std and all(_supports_return_std(m) for m in self.estimators_):
             pairs = [m.predict(X, return_std=True) for m in self.estimators_]
             means = np.stack([np.asarray(mu, dtype=float) for mu, _ in pairs])
-            within = np.mean(
-                np.stack([np.asarray(sd, dtype=float) ** 2 for _, sd in pairs]),
-                axis=0,
-            )
+            within = np.stack([np.asarray(sd, dtype=float) ** 2 for _, sd in pairs])
         else:
             means = np.stack([m.predict(X) for m in self.estimators_])
-            within = 0.0
+            within = np.zeros_like(means, dtype=float)
         if self.aggregation == "mean":
             y_pred = means.mean(axis=0)
         else:
             y_pred = np.median(means, axis=0)
         if not return_std:
             return y_pred
-        between = means.var(axis=0)
-        return y_pred, np.sqrt(within + between)
+        if self.aggregation == "mean":
+            # law of total variance; ddof=1: the members are a sample of seeds
+            variance = within.mean(axis=0) + means.var(axis=0, ddof=1)
+        else:
+            mad = np.median(np.abs(means - y_pred), axis=0)
+            variance = np.median(within, axis=0) + (_MAD_TO_STD * mad) ** 2
+        return y_pred, np.sqrt(variance)
 
 
 class SeedEnsembleClassifier(ClassifierMixin, _BaseSeedEnsemble):
@@ -342,10 +421,20 @@ class SeedEnsembleClassifier(ClassifierMixin, _BaseSeedEnsemble):
         ``"hard"``: majority of the members' labels (ties go to the class
         that comes first in ``classes_``).
     n_jobs : int, default=None
-        Members fitted in parallel through :class:`sklearn.utils.parallel.Parallel`.
-        The result does not depend on ``n_jobs`` or on the joblib backend.
+        Members fitted in parallel through :class:`sklearn.utils.parallel.Parallel`
+        (``None`` means 1 unless in a :func:`joblib.parallel_config` context,
+        ``-1`` all cores, ``0`` is rejected; see
+        :func:`~skvariance.utils.check_n_jobs`). The result does not depend
+        on ``n_jobs`` or on the joblib backend.
     random_state : int, RandomState instance or None, default=None
-        Source of the member seeds.
+        Source of the member seeds: ``seeds_`` is
+        ``derive_seeds(random_state, n_seeds, exclude=exclude_seeds)``.
+    exclude_seeds : array-like of int, default=None
+        Seeds the members must not use, for example the seeds a model was
+        tuned with (:class:`~skvariance.model_selection.SeedSearchCV` refits
+        on seeds disjoint from its tuning seeds this way). With an int
+        ``random_state`` the ensemble is reproducible: a clone fitted on the
+        same data has the same ``seeds_`` and members.
 
     Attributes
     ----------
@@ -402,12 +491,14 @@ class SeedEnsembleClassifier(ClassifierMixin, _BaseSeedEnsemble):
         voting: str = "soft",
         n_jobs: int | None = None,
         random_state=None,
+        exclude_seeds=None,
     ):
         self.estimator = estimator
         self.n_seeds = n_seeds
         self.voting = voting
         self.n_jobs = n_jobs
         self.random_state = random_state
+        self.exclude_seeds = exclude_seeds
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -417,6 +508,12 @@ class SeedEnsembleClassifier(ClassifierMixin, _BaseSeedEnsemble):
     def _validate_fit_data(self, X, y):
         y_checked = super()._validate_fit_data(X, y)
         check_classification_targets(y_checked)
+        classes = np.unique(y_checked)
+        if classes.shape[0] < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes in y, "
+                f"but y contains only one class: {classes[0]!r}."
+            )
         if self.voting == "soft" and not hasattr(self.estimator, "predict_proba"):
             raise TypeError(
                 f"voting='soft' needs predict_proba, which estimator "
@@ -425,7 +522,7 @@ class SeedEnsembleClassifier(ClassifierMixin, _BaseSeedEnsemble):
         return y_checked
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, **fit_params):
         """Fit ``n_seeds`` clones of the estimator, one per derived seed.
 
         Parameters
@@ -435,18 +532,26 @@ class SeedEnsembleClassifier(ClassifierMixin, _BaseSeedEnsemble):
         y : array-like of shape (n_samples,)
             Class labels; NaN raises a ``ValueError``.
         sample_weight : array-like of shape (n_samples,), default=None
-            Routed to every member's ``fit``; a ``TypeError`` is raised when
-            the estimator's ``fit`` does not accept it.
+            Given to every member's ``fit``. Without metadata routing it goes
+            to ``fit(sample_weight=...)``, or to a Pipeline's final step
+            (``<step>__sample_weight``) when that step accepts it; a
+            ``TypeError`` is raised when nothing can take it. With routing
+            enabled it is routed by the estimator's request
+            (``set_fit_request(sample_weight=True)``).
+        **fit_params : dict
+            Other fit metadata: routed by the estimator's requests when
+            metadata routing is enabled, passed to every member's ``fit``
+            as given otherwise.
 
         Returns
         -------
         self : SeedEnsembleClassifier
             The fitted ensemble.
         """
-        return self._fit(X, y, sample_weight)
+        return self._fit(X, y, sample_weight, **fit_params)
 
-    def _fit_seeds(self, X, y, seeds, sample_weight=None):
-        super()._fit_seeds(X, y, seeds, sample_weight)
+    def _fit(self, X, y, sample_weight=None, **fit_params):
+        super()._fit(X, y, sample_weight, **fit_params)
         self.classes_ = self.estimators_[0].classes_
         return self
 

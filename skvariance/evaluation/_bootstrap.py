@@ -2,108 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
-from numbers import Integral, Real
+from collections.abc import Callable
+from numbers import Real
 
 import numpy as np
-from scipy.special import ndtr, ndtri
 from scipy.stats import trim_mean
-from sklearn.utils import check_random_state
 
 from .._kernels._bootstrap import (
-    bootstrap_exceedance,
     bootstrap_indices,
     bootstrap_mean,
     bootstrap_median_of_task_means,
     bootstrap_probability_of_improvement,
     bootstrap_trimmed_mean,
 )
-from ..utils._seeds import MAX_SEED
-from ._statistics import _probability_of_improvement, _profile
 from ._validation import check_pair, check_score_array, check_score_dict, is_mapping
+from .base import (
+    BootstrapCI,
+    BootstrapCIDict,
+    _check_params,
+    _draw_seed,
+    _interval,
+    _pair_inputs,
+    _probability_of_improvement,
+    _ranks,
+)
 
-__all__ = ["BootstrapCI", "BootstrapCIDict", "bootstrap_ci"]
-
-STATISTICS = ("iqm", "mean", "median", "optimality_gap", "probability_of_improvement")
-METHODS = ("percentile", "basic", "bca")
+__all__ = ["bootstrap_ci"]
 
 #: Resamples per block when a Python callable is applied.
 _BLOCK = 2048
-
-
-@dataclass(eq=False)
-class BootstrapCI:
-    """A point estimate with a bootstrap confidence interval.
-
-    Attributes
-    ----------
-    estimate : float or ndarray
-        The statistic on the observed scores.
-    low, high : float or ndarray
-        Bounds of the interval (arrays for vector-valued statistics).
-    confidence_level : float
-        Nominal coverage of the interval.
-    method : str
-        ``"percentile"``, ``"basic"`` or ``"bca"``.
-    n_resamples : int
-        Number of bootstrap resamples.
-    statistic : str
-        Name of the statistic (a callable's ``__name__``).
-    bootstrap_distribution : ndarray of shape (n_resamples,) or \
-(n_resamples, n_outputs)
-        The statistic on every resample.
-    """
-
-    estimate: float | np.ndarray
-    low: float | np.ndarray
-    high: float | np.ndarray
-    confidence_level: float
-    method: str
-    n_resamples: int
-    statistic: str
-    bootstrap_distribution: np.ndarray = field(repr=False)
-
-    @property
-    def interval(self) -> tuple:
-        """``(low, high)``."""
-        return self.low, self.high
-
-
-class BootstrapCIDict(Mapping):
-    """Bootstrap intervals of several algorithms: a mapping name -> BootstrapCI.
-
-    ``estimate``, ``low`` and ``high`` give dicts name -> value, so a result is
-    read either as ``result["A"].low`` or ``result.low["A"]``.
-    """
-
-    def __init__(self, results: dict[str, BootstrapCI]):
-        self._results = dict(results)
-
-    def __getitem__(self, key) -> BootstrapCI:
-        return self._results[key]
-
-    def __iter__(self) -> Iterator:
-        return iter(self._results)
-
-    def __len__(self) -> int:
-        return len(self._results)
-
-    def __repr__(self) -> str:
-        body = ", ".join(f"{k!r}: {v!r}" for k, v in self._results.items())
-        return f"BootstrapCIDict({{{body}}})"
-
-    @property
-    def estimate(self) -> dict:
-        return {k: r.estimate for k, r in self._results.items()}
-
-    @property
-    def low(self) -> dict:
-        return {k: r.low for k, r in self._results.items()}
-
-    @property
-    def high(self) -> dict:
-        return {k: r.high for k, r in self._results.items()}
 
 
 # --------------------------------------------------------------------------
@@ -126,64 +53,40 @@ def _point(statistic, data, gamma):
     return float(value) if value.ndim == 0 else value
 
 
-def _ranks(arr: np.ndarray):
-    """Global sorted values of ``arr`` and the sorted position of each entry."""
-    flat = arr.ravel()
-    order = np.argsort(flat, kind="stable")
-    rank = np.empty(flat.size, dtype=np.int64)
-    rank[order] = np.arange(flat.size)
-    return np.ascontiguousarray(flat[order]), rank.reshape(arr.shape)
+def _distribution(statistic, data, seed, n_resamples, stratified, tasks, gamma):
+    """The statistic on each of ``n_resamples`` resamples (numba where possible).
 
-
-def _pair_inputs(x: np.ndarray, y: np.ndarray):
-    """Per-task ranks of x and y and, for sorted x, counts of smaller y."""
-    x_order = np.argsort(x, axis=0, kind="stable")
-    y_order = np.argsort(y, axis=0, kind="stable")
-    x_rank = np.empty(x.shape, dtype=np.int64)
-    y_rank = np.empty(y.shape, dtype=np.int64)
-    np.put_along_axis(x_rank, x_order, np.arange(x.shape[0])[:, None], axis=0)
-    np.put_along_axis(y_rank, y_order, np.arange(y.shape[0])[:, None], axis=0)
-    xs = np.take_along_axis(x, x_order, axis=0)
-    ys = np.take_along_axis(y, y_order, axis=0)
-    y_less = np.empty(x.shape, dtype=np.int64)
-    y_equal = np.empty(x.shape, dtype=np.int64)
-    for t in range(x.shape[1]):
-        y_less[:, t] = np.searchsorted(ys[:, t], xs[:, t], side="left")
-        y_equal[:, t] = np.searchsorted(ys[:, t], xs[:, t], side="right")
-    return x_rank, y_rank, y_less, y_equal
-
-
-def _distribution(statistic, data, seed, n_resamples, stratified, gamma):
-    """The statistic on each of ``n_resamples`` resamples (numba where possible)."""
+    ``tasks`` is ``task_bootstrap``: resample tasks as well as runs.
+    """
     out = np.empty(n_resamples)
     if statistic == "iqm":
         sorted_values, rank = _ranks(data)
         n = data.size
         lo = int(0.25 * n)
         return bootstrap_trimmed_mean(
-            sorted_values, rank, lo, n - lo, seed, stratified, out
+            sorted_values, rank, lo, n - lo, seed, stratified, tasks, out
         )
     if statistic == "mean":
-        return bootstrap_mean(data, seed, stratified, out)
+        return bootstrap_mean(data, seed, stratified, tasks, out)
     if statistic == "optimality_gap":
         clipped = np.ascontiguousarray(np.minimum(data, gamma))
-        return gamma - bootstrap_mean(clipped, seed, stratified, out)
+        return gamma - bootstrap_mean(clipped, seed, stratified, tasks, out)
     if statistic == "median":
-        return bootstrap_median_of_task_means(data, seed, stratified, out)
+        return bootstrap_median_of_task_means(data, seed, stratified, tasks, out)
     if statistic == "probability_of_improvement":
         return bootstrap_probability_of_improvement(
-            *_pair_inputs(*data), seed, stratified, out
+            *_pair_inputs(*data), seed, stratified, tasks, out
         )
     # A Python callable on materialised resamples, block by block; the indices
     # come from the same counter-based generator as the kernels.
     n_runs, n_tasks = data.shape
-    columns = np.arange(n_tasks)
     values = []
     for start in range(0, n_resamples, _BLOCK):
         size = min(_BLOCK, n_resamples - start)
         idx = np.empty((size, n_runs, n_tasks), dtype=np.int64)
-        bootstrap_indices(seed, start, n_runs, n_tasks, stratified, idx)
-        for resample in data[idx, columns]:
+        slots = np.empty((size, n_tasks), dtype=np.int64)
+        bootstrap_indices(seed, start, n_runs, n_tasks, stratified, tasks, idx, slots)
+        for resample in data[idx, slots[:, None, :]]:
             values.append(np.asarray(statistic(resample), dtype=np.float64))
     return np.asarray(values)
 
@@ -216,83 +119,9 @@ def _jackknife(statistic, data, gamma):
     ]
 
 
-def _interval(dist, estimate, method, confidence_level, jackknife):
-    alpha = 1.0 - confidence_level
-    levels = np.array([alpha / 2, 1 - alpha / 2])
-    if method == "percentile":
-        low, high = np.quantile(dist, levels, axis=0)
-    elif method == "basic":
-        q_low, q_high = np.quantile(dist, levels, axis=0)
-        low, high = 2 * estimate - q_high, 2 * estimate - q_low
-    else:  # bca
-        n = dist.shape[0]
-        below = (np.sum(dist < estimate, axis=0) + np.sum(dist <= estimate, axis=0)) / (
-            2.0 * n
-        )
-        # An estimate outside the bootstrap distribution would give an infinite
-        # bias correction; the fraction is kept within half a resample of 0, 1.
-        below = np.clip(below, 0.5 / n, 1 - 0.5 / n)
-        z0 = ndtri(below)
-        nums, dens = 0.0, 0.0
-        for theta in jackknife():
-            m = theta.shape[0]
-            u = (m - 1) * (theta.mean(axis=0) - theta)
-            nums = nums + (u**3).sum(axis=0) / m**3
-            dens = dens + (u**2).sum(axis=0) / m**2
-        with np.errstate(divide="ignore", invalid="ignore"):
-            a = np.where(dens > 0, nums / (6.0 * np.power(dens, 1.5)), 0.0)
-        z = ndtri(levels).reshape((2,) + (1,) * np.ndim(estimate))
-        adjusted = ndtr(z0 + (z0 + z) / (1 - a * (z0 + z)))
-        if np.ndim(estimate) == 0:
-            low, high = np.quantile(dist, adjusted.ravel())
-        else:
-            low = np.array(
-                [np.quantile(dist[:, k], adjusted[0, k]) for k in range(dist.shape[1])]
-            )
-            high = np.array(
-                [np.quantile(dist[:, k], adjusted[1, k]) for k in range(dist.shape[1])]
-            )
-    if np.ndim(low) == 0:
-        return float(low), float(high)
-    return np.asarray(low), np.asarray(high)
-
-
 # --------------------------------------------------------------------------
 # public function
 # --------------------------------------------------------------------------
-
-
-def _check_params(statistic, n_resamples, confidence_level, method, stratified):
-    if isinstance(statistic, str):
-        if statistic not in STATISTICS:
-            raise ValueError(
-                f"statistic must be one of {STATISTICS} or a callable, got "
-                f"{statistic!r}."
-            )
-    elif not callable(statistic):
-        raise TypeError(
-            f"statistic must be a string or a callable, got {type(statistic).__name__}."
-        )
-    if isinstance(n_resamples, bool) or not isinstance(n_resamples, Integral):
-        raise TypeError(
-            f"n_resamples must be an integer >= 1, got {type(n_resamples).__name__}."
-        )
-    if n_resamples < 1:
-        raise ValueError(f"n_resamples must be an integer >= 1, got {n_resamples}.")
-    if isinstance(confidence_level, bool) or not isinstance(confidence_level, Real):
-        raise TypeError(
-            "confidence_level must be a float strictly between 0 and 1, got "
-            f"{type(confidence_level).__name__}."
-        )
-    if not 0.0 < confidence_level < 1.0:
-        raise ValueError(
-            "confidence_level must be strictly between 0 and 1, got "
-            f"{confidence_level}."
-        )
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}.")
-    if not isinstance(stratified, (bool, np.bool_)):
-        raise TypeError(f"stratified must be a bool, got {type(stratified).__name__}.")
 
 
 def _one(
@@ -304,10 +133,19 @@ def _one(
     confidence_level,
     method,
     stratified,
+    task_bootstrap,
     gamma,
 ):
     estimate = _point(statistic, data, gamma)
-    dist = _distribution(statistic, data, seed, n_resamples, bool(stratified), gamma)
+    dist = _distribution(
+        statistic,
+        data,
+        seed,
+        n_resamples,
+        bool(stratified),
+        bool(task_bootstrap),
+        gamma,
+    )
     low, high = _interval(
         dist,
         estimate,
@@ -324,6 +162,7 @@ def _one(
         n_resamples=int(n_resamples),
         statistic=name,
         bootstrap_distribution=dist,
+        task_bootstrap=bool(task_bootstrap),
     )
 
 
@@ -335,6 +174,7 @@ def bootstrap_ci(
     confidence_level: float = 0.95,
     method: str = "percentile",
     stratified: bool = True,
+    task_bootstrap: bool = False,
     gamma: float = 1.0,
     random_state: None | int | np.random.RandomState = None,
 ) -> BootstrapCI | BootstrapCIDict:
@@ -369,13 +209,22 @@ def bootstrap_ci(
         Number of bootstrap resamples (>= 1).
     confidence_level : float, default=0.95
         Nominal coverage, strictly between 0 and 1.
-    method : {"percentile", "basic", "bca"}, default="percentile"
-        Percentile interval, basic (reverse percentile) interval, or
+    method : {"percentile", "basic", "bc", "bca"}, default="percentile"
+        Percentile interval, basic (reverse percentile) interval,
+        bias-corrected percentile interval (rliable's and arch's ``"bc"``), or
         bias-corrected and accelerated interval (acceleration from the
         leave-one-run-out jackknife).
     stratified : bool, default=True
         ``True`` resamples runs independently within each task; ``False``
         resamples whole runs (rows), keeping each run's scores together.
+    task_bootstrap : bool, default=False
+        Also resample the tasks with replacement (rliable's
+        ``task_bootstrap=True``): each task slot holds a task drawn at random,
+        with its runs resampled as ``stratified`` says. The interval then also
+        covers the choice of tasks, as if they were drawn from a larger
+        population of tasks; without it, it covers only the choice of runs
+        (seeds) on these tasks. For ``"probability_of_improvement"`` the two
+        algorithms share the drawn tasks.
     gamma : float, default=1.0
         Target of the optimality gap.
     random_state : int, RandomState instance or None, default=None
@@ -405,8 +254,12 @@ def bootstrap_ci(
     Built-in statistics avoid per-resample sorting: a resample is held as
     counts over the scores sorted once, so the IQM is a windowed sum and the
     probability of improvement a pass over cumulative counts (see
-    ``skvariance/_kernels/_bootstrap.py``). For BCa, a bootstrap fraction of 0
-    or 1 below the estimate is clipped to half a resample from the edge.
+    ``skvariance/_kernels/_bootstrap.py``). For "bc" and "bca" the bias
+    correction uses the fraction of resamples below the estimate with ties
+    counted half (arch counts only those strictly below; the two agree unless
+    the statistic takes the estimate's exact value on many resamples); a
+    fraction of 0 or 1 is clipped to half a resample from the edge, where
+    arch raises an error.
 
     References
     ----------
@@ -431,8 +284,17 @@ def bootstrap_ci(
     ...                    n_resamples=2000, random_state=0)
     >>> sorted(res.estimate)
     ['a', 'b']
+
+    Resampling the tasks too widens the interval:
+
+    >>> wide = bootstrap_ci(scores, "iqm", n_resamples=2000, method="bc",
+    ...                     task_bootstrap=True, random_state=0)
+    >>> bool(wide.high - wide.low > ci.high - ci.low)
+    True
     """
-    _check_params(statistic, n_resamples, confidence_level, method, stratified)
+    _check_params(
+        statistic, n_resamples, confidence_level, method, stratified, task_bootstrap
+    )
     if isinstance(gamma, bool) or not isinstance(gamma, Real) or not np.isfinite(gamma):
         raise TypeError(f"gamma must be a finite real number, got {gamma!r}.")
     name = (
@@ -440,13 +302,14 @@ def bootstrap_ci(
         if isinstance(statistic, str)
         else getattr(statistic, "__name__", type(statistic).__name__)
     )
-    seed = int(check_random_state(random_state).randint(MAX_SEED))
+    seed = _draw_seed(random_state)
     pairwise = statistic == "probability_of_improvement"
     args = dict(
         n_resamples=n_resamples,
         confidence_level=confidence_level,
         method=method,
         stratified=stratified,
+        task_bootstrap=task_bootstrap,
         gamma=gamma,
     )
     if is_mapping(scores):
@@ -470,36 +333,3 @@ def bootstrap_ci(
     else:
         data = check_score_array(scores, min_runs=2)
     return _one(data, statistic, name, seed, **args)
-
-
-def _profile_ci(
-    scores, thresholds, *, n_resamples, confidence_level, stratified, random_state
-):
-    """Performance profile with pointwise percentile bootstrap bands."""
-    _check_params("mean", n_resamples, confidence_level, "percentile", stratified)
-    seed = int(check_random_state(random_state).randint(MAX_SEED))
-
-    def one(arr):
-        sorted_values, rank = _ranks(arr)
-        positions = np.searchsorted(sorted_values, thresholds, side="right").astype(
-            np.int64
-        )
-        out = np.empty((n_resamples, thresholds.size))
-        dist = bootstrap_exceedance(rank, positions, seed, bool(stratified), out)
-        estimate = _profile(arr, thresholds)
-        low, high = _interval(dist, estimate, "percentile", confidence_level, None)
-        return BootstrapCI(
-            estimate=estimate,
-            low=low,
-            high=high,
-            confidence_level=float(confidence_level),
-            method="percentile",
-            n_resamples=int(n_resamples),
-            statistic="performance_profile",
-            bootstrap_distribution=dist,
-        )
-
-    if is_mapping(scores):
-        data = check_score_dict(scores, min_runs=2)
-        return BootstrapCIDict({key: one(arr) for key, arr in data.items()})
-    return one(check_score_array(scores, min_runs=2))

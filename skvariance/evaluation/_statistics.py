@@ -1,4 +1,4 @@
-"""Point statistics of score matrices: IQM, optimality gap, P(X > Y), profiles."""
+"""Point statistics of score matrices: IQM, optimality gap, P(X > Y)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,10 @@ from numbers import Real
 import numpy as np
 from scipy.stats import trim_mean
 
-from ._validation import check_pair, check_score_array, check_score_dict, is_mapping
+from ._validation import check_pair, is_mapping
+from .base import _probability_of_improvement
 
-__all__ = [
-    "iqm",
-    "optimality_gap",
-    "performance_profile",
-    "probability_of_improvement",
-]
+__all__ = ["iqm", "optimality_gap", "probability_of_improvement"]
 
 
 def _check_any(scores, name="scores") -> np.ndarray:
@@ -119,13 +115,6 @@ def optimality_gap(scores, gamma: float = 1.0):
     return float(gamma - np.mean(np.minimum(arr, gamma)))
 
 
-def _probability_of_improvement(x: np.ndarray, y: np.ndarray) -> float:
-    greater = (x[:, None, :] > y[None, :, :]).sum(axis=(0, 1))
-    ties = (x[:, None, :] == y[None, :, :]).sum(axis=(0, 1))
-    per_task = (greater + 0.5 * ties) / (x.shape[0] * y.shape[0])
-    return float(np.mean(per_task))
-
-
 def probability_of_improvement(scores_x, scores_y) -> float:
     """Probability that a run of X beats a run of Y, averaged over tasks.
 
@@ -164,94 +153,3 @@ def probability_of_improvement(scores_x, scores_y) -> float:
     """
     x, y = check_pair((scores_x, scores_y), name="(scores_x, scores_y)")
     return _probability_of_improvement(x, y)
-
-
-def _profile(arr: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
-    return (arr.ravel()[:, None] > thresholds[None, :]).mean(axis=0)
-
-
-def _check_thresholds(thresholds) -> np.ndarray:
-    tau = np.atleast_1d(np.asarray(thresholds, dtype=np.float64))
-    if tau.ndim != 1 or tau.size == 0:
-        raise ValueError("thresholds must be a float or a non-empty 1-d array.")
-    if np.isnan(tau).any():
-        raise ValueError("thresholds contains NaN.")
-    return tau
-
-
-def performance_profile(
-    scores,
-    thresholds,
-    *,
-    n_resamples: int | None = None,
-    confidence_level: float = 0.95,
-    stratified: bool = True,
-    random_state=None,
-):
-    """Fraction of runs scoring above each threshold, optionally with bands.
-
-    The run-score distribution ``F(tau) = mean(scores > tau)`` over all runs
-    and tasks: a whole curve instead of one aggregate, which shows where one
-    algorithm dominates another. With ``n_resamples`` a stratified bootstrap
-    (runs resampled within each task) gives pointwise percentile bands.
-
-    Parameters
-    ----------
-    scores : array-like of shape (n_runs, n_tasks) or dict of such arrays
-        Scores, higher is better.
-    thresholds : float or array-like of shape (n_thresholds,)
-        Thresholds ``tau``.
-    n_resamples : int, default=None
-        Number of bootstrap resamples for the bands; ``None`` returns only the
-        profile.
-    confidence_level : float, default=0.95
-        Level of the pointwise bands.
-    stratified : bool, default=True
-        Resample runs within each task (``True``) or whole runs.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the bootstrap; the same value gives identical bands.
-
-    Returns
-    -------
-    profile : ndarray of shape (n_thresholds,), BootstrapCI or dict
-        The profile, or with ``n_resamples`` a :class:`BootstrapCI` whose
-        ``estimate``, ``low`` and ``high`` are arrays over the thresholds; a
-        dict of these for a dict input.
-
-    See Also
-    --------
-    PerformanceProfileDisplay : plot the profiles with their bands.
-
-    References
-    ----------
-    R. Agarwal et al., "Deep Reinforcement Learning at the Edge of the
-    Statistical Precipice", NeurIPS 2021.
-
-    Examples
-    --------
-    >>> from skvariance.evaluation import performance_profile
-    >>> performance_profile([[0.1, 0.5], [0.9, 0.7]], [0.0, 0.6])
-    array([1. , 0.5])
-    >>> band = performance_profile(
-    ...     [[0.1, 0.5], [0.9, 0.7]], [0.6], n_resamples=200, random_state=0
-    ... )
-    >>> float(band.low[0]) <= 0.5 <= float(band.high[0])
-    True
-    """
-    tau = _check_thresholds(thresholds)
-    if n_resamples is not None:
-        from ._bootstrap import _profile_ci
-
-        return _profile_ci(
-            scores,
-            tau,
-            n_resamples=n_resamples,
-            confidence_level=confidence_level,
-            stratified=stratified,
-            random_state=random_state,
-        )
-    if is_mapping(scores):
-        return {
-            key: _profile(arr, tau) for key, arr in check_score_dict(scores).items()
-        }
-    return _profile(check_score_array(scores), tau)

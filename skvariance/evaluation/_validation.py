@@ -6,6 +6,48 @@ from collections.abc import Mapping
 
 import numpy as np
 
+__all__ = ["check_scores"]
+
+
+def check_scores(scores, *, min_runs: int = 1):
+    """Validate scores as every function of :mod:`skvariance.evaluation` does.
+
+    Parameters
+    ----------
+    scores : array-like of shape (n_runs, n_tasks) or dict of such arrays
+        Scores; a 1-d array is one task. A dict needs the same number of tasks
+        in every array (runs may differ).
+    min_runs : int, default=1
+        Minimum number of runs (rows) per array.
+
+    Returns
+    -------
+    scores : ndarray of shape (n_runs, n_tasks) or dict of such arrays
+        Finite, C-contiguous float64 copies (a dict keeps its keys and order).
+
+    Raises
+    ------
+    ValueError
+        NaN or infinite scores, an empty or ragged input, more than two
+        dimensions, fewer than ``min_runs`` runs, an empty dict or a dict whose
+        arrays have different numbers of tasks.
+    TypeError
+        Non-numeric scores.
+
+    Examples
+    --------
+    >>> from skvariance.evaluation import check_scores
+    >>> check_scores([0.5, 0.7]).shape
+    (2, 1)
+    >>> check_scores({"a": [[1.0, 2.0]], "b": [[1.0]]})
+    Traceback (most recent call last):
+    ...
+    ValueError: scores is ragged: every array must have the same number of tasks ...
+    """
+    if is_mapping(scores):
+        return check_score_dict(scores, min_runs=min_runs)
+    return check_score_array(scores, min_runs=min_runs)
+
 
 def check_score_array(scores, *, name: str = "scores", min_runs: int = 1) -> np.ndarray:
     """Return ``scores`` as a finite float64 array of shape (n_runs, n_tasks).

@@ -37,3 +37,17 @@ __all__ = [
     "set_coverage_scorer",
     "weighted_interval_score",
 ]
+
+from ._churn import (
+    churn,
+    negative_flip_rate,
+    seed_disagreement,
+    seed_flip_probability,
+)
+
+__all__ += [
+    "churn",
+    "negative_flip_rate",
+    "seed_disagreement",
+    "seed_flip_probability",
+]

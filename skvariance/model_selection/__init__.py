@@ -1,7 +1,12 @@
 """Seed-aware cross-validation and search, and sequential model comparison."""
 
 from ._adaptive import AdaptiveCompareResult, adaptive_compare
-from ._seed_cv import SeedCVResult, seed_cross_validate, variance_components
+from ._seed_cv import (
+    SeedCVResult,
+    seed_cross_validate,
+    variance_components,
+    variance_components_ci,
+)
 from ._seed_search import SeedSearchCV
 
 __all__: list[str] = [
@@ -11,4 +16,32 @@ __all__: list[str] = [
     "SeedSearchCV",
     "seed_cross_validate",
     "variance_components",
+    "variance_components_ci",
+]
+
+from ._compare import (
+    CheapBootstrapResult,
+    CompareEstimatorsResult,
+    PairedCVTestResult,
+    SeedChurnResult,
+    cheap_bootstrap_ci,
+    combined_ftest_5x2cv,
+    compare_estimators,
+    paired_ttest_5x2cv,
+    seed_churn,
+)
+from ._importance import HyperparameterImportanceResult, hyperparameter_importance
+
+__all__ += [
+    "CheapBootstrapResult",
+    "CompareEstimatorsResult",
+    "PairedCVTestResult",
+    "cheap_bootstrap_ci",
+    "combined_ftest_5x2cv",
+    "compare_estimators",
+    "paired_ttest_5x2cv",
+    "SeedChurnResult",
+    "seed_churn",
+    "HyperparameterImportanceResult",
+    "hyperparameter_importance",
 ]

@@ -8,13 +8,20 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import clone, is_classifier
-from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import KFold, StratifiedKFold, check_cv, cross_val_score
 from sklearn.utils import check_random_state
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    process_routing,
+)
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.parallel import Parallel, delayed
 
 from ..utils._seeds import derive_seeds, set_random_state
-from ..utils.validation import check_positive_int
+from ..utils.metadata import routing_enabled, sample_weight_params
+from ..utils.validation import check_n_jobs, check_positive_int, check_sample_weight
 
 __all__ = ["AdaptiveCompareResult", "adaptive_compare"]
 
@@ -24,10 +31,15 @@ class _AdaStop:
 
     For each comparison ``(a, b)`` the statistic after interim ``k`` is
     ``T = sum_j (mean_j(a) - mean_j(b))`` over the batches ``j <= k``. Its
-    permutation distribution uses ``n_permutations`` label permutations within
-    every batch (the first one is the identity, i.e. the observed data), the
-    same permutation index across comparisons so that the maximum over a
-    family is taken jointly. The level is spent linearly,
+    permutation distribution uses ``n_permutations`` permutations of the
+    ``2 n`` positions of every batch (the first one is the identity, i.e. the
+    observed data). As in AdaStop, **one** permutation of the positions is
+    drawn per index and applied to every comparison of the step (the pooled
+    batch of ``a`` and ``b``, for every pair): the permuted statistics of
+    comparisons that share an estimator stay as dependent as the observed
+    ones, so the maximum over the family -- the step-down boundary -- is not
+    inflated by independent draws, which is where the test gets its power.
+    The level is spent linearly,
     ``alpha * (k + 1) / n_interims``; the boundary at interim ``k`` is the
     smallest value whose exceedance probability, among permutations that did
     not cross an earlier boundary, fits in the level still available. The
@@ -59,14 +71,15 @@ class _AdaStop:
     def active_agents(self) -> list[int]:
         return sorted({a for c in self.undecided for a in self.comparisons[c]})
 
-    def _add_block(self, c, za, zb):
-        z = np.concatenate([za, zb])
-        n_a = za.size
-        keys = self.rng.random_sample((self.n_permutations - 1, z.size))
-        perm = z[np.argsort(keys, axis=1)]
-        diffs = perm[:, :n_a].mean(axis=1) - perm[:, n_a:].mean(axis=1)
-        self.stats[0, c] += za.mean() - zb.mean()
-        self.stats[1:, c] += diffs
+    def _signs(self, n: int) -> np.ndarray:
+        """One random split of ``2 n`` positions per permutation index.
+
+        Row ``p`` is +1 at the ``n`` positions permutation ``p`` gives to the
+        first estimator of a pair, -1 at the others: the permuted mean
+        difference of a pooled batch ``z`` is ``signs[p] @ z / n``.
+        """
+        keys = self.rng.random_sample((self.n_permutations - 1, 2 * n))
+        return np.where(np.argsort(keys, axis=1) < n, 1.0, -1.0)
 
     def _boundary(self, family):
         values = np.sort(np.abs(self.stats[np.ix_(self.alive, family)]).max(axis=1))
@@ -79,10 +92,24 @@ class _AdaStop:
         return float(values[i]), float(exceed[i])
 
     def update(self, block: dict[int, np.ndarray]):
-        """One interim: ``block`` maps each active agent to its new scores."""
-        for c in self.undecided:
-            a, b = self.comparisons[c]
-            self._add_block(c, block[a], block[b])
+        """One interim: ``block`` maps each active agent to its new scores.
+
+        Every active agent brings the same number of new scores.
+        """
+        sizes = {len(v) for v in block.values()}
+        if len(sizes) != 1:
+            raise ValueError(f"every agent needs the same batch size, got {sizes}.")
+        n = sizes.pop()
+        signs = self._signs(n)  # one permutation per index, for every pair
+        pending = list(self.undecided)
+        pooled = np.column_stack(
+            [
+                np.concatenate([block[a], block[b]])
+                for a, b in (self.comparisons[c] for c in pending)
+            ]
+        )  # (2 n, n_pending): each pair's batch, its first estimator on top
+        self.stats[0, pending] += (pooled[:n] - pooled[n:]).mean(axis=0)
+        self.stats[1:, pending] += signs @ pooled / n
         for c in self.undecided:
             obs = abs(self.stats[0, c])
             self.observed[c].append(obs)
@@ -194,13 +221,69 @@ def _named(estimators):
     return names, [est for _, est in items]
 
 
-def _run_score(estimator, X, y, cv, scoring, seed):
+def _run_score(estimator, X, y, cv, scoring, seed, groups, params):
     est = set_random_state(clone(estimator), seed)
     if isinstance(cv, Integral):
         stratify = is_classifier(est) and type_of_target(y) in ("binary", "multiclass")
         splitter_cls = StratifiedKFold if stratify else KFold
         cv = splitter_cls(n_splits=cv, shuffle=True, random_state=seed)
-    return float(np.mean(cross_val_score(est, X, y, cv=cv, scoring=scoring)))
+    # a failed fit is an error, not a NaN score fed to the test
+    scores = cross_val_score(
+        est,
+        X,
+        y,
+        groups=groups,
+        cv=cv,
+        scoring=scoring,
+        params=params,
+        error_score="raise",
+    )
+    return float(np.mean(scores))
+
+
+def _fit_params(names, estimators, X, y, cv, scoring, params):
+    """Per-estimator ``params`` for ``cross_val_score``, checked up front.
+
+    With metadata routing enabled, ``params`` is routed by scikit-learn (as in
+    ``cross_validate``): this checks here, before any fit, that every key is
+    requested by each estimator, its scorer or the splitter. Without routing,
+    ``sample_weight`` reaches each estimator's ``fit`` -- as
+    ``<final step>__sample_weight`` for a Pipeline -- and the other keys go to
+    ``fit`` as they are.
+    """
+    params = {} if params is None else dict(params)
+    if "sample_weight" in params and params["sample_weight"] is not None:
+        params["sample_weight"] = check_sample_weight(params["sample_weight"], X)
+    if routing_enabled():
+        splitter = check_cv(cv, y, classifier=is_classifier(estimators[0]))
+        for est in estimators:
+            router = (
+                MetadataRouter(owner="adaptive_compare")
+                .add(
+                    splitter=splitter,
+                    method_mapping=MethodMapping().add(caller="fit", callee="split"),
+                )
+                .add(
+                    estimator=est,
+                    method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+                )
+                .add(
+                    scorer=check_scoring(est, scoring=scoring),
+                    method_mapping=MethodMapping().add(caller="fit", callee="score"),
+                )
+            )
+            process_routing(router, "fit", **params)
+        return [params for _ in estimators]
+    out = []
+    for name, est in zip(names, estimators):
+        fit_params = {k: v for k, v in params.items() if k != "sample_weight"}
+        fit_params.update(
+            sample_weight_params(
+                est, params.get("sample_weight"), name=f"estimator {name!r}"
+            )
+        )
+        out.append(fit_params)
+    return out
 
 
 def adaptive_compare(
@@ -214,6 +297,8 @@ def adaptive_compare(
     alpha: float = 0.05,
     scoring=None,
     n_permutations: int = 10_000,
+    groups=None,
+    params: dict | None = None,
     n_jobs: int | None = None,
     random_state: None | int | np.random.RandomState = None,
 ) -> AdaptiveCompareResult:
@@ -253,10 +338,27 @@ def adaptive_compare(
         scikit-learn scoring (higher is better); ``None`` uses the
         estimator's ``score``.
     n_permutations : int, default=10_000
-        Random permutations per batch (the identity included).
+        Random permutations per batch (the identity included), each applied
+        to every comparison of the interim.
+    groups : array-like of shape (n_samples,), default=None
+        Group labels for a group splitter given as ``cv`` (routing disabled;
+        with routing enabled pass them in ``params``), as in
+        :func:`~sklearn.model_selection.cross_validate`.
+    params : dict, default=None
+        Metadata for the fits, as ``cross_validate``'s ``params``. With
+        metadata routing enabled it is routed to each estimator, scorer and
+        splitter that requests it (for example
+        ``est.set_fit_request(sample_weight=True)``). Without routing,
+        ``sample_weight`` goes to every estimator's ``fit`` -- to a
+        Pipeline's final step as ``<step>__sample_weight`` -- and an
+        estimator that cannot take it raises a ``TypeError`` before any fit;
+        other keys go to ``fit`` unchanged. Weights reach the fits only, not
+        the scorer, unless routing requests them for it.
     n_jobs : int, default=None
-        Parallel fits within a batch (``sklearn.utils.parallel``); the results
-        do not depend on it.
+        Parallel fits within a batch (``sklearn.utils.parallel``), with
+        scikit-learn's meaning: ``None`` is 1 unless a
+        :func:`joblib.parallel_config` context says otherwise, ``-1`` is all
+        cores, ``0`` is an error. The results do not depend on it.
     random_state : int, RandomState instance or None, default=None
         Source of the run seeds and of the permutations.
 
@@ -275,6 +377,19 @@ def adaptive_compare(
     Runs of different estimators use different seeds (and, with an int
     ``cv``, different splits), so all runs are independent and the labels
     are exchangeable under the null hypothesis of equal score distributions.
+
+    One permutation of the batch positions per index is applied to every
+    pair of an interim, as in AdaStop, which gives the step-down its power.
+    It is not a relabelling of all the estimators' scores at once, so with
+    three or more estimators the error control is approximate: in simulations
+    with three equal estimators (batches of 5, 4 interims, ``alpha=0.05``) the
+    family-wise error was 5.4% (95% interval 5.0-5.9%, 10,800 experiments);
+    with two it is an exact permutation test.
+
+    The permutation distributions use random permutations at every interim,
+    where AdaStop enumerates all ``C(2n, n)`` splits of a batch when there
+    are fewer than ``n_permutations`` of them; both estimate the same
+    distribution, AdaStop's exactly at the first interims.
 
     References
     ----------
@@ -300,6 +415,7 @@ def adaptive_compare(
     {'tree': 5, 'dummy': 5}
     """
     names, ests = _named(estimators)
+    n_jobs = check_n_jobs(n_jobs)
     max_seeds = check_positive_int(max_seeds, name="max_seeds", minimum=2)
     batch_size = check_positive_int(batch_size, name="batch_size")
     if batch_size > max_seeds:
@@ -313,6 +429,7 @@ def adaptive_compare(
         raise ValueError(f"alpha must be strictly between 0 and 1, got {alpha}.")
     if isinstance(cv, Integral) and not isinstance(cv, bool) and cv < 2:
         raise ValueError(f"cv must be >= 2 folds, got {cv}.")
+    fit_params = _fit_params(names, ests, X, y, cv, scoring, params)
 
     rng = check_random_state(random_state)
     seeds = derive_seeds(rng, max_seeds * len(ests)).reshape(max_seeds, len(ests))
@@ -327,7 +444,9 @@ def adaptive_compare(
         runs = range(done, min(done + batch_size, max_seeds))
         jobs = [(e, r) for r in runs for e in active]
         values = parallel(
-            delayed(_run_score)(ests[e], X, y, cv, scoring, int(seeds[r, e]))
+            delayed(_run_score)(
+                ests[e], X, y, cv, scoring, int(seeds[r, e]), groups, fit_params[e]
+            )
             for e, r in jobs
         )
         block: dict[int, list] = {e: [] for e in active}

@@ -6,14 +6,20 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+from scipy.stats import chi2
+from scipy.stats import f as f_dist
 from sklearn.base import clone, is_classifier
 from sklearn.metrics import check_scoring, get_scorer
 from sklearn.model_selection import check_cv
-from sklearn.utils import check_array, check_random_state, indexable
+from sklearn.utils import check_array, indexable
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    process_routing,
+)
 from sklearn.utils.parallel import Parallel, delayed
 
-from ..ensemble._seed_ensemble import _warn_if_unseeded
-from ..utils._seeds import derive_seeds, set_random_state
+from ..utils._seeds import derive_seeds, set_random_state, warn_if_unseeded
 from ..utils._sklearn_compat import (
     HasMethods,
     Integral,
@@ -23,8 +29,15 @@ from ..utils._sklearn_compat import (
     _safe_indexing,
     validate_params,
 )
+from ..utils.metadata import routing_enabled, sample_weight_params
+from ..utils.validation import check_n_jobs
 
-__all__ = ["SeedCVResult", "seed_cross_validate", "variance_components"]
+__all__ = [
+    "SeedCVResult",
+    "seed_cross_validate",
+    "variance_components",
+    "variance_components_ci",
+]
 
 _COMPONENTS = ("seed", "split", "residual")
 
@@ -76,13 +89,29 @@ def variance_components(scores) -> dict[str, np.ndarray]:
     >>> {k: round(float(v), 4) for k, v in variance_components(scores).items()}
     {'seed': 0.0004, 'split': 0.005, 'residual': 0.0}
     """
+    ms, (n_seeds, n_splits) = _mean_squares(scores)
+    return {
+        "seed": np.maximum(0.0, (ms["seed"] - ms["residual"]) / n_splits),
+        "split": np.maximum(0.0, (ms["split"] - ms["residual"]) / n_seeds),
+        "residual": ms["residual"],
+    }
+
+
+def _mean_squares(scores):
+    """Mean squares of the balanced two-way layout and the table shape."""
     s = np.asarray(scores, dtype=float)
+    if s.ndim < 2:
+        raise ValueError(
+            f"scores must be a 2-d (n_seeds, n_splits) table, got shape {s.shape}."
+        )
     n_seeds, n_splits = s.shape[-2:]
     if n_seeds < 2 or n_splits < 2:
         raise ValueError(
             "scores must have at least 2 seeds and 2 splits to separate the "
             f"variance components, got shape {s.shape[-2:]}."
         )
+    if not np.all(np.isfinite(s)):
+        raise ValueError("scores contains NaN or infinity; every cell needs a score.")
     grand = s.mean(axis=(-2, -1), keepdims=True)
     seed_means = s.mean(axis=-1, keepdims=True)
     split_means = s.mean(axis=-2, keepdims=True)
@@ -94,10 +123,176 @@ def variance_components(scores) -> dict[str, np.ndarray]:
     )
     resid = s - seed_means - split_means + grand
     ms_res = np.sum(resid**2, axis=(-2, -1)) / ((n_seeds - 1) * (n_splits - 1))
+    return {"seed": ms_seed, "split": ms_split, "residual": ms_res}, (n_seeds, n_splits)
+
+
+def _degrees_of_freedom(n_seeds: int, n_splits: int) -> dict[str, int]:
     return {
-        "seed": np.maximum(0.0, (ms_seed - ms_res) / n_splits),
-        "split": np.maximum(0.0, (ms_split - ms_res) / n_seeds),
-        "residual": ms_res,
+        "seed": n_seeds - 1,
+        "split": n_splits - 1,
+        "residual": (n_seeds - 1) * (n_splits - 1),
+    }
+
+
+def _chi2_over_df(q, df):
+    """Quantile of chi2(df) / df: the F(df, infinity) quantile."""
+    return chi2.ppf(q, df) / df
+
+
+def _mls_difference(ms1, df1, ms2, df2, c, alpha):
+    """MLS interval for ``c * (theta1 - theta2)`` (Ting et al., 1990).
+
+    ``ms_i`` estimates ``theta_i`` with ``df_i`` degrees of freedom
+    (independent scaled chi-squares); ``alpha`` is the probability in each
+    tail. Returns the untruncated ``(low, high)``.
+    """
+    f1_hi, f1_lo = _chi2_over_df(1 - alpha, df1), _chi2_over_df(alpha, df1)
+    f2_hi, f2_lo = _chi2_over_df(1 - alpha, df2), _chi2_over_df(alpha, df2)
+    f12_hi, f12_lo = f_dist.ppf(1 - alpha, df1, df2), f_dist.ppf(alpha, df1, df2)
+    g1, h1 = 1.0 - 1.0 / f1_hi, 1.0 / f1_lo - 1.0
+    g2, h2 = 1.0 - 1.0 / f2_hi, 1.0 / f2_lo - 1.0
+    g12 = ((f12_hi - 1.0) ** 2 - g1**2 * f12_hi**2 - h2**2) / f12_hi
+    h12 = ((1.0 - f12_lo) ** 2 - h1**2 * f12_lo**2 - g2**2) / f12_lo
+    a, b = c * ms1, c * ms2
+    estimate = a - b
+    v_low = g1**2 * a**2 + h2**2 * b**2 + g12 * a * b
+    v_high = h1**2 * a**2 + g2**2 * b**2 + h12 * a * b
+    return (
+        estimate - np.sqrt(np.maximum(v_low, 0.0)),
+        estimate + np.sqrt(np.maximum(v_high, 0.0)),
+    )
+
+
+def _graybill_wang_sum(terms, alpha):
+    """Graybill-Wang interval for ``sum_i c_i theta_i`` with all ``c_i >= 0``.
+
+    ``terms`` holds ``(c_i * ms_i, df_i)`` pairs; ``alpha`` is each tail.
+    """
+    estimate = sum(cm for cm, _ in terms)
+    v_low = sum(
+        (1.0 - 1.0 / _chi2_over_df(1 - alpha, df)) ** 2 * cm**2 for cm, df in terms
+    )
+    v_high = sum(
+        (1.0 / _chi2_over_df(alpha, df) - 1.0) ** 2 * cm**2 for cm, df in terms
+    )
+    return estimate - np.sqrt(v_low), estimate + np.sqrt(v_high)
+
+
+def variance_components_ci(
+    scores, *, confidence_level: float = 0.95
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Confidence intervals of the seed, split and residual variances.
+
+    Intervals for the components of :func:`variance_components` under the
+    balanced two-way random-effects model with normal effects, built from
+    the three independent mean squares (no resampling):
+
+    - ``"residual"``: the exact chi-square interval
+      :math:`[\\nu_e MS_{res} / \\chi^2_{1-\\alpha/2,\\nu_e},\\;
+      \\nu_e MS_{res} / \\chi^2_{\\alpha/2,\\nu_e}]`;
+    - ``"seed"`` and ``"split"``: the modified large-sample (MLS) interval of
+      Ting, Burdick, Graybill, Jeyaratnam and Lu [1]_ for the difference of
+      mean squares :math:`(MS_{seed} - MS_{res}) / K` (and
+      :math:`(MS_{split} - MS_{res}) / S`);
+    - ``"total"``: the Graybill-Wang MLS interval [2]_ for the positive
+      combination :math:`MS_{seed}/K + MS_{split}/S + (1 - 1/K - 1/S) MS_{res}`.
+
+    Bounds below zero are set to zero (variances are not negative).
+
+    Parameters
+    ----------
+    scores : array-like of shape (..., n_seeds, n_splits)
+        Scores, one per (seed, split) cell; leading axes are batches of
+        tables. Needs ``n_seeds >= 2`` and ``n_splits >= 2``.
+    confidence_level : float, default=0.95
+        Two-sided level, strictly between 0 and 1.
+
+    Returns
+    -------
+    intervals : dict of str to tuple of ndarray
+        ``"seed"``, ``"split"``, ``"residual"`` and ``"total"`` map to
+        ``(low, high)``, each of shape ``scores.shape[:-2]``.
+
+    Notes
+    -----
+    Simulated coverage of nominal 95% intervals on normal tables of 10 seeds
+    x 5 splits stays within about one percentage point of 95% over a wide
+    range of variance ratios (the residual interval is exact); when a true
+    component is zero the truncated interval covers it more often (about
+    97.5%). With 3 or more seeds and splits the worst simulated coverage
+    was 94%; tables with only 2 seeds or 2 splits (a component on 1 degree
+    of freedom) can fall to about 90% for that component. Known limits: the
+    intervals assume normal, independent effects.
+    Heavy-tailed seed effects (a seed that occasionally diverges) or
+    strongly discrete scores (accuracy on a small test set) make every
+    chi-square-based interval too short; cross-validation splits share
+    training rows, so split effects are not independent draws, and with 5
+    splits the split component has only 4 degrees of freedom and a wide
+    interval. With one score per cell the seed x split interaction is part
+    of the residual.
+
+    References
+    ----------
+    .. [1] Ting, N., Burdick, R. K., Graybill, F. A., Jeyaratnam, S. and Lu,
+       T.-F. C. "Confidence intervals on linear combinations of variance
+       components that are unrestricted in sign", Journal of Statistical
+       Computation and Simulation, 35, 1990.
+    .. [2] Graybill, F. A. and Wang, C.-M. "Confidence intervals on nonnegative
+       linear combinations of variances", Journal of the American Statistical
+       Association, 75, 1980.
+    .. [3] Burdick, R. K. and Graybill, F. A. "Confidence Intervals on
+       Variance Components", Marcel Dekker, 1992, chapters 3 and 5.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvariance.model_selection import variance_components_ci
+    >>> rng = np.random.RandomState(0)
+    >>> scores = rng.normal(size=(10, 1)) + rng.normal(size=(10, 5))
+    >>> ci = variance_components_ci(scores, confidence_level=0.9)
+    >>> low, high = ci["residual"]
+    >>> bool(0 <= low < high)
+    True
+    """
+    if isinstance(confidence_level, bool) or not isinstance(confidence_level, Real):
+        raise TypeError(
+            f"confidence_level must be a float in (0, 1), got {confidence_level!r}."
+        )
+    if not 0.0 < confidence_level < 1.0:
+        raise ValueError(
+            "confidence_level must be strictly between 0 and 1, got "
+            f"{confidence_level}."
+        )
+    ms, (n_seeds, n_splits) = _mean_squares(scores)
+    df = _degrees_of_freedom(n_seeds, n_splits)
+    alpha = (1.0 - confidence_level) / 2.0
+    res_df = df["residual"]
+    residual = (
+        res_df * ms["residual"] / chi2.ppf(1 - alpha, res_df),
+        res_df * ms["residual"] / chi2.ppf(alpha, res_df),
+    )
+    seed = _mls_difference(
+        ms["seed"], df["seed"], ms["residual"], res_df, 1.0 / n_splits, alpha
+    )
+    split = _mls_difference(
+        ms["split"], df["split"], ms["residual"], res_df, 1.0 / n_seeds, alpha
+    )
+    terms = [
+        (ms["seed"] / n_splits, df["seed"]),
+        (ms["split"] / n_seeds, df["split"]),
+    ]
+    weight = 1.0 - 1.0 / n_splits - 1.0 / n_seeds
+    if weight > 0:
+        terms.append((weight * ms["residual"], res_df))
+    total = _graybill_wang_sum(terms, alpha)
+    return {
+        name: (np.maximum(low, 0.0), np.maximum(high, 0.0))
+        for name, (low, high) in {
+            "seed": seed,
+            "split": split,
+            "residual": residual,
+            "total": total,
+        }.items()
     }
 
 
@@ -120,16 +315,28 @@ class SeedCVResult:
         ``components[metric]`` maps ``"seed"``, ``"split"``, ``"residual"``
         and ``"total"`` (their sum) to a variance.
     components_ci : dict of str to dict of str to tuple of float
-        Bootstrap ``(low, high)`` interval of each component.
+        ``(low, high)`` confidence interval of each component at
+        ``confidence_level``, from :func:`variance_components_ci` (exact
+        chi-square interval for the residual, MLS intervals for the others).
+    mean_squares : dict of str to dict of str to float
+        ``mean_squares[metric]`` maps ``"seed"``, ``"split"`` and
+        ``"residual"`` to the ANOVA mean square the components and intervals
+        are computed from.
+    degrees_of_freedom : dict of str to int
+        Degrees of freedom of each mean square: ``n_seeds - 1``,
+        ``n_splits - 1`` and their product.
+    ci_method : str
+        How ``components_ci`` was computed: ``"mls"`` (modified large-sample
+        intervals; see :func:`variance_components_ci`).
     within_split_seed_variance : dict of str to float
         Observed variance between seeds on a fixed test set (variance over
-        seeds, averaged over splits, ``ddof=1``): seed plus residual part.
+        seeds with ``ddof=1``, averaged over splits): seed plus residual part.
     binomial_variance : dict of str to float
         For accuracy-like metrics only, the test-set sampling variance
         :math:`\\bar p (1 - \\bar p) / n_{test}` averaged over splits, to set
         beside ``within_split_seed_variance``.
     confidence_level : float
-        Level of the bootstrap intervals.
+        Level of the intervals.
 
     See Also
     --------
@@ -150,6 +357,9 @@ class SeedCVResult:
         within_split_seed_variance,
         binomial_variance,
         confidence_level,
+        mean_squares=None,
+        degrees_of_freedom=None,
+        ci_method="mls",
     ):
         self.scores = scores
         self.seeds = seeds
@@ -161,6 +371,11 @@ class SeedCVResult:
         self.within_split_seed_variance = within_split_seed_variance
         self.binomial_variance = binomial_variance
         self.confidence_level = confidence_level
+        self.mean_squares = {} if mean_squares is None else mean_squares
+        self.degrees_of_freedom = (
+            {} if degrees_of_freedom is None else degrees_of_freedom
+        )
+        self.ci_method = ci_method
 
     @property
     def metrics(self) -> list[str]:
@@ -279,33 +494,58 @@ def _scorers(estimator, scoring) -> tuple[dict[str, Callable], set[str]]:
     return scorers, accuracy
 
 
-def _fit_and_score_seed(estimator, X, y, train, test, scorers, fit_params):
-    X_train, y_train = _index(X, train), _index(y, train)
-    X_test, y_test = _index(X, test), _index(y, test)
+def _fit_and_score_seed(estimator, X, y, train, test, scorer, fit_params, score_params):
+    X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
+    X_test, y_test = _safe_indexing(X, test), _safe_indexing(y, test)
     start = time.perf_counter()
     estimator.fit(X_train, y_train, **_check_method_params(X, fit_params, train))
     fit_time = time.perf_counter() - start
     start = time.perf_counter()
-    scores = {
-        name: float(scorer(estimator, X_test, y_test))
-        for name, scorer in scorers.items()
-    }
+    scores = scorer(
+        estimator, X_test, y_test, **_check_method_params(X, score_params, test)
+    )
+    scores = {name: float(value) for name, value in scores.items()}
     return scores, fit_time, time.perf_counter() - start
 
 
-def _index(data, indices):
-    return _safe_indexing(data, indices)
+def _route_params(estimator, cv, scorer, groups, params):
+    """Fit, split and score metadata, routed as scikit-learn's ``cross_validate``.
 
-
-def _bootstrap_components(scores, n_bootstrap, rng):
-    """Crossed bootstrap: seeds and splits resampled independently."""
-    n_seeds, n_splits = scores.shape
-    rows = rng.randint(n_seeds, size=(n_bootstrap, n_seeds))
-    cols = rng.randint(n_splits, size=(n_bootstrap, n_splits))
-    resampled = scores[rows[:, :, None], cols[:, None, :]]
-    comp = variance_components(resampled)
-    comp["total"] = comp["seed"] + comp["split"] + comp["residual"]
-    return comp
+    With metadata routing enabled, ``params`` is routed to the estimator's
+    ``fit``, the splitter's ``split`` and the scorers by their requests.
+    Without it, ``params`` goes to the estimator's ``fit`` (``sample_weight``
+    to a Pipeline's final step, see :mod:`skvariance.utils.metadata`) and
+    ``groups`` to the splitter.
+    """
+    if routing_enabled():
+        if groups is not None:
+            raise ValueError(
+                "groups can only be passed to seed_cross_validate when metadata "
+                "routing is disabled; with routing enabled pass groups in params "
+                "and request it on the splitter."
+            )
+        router = (
+            MetadataRouter(owner="seed_cross_validate")
+            .add(
+                splitter=cv,
+                method_mapping=MethodMapping().add(caller="fit", callee="split"),
+            )
+            .add(
+                estimator=estimator,
+                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+            )
+            .add(
+                scorer=scorer,
+                method_mapping=MethodMapping().add(caller="fit", callee="score"),
+            )
+        )
+        routed = process_routing(router, "fit", **params)
+        return routed.estimator.fit, routed.splitter.split, routed.scorer.score
+    fit_params = dict(params)
+    if "sample_weight" in fit_params:
+        weights = fit_params.pop("sample_weight")
+        fit_params.update(sample_weight_params(estimator, weights))
+    return fit_params, {"groups": groups}, {}
 
 
 @validate_params(
@@ -320,7 +560,6 @@ def _bootstrap_components(scores, n_bootstrap, rng):
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
         "params": [dict, None],
-        "n_bootstrap": [Interval(Integral, 1, None, closed="left")],
         "confidence_level": [Interval(Real, 0, 1, closed="neither")],
     },
     prefer_skip_nested_validation=False,
@@ -337,7 +576,6 @@ def seed_cross_validate(
     n_jobs: int | None = None,
     random_state=None,
     params: dict | None = None,
-    n_bootstrap: int = 2000,
     confidence_level: float = 0.95,
 ) -> SeedCVResult:
     """Cross-validate under ``n_seeds`` seeds and split the score variance.
@@ -358,7 +596,8 @@ def seed_cross_validate(
     y : array-like of shape (n_samples,) or (n_samples, n_outputs)
         Target; NaN or infinity raise a ``ValueError``.
     groups : array-like of shape (n_samples,), default=None
-        Group labels for group-aware splitters.
+        Group labels for group-aware splitters (only without metadata
+        routing; with routing, pass them in ``params``).
     cv : int, cross-validation generator or iterable, default=5
         As in :func:`sklearn.model_selection.cross_validate`; it must yield at
         least 2 splits. A splitter with a ``random_state`` is used as given:
@@ -371,35 +610,49 @@ def seed_cross_validate(
         ``ValueError``.
     n_jobs : int, default=None
         The ``n_seeds * n_splits`` fits run in parallel through
-        :class:`sklearn.utils.parallel.Parallel`; results do not depend on
-        ``n_jobs`` or on the joblib backend.
+        :class:`sklearn.utils.parallel.Parallel` (``None`` means 1 unless in
+        a :func:`joblib.parallel_config` context, ``-1`` all cores, ``0`` is
+        rejected; see :func:`~skvariance.utils.check_n_jobs`). Results do not
+        depend on ``n_jobs`` or on the joblib backend.
     random_state : int, RandomState instance or None, default=None
-        Source of the seeds and of the bootstrap.
+        Source of the seeds.
     params : dict, default=None
-        Fit parameters (for example ``sample_weight``), indexed like ``X``.
-    n_bootstrap : int, default=2000
-        Bootstrap resamples for the intervals of the components.
+        Metadata, indexed like ``X`` on every split, as in
+        :func:`~sklearn.model_selection.cross_validate`. With metadata routing
+        enabled it is routed to the estimator's ``fit``, the splitter and the
+        scorers by their requests. Without routing every entry goes to the
+        estimator's ``fit``; ``sample_weight`` reaches a Pipeline's final step
+        when that step accepts it, and a ``TypeError`` is raised when nothing
+        can take it.
     confidence_level : float, default=0.95
-        Level of the bootstrap percentile intervals.
+        Level of the intervals of the variance components.
 
     Returns
     -------
     result : SeedCVResult
-        Scores, the variance components with bootstrap intervals, and the
-        binomial test-set variance for accuracy.
+        Scores, the variance components with their confidence intervals,
+        and the binomial test-set variance for accuracy.
 
     See Also
     --------
     variance_components : the decomposition on any score table.
+    variance_components_ci : the intervals on any score table.
     SeedSearchCV : hyperparameter search with the seed as a nuisance.
     skvariance.plotting.SeedVarianceDisplay : plot the result.
 
     Notes
     -----
     The decomposition is the balanced two-way random-effects model of
-    :func:`variance_components`. Intervals come from a crossed bootstrap that
-    resamples seeds and splits independently with replacement; with 5 splits
-    the split component's interval is necessarily wide.
+    :func:`variance_components`. The intervals (``components_ci``) are those
+    of :func:`variance_components_ci`: an exact chi-square interval for the
+    residual variance and modified large-sample (MLS) intervals for the seed,
+    split and total variances, computed from the mean squares. On normal
+    tables of 10 seeds x 5 splits their simulated coverage stays within about
+    a percentage point of the nominal level, where the crossed bootstrap used
+    before covered as little as 64%. They assume normal, independent
+    effects: heavy-tailed seed effects, very discrete scores, and the
+    dependence between cross-validation splits (shared training rows) make
+    them too short, and with 5 splits the split interval is wide.
 
     For accuracy (``scoring="accuracy"``, or ``scoring=None`` for a
     classifier) the test-set sampling variance :math:`p(1 - p)/n_{test}` is
@@ -416,6 +669,8 @@ def seed_cross_validate(
        2024.
     .. [3] Bouthillier, X. et al. "Accounting for Variance in Machine Learning
        Benchmarks", MLSys 2021.
+    .. [4] Burdick, R. K. and Graybill, F. A. "Confidence Intervals on
+       Variance Components", Marcel Dekker, 1992.
 
     Examples
     --------
@@ -429,33 +684,39 @@ def seed_cross_validate(
     (4, 3)
     >>> sorted(res.components["score"])
     ['residual', 'seed', 'split', 'total']
+    >>> low, high = res.components_ci["score"]["residual"]
+    >>> bool(low <= res.components["score"]["residual"] <= high)
+    True
     >>> "score" in res.binomial_variance
     True
     """
+    n_jobs = check_n_jobs(n_jobs)
     X, y, groups = indexable(X, y, groups)
     check_array(y, ensure_2d=False, dtype=None, ensure_all_finite=True, input_name="y")
     cv = check_cv(cv, y, classifier=is_classifier(estimator))
-    splits = list(cv.split(X, y, groups))
+    scorers, accuracy_like = _scorers(estimator, scoring)
+    scorer = check_scoring(estimator, scoring=scorers)
+    fit_params, split_params, score_params = _route_params(
+        estimator, cv, scorer, groups, dict(params or {})
+    )
+    splits = list(cv.split(X, y, **split_params))
     if len(splits) < 2:
         raise ValueError(
             f"cv must give at least 2 train/test splits to separate split "
             f"variance from seed variance; got {len(splits)}."
         )
-    scorers, accuracy_like = _scorers(estimator, scoring)
-    _warn_if_unseeded(estimator, "seed_cross_validate")
-    fit_params = dict(params or {})
+    warn_if_unseeded(estimator, "seed_cross_validate")
 
-    rng = check_random_state(random_state)
-    seeds = derive_seeds(rng, n_seeds)
-    boot_rng = np.random.RandomState(int(derive_seeds(rng, 1, exclude=seeds)[0]))
-
+    seeds = derive_seeds(random_state, n_seeds)
     tasks = [
         (set_random_state(clone(estimator), int(seed)), train, test)
         for seed in seeds
         for train, test in splits
     ]
     out = Parallel(n_jobs=n_jobs)(
-        delayed(_fit_and_score_seed)(member, X, y, train, test, scorers, fit_params)
+        delayed(_fit_and_score_seed)(
+            member, X, y, train, test, scorer, fit_params, score_params
+        )
         for member, train, test in tasks
     )
     n_splits = len(splits)
@@ -468,20 +729,16 @@ def seed_cross_validate(
     score_time = np.array([o[2] for o in out]).reshape(shape)
     n_test = np.array([len(test) for _, test in splits], dtype=np.int64)
 
-    alpha = 1.0 - confidence_level
-    components, components_ci, within, binomial = {}, {}, {}, {}
+    components, components_ci, mean_squares, within, binomial = {}, {}, {}, {}, {}
     for name, table in scores.items():
         comp = {k: float(v) for k, v in variance_components(table).items()}
         comp["total"] = comp["seed"] + comp["split"] + comp["residual"]
         components[name] = comp
-        boot = _bootstrap_components(table, n_bootstrap, boot_rng)
+        intervals = variance_components_ci(table, confidence_level=confidence_level)
         components_ci[name] = {
-            k: (
-                float(np.quantile(boot[k], alpha / 2)),
-                float(np.quantile(boot[k], 1 - alpha / 2)),
-            )
-            for k in (*_COMPONENTS, "total")
+            k: (float(low), float(high)) for k, (low, high) in intervals.items()
         }
+        mean_squares[name] = {k: float(v) for k, v in _mean_squares(table)[0].items()}
         within[name] = float(np.mean(np.var(table, axis=0, ddof=1)))
         if name in accuracy_like:
             p = table.mean(axis=0)
@@ -497,4 +754,7 @@ def seed_cross_validate(
         within_split_seed_variance=within,
         binomial_variance=binomial,
         confidence_level=confidence_level,
+        mean_squares=mean_squares,
+        degrees_of_freedom=_degrees_of_freedom(n_seeds, n_splits),
+        ci_method="mls",
     )

@@ -15,3 +15,7 @@ __all__: list[str] = [
     "ProbabilityOfImprovementDisplay",
     "SeedVarianceDisplay",
 ]
+
+from ._comparison import CriticalDifferenceDisplay, HyperparameterImportanceDisplay
+
+__all__ += ["CriticalDifferenceDisplay", "HyperparameterImportanceDisplay"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from itertools import combinations
 
 import numpy as np
@@ -96,9 +97,8 @@ class IntervalEstimatesDisplay:
         ``random_state`` seeds every statistic.
         """
         from ..evaluation import bootstrap_ci
-        from ..evaluation._validation import is_mapping
 
-        if not is_mapping(scores):
+        if not isinstance(scores, Mapping):
             raise TypeError("scores must be a dict name -> (n_runs, n_tasks) array.")
         if isinstance(random_state, np.random.RandomState):
             random_state = int(random_state.randint(np.iinfo(np.int32).max))
@@ -169,6 +169,9 @@ class PerformanceProfileDisplay:
     profiles : dict
         ``name -> BootstrapCI`` (estimate, low, high over the thresholds) or
         ``name -> ndarray`` (no band).
+    kind : {"score", "average"}, default="score"
+        Which profile was computed (sets the y-axis label): the fraction of
+        runs, or of task means, above each threshold.
 
     Attributes
     ----------
@@ -200,9 +203,10 @@ class PerformanceProfileDisplay:
     ['A', 'B']
     """
 
-    def __init__(self, thresholds, profiles: dict):
+    def __init__(self, thresholds, profiles: dict, *, kind: str = "score"):
         self.thresholds = thresholds
         self.profiles = profiles
+        self.kind = kind
 
     @classmethod
     def from_scores(
@@ -210,35 +214,37 @@ class PerformanceProfileDisplay:
         scores: dict,
         thresholds=None,
         *,
+        kind: str = "score",
         n_resamples: int | None = 2000,
         confidence_level: float = 0.95,
+        task_bootstrap: bool = False,
         random_state=None,
         ax=None,
     ) -> PerformanceProfileDisplay:
         """Compute the profiles of ``scores`` (dict name -> array) and plot.
 
         ``thresholds`` default to 101 points over the range of all scores;
-        ``n_resamples=None`` draws no bands.
+        ``n_resamples=None`` draws no bands. ``kind`` and ``task_bootstrap``
+        are those of :func:`~skvariance.evaluation.performance_profile`.
         """
-        from ..evaluation import performance_profile
-        from ..evaluation._validation import check_score_dict, is_mapping
+        from ..evaluation import check_scores, performance_profile
 
-        if not is_mapping(scores):
+        if not isinstance(scores, Mapping):
             raise TypeError("scores must be a dict name -> (n_runs, n_tasks) array.")
         if thresholds is None:
-            values = np.concatenate(
-                [a.ravel() for a in check_score_dict(scores).values()]
-            )
+            values = np.concatenate([a.ravel() for a in check_scores(scores).values()])
             thresholds = np.linspace(values.min(), values.max(), 101)
         thresholds = np.asarray(thresholds, dtype=float)
         profiles = performance_profile(
             scores,
             thresholds,
+            kind=kind,
             n_resamples=n_resamples,
             confidence_level=confidence_level,
+            task_bootstrap=task_bootstrap,
             random_state=random_state,
         )
-        return cls(thresholds, dict(profiles)).plot(ax=ax)
+        return cls(thresholds, dict(profiles), kind=kind).plot(ax=ax)
 
     def plot(self, ax=None) -> PerformanceProfileDisplay:
         """Draw the profiles (and bands) on ``ax`` (a new one by default)."""
@@ -257,7 +263,10 @@ class PerformanceProfileDisplay:
                     self.thresholds, prof.low, prof.high, color=colors[name], alpha=0.2
                 )
         ax.set_xlabel(r"score threshold $\tau$")
-        ax.set_ylabel(r"fraction of runs with score $> \tau$")
+        if self.kind == "average":
+            ax.set_ylabel(r"fraction of tasks with mean score $> \tau$")
+        else:
+            ax.set_ylabel(r"fraction of runs with score $> \tau$")
         ax.set_ylim(-0.02, 1.02)
         ax.legend(loc="best")
         self.figure_, self.ax_ = ax.figure, ax
@@ -322,9 +331,8 @@ class ProbabilityOfImprovementDisplay:
         the order of ``scores``.
         """
         from ..evaluation import bootstrap_ci
-        from ..evaluation._validation import is_mapping
 
-        if not is_mapping(scores):
+        if not isinstance(scores, Mapping):
             raise TypeError("scores must be a dict name -> (n_runs, n_tasks) array.")
         if pairs is None:
             pairs = list(combinations(scores, 2))

@@ -14,7 +14,7 @@ class SeedVarianceDisplay:
 
     The left panel shows, for every seed, the scores on the cross-validation
     splits (dots) and their mean (a bar); the right panel shows the variance
-    components with their bootstrap intervals and, for accuracy, the binomial
+    components with their confidence intervals and, for accuracy, the binomial
     test-set sampling variance :math:`p(1 - p)/n_{test}` as a dashed line to
     compare with the observed variance between seeds.
 

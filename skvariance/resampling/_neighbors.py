@@ -13,18 +13,25 @@ thin Gram blocks) and its own top-k buffers, merged at the end. Memory
 stays O(block) rather than O(n^2) or
 O(n * k * d).
 
+Sparse input (CSR/CSC) takes the same path: each Gram block is a sparse
+product turned dense (``SPARSE_BLOCK x SPARSE_BLOCK``, one thread: SciPy's
+sparse products hold the GIL), the squared norms come from the stored
+values, and the data are not centred (centring would fill them in).
+
 The graph cache
 ---------------
 SMOTE is often called many times on the same class data: with different
 seeds, for every member of an ensemble, at every refit in a search. The
 graph is cached under a 128-bit BLAKE2b digest of the *content* of the
-arrays (bytes, shape and dtype) together with the penalty, so a graph is
-only ever reused for identical data -- a modified array has a different
-digest, never a stale entry. A request for ``k`` is served by any cached
-graph with ``k' >= k`` (its first ``k`` columns, which are the same by the
-deterministic tie rule). The cache holds at most :data:`MAX_ENTRIES` graphs
-and :data:`MAX_BYTES` bytes, least recently used evicted first; cached
-arrays are read-only. :func:`clear_cache` empties it.
+arrays (bytes, shape and dtype; for sparse input its format, data, indices
+and pointers) together with the penalty, so a graph is only ever reused for
+identical data -- a modified array has a different digest, never a stale
+entry. A request for ``k`` is served by any cached graph with ``k' >= k``
+(its first ``k`` columns, which are the same by the deterministic tie rule).
+Cached arrays are read-only, least recently used evicted first. The cache
+is controlled by the package config (:func:`skvariance.set_config`:
+``neighbors_cache``, ``neighbors_cache_max_bytes``,
+``neighbors_cache_max_entries``) and emptied by :func:`clear_neighbors_cache`.
 """
 
 from __future__ import annotations
@@ -34,36 +41,71 @@ import threading
 from collections import OrderedDict
 
 import numpy as np
-from joblib import effective_n_jobs
+from scipy import sparse
 from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
+from .._config import get_config
 from .._kernels._knn import EMPTY, merge_topk, topk_update_pair
+from ..utils.validation import effective_n_threads
 
-__all__ = ["class_kneighbors", "clear_cache", "cache_info"]
+__all__ = [
+    "class_kneighbors",
+    "clear_neighbors_cache",
+    "neighbors_cache_info",
+]
 
-#: Largest number of neighbour graphs kept.
-MAX_ENTRIES = 16
-#: Largest total size of the kept graphs, in bytes.
-MAX_BYTES = 512 * 2**20
 #: Gram blocks are ``BLOCK x BLOCK`` float64 (512 kB per thread, L2-sized):
 #: on 50,000 x 20 rows 256 beat 128, 512, 1024 and 2048 (measured).
 BLOCK = 256
+#: Sparse Gram blocks: on 5,000 TF-IDF-like rows of 20,000 columns (50
+#: non-zeros a row) 1024 beat 256 and 2048 (measured).
+SPARSE_BLOCK = 1024
 
 _CACHE: OrderedDict = OrderedDict()
 _LOCK = threading.Lock()
 _STATS = {"hits": 0, "misses": 0}
 
 
-def clear_cache() -> None:
-    """Forget every cached neighbour graph."""
+def clear_neighbors_cache() -> None:
+    """Forget every cached neighbour graph and reset the hit counts.
+
+    The SMOTE family caches the within-class neighbour graphs it computes
+    (see :func:`skvariance.set_config` for the switch and the bounds); this
+    frees them at once.
+
+    See Also
+    --------
+    neighbors_cache_info : what the cache holds.
+    skvariance.config_context : turn the cache off or bound it in a block.
+
+    Examples
+    --------
+    >>> from skvariance.resampling import clear_neighbors_cache, neighbors_cache_info
+    >>> clear_neighbors_cache()
+    >>> neighbors_cache_info()["entries"]
+    0
+    """
     with _LOCK:
         _CACHE.clear()
         _STATS.update(hits=0, misses=0)
 
 
-def cache_info() -> dict:
-    """Number of cached graphs, their total bytes, hits and misses."""
+def neighbors_cache_info() -> dict:
+    """What the neighbour-graph cache holds.
+
+    Returns
+    -------
+    info : dict
+        ``entries`` (number of cached graphs), ``bytes`` (their total size),
+        ``hits`` and ``misses`` (look-ups since the last clear).
+
+    Examples
+    --------
+    >>> from skvariance.resampling import neighbors_cache_info
+    >>> sorted(neighbors_cache_info())
+    ['bytes', 'entries', 'hits', 'misses']
+    """
     with _LOCK:
         return {
             "entries": len(_CACHE),
@@ -72,9 +114,21 @@ def cache_info() -> dict:
         }
 
 
+def _evict(max_entries, max_bytes):
+    """Drop least recently used graphs until both bounds hold (lock held)."""
+    while _CACHE and (
+        len(_CACHE) > max_entries or sum(v.nbytes for v in _CACHE.values()) > max_bytes
+    ):
+        _CACHE.popitem(last=False)
+
+
 def _digest(*arrays) -> bytes:
     h = hashlib.blake2b(digest_size=16)
     for a in arrays:
+        if sparse.issparse(a):
+            h.update(a.format.encode())
+            h.update(_digest(a.data, a.indices, a.indptr, np.array(a.shape)))
+            continue
         a = np.ascontiguousarray(a)
         h.update(repr((a.shape, a.dtype.str)).encode())
         if a.size:
@@ -82,28 +136,18 @@ def _digest(*arrays) -> bytes:
     return h.digest()
 
 
-def effective_threads(n_jobs) -> int:
-    """Threads for the neighbour search: ``None`` means every core.
-
-    Like scikit-learn's OpenMP-based neighbour search, the search is
-    thread-parallel by default; an int limits it (negative ints count back
-    from the number of cores, as in joblib).
-    """
-    n_cpus = effective_n_jobs(-1)
-    if n_jobs is None:
-        return n_cpus
-    return max(1, n_cpus + 1 + n_jobs if n_jobs < 0 else min(n_jobs, n_cpus))
-
-
-def _pairs(Xc, sq, codes, penalty, pairs, k):
+def _pairs(Xc, sq, codes, penalty, pairs, k, block):
     """Top-k lists of every row over the candidates seen in ``pairs``."""
     n = Xc.shape[0]
     best_dist = np.full((n, k), np.inf)
     best_idx = np.full((n, k), EMPTY, dtype=np.int64)
-    gram = np.empty((min(BLOCK, n), min(BLOCK, n)))
+    gram = np.empty((min(block, n), min(block, n)))
     for r0, r1, c0, c1 in pairs:
         g = gram[: r1 - r0, : c1 - c0]
-        np.matmul(Xc[r0:r1], Xc[c0:c1].T, out=g)
+        if sparse.issparse(Xc):
+            g[...] = (Xc[r0:r1] @ Xc[c0:c1].T).toarray()
+        else:
+            np.matmul(Xc[r0:r1], Xc[c0:c1].T, out=g)
         topk_update_pair(
             g,
             sq[r0:r1],
@@ -121,21 +165,29 @@ def _pairs(Xc, sq, codes, penalty, pairs, k):
 
 def _compute(X, k, codes, penalty, n_jobs):
     n = X.shape[0]
-    # distances are translation invariant; centring keeps |x|^2 small, which
-    # protects the |x|^2 + |y|^2 - 2 x.y expansion from cancellation
-    Xc = X - X.mean(axis=0)
-    sq = np.einsum("ij,ij->i", Xc, Xc)
-    edges = [(s, min(s + BLOCK, n)) for s in range(0, n, BLOCK)]
+    if sparse.issparse(X):
+        # centring would fill the matrix in; sparse rows (TF-IDF) are small
+        Xc = X.tocsr()
+        sq = np.asarray(Xc.multiply(Xc).sum(axis=1), dtype=np.float64).ravel()
+    else:
+        # distances are translation invariant; centring keeps |x|^2 small,
+        # which protects the |x|^2 + |y|^2 - 2 x.y expansion from cancellation
+        Xc = X - X.mean(axis=0)
+        sq = np.einsum("ij,ij->i", Xc, Xc)
+    block = SPARSE_BLOCK if sparse.issparse(Xc) else BLOCK
+    edges = [(s, min(s + block, n)) for s in range(0, n, block)]
     pairs = [
         (r0, r1, c0, c1) for a, (r0, r1) in enumerate(edges) for (c0, c1) in edges[a:]
     ]
-    n_threads = min(effective_threads(n_jobs), len(pairs))
+    n_threads = min(effective_n_threads(n_jobs), len(pairs))
+    if sparse.issparse(Xc):
+        n_threads = 1
     # each thread takes every n_threads-th block pair into its own top-k
     # buffers (one BLAS thread each: faster than threaded BLAS on thin
     # blocks); the buffers cover disjoint candidates and merge exactly
     with threadpool_limits(limits=1, user_api="blas"):
         parts = Parallel(n_jobs=n_threads, require="sharedmem")(
-            delayed(_pairs)(Xc, sq, codes, penalty, pairs[t::n_threads], k)
+            delayed(_pairs)(Xc, sq, codes, penalty, pairs[t::n_threads], k, block)
             for t in range(n_threads)
         )
     best_dist, best_idx = parts[0]
@@ -152,13 +204,13 @@ def class_kneighbors(
     codes: np.ndarray | None = None,
     penalty: float = 0.0,
     n_jobs: int | None = None,
-    use_cache: bool = True,
+    use_cache: bool | None = None,
 ) -> np.ndarray:
     """Indices of the ``k`` nearest other rows of every row of ``X``.
 
     Parameters
     ----------
-    X : ndarray of shape (n, d), float64
+    X : ndarray or CSR/CSC matrix of shape (n, d)
         Continuous features of one class (finite; not checked here).
     k : int
         Number of neighbours, ``1 <= k <= n - 1``.
@@ -168,22 +220,31 @@ def class_kneighbors(
     penalty : float, default=0.0
         Squared-distance penalty per mismatching categorical column.
     n_jobs : int, default=None
-        Threads for the search (None: every core); the result does not
-        depend on it.
-    use_cache : bool, default=True
-        Look up and store the graph in the module's bounded cache.
+        Threads for the search, by the package rule
+        (:func:`skvariance.utils.validation.effective_n_threads`: ``None`` is
+        1 unless a joblib ``parallel_config`` says otherwise); the result
+        does not depend on it.
+    use_cache : bool, default=None
+        Look up and store the graph in the process-wide bounded cache;
+        ``None`` follows ``skvariance.get_config()["neighbors_cache"]``.
 
     Returns
     -------
     nn : ndarray of shape (n, k), int32 (int64 beyond 2**31 rows)
         Sorted by (squared distance, index); read-only when cached.
     """
-    X = np.ascontiguousarray(X, dtype=np.float64)
+    if sparse.issparse(X):
+        X = sparse.csr_matrix(X, dtype=np.float64)
+    else:
+        X = np.ascontiguousarray(X, dtype=np.float64)
     n = X.shape[0]
     if codes is None:
         codes = np.empty((n, 0), dtype=np.int32)
     codes = np.ascontiguousarray(codes, dtype=np.int32)
     penalty = float(penalty)
+    config = get_config()
+    if use_cache is None:
+        use_cache = config["neighbors_cache"]
     key = None
     if use_cache:
         key = (_digest(X, codes), penalty)
@@ -195,13 +256,12 @@ def class_kneighbors(
                 return cached[:, :k]
             _STATS["misses"] += 1
     nn = _compute(X, k, codes, penalty, n_jobs)
-    if use_cache and nn.nbytes <= MAX_BYTES:
+    max_bytes = config["neighbors_cache_max_bytes"]
+    max_entries = config["neighbors_cache_max_entries"]
+    if use_cache and nn.nbytes <= max_bytes and max_entries > 0:
         nn.flags.writeable = False
         with _LOCK:
             _CACHE[key] = nn
             _CACHE.move_to_end(key)
-            while len(_CACHE) > MAX_ENTRIES or (
-                sum(v.nbytes for v in _CACHE.values()) > MAX_BYTES
-            ):
-                _CACHE.popitem(last=False)
+            _evict(max_entries, max_bytes)
     return nn

@@ -8,7 +8,14 @@ import math
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    get_routing_for_object,
+    process_routing,
+)
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 
@@ -18,14 +25,19 @@ from ..utils._sklearn_compat import (
     Interval,
     Real,
     StrOptions,
+    _check_method_params,
     _fit_context,
     _safe_indexing,
     check_is_fitted,
-    has_fit_parameter,
     validate_data,
 )
-from ..utils.validation import check_sample_weight
-from ._smote import _check_class_size, smote_class
+from ..utils.metadata import (
+    accepts_sample_weight,
+    routing_enabled,
+    sample_weight_params,
+)
+from ..utils.validation import check_n_jobs, check_sample_weight
+from ._smote import SMOTE
 
 __all__ = ["ResampledClassifier", "target_distribution"]
 
@@ -64,14 +76,18 @@ def target_distribution(class_mass, temperature: float) -> np.ndarray:
     return p / p.sum()
 
 
-def _rebalance(X, y_enc, sw, strategy, target, rng, *, k_neighbors, classes):
+def _rebalance(X, y_enc, sw, strategy, target, rng, *, k_neighbors, n_jobs, classes):
     """Resample or reweight ``(X, y_enc, sw)`` toward class distribution ``target``.
 
-    Returns ``(X, y_enc, weights)``; ``weights`` is None when no weights were
-    given and none are needed. Original rows come first, in order.
+    Returns ``(X, y_enc, weights, take)``. ``weights`` is None when no weights
+    were given and none are needed. ``take`` holds, for every output row, the
+    index of the input row it is (a copy of); it is None for ``"smote"``,
+    whose synthetic rows have no single source. Original rows come first, in
+    order, except for ``"undersample"``, which keeps a subset in order.
     """
     n_classes = target.shape[0]
-    w = np.ones(y_enc.shape[0]) if sw is None else sw
+    n = y_enc.shape[0]
+    w = np.ones(n) if sw is None else sw
     counts = np.bincount(y_enc, minlength=n_classes)
     mass = np.bincount(y_enc, weights=w, minlength=n_classes)
     present = counts > 0
@@ -82,78 +98,81 @@ def _rebalance(X, y_enc, sw, strategy, target, rng, *, k_neighbors, classes):
             "a positive total weight to be rebalanced."
         )
     if strategy == "none":
-        return X, y_enc, sw
+        return X, y_enc, sw, np.arange(n)
     prior = mass / mass.sum()
     if strategy == "upweight":
         factor = np.zeros(n_classes)
         factor[present] = target[present] / prior[present]
-        return X, y_enc, w * factor[y_enc]
+        return X, y_enc, w * factor[y_enc], np.arange(n)
     mean_w = np.where(present, mass / np.maximum(counts, 1), 1.0)
     if strategy in ("upsample", "smote"):
         total = np.max(mass[present] / target[present])
         extra = np.clip(target * total - mass, 0.0, None)
         n_extra = np.where(present, np.rint(extra / mean_w), 0).astype(np.int64)
-        if strategy == "upsample":
-            parts = [np.arange(y_enc.shape[0])]
-            for c in np.flatnonzero(n_extra):
-                index = np.flatnonzero(y_enc == c)
-                parts.append(index[rng.randint(0, index.shape[0], size=n_extra[c])])
-            take = np.concatenate(parts)
-            return (
-                _safe_indexing(X, take),
-                y_enc[take],
-                None if sw is None else sw[take],
-            )
-        if sparse.issparse(X):
-            raise TypeError(
-                "strategy='smote' needs a dense X; got a sparse matrix. Use "
-                "strategy='upsample' or 'upweight' for sparse data."
-            )
-        n = X.shape[0]
-        n_total = n + int(n_extra.sum())
-        X_out = np.empty((n_total, X.shape[1]), dtype=np.float64)
-        X_out[:n] = X
-        y_out = np.empty(n_total, dtype=y_enc.dtype)
-        y_out[:n] = y_enc
-        w_out = np.empty(n_total)
-        w_out[:n] = w
-        start = n
+        if strategy == "smote":
+            return _smote(X, y_enc, sw, counts, n_extra, rng, k_neighbors, n_jobs)
+        parts = [np.arange(n)]
         for c in np.flatnonzero(n_extra):
             index = np.flatnonzero(y_enc == c)
-            _check_class_size(index.shape[0], k_neighbors, classes[c])
-            stop = start + n_extra[c]
-            w_out[start:stop] = smote_class(
-                np.ascontiguousarray(X[index], dtype=np.float64),
-                n_extra[c],
-                k_neighbors,
-                rng,
-                X_out[start:stop],
-                weights=w[index],
-                label=classes[c],
-            )
-            y_out[start:stop] = c
-            start = stop
-        return X_out, y_out, (None if sw is None else w_out)
-    # undersample: keep target * total of each class, total as large as possible
-    total = np.min(mass[present] / target[present])
-    n_keep = np.where(
-        present, np.clip(np.rint(target * total / mean_w), 1, counts), 0
-    ).astype(np.int64)
-    parts = []
-    for c in np.flatnonzero(present):
-        index = np.flatnonzero(y_enc == c)
-        parts.append(rng.choice(index, size=n_keep[c], replace=False))
-    take = np.sort(np.concatenate(parts))
-    return _safe_indexing(X, take), y_enc[take], None if sw is None else sw[take]
+            parts.append(index[rng.randint(0, index.shape[0], size=n_extra[c])])
+        take = np.concatenate(parts)
+    else:
+        # undersample: keep target * total of each class, total as large as
+        # possible
+        total = np.min(mass[present] / target[present])
+        n_keep = np.where(
+            present, np.clip(np.rint(target * total / mean_w), 1, counts), 0
+        ).astype(np.int64)
+        parts = []
+        for c in np.flatnonzero(present):
+            index = np.flatnonzero(y_enc == c)
+            parts.append(rng.choice(index, size=n_keep[c], replace=False))
+        take = np.sort(np.concatenate(parts))
+    return (
+        _safe_indexing(X, take),
+        y_enc[take],
+        None if sw is None else sw[take],
+        take,
+    )
 
 
-def _accepts_sample_weight(estimator, method):
-    func = getattr(estimator, method, None)
-    if func is None:
-        return False
-    if method == "fit":
-        return has_fit_parameter(estimator, "sample_weight")
-    return "sample_weight" in inspect.signature(func).parameters
+def _smote(X, y_enc, sw, counts, n_extra, rng, k_neighbors, n_jobs):
+    """Add ``n_extra[c]`` SMOTE rows to each class with the family's SMOTE."""
+    if not n_extra.any():
+        return X, y_enc, sw, None
+    strategy = {int(c): int(counts[c] + n_extra[c]) for c in np.flatnonzero(n_extra)}
+    sampler = SMOTE(
+        sampling_strategy=strategy,
+        k_neighbors=k_neighbors,
+        random_state=int(rng.randint(np.iinfo(np.int32).max)),
+        n_jobs=n_jobs,
+    )
+    out = sampler.fit_resample(X, y_enc, sample_weight=sw)
+    X_r, y_r = out[0], np.asarray(out[1], dtype=y_enc.dtype)
+    return X_r, y_r, (None if sw is None else out[2]), None
+
+
+def _weights_error(estimator, method, why, other_strategies):
+    """The TypeError for an estimator that cannot be given the weights it needs."""
+    name = type(estimator).__name__
+    if routing_enabled():
+        problem = f"does not request sample_weight in {method}"
+        advice = (
+            f"request it with set_{method}_request(sample_weight=True) on the "
+            "estimator (on the steps that should receive it, in a Pipeline)"
+        )
+    else:
+        problem = f"does not accept sample_weight in {method}"
+        if isinstance(estimator, Pipeline) and method == "fit":
+            last = type(estimator.steps[-1][1]).__name__
+            problem += f" (its final step {last} does not)"
+        advice = (
+            "use an estimator, or a Pipeline whose final step, that takes "
+            "sample_weight (or enable metadata routing and request it)"
+        )
+    if other_strategies:
+        advice = f"use strategy={other_strategies}; or {advice}"
+    return TypeError(f"estimator {name} {problem}, which {why}; {advice}.")
 
 
 def _estimator_has(attr):
@@ -189,9 +208,13 @@ class ResampledClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     estimator : estimator object
-        A classifier; cloned, never modified. ``strategy="upweight"`` needs
-        ``sample_weight`` in its ``fit``; ``prior_correction=True`` needs
-        ``predict_proba``.
+        A classifier or a :class:`~sklearn.pipeline.Pipeline` ending in one;
+        cloned, never modified. ``strategy="upweight"`` and a user
+        ``sample_weight`` need an estimator that takes ``sample_weight``: a
+        Pipeline gets the weights at its final step, or, with metadata
+        routing enabled, at the steps that request them
+        (``set_fit_request(sample_weight=True)``). ``prior_correction=True``
+        needs ``predict_proba``.
     strategy : {"upweight", "upsample", "smote", "undersample", "none"}, \
 default="upweight"
         How the target distribution is reached:
@@ -223,6 +246,12 @@ default="upweight"
         distribution) over ``n_epochs`` steps.
     n_epochs : int, default=10
         Number of steps of the cooldown schedule.
+    n_jobs : int, default=None
+        Threads for the neighbour search of ``strategy="smote"``, with
+        scikit-learn's meaning (see :func:`~skvariance.utils.check_n_jobs`):
+        ``None`` is 1 unless a :func:`joblib.parallel_config` context says
+        otherwise, ``-1`` all cores, ``0`` is refused. The result does not
+        depend on it.
     random_state : int, RandomState instance or None, default=None
         Seeds the draws of copies, SMOTE rows and subsets (one
         ``RandomState`` per ``fit``). The estimator's own ``random_state`` is
@@ -237,8 +266,11 @@ default="upweight"
     class_prior_ : ndarray of shape (n_classes,)
         Training class distribution :math:`\\pi` (by total sample weight).
     resampled_prior_ : ndarray of shape (n_classes,)
-        Class distribution :math:`\\pi'` the estimator was trained on (of
-        the last step with a schedule).
+        Class distribution :math:`\\pi'` the estimator was trained on: with
+        several steps (``schedule="cooldown"``, ``partial_fit``), the mixture
+        of the class masses of all steps.
+    n_steps_ : int
+        Number of ``fit``/``partial_fit`` calls made on the estimator.
     n_features_in_ : int
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -257,6 +289,17 @@ default="upweight"
     not -- upsampling gives lower-variance gradients and overfits small
     classes sooner -- which is why the choice is a hyperparameter [1]_.
     The prior correction is Bayes' rule for a change of class prior [2]_.
+    After several steps (``partial_fit``, ``schedule="cooldown"``) the
+    estimator has seen a mixture of class distributions, and :math:`\\pi'`
+    is that mixture (the class masses of all steps added up), so a batch
+    without a class does not remove the class from the predictions.
+
+    Weights (the rebalancing weights of ``"upweight"``, a user
+    ``sample_weight`` under any strategy) go to ``estimator.fit`` as
+    ``sample_weight``, or to a Pipeline's final step; with metadata routing
+    enabled this is a router (:meth:`get_metadata_routing`), and the
+    estimator or Pipeline steps that request ``sample_weight`` receive the
+    rebalanced weights.
 
     References
     ----------
@@ -290,6 +333,7 @@ default="upweight"
         "k_neighbors": [Interval(Integral, 1, None, closed="left")],
         "schedule": [StrOptions({"cooldown"}), None],
         "n_epochs": [Interval(Integral, 1, None, closed="left")],
+        "n_jobs": [Integral, None],
         "random_state": ["random_state"],
     }
 
@@ -303,6 +347,7 @@ default="upweight"
         k_neighbors: int = 5,
         schedule: str | None = None,
         n_epochs: int = 10,
+        n_jobs: int | None = None,
         random_state=None,
     ):
         self.estimator = estimator
@@ -312,30 +357,46 @@ default="upweight"
         self.k_neighbors = k_neighbors
         self.schedule = schedule
         self.n_epochs = n_epochs
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
     # -- validation -------------------------------------------------------
+    def _weight_need(self, sample_weight):
+        """Why the estimator must take weights (None if it need not)."""
+        if sample_weight is not None:
+            return "the given sample_weight needs (every strategy passes it on)"
+        if self.strategy == "upweight":
+            return "strategy='upweight' needs"
+        return None
+
     def _check_estimator(self, method, sample_weight):
+        """Refuse, before any work, an estimator that cannot do what is asked."""
         name = type(self.estimator).__name__
-        if self.schedule is not None and method == "fit":
-            method = "partial_fit"
         if method == "partial_fit" and not hasattr(self.estimator, "partial_fit"):
             raise TypeError(
                 f"estimator {name} has no partial_fit; schedule='cooldown' and "
                 "ResampledClassifier.partial_fit need one (SGDClassifier, ...)."
             )
-        needs_weight = self.strategy == "upweight" or sample_weight is not None
-        if needs_weight and not _accepts_sample_weight(self.estimator, method):
-            why = (
-                "strategy='upweight'"
-                if self.strategy == "upweight"
-                else "a sample_weight was given"
-            )
-            raise TypeError(
-                f"estimator {name} does not accept sample_weight in {method}, "
-                f"which {why} needs; use strategy='upsample', 'smote' or "
-                "'undersample' or an estimator that takes sample_weight."
-            )
+        why = self._weight_need(sample_weight)
+        if why is not None:
+            if routing_enabled():
+                ok = get_routing_for_object(self.estimator).consumes(
+                    method, ["sample_weight"]
+                )
+            elif method == "fit":
+                ok = accepts_sample_weight(self.estimator)
+            else:
+                ok = (
+                    "sample_weight"
+                    in inspect.signature(self.estimator.partial_fit).parameters
+                )
+            if not ok:
+                others = (
+                    "'upsample', 'smote' or 'undersample'"
+                    if sample_weight is None
+                    else ""
+                )
+                raise _weights_error(self.estimator, method, why, others)
         if self.prior_correction and not hasattr(self.estimator, "predict_proba"):
             raise TypeError(
                 f"estimator {name} has no predict_proba, which "
@@ -348,15 +409,25 @@ default="upweight"
         sw = None
         if sample_weight is not None:
             sw = check_sample_weight(np.asarray(sample_weight), X)
+        if sparse.issparse(X) and self.strategy == "smote":
+            raise TypeError(
+                "strategy='smote' needs a dense X; got a sparse matrix. Use "
+                "strategy='upsample' or 'upweight' for sparse data."
+            )
         return X, y, sw
 
-    def _step(self, X, y_enc, sw, temperature, rng, fit_method):
-        """Rebalance toward ``temperature`` and fit or partial_fit once."""
-        target = target_distribution(self._class_mass, temperature)
+    def _step(self, X, y_enc, sw, class_mass, temperature, rng, method, params):
+        """Rebalance toward ``temperature`` and fit or partial_fit once.
+
+        ``class_mass`` (total weight per class, seen so far) sets the target
+        distribution; ``params`` are the other routed fit parameters. Returns
+        the class mass the estimator was trained on in this step.
+        """
+        target = target_distribution(np.maximum(class_mass, 0.0), temperature)
         present = np.bincount(y_enc, minlength=target.shape[0]) > 0
         target = np.where(present, target, 0.0)
         target = target / target.sum()
-        X_r, y_r, w_r = _rebalance(
+        X_r, y_r, w_r, take = _rebalance(
             X,
             y_enc,
             sw,
@@ -364,15 +435,33 @@ default="upweight"
             target,
             rng,
             k_neighbors=self.k_neighbors,
+            n_jobs=self.n_jobs,
             classes=self.classes_,
         )
-        kwargs = {} if w_r is None else {"sample_weight": w_r}
-        if fit_method == "partial_fit":
+        kwargs = dict(params)
+        if kwargs and take is None:
+            # scikit-learn's rule (as in cross-validation): an array-like as
+            # long as X is per-sample, and _check_method_params indexes it
+            aligned = _check_method_params(X, kwargs, np.arange(X.shape[0]))
+            aligned = sorted(k for k in kwargs if aligned[k] is not kwargs[k])
+            if aligned:
+                raise TypeError(
+                    f"strategy='smote' makes rows that have no value of the "
+                    f"per-sample fit parameter(s) {aligned}; use strategy="
+                    "'upsample', 'upweight' or 'undersample' with them."
+                )
+        elif kwargs:
+            kwargs = _check_method_params(X, kwargs, take)
+        if w_r is not None:
+            if method == "fit" and not routing_enabled():
+                kwargs.update(sample_weight_params(self.estimator_, w_r))
+            else:
+                kwargs["sample_weight"] = w_r
+        if method == "partial_fit":
             kwargs["classes"] = self.classes_
-        getattr(self.estimator_, fit_method)(X_r, self.classes_[y_r], **kwargs)
+        getattr(self.estimator_, method)(X_r, self.classes_[y_r], **kwargs)
         w = np.ones(y_r.shape[0]) if w_r is None else w_r
-        mass = np.bincount(y_r, weights=w, minlength=self.classes_.shape[0])
-        self.resampled_prior_ = mass / mass.sum()
+        return np.bincount(y_r, weights=w, minlength=self.classes_.shape[0])
 
     def _schedule_temperature(self, step):
         if self.schedule is None:
@@ -381,9 +470,31 @@ default="upweight"
         inverse = (1.0 - s) / self.temperature + s
         return math.inf if inverse == 0.0 else 1.0 / inverse
 
+    def _record(self, trained_mass):
+        """Add one step's trained class mass; update ``resampled_prior_``."""
+        self._trained_mass = self._trained_mass + trained_mass
+        self.resampled_prior_ = self._trained_mass / self._trained_mass.sum()
+
+    def _routed(self, method, sample_weight, params):
+        """Fit parameters for the estimator's ``method`` (all but the weights)."""
+        if not routing_enabled():
+            if params:
+                raise TypeError(
+                    f"ResampledClassifier.{method} got the extra parameter(s) "
+                    f"{sorted(params)}, which it routes to the estimator only "
+                    "with metadata routing enabled "
+                    "(sklearn.set_config(enable_metadata_routing=True))."
+                )
+            return {}
+        callee = "fit" if method == "fit" and self.schedule is None else "partial_fit"
+        routed = process_routing(self, method, sample_weight=sample_weight, **params)
+        routed = dict(routed.estimator[callee])
+        routed.pop("sample_weight", None)  # replaced by the rebalanced weights
+        return routed
+
     # -- fitting ------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, **fit_params):
         """Rebalance the classes and fit a clone of ``estimator``.
 
         Parameters
@@ -394,12 +505,20 @@ default="upweight"
             Class labels.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights, carried through the rebalancing.
+        **fit_params : dict
+            Other parameters for the estimator's ``fit``, only with metadata
+            routing enabled (``sklearn.set_config(enable_metadata_routing=True)``)
+            and requested by the estimator. Per-sample ones follow their rows
+            through copies and removals (not through ``strategy="smote"``).
 
         Returns
         -------
         self : ResampledClassifier
         """
-        self._check_estimator("fit", sample_weight)
+        check_n_jobs(self.n_jobs)
+        method = "fit" if self.schedule is None else "partial_fit"
+        self._check_estimator(method, sample_weight)
+        params = self._routed("fit", sample_weight, fit_params)
         X, y, sw = self._validate(X, y, sample_weight, reset=True)
         self.classes_, y_enc = np.unique(y, return_inverse=True)
         if self.classes_.shape[0] < 2:
@@ -408,26 +527,30 @@ default="upweight"
                 "ResampledClassifier needs at least two classes."
             )
         w = np.ones(y_enc.shape[0]) if sw is None else sw
-        self._class_mass = np.bincount(y_enc, weights=w)
-        self.class_prior_ = self._class_mass / self._class_mass.sum()
+        class_mass = np.bincount(y_enc, weights=w)
+        self.class_prior_ = class_mass / class_mass.sum()
         rng = check_random_state(self.random_state)
         self.estimator_ = clone(self.estimator)
-        if self.schedule is None:
-            self._step(X, y_enc, sw, self.temperature, rng, "fit")
-        else:
-            for epoch in range(self.n_epochs):
-                temperature = self._schedule_temperature(epoch)
-                self._step(X, y_enc, sw, temperature, rng, "partial_fit")
-            self.n_steps_ = self.n_epochs
+        self._trained_mass = np.zeros(self.classes_.shape[0])
+        n_steps = 1 if self.schedule is None else self.n_epochs
+        for step in range(n_steps):
+            temperature = self._schedule_temperature(step)
+            self._record(
+                self._step(X, y_enc, sw, class_mass, temperature, rng, method, params)
+            )
+        self.n_steps_ = n_steps
         return self
 
     @available_if(_estimator_has("partial_fit"))
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Rebalance one batch and call the estimator's ``partial_fit``.
 
-        The target distribution uses the class sizes seen so far; with
-        ``schedule="cooldown"`` call ``t`` uses the ``t``-th temperature of
-        the schedule.
+        The target distribution uses the class sizes seen so far, among the
+        classes present in the batch; with ``schedule="cooldown"`` call ``t``
+        uses the ``t``-th temperature of the schedule. The prior correction
+        uses the class distribution of all data seen and the mixture of the
+        class distributions of all steps the estimator was trained on, so a
+        batch that lacks a class does not erase it.
 
         Parameters
         ----------
@@ -447,36 +570,68 @@ default="upweight"
         first = not hasattr(self, "estimator_")
         if first:
             self._validate_params()
+            check_n_jobs(self.n_jobs)
             if classes is None:
                 raise ValueError("classes must be given on the first partial_fit.")
-            self._check_estimator("partial_fit", sample_weight)
+        self._check_estimator("partial_fit", sample_weight)
+        params = self._routed("partial_fit", sample_weight, {})
         X, y, sw = self._validate(X, y, sample_weight, reset=first)
         if first:
             self.classes_ = np.unique(np.asarray(classes))
-            self._class_mass = np.zeros(self.classes_.shape[0])
+            self._data_mass = np.zeros(self.classes_.shape[0])
+            self._trained_mass = np.zeros(self.classes_.shape[0])
             self._rng = check_random_state(self.random_state)
             self.estimator_ = clone(self.estimator)
             self.n_steps_ = 0
         unknown = np.setdiff1d(np.unique(y), self.classes_)
         if unknown.size:
-            raise ValueError(f"y has labels {unknown.tolist()} not in classes.")
+            raise ValueError(
+                f"y has labels {unknown.tolist()} not in classes "
+                f"{self.classes_.tolist()}."
+            )
         y_enc = np.searchsorted(self.classes_, y)
         w = np.ones(y_enc.shape[0]) if sw is None else sw
-        self._class_mass += np.bincount(
+        self._data_mass = self._data_mass + np.bincount(
             y_enc, weights=w, minlength=self.classes_.shape[0]
         )
-        seen = self._class_mass > 0
-        mass = np.where(seen, self._class_mass, self._class_mass[seen].min())
-        self.class_prior_ = np.where(seen, mass, 0.0) / mass[seen].sum()
-        saved = self._class_mass
-        self._class_mass = mass
-        try:
-            temperature = self._schedule_temperature(self.n_steps_)
-            self._step(X, y_enc, sw, temperature, self._rng, "partial_fit")
-        finally:
-            self._class_mass = saved
+        self.class_prior_ = self._data_mass / self._data_mass.sum()
+        temperature = self._schedule_temperature(self.n_steps_)
+        self._record(
+            self._step(
+                X,
+                y_enc,
+                sw,
+                self._data_mass,
+                temperature,
+                self._rng,
+                "partial_fit",
+                params,
+            )
+        )
         self.n_steps_ += 1
         return self
+
+    def get_metadata_routing(self):
+        """Metadata routing of this object.
+
+        ``sample_weight`` is used by the ResampledClassifier itself (class
+        sizes) and, rebalanced, given to the estimator's ``fit`` (or
+        ``partial_fit``) when the estimator requests it; other requested
+        fit parameters are routed to the estimator. See scikit-learn's
+        metadata-routing user guide.
+
+        Returns
+        -------
+        routing : MetadataRouter
+        """
+        mapping = MethodMapping().add(caller="partial_fit", callee="partial_fit")
+        fit_callee = "fit" if self.schedule is None else "partial_fit"
+        mapping = mapping.add(caller="fit", callee=fit_callee)
+        return (
+            MetadataRouter(owner=self)
+            .add_self_request(self)
+            .add(estimator=self.estimator, method_mapping=mapping)
+        )
 
     # -- prediction ---------------------------------------------------------
     @available_if(_estimator_has("predict_proba"))

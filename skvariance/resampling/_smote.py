@@ -2,97 +2,39 @@
 
 from __future__ import annotations
 
-import numpy as np
-from sklearn.base import clone
-from sklearn.utils import check_array, check_consistent_length, check_random_state
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import column_or_1d
+from collections import namedtuple
 
-from .._kernels._smote import mode_of_neighbours, smote_interpolate
-from ..utils._sklearn_compat import (
-    HasMethods,
-    Integral,
-    Interval,
-    StrOptions,
-    _fit_context,
-    validate_data,
-)
-from ..utils.validation import check_sample_weight
+import numpy as np
+from imblearn.over_sampling import SMOTE as _ImbSMOTE
+from imblearn.utils import check_sampling_strategy, check_target_type
+from scipy import sparse
+from sklearn.base import clone
+from sklearn.utils import check_array, check_consistent_length
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.sparsefuncs import mean_variance_axis
+
+from .._kernels._smote import mode_of_neighbours
+from ..utils._sklearn_compat import Integral, StrOptions, validate_data
 from ._neighbors import class_kneighbors
 from .base import (
     SMOTE_CONSTRAINTS,
-    BaseOverSampler,
+    BaseSMOTE,
+    _is_dataframe,
     fill_doc,
+    interpolate,
 )
 
 __all__ = ["SMOTE", "SMOTENC"]
 
 
-def _check_class_size(n_class, k, label, name="k_neighbors"):
-    # NumPy scalars print as np.int64(1) on NumPy 2: show the plain label
-    label = label.item() if isinstance(label, np.generic) else label
-    if n_class < k + 1:
-        raise ValueError(
-            f"Class {label!r} has {n_class} sample(s); SMOTE needs at least "
-            f"{name} + 1 = {k + 1} samples in every class it over-samples. "
-            f"Lower {name} or do not over-sample this class."
-        )
-
-
-def allocate_output(X, y, sample_weight, n_new):
-    """Preallocate the resampled arrays, the original rows first, in order.
-
-    Returns ``(X_out, y_out, w_out)`` with ``n_samples + n_new`` rows; the
-    synthetic rows are left for the caller (and the kernels) to fill in place.
-    ``w_out`` is ``None`` when ``sample_weight`` is.
-    """
-    n_samples = X.shape[0]
-    n_total = n_samples + n_new
-    X_out = np.empty((n_total, X.shape[1]), dtype=X.dtype)
-    X_out[:n_samples] = X
-    y_out = np.empty(n_total, dtype=y.dtype)
-    y_out[:n_samples] = y
-    w_out = None
-    if sample_weight is not None:
-        w_out = np.empty(n_total)
-        w_out[:n_samples] = sample_weight
-    return X_out, y_out, w_out
-
-
-def _draw(rng, n_class, k, n_new):
-    """Base rows, neighbour slots and steps, in imbalanced-learn's order."""
-    flat = rng.randint(low=0, high=n_class * k, size=n_new)
-    steps = rng.uniform(size=n_new)
-    rows, cols = np.divmod(flat, k)
-    return rows.astype(np.int64), cols.astype(np.int64), steps
-
-
-def smote_class(
-    X_class, n_new, k, rng, out, *, weights=None, nn=None, n_jobs=None, label=None
-):
-    """Write ``n_new`` SMOTE rows of one class into ``out``; return new weights.
-
-    ``out`` is a preallocated ``(n_new, d)`` block (a slice of the final
-    output). ``weights`` (the class rows' sample weights), when given, are
-    interpolated with the same steps.
-    """
-    n_class = X_class.shape[0]
-    if nn is None:
-        _check_class_size(n_class, k, label)
-        nn = class_kneighbors(X_class, k, n_jobs=n_jobs)
-    rows, cols, steps = _draw(rng, n_class, nn.shape[1], n_new)
-    smote_interpolate(X_class, nn, rows, cols, steps, out)
-    if weights is None:
-        return None
-    w_base = weights[rows]
-    return w_base + steps * (weights[nn[rows, cols]] - w_base)
-
-
-class SMOTE(BaseOverSampler):
+class SMOTE(BaseSMOTE, _ImbSMOTE):
     """Synthetic Minority Over-sampling TEchnique, fast and exact.
 
-    A drop-in replacement for :class:`imblearn.over_sampling.SMOTE`: same
-    parameters, same draws, same output for the same neighbours, usable in
+    A drop-in replacement for :class:`imblearn.over_sampling.SMOTE` -- a
+    subclass of it, so :class:`imblearn.combine.SMOTEENN` and
+    :class:`imblearn.combine.SMOTETomek` accept it as their ``smote`` --
+    with the same parameters (plus ``n_jobs``), the same draws, the same
+    output for the same neighbours, usable in
     :class:`imblearn.pipeline.Pipeline`. For each synthetic row a row
     :math:`x_i` of the class and one of its ``k_neighbors`` nearest
     neighbours :math:`x_j` in the class are drawn, and
@@ -108,12 +50,6 @@ class SMOTE(BaseOverSampler):
     {random_state}
 
     {k_neighbors}
-
-        An object with ``kneighbors`` (such as
-        :class:`~sklearn.neighbors.NearestNeighbors`) is also accepted, for
-        imbalanced-learn compatibility: it is cloned, fitted on the class
-        and its first neighbour column dropped, as imbalanced-learn does
-        (no exact self-exclusion, no caching).
 
     {n_jobs}
 
@@ -141,17 +77,20 @@ class SMOTE(BaseOverSampler):
       duplicates are neighbours at distance 0 (imbalanced-learn drops the
       first returned neighbour, which is a duplicate rather than the row
       itself when duplicates exist); ties are broken by the lower index;
-    * distances come from BLAS Gram blocks of the centred class data over
-      the upper block triangle only, with the top-k selection fused in a
-      numba kernel, in O(block) memory;
+    * distances come from BLAS Gram blocks of the centred class data (sparse
+      products for sparse input) over the upper block triangle only, with
+      the top-k selection fused in a numba kernel, in O(block) memory;
     * the neighbour graph of a class is cached (bounded, keyed by a hash of
-      the class data), so calls with other seeds, ensemble members and refits
-      on the same data skip the search.
+      the class data, controlled by :func:`skvariance.set_config`), so calls
+      with other seeds, ensemble members and refits on the same data skip
+      the search.
 
     The output is the original ``X`` (unchanged, first, in order) followed
-    by the synthetic rows class by class. ``fit_resample(X, y,
-    sample_weight=w)`` also returns the weights: originals keep theirs and
-    synthetic rows get the interpolation of their two parents' weights.
+    by the synthetic rows class by class; sparse ``X`` (CSR, CSC, or a
+    DataFrame of sparse columns) gives sparse output in the same format.
+    ``fit_resample(X, y, sample_weight=w)`` also returns the weights:
+    originals keep theirs and synthetic rows get the interpolation of their
+    two parents' weights.
 
     References
     ----------
@@ -173,13 +112,7 @@ class SMOTE(BaseOverSampler):
     True
     """
 
-    _parameter_constraints: dict = {
-        **SMOTE_CONSTRAINTS,
-        "k_neighbors": [
-            Interval(Integral, 1, None, closed="left"),
-            HasMethods(["kneighbors"]),
-        ],
-    }
+    _parameter_constraints: dict = {**SMOTE_CONSTRAINTS}
 
     def __init__(
         self,
@@ -189,84 +122,54 @@ class SMOTE(BaseOverSampler):
         k_neighbors: int = 5,
         n_jobs: int | None = None,
     ):
-        super().__init__(sampling_strategy=sampling_strategy)
-        self.random_state = random_state
-        self.k_neighbors = k_neighbors
+        super().__init__(
+            sampling_strategy=sampling_strategy,
+            random_state=random_state,
+            k_neighbors=k_neighbors,
+        )
         self.n_jobs = n_jobs
 
-    def _check_X_y(self, X, y, accept_sparse=None):
-        from imblearn.utils import check_target_type
+    def _check_targets(self, y):
+        check_classification_targets(y)
 
+    def _check_X_y(self, X, y, accept_sparse=None):
         y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
-        X, y = validate_data(self, X=X, y=y, reset=True, dtype=[np.float64, np.float32])
+        X, y = validate_data(
+            self,
+            X=X,
+            y=y,
+            reset=True,
+            dtype=[np.float64, np.float32],
+            accept_sparse=["csr", "csc"],
+        )
         return X, y, binarize_y
 
-    def _neighbours(self, X_class, label):
-        if isinstance(self.k_neighbors, Integral):
-            _check_class_size(X_class.shape[0], self.k_neighbors, label)
-            return class_kneighbors(X_class, self.k_neighbors, n_jobs=self.n_jobs)
-        nn = clone(self.k_neighbors).fit(X_class)
-        return nn.kneighbors(X_class, return_distance=False)[:, 1:]
-
-    def _fit_resample(self, X, y, sample_weight=None):
-        sw = None if sample_weight is None else check_sample_weight(sample_weight, X)
-        rng = check_random_state(self.random_state)
-        X_out, y_out, w_out = allocate_output(
-            X, y, sw, sum(self.sampling_strategy_.values())
+    def _fit_strategy(self, X, y):
+        self.sampling_strategy_ = check_sampling_strategy(
+            self.sampling_strategy, y, self._sampling_type
         )
-        start = X.shape[0]
-        for label, n_new in self.sampling_strategy_.items():
-            if n_new == 0:
-                continue
-            index = np.flatnonzero(y == label)
-            X_class = X[index]
-            nn = self._neighbours(X_class, label)
-            stop = start + n_new
-            w_new = smote_class(
-                X_class,
-                n_new,
-                nn.shape[1],
-                rng,
-                X_out[start:stop],
-                weights=None if sw is None else sw[index],
-                nn=nn,
-            )
-            y_out[start:stop] = label
-            if sw is not None:
-                w_out[start:stop] = w_new
-            start = stop
-        if sw is None:
-            return X_out, y_out
-        return X_out, y_out, w_out
+
+    def _groups(self, y):
+        return [
+            (label, np.flatnonzero(y == label), int(n_new))
+            for label, n_new in self.sampling_strategy_.items()
+            if n_new > 0
+        ]
+
+    def _new_targets(self, y, parents, partners, steps):
+        return y[parents]  # the parents' class, in y's dtype
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
+        tags.input_tags.sparse = True
         return tags
 
 
 fill_doc(SMOTE)
 
-
-def _is_dataframe(X):
-    return hasattr(X, "iloc") and hasattr(X, "columns")
-
-
-def _restore_y(y_out, y_orig, binarize_y, classes):
-    """Give ``y_out`` the container type of the user's ``y``."""
-    if binarize_y:
-        from sklearn.preprocessing import label_binarize
-
-        y_out = label_binarize(y_out, classes=classes)
-    if hasattr(y_orig, "iloc"):
-        import pandas as pd
-
-        if hasattr(y_orig, "columns"):
-            return pd.DataFrame(y_out, columns=y_orig.columns)
-        return pd.Series(y_out, name=y_orig.name)
-    if isinstance(y_orig, list):
-        return y_out.tolist()
-    return y_out
+#: SMOTENC's validated input: the container, the continuous block (float64,
+#: dense or CSR), the categorical codes (int32) and each column's levels.
+_Mixed = namedtuple("_Mixed", ["X", "C", "codes", "levels"])
 
 
 class SMOTENC(SMOTE):
@@ -305,8 +208,10 @@ class SMOTENC(SMOTE):
         Indices of the categorical columns.
     continuous_features_ : ndarray of int
         Indices of the continuous columns.
-    penalties_ : dict
-        The squared-distance penalty :math:`m^2` used for each resampled class.
+    median_std_ : dict
+        :math:`m` for each resampled class, the median of its continuous
+        columns' standard deviations (as in imbalanced-learn); a mismatching
+        category adds :math:`m^2` to a squared distance.
     n_features_in_ : int
         Number of features seen in ``fit_resample``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -318,13 +223,16 @@ class SMOTENC(SMOTE):
 
     Notes
     -----
-    imbalanced-learn one-hot encodes the categories with value :math:`m/2`,
-    which gives :math:`m^2/2` per mismatch, and builds a dense
-    ``(n_new, k, n_levels)`` array for the vote; here a mismatch costs
-    :math:`m^2`, as in the paper, and the vote counts codes in place. Input
-    categories may be pandas categoricals, strings or numbers; the output
-    keeps the input's container, columns and dtypes. Missing values are an
-    error.
+    imbalanced-learn one-hot encodes the categories with value
+    :math:`m/\\sqrt{{2}}` (so a mismatch also costs :math:`m^2`) and builds a
+    dense ``(n_new, k, n_levels)`` array for the vote; here the distance
+    penalty is added per mismatching code and the vote counts codes in
+    place, in O(n * d) memory. Input categories may be pandas categoricals,
+    strings or numbers; the output keeps the input's container, columns and
+    dtypes: continuous columns of integer or boolean dtype are rounded to
+    the nearer value and cast back (imbalanced-learn truncates them).
+    Sparse ``X`` (CSR/CSC) gives sparse output of the same format. Missing
+    values are an error.
 
     References
     ----------
@@ -420,11 +328,16 @@ class SMOTENC(SMOTE):
                     f"mask or column names, got dtype {spec.dtype}."
                 )
         if index.size == 0:
-            raise ValueError("categorical_features selects no column; use SMOTE.")
+            raise ValueError(
+                "SMOTE-NC is not designed to work only with numerical features: "
+                "categorical_features selects no column; use SMOTE."
+            )
         if index.size == n_features:
             raise ValueError(
-                "SMOTENC needs at least one continuous column; every column is "
-                "categorical (imbalanced-learn's SMOTEN handles that case)."
+                "SMOTE-NC is not designed to work only with categorical features: "
+                f"X has n_features={n_features} and categorical_features selects "
+                "all of them; it needs at least one continuous column "
+                "(imbalanced-learn's SMOTEN handles that case)."
             )
         return index.astype(np.int64)
 
@@ -434,161 +347,178 @@ class SMOTENC(SMOTE):
         return [X[:, j] for j in range(X.shape[1])]
 
     def _encode(self, column, j):
-        if getattr(column, "dtype", None) is not None and (
-            getattr(column.dtype, "name", "") == "category"
-        ):
+        missing = (
+            f"categorical column {j} of X contains NaN, infinity or None; "
+            "missing values are not categories."
+        )
+        if isinstance(getattr(column, "dtype", None), _categorical_dtype()):
             codes = np.asarray(column.cat.codes, dtype=np.int32)
-            levels = column.cat.categories
             if (codes < 0).any():
-                raise ValueError(f"categorical column {j} contains missing values.")
-            return codes, levels
+                raise ValueError(missing)
+            return codes, column.cat.categories
         values = np.asarray(column)
-        if values.dtype.kind == "f" and np.isnan(values).any():
-            raise ValueError(f"categorical column {j} contains missing values.")
-        if values.dtype.kind == "O" and any(
-            v is None or (isinstance(v, float) and v != v) for v in values.tolist()
-        ):
-            raise ValueError(f"categorical column {j} contains missing values.")
+        if values.dtype.kind in "fc" and not np.isfinite(values).all():
+            raise ValueError(missing)
+        if values.dtype.kind == "O":
+            items = values.tolist()
+            if any(
+                v is None or (isinstance(v, float) and not np.isfinite(v))
+                for v in items
+            ):
+                raise ValueError(missing)
+            kinds = {type(v).__name__ for v in items if not isinstance(v, str)}
+            if kinds and len(kinds) < len({type(v).__name__ for v in items}):
+                raise TypeError(
+                    f"categorical column {j} of X mixes strings and numbers "
+                    f"({sorted(kinds)}); make its values all strings or all "
+                    "numbers."
+                )
         try:
             levels, codes = np.unique(values, return_inverse=True)
         except TypeError as exc:
             raise TypeError(
-                f"categorical column {j} mixes types that cannot be ordered."
+                f"categorical column {j} of X mixes types that cannot be ordered."
             ) from exc
         return codes.astype(np.int32), levels
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit_resample(self, X, y):
-        """Resample the data set.
+    def _check_X_y(self, X, y, accept_sparse=None):
+        """Validate ``X`` column by column: numbers, strings or categories.
 
-        Parameters
-        ----------
-        X : {array-like, dataframe} of shape (n_samples, n_features)
-            Continuous and categorical columns.
-        y : array-like of shape (n_samples,)
-            Class labels.
-
-        Returns
-        -------
-        X_resampled : {ndarray, dataframe} of shape (n_samples_new, n_features)
-            The original rows, then the synthetic ones; same container,
-            columns and dtypes as ``X``.
-        y_resampled : array-like of shape (n_samples_new,)
-            The corresponding labels.
+        Everything about ``X`` is checked here, before any neighbour search
+        (and by ``fit`` too): the categorical columns, that the continuous
+        ones are finite numbers, that no category is missing and that each
+        categorical column can be ordered.
         """
-        from imblearn.utils import check_sampling_strategy, check_target_type
-
-        check_classification_targets(y)
-        y_orig, x_is_list = y, isinstance(X, list)
         y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
-        if not _is_dataframe(X):
+        if _is_dataframe(X):
+            pass
+        elif sparse.issparse(X):
+            X = check_array(X, accept_sparse=["csr", "csc"], dtype=None)
+        else:
             X = check_array(X, dtype=None, ensure_all_finite=False)
         validate_data(self, X=X, reset=True, skip_check_array=True)
-        y = column_or_1d(y)
+        y = np.asarray(y)
         check_consistent_length(X, y)
-        n_samples, n_features = X.shape
+        n_features = X.shape[1]
         cat = self._resolve_categorical(X, n_features)
         cont = np.setdiff1d(np.arange(n_features), cat)
         self.categorical_features_, self.continuous_features_ = cat, cont
-        columns = self._columns(X)
-        try:
-            C = np.column_stack(
-                [np.asarray(columns[j], dtype=np.float64) for j in cont]
-            )
-        except (TypeError, ValueError) as exc:
-            raise ValueError(
-                "continuous columns of X must be numeric; mark the others in "
-                "categorical_features."
-            ) from exc
-        if not np.isfinite(C).all():
-            raise ValueError("X contains NaN or infinity in continuous columns.")
-        encoded = [self._encode(columns[j], j) for j in cat]
+        if sparse.issparse(X):
+            X_csc = X.tocsc()
+            C = sparse.csr_matrix(X_csc[:, cont], dtype=np.float64)
+            finite = np.isfinite(C.data).all()
+            columns = [X_csc[:, [j]].toarray().ravel() for j in cat]
+        else:
+            columns = self._columns(X)
+            try:
+                C = np.column_stack(
+                    [np.asarray(columns[j], dtype=np.float64) for j in cont]
+                )
+            except (TypeError, ValueError) as exc:
+                raise ValueError(
+                    "continuous columns of X must be numeric; mark the others in "
+                    "categorical_features."
+                ) from exc
+            finite = np.isfinite(C).all()
+            columns = [columns[j] for j in cat]
+        if not finite:
+            raise ValueError("Input X contains NaN or infinity in continuous columns.")
+        encoded = [self._encode(column, j) for column, j in zip(columns, cat)]
         codes = np.column_stack([c for c, _ in encoded]).astype(np.int32)
-        self.sampling_strategy_ = check_sampling_strategy(
-            self.sampling_strategy, y, self._sampling_type
-        )
-        rng = check_random_state(self.random_state)
-        n_new_total = sum(self.sampling_strategy_.values())
-        C_new = np.empty((n_new_total, cont.size))
-        codes_new = np.empty((n_new_total, cat.size), dtype=np.int32)
-        y_new = np.empty(n_new_total, dtype=y.dtype)
-        self.penalties_ = {}
-        start = 0
-        for label, n_new in self.sampling_strategy_.items():
-            if n_new == 0:
-                continue
-            index = np.flatnonzero(y == label)
-            _check_class_size(index.size, self.k_neighbors, label)
-            C_class = np.ascontiguousarray(C[index])
-            codes_class = np.ascontiguousarray(codes[index])
-            penalty = float(np.median(C_class.std(axis=0)) ** 2)
-            self.penalties_[label] = penalty
-            nn = class_kneighbors(
-                C_class,
-                self.k_neighbors,
-                codes=codes_class,
-                penalty=penalty,
-                n_jobs=self.n_jobs,
-            )
-            stop = start + n_new
-            rows, cols, steps = _draw(rng, index.size, self.k_neighbors, n_new)
-            tie_u = rng.uniform(size=(n_new, cat.size))
-            smote_interpolate(C_class, nn, rows, cols, steps, C_new[start:stop])
-            mode_of_neighbours(codes_class, nn, rows, tie_u, codes_new[start:stop])
-            y_new[start:stop] = label
-            start = stop
-        X_out = self._assemble(X, columns, cont, cat, encoded, C_new, codes_new)
-        if x_is_list:
-            X_out = X_out.tolist()
-        y_out = np.concatenate([y, y_new])
-        return X_out, _restore_y(y_out, y_orig, binarize_y, np.unique(y))
+        return _Mixed(X, C, codes, [lv for _, lv in encoded]), y, binarize_y
 
-    def _assemble(self, X, columns, cont, cat, encoded, C_new, codes_new):
-        n_new = C_new.shape[0]
-        new_cols = {}
-        for pos, j in enumerate(cont):
-            new_cols[j] = C_new[:, pos]
-        for pos, j in enumerate(cat):
-            levels = encoded[pos][1]
-            new_cols[j] = (codes_new[:, pos], levels)
-        if _is_dataframe(X):
+    def _fit_resample(self, X, y, sample_weight=None):
+        C, codes = X.C, X.codes
+        self.median_std_ = {}
+        for label, index, _ in self._groups(y):
+            C_class = C[index]
+            if sparse.issparse(C_class):
+                var = mean_variance_axis(C_class, axis=0)[1]
+            else:
+                var = C_class.var(axis=0)
+            self.median_std_[label] = float(np.median(np.sqrt(var)))
+        n_new = sum(self.sampling_strategy_.values())
+        context = {
+            "codes": codes,
+            "codes_new": np.empty((n_new, codes.shape[1]), dtype=np.int32),
+        }
+        C_out, parents, partners, steps = self._smote(C, y, context)
+        n = C.shape[0]
+        C_new = C_out[n:]
+        X_out = self._assemble(X, C_new, context["codes_new"])
+        y_out = np.concatenate([y, y[parents]])
+        return X_out, y_out, self._new_weights(sample_weight, parents, partners, steps)
+
+    def _neighbours(self, X_group, index, key, context):
+        codes = np.ascontiguousarray(context["codes"][index])
+        penalty = self.median_std_[key] ** 2
+        if isinstance(self.k_neighbors, Integral):
+            return class_kneighbors(
+                X_group, self.k_neighbors, codes=codes, penalty=penalty,
+                n_jobs=self.n_jobs,
+            )  # fmt: skip
+        # an estimator sees imbalanced-learn's encoding: one-hot columns of
+        # value m / sqrt(2), so that a mismatch adds m^2 to the squared distance
+        from sklearn.preprocessing import OneHotEncoder
+
+        one_hot = OneHotEncoder().fit_transform(codes) * np.sqrt(penalty / 2.0)
+        Z = sparse.hstack([sparse.csr_matrix(X_group), one_hot], format="csr")
+        nn = clone(self.k_neighbors).fit(Z)
+        return nn.kneighbors(Z, return_distance=False)[:, 1:]
+
+    def _generate(self, X_group, nn, rows, cols, steps, out, rng, **kwargs):
+        block = interpolate(X_group, nn, rows, cols, steps, out)
+        context, index = kwargs["context"], kwargs["index"]
+        codes = np.ascontiguousarray(context["codes"][index])
+        tie_u = rng.uniform(size=(rows.size, codes.shape[1]))
+        nn = np.ascontiguousarray(nn, dtype=np.int64)
+        mode_of_neighbours(
+            codes, nn, rows, tie_u, context["codes_new"][kwargs["where"]]
+        )
+        return block
+
+    def _assemble(self, X, C_new, codes_new):
+        """The original container with the synthetic rows appended."""
+        cont, cat = self.continuous_features_, self.categorical_features_
+        X_in = X.X
+        new_cat = [
+            np.asarray(levels)[codes_new[:, pos]] for pos, levels in enumerate(X.levels)
+        ]
+        if _is_dataframe(X_in):
             import pandas as pd
 
             data = {}
-            for j, name in enumerate(X.columns):
-                original = columns[j]
-                if j in set(cont.tolist()):
-                    values = np.concatenate([np.asarray(original), new_cols[j]])
-                    data[name] = pd.Series(values).astype(
-                        original.dtype
-                        if np.dtype(original.dtype).kind == "f"
-                        else np.float64
+            for pos, j in enumerate(cont):
+                original = X_in.iloc[:, j]
+                values = np.concatenate([np.asarray(original), C_new[:, pos]])
+                data[j] = _cast_series(pd.Series(values), original.dtype)
+            for pos, j in enumerate(cat):
+                original = X_in.iloc[:, j]
+                if isinstance(original.dtype, pd.CategoricalDtype):
+                    all_codes = np.concatenate(
+                        [np.asarray(original.cat.codes), codes_new[:, pos]]
                     )
+                    data[j] = pd.Categorical.from_codes(all_codes, dtype=original.dtype)
                 else:
-                    codes_j, levels = new_cols[j]
-                    if getattr(original.dtype, "name", "") == "category":
-                        all_codes = np.concatenate(
-                            [np.asarray(original.cat.codes), codes_j]
-                        )
-                        data[name] = pd.Categorical.from_codes(
-                            all_codes, dtype=original.dtype
-                        )
-                    else:
-                        values = np.concatenate(
-                            [np.asarray(original), np.asarray(levels)[codes_j]]
-                        )
-                        data[name] = pd.Series(values).astype(original.dtype)
-            return pd.DataFrame(data, columns=X.columns)
-        X_arr = np.asarray(X)
-        dtype = X_arr.dtype if X_arr.dtype.kind in "fO" else np.float64
-        out = np.empty((X_arr.shape[0] + n_new, X_arr.shape[1]), dtype=dtype)
-        out[: X_arr.shape[0]] = X_arr
-        for j, new in new_cols.items():
-            if isinstance(new, tuple):
-                codes_j, levels = new
-                out[X_arr.shape[0] :, j] = np.asarray(levels)[codes_j]
-            else:
-                out[X_arr.shape[0] :, j] = new
+                    values = np.concatenate([np.asarray(original), new_cat[pos]])
+                    data[j] = pd.Series(values).astype(original.dtype)
+            frame = pd.DataFrame({j: data[j] for j in range(X_in.shape[1])})
+            frame.columns = X_in.columns
+            return frame
+        n_new = C_new.shape[0]
+        if sparse.issparse(X_in):
+            cat_block = sparse.csr_matrix(np.column_stack(new_cat).astype(X_in.dtype))
+            block = sparse.hstack([C_new, cat_block], format="csr")
+            order = np.argsort(np.concatenate([cont, cat]))
+            block = block[:, order].astype(X_in.dtype)
+            return sparse.vstack([X_in, block], format=X_in.format)
+        out = np.empty((X_in.shape[0] + n_new, X_in.shape[1]), dtype=X_in.dtype)
+        out[: X_in.shape[0]] = X_in
+        new = out[X_in.shape[0] :]
+        for pos, j in enumerate(cont):
+            new[:, j] = _cast_values(C_new[:, pos], X_in.dtype)
+        for pos, j in enumerate(cat):
+            new[:, j] = new_cat[pos]
         return out
 
     def __sklearn_tags__(self):
@@ -599,3 +529,25 @@ class SMOTENC(SMOTE):
 
 
 fill_doc(SMOTENC)
+
+
+def _categorical_dtype():
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover
+        return ()
+    return pd.CategoricalDtype
+
+
+def _cast_values(values, dtype):
+    """Interpolated floats as ``dtype``; integers and booleans rounded."""
+    if dtype.kind in "iub":
+        return np.rint(values).astype(dtype)
+    return values
+
+
+def _cast_series(series, dtype):
+    kind = getattr(dtype, "kind", "O")
+    if kind in "iub" and series.dtype.kind == "f":
+        series = series.round()
+    return series.astype(dtype)

@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
 import numpy as np
 from imblearn.base import BaseSampler
-from sklearn.utils import check_consistent_length, check_random_state
+from sklearn.utils import check_consistent_length
 
-from .._kernels._smote import smote_interpolate
 from ..utils._sklearn_compat import (
     Integral,
     Interval,
     Real,
     StrOptions,
-    _fit_context,
     validate_data,
 )
-from ..utils.validation import check_sample_weight
-from ._neighbors import class_kneighbors
-from ._smote import _draw, _is_dataframe, _restore_y, allocate_output
-from .base import SMOTE_CONSTRAINTS, fill_doc
+from .base import SMOTE_CONSTRAINTS, BaseSMOTE, fill_doc
 
 __all__ = ["SMOTER"]
 
@@ -72,15 +68,24 @@ DENSITY_BINS = 1024
 def density_relevance(y):
     """``1 -`` the min-max scaled Gaussian kernel density of ``y`` at ``y``.
 
-    A binned estimate (``DENSITY_BINS`` bins, Silverman's bandwidth): the
-    rarest target has relevance 1, the most common 0; all 0 when every
-    target is equally frequent.
+    Silverman's bandwidth; evaluated exactly at the distinct values when
+    there are at most ``DENSITY_BINS`` of them (label-like targets), binned
+    (``DENSITY_BINS`` bins) otherwise. The rarest target has relevance 1,
+    the most common 0; all 0 when every target is equally frequent.
     """
     y = np.asarray(y, dtype=np.float64)
     n = y.size
     q1, q3 = np.percentile(y, [25, 75])
     spread = min(y.std(), (q3 - q1) / 1.34) or y.std()
     bandwidth = 0.9 * spread * n ** (-0.2)
+    values, inverse, counts = np.unique(y, return_inverse=True, return_counts=True)
+    if values.size <= DENSITY_BINS:
+        z = (values[:, None] - values[None, :]) / bandwidth
+        p = (np.exp(-0.5 * z**2) @ counts)[inverse]
+        span = p.max() - p.min()
+        if span <= 1e-9 * p.max():
+            return np.zeros(n)
+        return (p.max() - p) / span
     counts, edges = np.histogram(y, bins=DENSITY_BINS)
     width = edges[1] - edges[0]
     half = int(min(np.ceil(4 * bandwidth / width), DENSITY_BINS))
@@ -94,7 +99,7 @@ def density_relevance(y):
     return (p.max() - p) / span
 
 
-class SMOTER(BaseSampler):
+class SMOTER(BaseSMOTE, BaseSampler):
     """SMOTE for regression: over-sample the rows whose target is rare.
 
     A relevance function :math:`\\phi(y) \\in [0, 1]` marks the rows whose
@@ -117,7 +122,7 @@ class SMOTER(BaseSampler):
 
     Parameters
     ----------
-    relevance : {{"iqr", "density"}} or callable, default="iqr"
+    relevance : {{"density", "iqr"}} or callable, default="density"
         Relevance of each target value.
 
         - ``"iqr"``: the boxplot relevance of Torgo and Ribeiro: 0 at the
@@ -127,16 +132,28 @@ class SMOTER(BaseSampler):
           :math:`3t^2 - 2t^3` of the relative distance :math:`t` from the
           median in between. A side counts only if some target lies beyond
           its fence (otherwise its relevance is 0), so a right-skewed
-          target has a rare high tail and no rare low tail.
-        - ``"density"``: one minus the min-max scaled kernel density of the
-          target (Gaussian kernel, Silverman's bandwidth, binned): the
-          rarest value has relevance 1, the most frequent 0. Also finds rare
-          values that are not outliers, such as a gap or a small mode.
+          target has a rare high tail and no rare low tail, and a target
+          without outliers (a normal target of a few hundred rows) has no
+          rare value at all.
+        - ``"density"`` (default): one minus the min-max scaled kernel
+          density of the target (Gaussian kernel, Silverman's bandwidth):
+          the rarest value has relevance 1, the most frequent 0. It finds
+          the tails of an ordinary continuous target whether or not they
+          hold outliers (for a normal target, about the rows more than
+          :math:`1.2\\sigma` from the mean at the default threshold; for a
+          right-skewed one, its long right tail), and also rare values that
+          are not in a tail, such as a gap or a small mode. A target with no
+          rare value (every value equally frequent) gives relevance 0
+          everywhere. Like every kernel estimate it dips at the edges of a
+          bounded target, so about the outer 7% on each side of a uniform
+          target count as rare.
         - a callable: gets the 1-D target array and returns an array of the
           same shape with values in [0, 1].
 
     threshold : float in (0, 1], default=0.5
-        Rows with ``relevance >= threshold`` are rare.
+        Rows with ``relevance >= threshold`` are rare. When no row is rare,
+        ``fit_resample`` warns and returns the data unchanged, as
+        imbalanced-learn's samplers do when nothing needs sampling.
 
     sampling_strategy : "balance", float or dict, default="balance"
         How many synthetic rows each tail gets. ``"balance"`` brings each
@@ -144,7 +161,9 @@ class SMOTER(BaseSampler):
         :math:`r > 0` brings each such tail up to :math:`r` times the number
         of common rows; a dict ``{{"low": n, "high": n}}`` gives the numbers
         of synthetic rows directly (missing keys mean 0). Tails already at
-        or above their target get none.
+        or above their target get none, and with ``"balance"`` or a float
+        so does a tail with fewer than ``k_neighbors + 1`` rare rows (a few
+        outliers; ``n_rare_`` shows them).
 
     k_neighbors : int, default=5
         Number of nearest rare neighbours, within the tail and excluding the
@@ -168,8 +187,8 @@ class SMOTER(BaseSampler):
     median_ : float
         Median of ``y``, which splits the rare rows into the two tails.
     control_points_ : tuple of float or None
-        ``(adjacent low, median, adjacent high)`` for ``relevance="iqr"``,
-        ``None`` for a callable.
+        ``(adjacent low, median, adjacent high)`` for ``relevance="iqr"``
+        (``None`` for a side without outliers), ``None`` otherwise.
     n_rare_ : dict
         Number of rare rows in the ``"low"`` and ``"high"`` tails.
     n_common_ : int
@@ -196,8 +215,9 @@ class SMOTER(BaseSampler):
     Unlike the original algorithm, the common rows are not under-sampled:
     nothing is lost, and under-sampling can be added as a separate step.
 
-    The output target is floating point (integer targets become float64:
-    interpolated targets are not integers). ``fit_resample(X, y,
+    Sparse ``X`` (CSR, CSC, or a DataFrame of sparse columns) gives sparse
+    output in the same format. The output target is floating point (integer
+    targets become float64: interpolated targets are not integers). ``fit_resample(X, y,
     sample_weight=w)`` also returns the weights: originals keep theirs and
     synthetic rows get the interpolation of their two parents' weights with
     the same :math:`\\lambda`.
@@ -218,17 +238,17 @@ class SMOTER(BaseSampler):
     >>> sampler = SMOTER(random_state=0)
     >>> X_res, y_res = sampler.fit_resample(X, y)
     >>> sampler.n_common_, sampler.n_rare_
-    (249, {{'low': 0, 'high': 51}})
+    (197, {{'low': 0, 'high': 103}})
     >>> sampler.sampling_strategy_
-    {{'low': 0, 'high': 198}}
+    {{'low': 0, 'high': 94}}
     >>> X_res.shape, bool((X_res[:300] == X).all())
-    ((498, 3), True)
+    ((394, 3), True)
     """
 
     _sampling_type = "bypass"
 
     _parameter_constraints: dict = {
-        "relevance": [StrOptions({"iqr", "density"}), callable],
+        "relevance": [StrOptions({"density", "iqr"}), callable],
         "threshold": [Interval(Real, 0, 1, closed="right")],
         "sampling_strategy": [
             StrOptions({"balance"}),
@@ -243,7 +263,7 @@ class SMOTER(BaseSampler):
     def __init__(
         self,
         *,
-        relevance: str | Callable = "iqr",
+        relevance: str | Callable = "density",
         threshold: float = 0.5,
         sampling_strategy: str | float | dict = "balance",
         k_neighbors: int = 5,
@@ -302,12 +322,26 @@ class SMOTER(BaseSampler):
         points = iqr_control_points(y)
         return iqr_relevance(y, points), points
 
-    def _fit(self, X, y):
-        """Validate; set the relevance, tails and ``sampling_strategy_``."""
+    def _check_targets(self, y):
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None."
+            )
+
+    def _check_X_y(self, X, y):
         X = validate_data(
-            self, X=X, reset=True, dtype=[np.float64, np.float32], ensure_min_samples=2
+            self,
+            X=X,
+            reset=True,
+            dtype=[np.float64, np.float32],
+            accept_sparse=["csr", "csc"],
+            ensure_min_samples=2,
         )
-        y = self._check_y(y, X.shape[0])
+        return X, self._check_y(y, X.shape[0]), False
+
+    def _fit_strategy(self, X, y):
+        """Set the relevance, the rare rows of each tail and ``sampling_strategy_``."""
         if np.ptp(y) == 0:
             raise ValueError(
                 "y is constant (a single value, like a single class): there is "
@@ -316,20 +350,64 @@ class SMOTER(BaseSampler):
         phi, self.control_points_ = self._relevance(y)
         self.relevance_ = phi
         self.median_ = float(np.median(y))
-        rare = phi >= self.threshold
-        if not rare.any():
-            raise ValueError(
-                f"No row has relevance >= threshold={self.threshold} (largest "
-                f"relevance {phi.max():.3g}); lower threshold."
+        tails = self._tails(y)
+        self.n_rare_ = {tail: int(index.size) for tail, index in tails.items()}
+        self.n_common_ = int(y.size - sum(self.n_rare_.values()))
+        self.sampling_strategy_ = self._n_new()
+
+    def _fit_resample(self, X, y, sample_weight=None):
+        phi = self.relevance_
+        if not any(self.n_rare_.values()):
+            warnings.warn(
+                f"No target has relevance >= threshold={self.threshold} "
+                f"(largest relevance {phi.max():.3g}): nothing is rare, so "
+                f"{type(self).__name__} returns the data unchanged. Lower "
+                "threshold or choose another relevance to over-sample.",
+                UserWarning,
+                stacklevel=4,
             )
-        tails = {
+        elif (
+            not any(self.sampling_strategy_.values())
+            and isinstance(self.k_neighbors, Integral)
+            and all(n < self.k_neighbors + 1 for n in self.n_rare_.values())
+        ):
+            warnings.warn(
+                f"The rare rows ({self.n_rare_}) are too few in each tail for "
+                f"k_neighbors={self.k_neighbors}: nothing is over-sampled, so "
+                f"{type(self).__name__} returns the data unchanged. Lower "
+                "k_neighbors or threshold to over-sample.",
+                UserWarning,
+                stacklevel=4,
+            )
+        return super()._fit_resample(X, y, sample_weight=sample_weight)
+
+    def _tails(self, y):
+        rare = self.relevance_ >= self.threshold
+        return {
             "low": np.flatnonzero(rare & (y < self.median_)),
             "high": np.flatnonzero(rare & (y >= self.median_)),
         }
-        self.n_rare_ = {tail: int(index.size) for tail, index in tails.items()}
-        self.n_common_ = int(y.size - rare.sum())
-        self.sampling_strategy_ = self._n_new()
-        return X, y, tails
+
+    def _groups(self, y):
+        tails = self._tails(y)
+        return [
+            (tail, tails[tail], self.sampling_strategy_[tail])
+            for tail in TAILS
+            if self.sampling_strategy_[tail] > 0
+        ]
+
+    def _new_targets(self, y, parents, partners, steps):
+        new = y[parents] + steps * (y[partners] - y[parents])
+        return new.astype(y.dtype, copy=False)
+
+    def _too_small_message(self, key, n_group, k):
+        return (
+            f"The {key} tail has {n_group} rare sample(s) (relevance "
+            f">= threshold={self.threshold}); SMOTER needs at least "
+            f"k_neighbors + 1 = {k + 1} rare samples in every tail it "
+            "over-samples. Lower k_neighbors or threshold, or set "
+            f"sampling_strategy={{{key!r}: 0}} to leave this tail out."
+        )
 
     def _n_new(self):
         spec = self.sampling_strategy
@@ -357,111 +435,19 @@ class SMOTER(BaseSampler):
             return n_new
         ratio = 1.0 if spec == "balance" else float(spec)
         target = int(round(ratio * self.n_common_))
-        return {
-            tail: max(target - n, 0) if n > 0 else 0 for tail, n in self.n_rare_.items()
-        }
-
-    # -- public API --------------------------------------------------------
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
-        """Find the rare rows and how many synthetic rows each tail gets.
-
-        Use :meth:`fit_resample` to resample.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training features.
-        y : array-like of shape (n_samples,)
-            Continuous target.
-
-        Returns
-        -------
-        self : object
-            The fitted sampler.
-        """
-        self._fit(X, y)
-        return self
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit_resample(self, X, y, *, sample_weight=None):
-        """Over-sample the rows with rare targets.
-
-        Parameters
-        ----------
-        X : {array-like, dataframe} of shape (n_samples, n_features)
-            Training features (dense, finite).
-        y : array-like of shape (n_samples,)
-            Continuous target (finite).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights; when given they are resampled too.
-
-        Returns
-        -------
-        X_resampled : {ndarray, dataframe, list} of shape (n_samples_new, n_features)
-            The original rows, then the synthetic ones; same container as
-            ``X``.
-        y_resampled : {ndarray, series, list} of shape (n_samples_new,)
-            The corresponding targets, floating point.
-        sample_weight_resampled : ndarray of shape (n_samples_new,)
-            Only when ``sample_weight`` is given.
-        """
-        X_orig, y_orig = X, y
-        X, y, tails = self._fit(X, y)
-        sw = None
-        if sample_weight is not None:
-            sw = check_sample_weight(sample_weight, X)
-        X_out, y_out, w_out = self._fit_resample(X, y, tails, sw)
-        if _is_dataframe(X_orig):
-            import pandas as pd
-
-            X_out = pd.DataFrame(X_out, columns=X_orig.columns)
-        elif isinstance(X_orig, list):
-            X_out = X_out.tolist()
-        y_out = _restore_y(y_out, y_orig, False, None)
-        if w_out is None:
-            return X_out, y_out
-        return X_out, y_out, w_out
-
-    def _fit_resample(self, X, y, tails, sw=None):
         k = self.k_neighbors
-        rng = check_random_state(self.random_state)
-        X_out, y_out, w_out = allocate_output(
-            X, y, sw, sum(self.sampling_strategy_.values())
-        )
-        start = X.shape[0]
-        for tail in TAILS:
-            n_new = self.sampling_strategy_[tail]
-            if n_new == 0:
-                continue
-            index = tails[tail]
-            if index.size < k + 1:
-                raise ValueError(
-                    f"The {tail} tail has {index.size} rare sample(s) (relevance "
-                    f">= threshold={self.threshold}); SMOTER needs at least "
-                    f"k_neighbors + 1 = {k + 1} rare samples in every tail it "
-                    "over-samples. Lower k_neighbors or threshold, or set "
-                    f"sampling_strategy={{{tail!r}: 0}} to leave this tail out."
-                )
-            X_tail = np.ascontiguousarray(X[index])
-            nn = class_kneighbors(X_tail, k, n_jobs=self.n_jobs)
-            rows, cols, steps = _draw(rng, index.size, k, n_new)
-            stop = start + n_new
-            smote_interpolate(X_tail, nn, rows, cols, steps, X_out[start:stop])
-            partners = nn[rows, cols]
-            y_tail = y[index]
-            y_out[start:stop] = y_tail[rows] + steps * (y_tail[partners] - y_tail[rows])
-            if sw is not None:
-                w_tail = sw[index]
-                w_out[start:stop] = w_tail[rows] + steps * (
-                    w_tail[partners] - w_tail[rows]
-                )
-            start = stop
-        return X_out, y_out, w_out
+        n_new = {}
+        for tail, n in self.n_rare_.items():
+            # a tail of a few outliers, too small for SMOTE, is left out (it
+            # shows in n_rare_ and sampling_strategy_; a warning if nothing
+            # at all is over-sampled)
+            too_small = isinstance(k, Integral) and n < k + 1
+            n_new[tail] = max(target - n, 0) if n > 0 and not too_small else 0
+        return n_new
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
+        tags.input_tags.sparse = True
         tags.target_tags.single_output = True
         tags.target_tags.multi_output = False
         return tags

@@ -1,6 +1,11 @@
 """Utilities: seeds, input validation and discovery shared by every family."""
 
-from ._seeds import derive_seeds, random_state_params, set_random_state
+from ._seeds import (
+    derive_seeds,
+    random_state_params,
+    set_random_state,
+    warn_if_unseeded,
+)
 from .metadata import accepts_sample_weight, sample_weight_params
 from .stats import weighted_quantile
 from .validation import (
@@ -28,5 +33,6 @@ __all__ = [
     "random_state_params",
     "sample_weight_params",
     "set_random_state",
+    "warn_if_unseeded",
     "weighted_quantile",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 
 import numpy as np
@@ -142,3 +143,51 @@ def set_random_state(estimator, random_state=None):
         seeds = derive_seeds(random_state, len(names))
         estimator.set_params(**{n: int(s) for n, s in zip(names, seeds)})
     return estimator
+
+
+def warn_if_unseeded(estimator, owner: str, *, stacklevel: int = 3) -> bool:
+    """Warn when ``estimator`` has no ``random_state`` anywhere.
+
+    Repeating such an estimator over seeds gives the same model every time,
+    which only costs time (and makes a seed variance of exactly zero look
+    like a finding). Every function or meta-estimator that repeats a user's
+    estimator over seeds calls this once, before fitting.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        The estimator about to be repeated over seeds.
+    owner : str
+        Name of the caller, used at the start of the message.
+    stacklevel : int, default=3
+        Passed to :func:`warnings.warn`; 3 points at the caller's caller.
+
+    Returns
+    -------
+    warned : bool
+        Whether a ``UserWarning`` was issued.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from sklearn.linear_model import LinearRegression
+    >>> from sklearn.tree import DecisionTreeRegressor
+    >>> warn_if_unseeded(DecisionTreeRegressor(), "example")
+    False
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_if_unseeded(LinearRegression(), "example")
+    True
+    >>> "identical" in str(caught[0].message)
+    True
+    """
+    if random_state_params(estimator):
+        return False
+    warnings.warn(
+        f"{owner}: the estimator {type(estimator).__name__} has no "
+        "random_state parameter (nested or not), so every seed gives the "
+        "same model: all n_seeds members (repetitions) will be identical.",
+        UserWarning,
+        stacklevel=stacklevel,
+    )
+    return True

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 from imblearn.pipeline import make_pipeline as make_imb_pipeline
 from imblearn.under_sampling import RandomUnderSampler
+from sklearn import config_context
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import make_classification, make_regression
@@ -13,9 +14,10 @@ from sklearn.ensemble import BaggingRegressor
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import RBF
 from sklearn.linear_model import LinearRegression
-from sklearn.neighbors import KNeighborsRegressor
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.random_projection import GaussianRandomProjection
 from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
@@ -80,7 +82,8 @@ def test_return_std_is_member_spread_without_member_variance(reg_data):
     assert std.max() > 0
     members = ens.predict_members(X)
     np.testing.assert_allclose(mean, members.mean(axis=0))
-    np.testing.assert_allclose(std, members.std(axis=0))
+    # one ddof convention for seed spreads across the package: ddof=1
+    np.testing.assert_allclose(std, members.std(axis=0, ddof=1))
 
 
 class _RandomGaussianRegressor(RegressorMixin, BaseEstimator):
@@ -112,7 +115,7 @@ def test_return_std_law_of_total_variance(reg_data):
     mean, std = ens.predict(X, return_std=True)
     mus, sigmas = zip(*(m.predict(X, return_std=True) for m in ens.estimators_))
     mus, sigmas = np.array(mus), np.array(sigmas)
-    expected = np.sqrt(np.mean(sigmas**2, axis=0) + np.var(mus, axis=0))
+    expected = np.sqrt(np.mean(sigmas**2, axis=0) + np.var(mus, axis=0, ddof=1))
     np.testing.assert_allclose(mean, mus.mean(axis=0))
     np.testing.assert_allclose(std, expected)
     # the between-member part is there: larger than the mean member std alone
@@ -120,19 +123,66 @@ def test_return_std_law_of_total_variance(reg_data):
 
 
 def test_return_std_uses_gaussian_process_and_pipeline_final_step(reg_data):
+    """Members that differ (a random projection in front of a GP): the std is
+    the total-variance combination of the members' own GP variances and
+    their spread, computed here directly from the members."""
     X, y = reg_data
-    X, y = X[:40], y[:40]
-    kernel = RBF(length_scale=10.0, length_scale_bounds="fixed")
+    X, y = X[:60], y[:60]
+    kernel = RBF(length_scale=3.0, length_scale_bounds="fixed")
     gp = make_pipeline(
         StandardScaler(),
-        GaussianProcessRegressor(kernel=kernel, alpha=1.0, normalize_y=True),
+        GaussianRandomProjection(n_components=2),
+        GaussianProcessRegressor(kernel=kernel, alpha=0.5, normalize_y=True),
     )
-    ens = SeedEnsembleRegressor(gp, n_seeds=2, random_state=0).fit(X, y)
-    _, std = ens.predict(X[:5], return_std=True)
-    sigmas = np.array([m.predict(X[:5], return_std=True)[1] for m in ens.estimators_])
-    # at least the members' own variance, which a member spread alone ignores
-    assert np.all(std >= np.sqrt(np.mean(sigmas**2, axis=0)) - 1e-12)
-    assert np.all(std > 0)
+    ens = SeedEnsembleRegressor(gp, n_seeds=4, random_state=0).fit(X, y)
+    X_new = X[:8] + 0.5
+    mean, std = ens.predict(X_new, return_std=True)
+    pairs = [m.predict(X_new, return_std=True) for m in ens.estimators_]
+    mus = np.array([mu for mu, _ in pairs])
+    sigmas = np.array([sd for _, sd in pairs])
+    within = np.mean(sigmas**2, axis=0)
+    between = np.var(mus, axis=0, ddof=1)
+    # the members really differ, and both terms matter at these points
+    assert np.all(between > 0.05 * within)
+    assert np.all(within > 0.05 * between)
+    np.testing.assert_allclose(mean, mus.mean(axis=0))
+    np.testing.assert_allclose(std, np.sqrt(within + between))
+    # neither term alone
+    assert np.all(std > np.sqrt(within) * 1.01)
+    assert np.all(std > np.sqrt(between) * 1.01)
+
+
+def test_median_return_std_is_robust_and_belongs_to_the_median(reg_data):
+    X, y = reg_data
+    ens = SeedEnsembleRegressor(
+        _RandomGaussianRegressor(), n_seeds=9, aggregation="median", random_state=0
+    ).fit(X, y)
+    median, std = ens.predict(X, return_std=True)
+    mus, sigmas = zip(*(m.predict(X, return_std=True) for m in ens.estimators_))
+    mus, sigmas = np.array(mus), np.array(sigmas)
+    mad = np.median(np.abs(mus - np.median(mus, axis=0)), axis=0)
+    expected = np.sqrt(np.median(sigmas**2, axis=0) + (1.482602218505602 * mad) ** 2)
+    np.testing.assert_allclose(median, np.median(mus, axis=0))
+    np.testing.assert_allclose(std, expected)
+
+    # one diverged member: the mean's std explodes, the median's does not
+    diverged = clone(ens)
+    diverged.fit(X, y)
+    diverged.estimators_[0].shift_ = 1e6
+    _, robust = diverged.predict(X, return_std=True)
+    np.testing.assert_allclose(robust, std, rtol=0.5)
+    mean_version = clone(diverged).set_params(aggregation="mean").fit(X, y)
+    mean_version.estimators_[0].shift_ = 1e6
+    _, fragile = mean_version.predict(X, return_std=True)
+    assert np.all(fragile > 1e5)
+
+
+def test_return_std_needs_two_members(reg_data):
+    X, y = reg_data
+    ens = SeedEnsembleRegressor(DecisionTreeRegressor(), n_seeds=1).fit(X, y)
+    assert ens.predict(X).shape == (X.shape[0],)
+    with pytest.raises(ValueError, match="n_seeds >= 2"):
+        ens.predict(X, return_std=True)
 
 
 def test_ensemble_reduces_seed_variance(reg_data):
@@ -171,13 +221,26 @@ def test_classifier_soft_and_hard_voting(clf_data):
     np.testing.assert_array_equal(hard.predict(X), hard.classes_[counts.argmax(1)])
 
 
-def test_classifier_string_labels(clf_data):
+@pytest.mark.parametrize("voting", ["hard", "soft"])
+def test_classifier_string_labels(clf_data, voting):
+    # Labels whose sorted order differs from the integer codes: every
+    # prediction must be the name of the class the integer fit predicts.
     X, y = clf_data
-    names = np.array(["ant", "bee", "cat"])[y]
-    ens = SeedEnsembleClassifier(
-        DecisionTreeClassifier(max_depth=2), n_seeds=3, voting="hard", random_state=0
-    ).fit(X, names)
-    assert set(ens.predict(X)) <= set(names)
+    names = np.array(["cat", "ant", "bee"])
+    params = dict(n_seeds=3, voting=voting, random_state=0)
+    ens_int = SeedEnsembleClassifier(DecisionTreeClassifier(max_depth=2), **params).fit(
+        X, y
+    )
+    ens_str = SeedEnsembleClassifier(DecisionTreeClassifier(max_depth=2), **params).fit(
+        X, names[y]
+    )
+    np.testing.assert_array_equal(ens_str.classes_, np.sort(names))
+    np.testing.assert_array_equal(ens_str.predict(X), names[ens_int.predict(X)])
+    if voting == "soft":
+        order = np.argsort(names)  # column j of the string fit is class names[order[j]]
+        np.testing.assert_allclose(
+            ens_str.predict_proba(X), ens_int.predict_proba(X)[:, order]
+        )
 
 
 def test_soft_voting_needs_predict_proba(clf_data):
@@ -298,3 +361,112 @@ def test_same_result_for_any_n_jobs(clf_data):
     np.testing.assert_array_equal(
         serial.fit(X, y).predict_proba(X), parallel.fit(X, y).predict_proba(X)
     )
+
+
+class _WeightedTreeClassifier(DecisionTreeClassifier):
+    """A seeded tree that records the weights it was fitted with."""
+
+    def fit(self, X, y, sample_weight=None, check_input=True):
+        self.sample_weight_ = sample_weight
+        return super().fit(X, y, sample_weight=sample_weight, check_input=check_input)
+
+
+def _final_weights(ens):
+    return [member[-1].sample_weight_ for member in ens.estimators_]
+
+
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_sample_weight_reaches_pipeline_final_step_without_routing(
+    clf_data, reg_data, kind
+):
+    X, y = clf_data if kind == "classifier" else reg_data
+    w = np.random.RandomState(0).uniform(0.1, 3.0, size=y.shape[0])
+    if kind == "classifier":
+        ens = SeedEnsembleClassifier(
+            make_pipeline(StandardScaler(), _WeightedTreeClassifier(max_depth=3)),
+            n_seeds=3,
+            random_state=0,
+        )
+    else:
+        ens = SeedEnsembleRegressor(
+            make_pipeline(StandardScaler(), _WeightRecorder()),
+            n_seeds=3,
+            random_state=0,
+        )
+    ens.fit(X, y, sample_weight=w)
+    for weights in _final_weights(ens):
+        np.testing.assert_array_equal(weights, w)
+    # the members equal Pipelines fitted by hand with the weights
+    member = set_random_state(clone(ens.estimator), int(ens.seeds_[0]))
+    last = member.steps[-1][0]
+    member.fit(X, y, **{f"{last}__sample_weight": w})
+    np.testing.assert_array_equal(member.predict(X), ens.estimators_[0].predict(X))
+
+
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_sample_weight_with_metadata_routing(clf_data, reg_data, kind):
+    X, y = clf_data if kind == "classifier" else reg_data
+    w = np.random.RandomState(0).uniform(0.1, 3.0, size=y.shape[0])
+    with config_context(enable_metadata_routing=True):
+        final = (
+            _WeightedTreeClassifier(max_depth=3)
+            if kind == "classifier"
+            else _WeightRecorder()
+        )
+        pipe = make_pipeline(
+            StandardScaler().set_fit_request(sample_weight=False),
+            clone(final).set_fit_request(sample_weight=True),
+        )
+        cls = SeedEnsembleClassifier if kind == "classifier" else SeedEnsembleRegressor
+        ens = cls(pipe, n_seeds=3, random_state=0).fit(X, y, sample_weight=w)
+        for weights in _final_weights(ens):
+            np.testing.assert_array_equal(weights, w)
+        routing = ens.get_metadata_routing()
+        assert "sample_weight" in str(routing)
+        # not requested by the final step: scikit-learn's error, not a silent drop
+        unrequested = make_pipeline(
+            StandardScaler().set_fit_request(sample_weight=False), clone(final)
+        )
+        with pytest.raises(ValueError, match="sample_weight"):
+            cls(unrequested, n_seeds=2, random_state=0).fit(X, y, sample_weight=w)
+
+
+def test_sample_weight_rejected_when_no_pipeline_step_takes_it(clf_data):
+    X, y = clf_data
+    pipe = make_pipeline(StandardScaler(), KNeighborsClassifier())
+    with pytest.raises(TypeError, match="sample_weight"):
+        SeedEnsembleClassifier(pipe, n_seeds=2, voting="hard").fit(
+            X, y, sample_weight=np.ones(y.shape[0])
+        )
+
+
+def test_single_class_is_rejected(clf_data):
+    X, _ = clf_data
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        SeedEnsembleClassifier(DecisionTreeClassifier(), n_seeds=2).fit(
+            X, np.zeros(X.shape[0], dtype=int)
+        )
+
+
+def test_exclude_seeds_and_clone_reproduces(reg_data):
+    X, y = reg_data
+    taken = derive_seeds(5, 4)
+    ens = SeedEnsembleRegressor(
+        DecisionTreeRegressor(max_features=2),
+        n_seeds=4,
+        random_state=5,
+        exclude_seeds=taken,
+    ).fit(X, y)
+    assert not set(ens.seeds_.tolist()) & set(taken.tolist())
+    np.testing.assert_array_equal(ens.seeds_, derive_seeds(5, 4, exclude=taken))
+    again = clone(ens).fit(X, y)
+    np.testing.assert_array_equal(again.seeds_, ens.seeds_)
+    np.testing.assert_array_equal(again.predict(X), ens.predict(X))
+    with pytest.raises(TypeError, match="exclude_seeds"):
+        clone(ens).set_params(exclude_seeds=[0.5, 1.5]).fit(X, y)
+
+
+def test_n_jobs_zero_is_rejected(reg_data):
+    X, y = reg_data
+    with pytest.raises(ValueError, match="n_jobs"):
+        SeedEnsembleRegressor(DecisionTreeRegressor(), n_jobs=0).fit(X, y)

@@ -52,3 +52,40 @@ def test_pairs():
         check_pair((np.zeros(3),))
     x, y = check_pair(([1.0, 2.0], [3.0, 4.0, 5.0]))
     assert x.shape == (2, 1) and y.shape == (3, 1)
+
+
+def test_public_check_scores_validates_arrays_and_dicts():
+    from skvariance.evaluation import check_scores
+
+    out = check_scores({"a": [[1, 2]], "b": [[3.0, 4.0], [5.0, 6.0]]})
+    assert list(out) == ["a", "b"] and out["a"].dtype == np.float64
+    with pytest.raises(ValueError, match="at least 2 runs"):
+        check_scores([[1.0, 2.0]], min_runs=2)
+    with pytest.raises(ValueError, match=r"scores\['b'\] contains NaN"):
+        check_scores({"a": [[1.0]], "b": [[np.nan]]})
+
+
+def test_module_structure_has_no_cycles_or_private_cross_family_imports():
+    """_statistics, _bootstrap and _profile import base/_validation, not each
+    other; the plotting Displays import only public evaluation names."""
+    import ast
+    from pathlib import Path
+
+    import skvariance
+
+    root = Path(skvariance.__file__).parent
+
+    def imported(path):
+        tree = ast.parse(path.read_text())
+        return {
+            node.module
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module
+        }
+
+    siblings = {"_statistics", "_bootstrap", "_profile"}
+    for name in siblings:
+        modules = imported(root / "evaluation" / f"{name}.py")
+        assert not modules & siblings, (name, modules & siblings)
+    plotting = imported(root / "plotting" / "_evaluation.py")
+    assert not [m for m in plotting if m.startswith("evaluation.")], plotting

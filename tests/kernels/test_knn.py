@@ -63,3 +63,45 @@ def test_continuous_data_one_buffer_equals_many():
     b = run_blocks(X, codes, 0.0, 5, 8, 4)
     np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(a, reference(X, codes, 0.0, 5))
+
+
+def reference_from_distances(D, k):
+    """First k of (distance, index) order, self and NaN distances excluded."""
+    n = D.shape[0]
+    out = np.full((n, k), EMPTY, dtype=np.int64)
+    for i in range(n):
+        cand = np.array([j for j in range(n) if j != i and not np.isnan(D[i, j])])
+        if cand.size:
+            order = np.lexsort((cand, D[i, cand]))[:k]
+            out[i, : order.size] = cand[order]
+    return out
+
+
+@pytest.mark.parametrize("block", [5, 7, 30])
+def test_nan_and_inf_distances(block):
+    # distances fed straight in (zero norms, gram = -D / 2): an infinite
+    # distance is a valid, last-resort neighbour ordered by index; a NaN
+    # distance is never a neighbour, and a row with too few candidates keeps
+    # EMPTY slots
+    rng = np.random.RandomState(block)
+    n, k = 30, 4
+    D = rng.randint(0, 5, size=(n, n)).astype(float)
+    D[rng.uniform(size=(n, n)) < 0.15] = np.inf
+    D[rng.uniform(size=(n, n)) < 0.15] = np.nan
+    D = np.triu(D, 1)
+    D = D + D.T  # symmetric; NaN and inf spread to both halves
+    D[3, :] = D[:, 3] = np.nan  # row 3 has no candidate at all
+    sq = np.zeros(n)
+    codes = np.empty((n, 0), dtype=np.int32)
+    dist = np.full((n, k), np.inf)
+    idx = np.full((n, k), EMPTY, dtype=np.int64)
+    edges = [(s, min(s + block, n)) for s in range(0, n, block)]
+    for i, (r0, r1) in enumerate(edges):
+        for c0, c1 in edges[i:]:
+            gram = np.ascontiguousarray(-D[r0:r1, c0:c1] / 2.0)
+            topk_update_pair(
+                gram, sq[r0:r1], sq[c0:c1], codes[r0:r1], codes[c0:c1],
+                0.0, r0, c0, dist, idx,
+            )  # fmt: skip
+    np.testing.assert_array_equal(idx, reference_from_distances(D, k))
+    assert (idx[3] == EMPTY).all()

@@ -2,14 +2,18 @@
 
 import numpy as np
 import pytest
+from sklearn import config_context
 from sklearn.base import BaseEstimator, RegressorMixin, clone
-from sklearn.datasets import make_regression
+from sklearn.datasets import make_classification, make_regression
 from sklearn.linear_model import Ridge
+from sklearn.metrics import make_scorer, r2_score
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.neighbors import KNeighborsRegressor
-from sklearn.tree import DecisionTreeRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
-from skvariance.ensemble import SeedEnsembleRegressor
+from skvariance.ensemble import SeedEnsembleClassifier, SeedEnsembleRegressor
 from skvariance.model_selection import SeedSearchCV
 from skvariance.utils import set_random_state
 
@@ -108,7 +112,7 @@ def test_cv_results_layout_and_values(data):
     per_seed = table.mean(axis=2)
     for j in range(3):
         np.testing.assert_allclose(res[f"seed{j}_test_score"], per_seed[:, j])
-    np.testing.assert_allclose(res["seed_std_test_score"], per_seed.std(axis=1))
+    np.testing.assert_allclose(res["seed_std_test_score"], per_seed.std(axis=1, ddof=1))
     np.testing.assert_allclose(res["aggregated_test_score"], per_seed.mean(axis=1))
     assert search.best_score_ == res["aggregated_test_score"].max()
 
@@ -282,3 +286,161 @@ def test_estimator_without_fit_is_rejected(data):
     X, y = data
     with pytest.raises((TypeError, ValueError)):
         SeedSearchCV(object(), {"a": [1]}, cv=3).fit(X, y)
+
+
+@pytest.mark.parametrize("refit_n_seeds", [None, 3])
+def test_clone_of_best_estimator_reproduces_it(data, refit_n_seeds):
+    X, y = data
+    search = SeedSearchCV(
+        DecisionTreeRegressor(max_features=3),
+        {"max_depth": [2, 4]},
+        n_seeds=2,
+        cv=3,
+        refit_n_seeds=refit_n_seeds,
+        random_state=0,
+    ).fit(X, y)
+    best = search.best_estimator_
+    again = clone(best).fit(X, y)
+    np.testing.assert_array_equal(again.predict(X), best.predict(X))
+    if refit_n_seeds is not None:
+        np.testing.assert_array_equal(again.seeds_, best.seeds_)
+        np.testing.assert_array_equal(best.seeds_, search.refit_seeds_)
+        assert not set(best.seeds_.tolist()) & set(search.seeds_.tolist())
+
+
+def test_fit_changes_no_parameter_and_leaves_no_private_state(data):
+    """The old fit set ``self.refit = False`` while the parent searched; a
+    scorer that looks at the search during fit sees the user's value."""
+    X, y = data
+    seen = []
+
+    def scorer(estimator, X_test, y_test):
+        seen.append(search.refit)
+        return estimator.score(X_test, y_test)
+
+    search = SeedSearchCV(
+        DecisionTreeRegressor(max_features=3),
+        {"max_depth": [2, 4]},
+        n_seeds=2,
+        cv=2,
+        scoring=scorer,
+        random_state=0,
+    )
+    before = search.get_params(deep=False)
+    search.fit(X, y)
+    assert seen and all(value is True for value in seen)
+    after = search.get_params(deep=False)
+    assert before.keys() == after.keys()
+    assert all(after[key] is before[key] for key in before)
+    params = set(before)
+    leftovers = [k for k in vars(search) if k not in params and not k.endswith("_")]
+    assert leftovers == []
+
+
+class _WeightedTreeRegressor(DecisionTreeRegressor):
+    """A seeded tree that records the weights it was fitted with."""
+
+    def fit(self, X, y, sample_weight=None, check_input=True):
+        self.sample_weight_ = sample_weight
+        return super().fit(X, y, sample_weight=sample_weight, check_input=check_input)
+
+
+def _weights(y):
+    return np.random.RandomState(0).uniform(0.1, 5.0, size=len(y))
+
+
+@pytest.mark.parametrize("refit_n_seeds", [None, 2])
+def test_sample_weight_reaches_pipeline_final_step_without_routing(data, refit_n_seeds):
+    X, y = data
+    w = _weights(y)
+    pipe = make_pipeline(StandardScaler(), _WeightedTreeRegressor(max_features=3))
+    kwargs = dict(
+        n_seeds=2, cv=3, scoring="r2", refit_n_seeds=refit_n_seeds, random_state=0
+    )
+    grid = {"_weightedtreeregressor__max_depth": [2, 4]}
+    weighted = SeedSearchCV(pipe, grid, **kwargs).fit(X, y, sample_weight=w)
+    plain = SeedSearchCV(pipe, grid, **kwargs).fit(X, y)
+    assert not np.allclose(
+        weighted.cv_results_["mean_test_score"], plain.cv_results_["mean_test_score"]
+    )
+    best = weighted.best_estimator_
+    finals = [best[-1]] if refit_n_seeds is None else [m[-1] for m in best.estimators_]
+    for final in finals:
+        np.testing.assert_array_equal(final.sample_weight_, w)
+    # one cell by hand: the final step fitted with the weights of the split
+    train, test = next(KFold(3).split(X))
+    cand = weighted.cv_results_["params"][0]
+    cell = set_random_state(clone(pipe).set_params(**cand), int(weighted.seeds_[1]))
+    cell.fit(X[train], y[train], _weightedtreeregressor__sample_weight=w[train])
+    # scikit-learn >= 1.9 also weights the score (GridSearchCV does the same)
+    candidates = [
+        cell.score(X[test], y[test]),
+        cell.score(X[test], y[test], sample_weight=w[test]),
+    ]
+    value = weighted.cv_results_["split0_seed1_test_score"][0]
+    assert any(value == pytest.approx(c) for c in candidates)
+
+
+@pytest.mark.parametrize("refit_n_seeds", [None, 2])
+def test_sample_weight_with_metadata_routing(data, refit_n_seeds):
+    X, y = data
+    w = _weights(y)
+    grid = {"_weightedtreeregressor__max_depth": [2, 4]}
+    with config_context(enable_metadata_routing=True):
+        pipe = make_pipeline(
+            StandardScaler().set_fit_request(sample_weight=False),
+            _WeightedTreeRegressor(max_features=3).set_fit_request(sample_weight=True),
+        )
+        scorer = make_scorer(r2_score).set_score_request(sample_weight=True)
+        search = SeedSearchCV(
+            pipe,
+            grid,
+            n_seeds=2,
+            cv=3,
+            scoring=scorer,
+            refit_n_seeds=refit_n_seeds,
+            random_state=0,
+        ).fit(X, y, sample_weight=w)
+        best = search.best_estimator_
+        finals = (
+            [best[-1]] if refit_n_seeds is None else [m[-1] for m in best.estimators_]
+        )
+        for final in finals:
+            np.testing.assert_array_equal(final.sample_weight_, w)
+        unrequested = make_pipeline(
+            StandardScaler().set_fit_request(sample_weight=False),
+            _WeightedTreeRegressor(max_features=3),
+        )
+        with pytest.raises(ValueError, match="sample_weight"):
+            SeedSearchCV(unrequested, grid, n_seeds=2, cv=3).fit(X, y, sample_weight=w)
+
+
+def test_sample_weight_rejected_before_search_when_unsupported(data):
+    X, y = data
+    pipe = make_pipeline(StandardScaler(), KNeighborsRegressor())
+    with pytest.raises(TypeError, match="sample_weight"):
+        SeedSearchCV(
+            pipe, {"kneighborsregressor__n_neighbors": [3]}, n_seeds=2, cv=3
+        ).fit(X, y, sample_weight=_weights(y))
+
+
+def test_refit_ensemble_classifier(data):
+    X, y = make_classification(n_samples=120, random_state=0)
+    search = SeedSearchCV(
+        DecisionTreeClassifier(max_features=3),
+        {"max_depth": [2, 3]},
+        n_seeds=2,
+        cv=3,
+        refit_n_seeds=3,
+        random_state=0,
+    ).fit(X, y)
+    assert isinstance(search.best_estimator_, SeedEnsembleClassifier)
+    np.testing.assert_array_equal(search.classes_, [0, 1])
+
+
+def test_n_jobs_zero_is_rejected(data):
+    X, y = data
+    with pytest.raises(ValueError, match="n_jobs"):
+        SeedSearchCV(DecisionTreeRegressor(), {"max_depth": [2]}, cv=3, n_jobs=0).fit(
+            X, y
+        )

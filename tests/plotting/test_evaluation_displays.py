@@ -76,6 +76,32 @@ def test_performance_profile_lines_and_bands(scores):
     assert no_band.thresholds.shape == (101,)
 
 
+def test_average_score_profile_with_task_bootstrap(scores):
+    from skvariance.evaluation import performance_profile
+
+    tau = np.linspace(0.4, 1.1, 15)
+    disp = PerformanceProfileDisplay.from_scores(
+        scores,
+        tau,
+        kind="average",
+        task_bootstrap=True,
+        n_resamples=200,
+        random_state=0,
+    )
+    expected = performance_profile(
+        scores["B"],
+        tau,
+        kind="average",
+        n_resamples=200,
+        task_bootstrap=True,
+        random_state=0,
+    )
+    np.testing.assert_array_equal(disp.profiles["B"].low, expected.low)
+    # the average profile moves in steps of 1 / n_tasks
+    np.testing.assert_allclose(disp.lines_["B"].get_ydata() * 4 % 1, 0, atol=1e-12)
+    assert "tasks" in disp.ax_.get_ylabel()
+
+
 def test_probability_of_improvement_pairs(scores):
     disp = ProbabilityOfImprovementDisplay.from_scores(
         scores, pairs=[("A", "B"), ("C", "B")], n_resamples=300, random_state=0

@@ -24,7 +24,6 @@ def result():
         n_seeds=4,
         scoring=["accuracy", "neg_log_loss"],
         random_state=0,
-        n_bootstrap=100,
     )
 
 

@@ -2,10 +2,14 @@
 
 import numpy as np
 import pytest
+from scipy import sparse
 from sklearn.neighbors import NearestNeighbors
 
+import skvariance
 from skvariance.resampling import _neighbors
-from skvariance.resampling._neighbors import cache_info, class_kneighbors, clear_cache
+from skvariance.resampling import clear_neighbors_cache as clear_cache
+from skvariance.resampling import neighbors_cache_info as cache_info
+from skvariance.resampling._neighbors import class_kneighbors
 
 
 @pytest.fixture(autouse=True)
@@ -55,6 +59,7 @@ def test_blocked_paths_and_threads_give_the_same_graph(monkeypatch):
     X = np.random.RandomState(1).normal(size=(200, 4))
     whole = class_kneighbors(X, 4, use_cache=False, n_jobs=1)
     monkeypatch.setattr(_neighbors, "BLOCK", 13)
+    monkeypatch.setattr(_neighbors, "SPARSE_BLOCK", 13)
     for n_jobs in (1, 2, -1):
         np.testing.assert_array_equal(
             class_kneighbors(X, 4, use_cache=False, n_jobs=n_jobs), whole
@@ -87,12 +92,51 @@ def test_cache_reuses_and_never_goes_stale():
     assert changed[1, 0] == 0 and first[1, 0] != 0
 
 
-def test_cache_is_bounded(monkeypatch):
-    monkeypatch.setattr(_neighbors, "MAX_ENTRIES", 3)
+def test_cache_is_bounded_by_the_config():
     rng = np.random.RandomState(3)
-    for _ in range(6):
+    with skvariance.config_context(neighbors_cache_max_entries=3):
+        for _ in range(6):
+            class_kneighbors(rng.normal(size=(30, 2)), 2)
+        assert cache_info()["entries"] == 3
+    # a graph of 30 x 2 int32 is 240 bytes: a bound of two graphs keeps two
+    with skvariance.config_context(neighbors_cache_max_bytes=30 * 2 * 4 * 2):
         class_kneighbors(rng.normal(size=(30, 2)), 2)
-    assert cache_info()["entries"] == 3
-    monkeypatch.setattr(_neighbors, "MAX_BYTES", 30 * 2 * 4 * 2)
-    class_kneighbors(rng.normal(size=(30, 2)), 2)
-    assert cache_info()["entries"] == 2
+        assert cache_info()["entries"] == 2
+        assert cache_info()["bytes"] == 480
+    # a graph larger than the bound is never stored
+    with skvariance.config_context(neighbors_cache_max_bytes=100):
+        clear_cache()
+        class_kneighbors(rng.normal(size=(30, 2)), 2)
+        assert cache_info()["entries"] == 0
+
+
+def test_cache_switched_off_by_the_config():
+    X = np.random.RandomState(4).normal(size=(50, 3))
+    with skvariance.config_context(neighbors_cache=False):
+        first = class_kneighbors(X, 3)
+        class_kneighbors(X, 3)
+        assert cache_info() == {"entries": 0, "bytes": 0, "hits": 0, "misses": 0}
+        assert first.flags.writeable  # not a shared cached array
+    class_kneighbors(X, 3)
+    class_kneighbors(X, 3)
+    assert cache_info()["hits"] == 1 and cache_info()["entries"] == 1
+    clear_cache()
+    assert cache_info() == {"entries": 0, "bytes": 0, "hits": 0, "misses": 0}
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_sparse_input_gives_the_dense_graph(fmt):
+    rng = np.random.RandomState(5)
+    X = rng.normal(size=(120, 30)) * (rng.uniform(size=(120, 30)) < 0.2)
+    dense = class_kneighbors(X, 4, use_cache=False)
+    Xs = sparse.csr_matrix(X) if fmt == "csr" else sparse.csc_matrix(X)
+    np.testing.assert_array_equal(class_kneighbors(Xs, 4, use_cache=False), dense)
+    # several sparse blocks, merged across the upper block triangle
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_neighbors, "SPARSE_BLOCK", 17)
+        blocked = class_kneighbors(Xs, 4, use_cache=False)
+    np.testing.assert_array_equal(blocked, dense)
+    # and the sparse graph is cached under its own key
+    class_kneighbors(Xs, 4)
+    class_kneighbors(Xs.copy(), 4)
+    assert cache_info()["hits"] == 1

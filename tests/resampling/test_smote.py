@@ -2,18 +2,24 @@
 
 from collections import Counter
 
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
 from imblearn.over_sampling import SMOTE as ImbSMOTE
 from imblearn.pipeline import make_pipeline
+from scipy import sparse
 from scipy.stats import ks_2samp
+from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import NearestNeighbors
 
-from skvariance.resampling import SMOTE, SMOTENC
-from skvariance.resampling._neighbors import cache_info, clear_cache
+import skvariance
+from skvariance.resampling import SMOTE, SMOTENC, SMOTER, _neighbors
+from skvariance.resampling import clear_neighbors_cache as clear_cache
+from skvariance.resampling import neighbors_cache_info as cache_info
+from skvariance.utils.validation import effective_n_threads
 
 
 def _data(n=600, weights=(0.85, 0.15), seed=0, n_classes=2):
@@ -98,8 +104,17 @@ def test_dtype_weights_and_pipeline():
     np.testing.assert_array_equal(w_res[: len(w)], w)
     new = w_res[len(w) :]
     assert new.min() >= w[y == 1].min() and new.max() <= w[y == 1].max()
-    pipe = make_pipeline(SMOTE(random_state=0), LogisticRegression()).fit(X, y)
-    assert pipe.score(X, y) > 0.7
+    # in a pipeline SMOTE acts in fit only; trained on balanced classes, the
+    # model finds far more of the 15% class on held-out rows than without it
+    # (a majority vote would have accuracy 0.85 and recall 0)
+    X, y = _data(n=1200)
+    X_train, y_train, X_test, y_test = X[:600], y[:600], X[600:], y[600:]
+    pipe = make_pipeline(SMOTE(random_state=0), LogisticRegression())
+    recall = {
+        name: np.mean(model.fit(X_train, y_train).predict(X_test)[y_test == 1])
+        for name, model in [("smote", pipe), ("plain", LogisticRegression())]
+    }
+    assert recall["smote"] > recall["plain"] + 0.2
 
 
 def test_bad_input():
@@ -184,7 +199,10 @@ def test_smotenc_pandas_categoricals_and_names():
     assert isinstance(y_res, pd.Series) and y_res.name == "target"
     assert list(X_res.columns) == list(df.columns)
     assert X_res["colour"].dtype == df["colour"].dtype
-    assert set(X_res["size"]) <= {"L", "S"}
+    # "size" is constant ("L") in the over-sampled class, so every synthetic
+    # row must decode to "L"; a wrong category decoding would not
+    assert (df.loc[ys == 1, "size"] == "L").all()
+    assert (X_res["size"].iloc[len(df) :] == "L").all()
     pd.testing.assert_frame_equal(X_res.iloc[: len(df)], df)
 
 
@@ -205,3 +223,201 @@ def test_smotenc_bad_input():
     X_inf[0, 0] = np.inf
     with pytest.raises(ValueError, match="NaN or infinity"):
         SMOTENC(categorical_features=[3, 4]).fit_resample(X_inf, y)
+
+
+# -- n_jobs invariance: every run computes its neighbours ------------------------
+def _invariance_cases():
+    X, y = _data(n=700, weights=(0.7, 0.3))
+    X_nc = X.copy()
+    X_nc[:, 5] = np.random.RandomState(0).randint(0, 3, size=len(X))
+    y_reg = X[:, 0] + np.random.RandomState(1).standard_t(df=2, size=len(X))
+    return [
+        ("SMOTE", SMOTE(random_state=0), X, y),
+        ("SMOTENC", SMOTENC(categorical_features=[5], random_state=0), X_nc, y),
+        ("SMOTER", SMOTER(random_state=0), X, y_reg),
+    ]
+
+
+@pytest.mark.parametrize("name", ["SMOTE", "SMOTENC", "SMOTER"])
+def test_n_jobs_invariance_computes_the_neighbours_in_every_run(name, monkeypatch):
+    # small blocks: ~100 block pairs per class, split across the threads and
+    # merged, so a thread-dependent bug changes the output; the cache is off,
+    # so no run is served the graph of an earlier one
+    _, sampler, X, y = next(c for c in _invariance_cases() if c[0] == name)
+    monkeypatch.setattr(_neighbors, "BLOCK", 16)
+    computed = []
+    compute = _neighbors._compute
+
+    def counting(*args):
+        computed.append(args[0].shape[0])
+        return compute(*args)
+
+    monkeypatch.setattr(_neighbors, "_compute", counting)
+    clear_cache()
+    outputs = []
+    with skvariance.config_context(neighbors_cache=False):
+        for n_jobs in (1, 2, -1):
+            outputs.append(clone(sampler).set_params(n_jobs=n_jobs).fit_resample(X, y))
+        with joblib.parallel_config(n_jobs=2):  # None follows the context
+            outputs.append(clone(sampler).fit_resample(X, y))
+    n_groups = len(computed) // 4
+    assert n_groups >= 1 and len(computed) == 4 * n_groups
+    assert cache_info()["entries"] == 0
+    for other in outputs[1:]:
+        for a, b in zip(outputs[0], other):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_n_jobs_follows_the_package_rule():
+    X, y = _data(n=200)
+    with pytest.raises(ValueError, match="n_jobs == 0 has no meaning"):
+        SMOTE(n_jobs=0).fit_resample(X, y)
+    with pytest.raises(ValueError, match="n_jobs == 0 has no meaning"):
+        SMOTER(n_jobs=0).fit(X, X[:, 0])
+    assert effective_n_threads(None) == 1
+    with joblib.parallel_config(n_jobs=2):
+        assert effective_n_threads(None) == min(2, joblib.cpu_count())
+
+
+# -- SMOTENC: validation up front, dtypes, estimators, weights, sparse -----------
+def _strings(n=120, seed=0):
+    rng = np.random.RandomState(seed)
+    X = np.empty((n, 3), dtype=object)
+    X[:, 0] = rng.normal(size=n)
+    X[:, 1] = rng.choice(["a", "b", "c"], size=n)
+    X[:, 2] = rng.normal(size=n)
+    y = np.array([0] * (n - 30) + [1] * 30)
+    return X, y
+
+
+def test_smotenc_fit_alone_accepts_string_categories():
+    X, y = _strings()
+    sampler = SMOTENC(categorical_features=[1]).fit(X, y)
+    assert sampler.sampling_strategy_ == {1: 60}
+    assert sampler.categorical_features_.tolist() == [1]
+
+
+def test_smotenc_mixed_object_columns_are_rejected_before_any_work(monkeypatch):
+    def no_search(*args, **kwargs):  # pragma: no cover - must not be reached
+        raise AssertionError("the neighbour search ran before validation")
+
+    monkeypatch.setattr(_neighbors, "_compute", no_search)
+    X, y = _strings()
+    mixed = X.copy()
+    mixed[5, 1] = 3  # a number among the strings of a categorical column
+    for method in ("fit", "fit_resample"):
+        with pytest.raises(TypeError, match="column 1 of X mixes strings and numbers"):
+            getattr(SMOTENC(categorical_features=[1]), method)(mixed, y)
+    text = X.copy()
+    text[7, 0] = "12,5"  # a string in a continuous column
+    with pytest.raises(ValueError, match="continuous columns of X must be numeric"):
+        SMOTENC(categorical_features=[1]).fit(text, y)
+
+
+def test_smotenc_keeps_integer_and_bool_continuous_columns():
+    rng = np.random.RandomState(0)
+    n = 200
+    df = pd.DataFrame(
+        {
+            "count": rng.poisson(20, size=n).astype(np.int32),
+            "flag": rng.uniform(size=n) < 0.5,
+            "x": rng.normal(size=n),
+            "colour": rng.choice(["red", "blue"], size=n),
+        }
+    )
+    y = np.array([0] * 150 + [1] * 50)
+    X_res, _ = SMOTENC(categorical_features=["colour"], random_state=0).fit_resample(
+        df, y
+    )
+    pd.testing.assert_series_equal(X_res.dtypes, df.dtypes)
+    new = X_res.iloc[n:]
+    minority = df[y == 1]
+    # rounded interpolations stay within the class's range
+    assert new["count"].between(minority["count"].min(), minority["count"].max()).all()
+    assert set(new["flag"]) <= {True, False}
+    # a NumPy integer array keeps its dtype too
+    X_int = np.column_stack([rng.poisson(20, size=n), rng.randint(0, 3, size=n)])
+    X_res, _ = SMOTENC(categorical_features=[1], random_state=0).fit_resample(X_int, y)
+    assert X_res.dtype == X_int.dtype
+    np.testing.assert_array_equal(X_res[:n], X_int)
+
+
+def test_smotenc_median_std_weights_and_a_neighbours_estimator():
+    X, y = _mixed()
+    sampler = SMOTENC(categorical_features=[3, 4], random_state=5)
+    X_res, y_res = sampler.fit_resample(X, y)
+    std = X[y == 1][:, :3].std(axis=0)
+    assert sampler.median_std_ == {1: pytest.approx(float(np.median(std)))}
+    # an estimator sees the same distances (one-hot columns of m / sqrt(2)):
+    # without ties it finds the same neighbours, so the same rows
+    nn = SMOTENC(
+        categorical_features=[3, 4], k_neighbors=NearestNeighbors(n_neighbors=6),
+        random_state=5,
+    ).fit_resample(X, y)  # fmt: skip
+    np.testing.assert_allclose(nn[0], X_res, rtol=1e-12, atol=1e-12)
+    w = np.random.RandomState(0).uniform(1, 2, size=len(y))
+    X_w, y_w, w_res = SMOTENC(categorical_features=[3, 4], random_state=5).fit_resample(
+        X, y, sample_weight=w
+    )
+    np.testing.assert_array_equal(X_w, X_res)
+    np.testing.assert_array_equal(w_res[: len(y)], w)
+    assert w_res.shape == (len(y_res),)
+    assert w[y == 1].min() <= w_res[len(y) :].min()
+    assert w_res[len(y) :].max() <= w[y == 1].max()
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_sparse_input_gives_the_dense_result_in_its_format(fmt):
+    X, y = _data(n=400)
+    X[np.abs(X) < 0.7] = 0.0
+    to_sparse = sparse.csr_matrix if fmt == "csr" else sparse.csc_matrix
+    dense = SMOTE(random_state=0).fit_resample(X, y)
+    X_res, y_res = SMOTE(random_state=0).fit_resample(to_sparse(X), y)
+    assert sparse.issparse(X_res) and X_res.format == fmt
+    np.testing.assert_allclose(X_res.toarray(), dense[0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(y_res, dense[1])
+    X_nc, y_nc = _mixed()
+    X_nc[:, :3][np.abs(X_nc[:, :3]) < 0.5] = 0.0
+    dense = SMOTENC(categorical_features=[3, 4], random_state=0).fit_resample(
+        X_nc, y_nc
+    )
+    got = SMOTENC(categorical_features=[3, 4], random_state=0).fit_resample(
+        to_sparse(X_nc), y_nc
+    )
+    assert sparse.issparse(got[0]) and got[0].format == fmt
+    np.testing.assert_allclose(got[0].toarray(), dense[0], rtol=1e-12, atol=1e-12)
+
+
+def test_drop_in_for_smoteenn_and_smotetomek():
+    from imblearn.combine import SMOTEENN, SMOTETomek
+    from imblearn.over_sampling import SMOTE as ImbSMOTE
+
+    X, y = _data(n=300)
+    for combined in (SMOTEENN, SMOTETomek):
+        ours = combined(smote=SMOTE(random_state=0), random_state=0).fit_resample(X, y)
+        theirs = combined(smote=ImbSMOTE(random_state=0), random_state=0).fit_resample(
+            X, y
+        )
+        np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-12, atol=1e-12)
+        np.testing.assert_array_equal(ours[1], theirs[1])
+    params = SMOTE(k_neighbors=3, n_jobs=2).get_params()
+    assert params == {
+        "k_neighbors": 3,
+        "n_jobs": 2,
+        "random_state": None,
+        "sampling_strategy": "auto",
+    }
+    assert SMOTE().__sklearn_tags__().input_tags.sparse
+
+
+def test_dataframe_of_sparse_columns_stays_sparse():
+    X, y = _data(n=300)
+    X[np.abs(X) < 0.7] = 0.0
+    columns = [f"f{j}" for j in range(X.shape[1])]
+    X_df = pd.DataFrame(X, columns=columns).astype(pd.SparseDtype(float, 0.0))
+    X_res, y_res = SMOTE(random_state=0).fit_resample(X_df, pd.Series(y, name="c"))
+    assert list(X_res.columns) == columns
+    assert all(isinstance(dtype, pd.SparseDtype) for dtype in X_res.dtypes)
+    dense = SMOTE(random_state=0).fit_resample(X, y)
+    np.testing.assert_allclose(X_res.to_numpy(), dense[0], rtol=1e-12, atol=1e-12)
+    assert y_res.name == "c" and (y_res.index == X_res.index).all()

@@ -173,8 +173,8 @@ def test_dict_strategy_and_threshold_change_the_counts():
     X_res, _ = sampler.fit_resample(X, y)
     assert sampler.sampling_strategy_ == {"low": 0, "high": 17}
     assert len(X_res) == len(X) + 17
-    loose = SMOTER(threshold=0.2).fit(X, y)
-    strict = SMOTER(threshold=1.0).fit(X, y)
+    loose = SMOTER(relevance="iqr", threshold=0.2).fit(X, y)
+    strict = SMOTER(relevance="iqr", threshold=1.0, k_neighbors=2).fit(X, y)
     assert sum(loose.n_rare_.values()) > sum(strict.n_rare_.values())
     assert strict.n_rare_ == {
         "low": int((y <= strict.control_points_[0]).sum()),
@@ -239,11 +239,12 @@ def test_smoter_reduces_error_on_the_rare_region_of_a_skewed_target():
     for seed in range(10):
         X, y = _skewed(400, seed)
         X_test, y_test = _skewed(2000, 1000 + seed)
-        points = SMOTER().fit(X, y).control_points_
+        points = SMOTER(relevance="iqr").fit(X, y).control_points_
         rare = iqr_relevance(y_test, points) >= 0.5
         plain = KNeighborsRegressor(n_neighbors=10).fit(X, y)
         resampled = make_pipeline(
-            SMOTER(random_state=seed), KNeighborsRegressor(n_neighbors=10)
+            SMOTER(relevance="iqr", random_state=seed),
+            KNeighborsRegressor(n_neighbors=10),
         ).fit(X, y)
         e_plain = np.abs(plain.predict(X_test[rare]) - y_test[rare]).mean()
         e_res = np.abs(resampled.predict(X_test[rare]) - y_test[rare]).mean()
@@ -272,9 +273,20 @@ def test_small_tail_error_names_the_tail_and_its_count():
     X = rng.normal(size=(60, 2))
     # rare at threshold 1: the adjacent value 1.0 and the three outliers
     y = np.concatenate([np.linspace(0, 1, 57), [30.0, 31.0, 32.0]])
+    small = SMOTER(
+        relevance="iqr", threshold=1.0, k_neighbors=5, sampling_strategy={"high": 9}
+    )
     with pytest.raises(ValueError, match=r"The high tail has 4 rare sample\(s\)"):
-        SMOTER(threshold=1.0, k_neighbors=5).fit_resample(X, y)
-    X_res, _ = SMOTER(threshold=1.0, k_neighbors=3, random_state=0).fit_resample(X, y)
+        small.fit_resample(X, y)
+    # with an automatic strategy the small tail is left out, with a warning
+    with pytest.warns(UserWarning, match=r"too few in each tail"):
+        X_res, y_res = SMOTER(
+            relevance="iqr", threshold=1.0, k_neighbors=5
+        ).fit_resample(X, y)
+    np.testing.assert_array_equal(X_res, X)
+    X_res, _ = SMOTER(
+        relevance="iqr", threshold=1.0, k_neighbors=3, random_state=0
+    ).fit_resample(X, y)
     assert len(X_res) > len(X)
 
 
@@ -285,14 +297,45 @@ def test_threshold_outside_unit_interval(threshold):
         SMOTER(threshold=threshold).fit_resample(X, y)
 
 
-def test_no_rare_rows_and_constant_target():
+@pytest.mark.parametrize("relevance", ["density", "iqr"])
+def test_nothing_rare_returns_the_data_unchanged_with_a_warning(relevance):
     rng = np.random.RandomState(0)
     X = rng.normal(size=(100, 2))
-    y_uniform = np.linspace(0, 1, 100)  # no outlier on either side
-    with pytest.raises(ValueError, match="No row has relevance >= threshold"):
-        SMOTER().fit_resample(X, y_uniform)
+    # no outlier on either side, and both values equally frequent
+    y_uniform = np.tile([0.0, 1.0], 50)
+    sampler = SMOTER(relevance=relevance)
+    with pytest.warns(UserWarning, match="returns the data unchanged"):
+        X_res, y_res, w_res = sampler.fit_resample(
+            X, y_uniform, sample_weight=np.ones(100)
+        )
+    np.testing.assert_array_equal(X_res, X)
+    np.testing.assert_array_equal(y_res, y_uniform)
+    np.testing.assert_array_equal(w_res, np.ones(100))
+    assert sampler.sampling_strategy_ == {"low": 0, "high": 0}
     with pytest.raises(ValueError, match="y is constant"):
         SMOTER().fit_resample(X, np.ones(100))
+
+
+def test_default_relevance_finds_both_tails_of_a_normal_target():
+    # no boxplot outlier at all ("iqr" finds nothing), yet the default finds
+    # both tails: a kernel density below half its peak, |z| > 1.18 for a
+    # normal target (24% of the rows)
+    y = np.random.RandomState(1).normal(size=2400)
+    y = y[np.abs(y) < 2.5][:2000]  # nothing beyond the fences (2.7 sigma)
+    X = np.random.RandomState(2).normal(size=(2000, 2))
+    sampler = SMOTER(random_state=0).fit(X, y)
+    rare_share = sum(sampler.n_rare_.values()) / y.size
+    assert 0.18 < rare_share < 0.30
+    assert min(sampler.n_rare_.values()) > 0.7 * max(sampler.n_rare_.values())
+    rare = sampler.relevance_ >= 0.5
+    assert np.abs(y[rare]).min() > 0.9 and np.abs(y[~rare]).max() < 1.5
+    assert SMOTER(relevance="iqr").fit(X, y).relevance_.max() == 0.0
+
+
+def test_default_relevance_on_a_skewed_target_is_its_long_tail():
+    X, y = _skewed(400, 0)
+    sampler = SMOTER().fit(X, y)
+    assert sampler.n_rare_["high"] > 5 * sampler.n_rare_["low"]
 
 
 def test_other_bad_inputs():
@@ -303,8 +346,6 @@ def test_other_bad_inputs():
         SMOTER().fit_resample(X, np.column_stack([y, y]))
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         SMOTER().fit_resample(X, y[:-1])
-    with pytest.raises(TypeError, match="dense data is required"):
-        SMOTER().fit_resample(sparse.csr_matrix(X), y)
     with pytest.raises(ValueError, match="keys must be 'low' and/or 'high'"):
         SMOTER(sampling_strategy={"middle": 3}).fit_resample(X, y)
     with pytest.raises(ValueError, match="non-negative int"):
@@ -315,4 +356,44 @@ def test_other_bad_inputs():
         SMOTER(relevance=lambda v: np.ones(3)).fit_resample(X, y)
     skewed_X, skewed_y = _skewed(200, 0)
     with pytest.raises(ValueError, match="low tail, which has no rare rows"):
-        SMOTER(sampling_strategy={"low": 5}).fit_resample(skewed_X, skewed_y)
+        SMOTER(relevance="iqr", sampling_strategy={"low": 5}).fit_resample(
+            skewed_X, skewed_y
+        )
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_sparse_input_gives_the_dense_result_in_its_format(fmt):
+    X, y = _two_tails(n=200)
+    X[np.abs(X) < 0.5] = 0.0
+    dense = SMOTER(random_state=0).fit_resample(X, y)
+    Xs = sparse.csr_matrix(X) if fmt == "csr" else sparse.csc_matrix(X)
+    X_res, y_res = SMOTER(random_state=0).fit_resample(Xs, y)
+    assert sparse.issparse(X_res) and X_res.format == fmt
+    np.testing.assert_allclose(X_res.toarray(), dense[0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(y_res, dense[1])
+
+
+def test_feature_names_out_follow_the_input():
+    X, y = _two_tails(n=120)
+    X_df = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    sampler = SMOTER(random_state=0)
+    sampler.fit_resample(X_df, y)
+    assert sampler.get_feature_names_out().tolist() == ["a", "b", "c", "d"]
+    sampler.fit_resample(X, y)
+    assert sampler.get_feature_names_out().tolist() == ["x0", "x1", "x2", "x3"]
+
+
+def test_check_estimator_passes_with_default_parameters():
+    import warnings
+
+    from sklearn.exceptions import SkipTestWarning
+    from sklearn.utils.estimator_checks import check_estimator
+
+    # scikit-learn announces the checks it skips (array API without
+    # SCIPY_ARRAY_API) with a SkipTestWarning; every check that runs must pass
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SkipTestWarning)
+        results = check_estimator(SMOTER(), on_fail=None)
+    failed = [r["check_name"] for r in results if r["status"] == "failed"]
+    assert failed == []
+    assert sum(r["status"] == "passed" for r in results) > 30

@@ -1,0 +1,170 @@
+"""Package-wide settings: get_config, set_config and config_context.
+
+Modelled on scikit-learn's configuration: a dict of defaults, a copy per
+thread (so a :func:`config_context` in one thread does not change another
+thread's settings), and a context manager that restores the previous values
+on exit. Every process-wide setting of skvariance lives here rather than in a
+module global.
+
+Today the settings control the neighbour-graph cache of the SMOTE family
+(see :ref:`resampling_cache` in the user guide).
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from numbers import Integral
+
+__all__ = ["config_context", "get_config", "set_config"]
+
+_global_config = {
+    "neighbors_cache": True,
+    "neighbors_cache_max_bytes": 128 * 2**20,
+    "neighbors_cache_max_entries": 16,
+}
+_threadlocal = threading.local()
+
+
+def _get_threadlocal_config() -> dict:
+    if not hasattr(_threadlocal, "global_config"):
+        _threadlocal.global_config = _global_config.copy()
+    return _threadlocal.global_config
+
+
+def get_config() -> dict:
+    """Current values of skvariance's settings (a copy).
+
+    Returns
+    -------
+    config : dict
+        Keys are the parameters of :func:`set_config`.
+
+    See Also
+    --------
+    set_config : change the settings.
+    config_context : change them inside a ``with`` block.
+
+    Examples
+    --------
+    >>> import skvariance
+    >>> skvariance.get_config()["neighbors_cache"]
+    True
+    """
+    return _get_threadlocal_config().copy()
+
+
+def _check_bound(value, name):
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
+        raise ValueError(f"{name} must be a non-negative int, got {value!r}.")
+    return int(value)
+
+
+def set_config(
+    neighbors_cache: bool | None = None,
+    neighbors_cache_max_bytes: int | None = None,
+    neighbors_cache_max_entries: int | None = None,
+) -> None:
+    """Set skvariance's settings; ``None`` leaves a setting unchanged.
+
+    The settings are thread-local, as scikit-learn's: a thread starts from
+    the defaults below, and changes made in one thread are not seen by
+    another. The neighbour-graph cache they control is shared by the whole
+    process.
+
+    Parameters
+    ----------
+    neighbors_cache : bool, default=None
+        Whether SMOTE, SMOTENC and SMOTER look up and store the within-class
+        k-nearest-neighbour graphs in the process-wide cache. Default
+        ``True``. With ``False`` every call computes its neighbours (the
+        cache is neither read nor written; its entries stay until evicted
+        or cleared with :func:`skvariance.resampling.clear_neighbors_cache`).
+    neighbors_cache_max_bytes : int, default=None
+        Largest total size of the cached graphs, in bytes. Default
+        ``128 * 2**20`` (128 MiB, the graphs of about 6.7 million rows at
+        ``k_neighbors=5``). The least recently used graphs are evicted
+        first when a new graph is stored; a graph larger than the bound is
+        never stored. ``0`` keeps nothing.
+    neighbors_cache_max_entries : int, default=None
+        Largest number of cached graphs. Default 16.
+
+    See Also
+    --------
+    get_config : the current settings.
+    config_context : change settings inside a ``with`` block.
+    skvariance.resampling.clear_neighbors_cache : empty the cache.
+
+    Examples
+    --------
+    >>> import skvariance
+    >>> skvariance.set_config(neighbors_cache_max_bytes=64 * 2**20)
+    >>> skvariance.get_config()["neighbors_cache_max_bytes"]
+    67108864
+    >>> skvariance.set_config(neighbors_cache_max_bytes=128 * 2**20)
+    """
+    config = _get_threadlocal_config()
+    if neighbors_cache is not None:
+        if not isinstance(neighbors_cache, bool):
+            raise ValueError(
+                f"neighbors_cache must be True or False, got {neighbors_cache!r}."
+            )
+        config["neighbors_cache"] = neighbors_cache
+    if neighbors_cache_max_bytes is not None:
+        config["neighbors_cache_max_bytes"] = _check_bound(
+            neighbors_cache_max_bytes, "neighbors_cache_max_bytes"
+        )
+    if neighbors_cache_max_entries is not None:
+        config["neighbors_cache_max_entries"] = _check_bound(
+            neighbors_cache_max_entries, "neighbors_cache_max_entries"
+        )
+
+
+@contextmanager
+def config_context(
+    *,
+    neighbors_cache: bool | None = None,
+    neighbors_cache_max_bytes: int | None = None,
+    neighbors_cache_max_entries: int | None = None,
+):
+    """Change skvariance's settings inside a ``with`` block.
+
+    The previous settings are restored on exit, also when the block raises.
+    Parameters are those of :func:`set_config`; ``None`` leaves a setting
+    unchanged.
+
+    Yields
+    ------
+    None
+
+    See Also
+    --------
+    set_config : change the settings for good.
+    get_config : the current settings.
+
+    Examples
+    --------
+    Recompute the neighbours on every call, for example to time the search:
+
+    >>> import numpy as np
+    >>> import skvariance
+    >>> from skvariance.resampling import SMOTE
+    >>> X = np.random.RandomState(0).normal(size=(60, 2))
+    >>> y = np.array([0] * 50 + [1] * 10)
+    >>> with skvariance.config_context(neighbors_cache=False):
+    ...     X_res, y_res = SMOTE(random_state=0).fit_resample(X, y)
+    ...     skvariance.get_config()["neighbors_cache"]
+    False
+    >>> skvariance.get_config()["neighbors_cache"]
+    True
+    """
+    old = get_config()
+    set_config(
+        neighbors_cache=neighbors_cache,
+        neighbors_cache_max_bytes=neighbors_cache_max_bytes,
+        neighbors_cache_max_entries=neighbors_cache_max_entries,
+    )
+    try:
+        yield
+    finally:
+        set_config(**old)
