@@ -316,6 +316,7 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
 
     # -- fitting ----------------------------------------------------------
     def _routed_params(self, named, sample_weight, fit_params):
+        """Fit parameters of each base model, as its wrapper takes them."""
         if routing_enabled():
             routed = process_routing(
                 self, "fit", sample_weight=sample_weight, **fit_params
@@ -326,10 +327,14 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
                 f"fit got unexpected parameters {sorted(fit_params)}; enable "
                 "metadata routing to pass fit parameters to the estimators."
             )
-        return {
-            name: sample_weight_params(est, sample_weight, name=f"estimators[{name!r}]")
-            for name, est in named
-        }
+        params = {}
+        for name, est in named:
+            # raises now, before any fit, if the model cannot take weights
+            own = sample_weight_params(est, sample_weight, name=f"estimators[{name!r}]")
+            wrapped = "quantiles" not in est.get_params(deep=False)
+            # a wrapping MultiQuantileRegressor applies the same rule inside
+            params[name] = {"sample_weight": sample_weight} if own and wrapped else own
+        return params
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None, **fit_params):
