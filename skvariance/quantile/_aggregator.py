@@ -362,6 +362,8 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         levels, named, pairs = self._check_params()
         X, y = validate_data(self, X, y, y_numeric=True)
         y = y.astype(np.float64)
+        if sample_weight is not None:
+            sample_weight = check_sample_weight(np.asarray(sample_weight), X)
         sw = check_sample_weight(sample_weight, X)
         params = self._routed_params(named, sample_weight, fit_params)
         rng = check_random_state(self.random_state)
@@ -380,7 +382,7 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
             )
         seeds = derive_seeds(rng, len(named))
         models = []
-        for (name, est), seed in zip(named, seeds):
+        for (_, est), seed in zip(named, seeds):
             model = _as_quantile_model(est, levels)
             unset = {
                 key: int(seed)

@@ -76,7 +76,7 @@ class KNNQuantileRegressor(BaseQuantileRegressor):
     >>> y = X[:, 0] + rng.normal(scale=0.1, size=300)
     >>> knn = KNNQuantileRegressor(n_neighbors=30).fit(X, y)
     >>> knn.predict([[0.5]]).round(2)
-    array([[0.35, 0.5 , 0.65]])
+    array([[0.33, 0.5 , 0.66]])
     >>> knn.predict([[0.5]], quantiles=[0.25, 0.75]).shape
     (1, 2)
     """
@@ -123,10 +123,12 @@ class KNNQuantileRegressor(BaseQuantileRegressor):
         if self.n_neighbors > X.shape[0]:
             raise ValueError(
                 f"n_neighbors={self.n_neighbors} exceeds the number of training "
-                f"samples, {X.shape[0]}."
+                f"samples, n_samples={X.shape[0]}."
             )
         self._sample_weight = (
-            None if sample_weight is None else check_sample_weight(sample_weight, X)
+            None
+            if sample_weight is None
+            else check_sample_weight(np.asarray(sample_weight), X)
         )
         self._y = y.astype(np.float64)
         self._index = NearestNeighbors(
@@ -152,8 +154,8 @@ class KNNQuantileRegressor(BaseQuantileRegressor):
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
-        levels = self.quantiles_ if quantiles is None else check_quantile_levels(
-            quantiles
+        levels = (
+            self.quantiles_ if quantiles is None else check_quantile_levels(quantiles)
         )
         distance, neighbours = self._index.kneighbors(X)
         if self.weights == "uniform":

@@ -41,9 +41,7 @@ def _pinball_lp(P, y, levels, sample_weight, method):
         format="csr",
     )
     b_eq = np.concatenate([target, [1.0]])
-    result = linprog(
-        cost, A_eq=a_eq, b_eq=b_eq, bounds=(0.0, None), method=method
-    )
+    result = linprog(cost, A_eq=a_eq, b_eq=b_eq, bounds=(0.0, None), method=method)
     if result.status != 0:
         raise RuntimeError(f"the weight LP did not solve: {result.message}")
     w = np.clip(result.x[:n_models], 0.0, None)

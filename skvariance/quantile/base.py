@@ -4,6 +4,7 @@ checking requested levels, and the WIS ``score`` of every multi-quantile model.
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 from inspect import signature
 
 import numpy as np
@@ -12,7 +13,13 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from ..metrics import weighted_interval_score
 from ..utils.validation import check_quantile_levels
 
-__all__ = ["BaseQuantileRegressor", "quantile_parameter", "predicts_quantiles"]
+__all__ = [
+    "BaseQuantileRegressor",
+    "check_quantile_estimator",
+    "match_levels",
+    "predicts_quantiles",
+    "quantile_parameter",
+]
 
 #: The loss / objective values that make ``alpha`` a quantile level
 #: (scikit-learn's GradientBoostingRegressor, LightGBM).
@@ -122,7 +129,7 @@ def match_levels(requested, fitted, *, name: str = "quantiles") -> np.ndarray:
     return index
 
 
-class BaseQuantileRegressor(RegressorMixin, BaseEstimator):
+class BaseQuantileRegressor(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
     """Base of the family: ``predict(X)`` gives one column per level.
 
     Subclasses set ``quantiles_`` (sorted fitted levels) in ``fit`` and
@@ -130,6 +137,10 @@ class BaseQuantileRegressor(RegressorMixin, BaseEstimator):
     weighted interval score over ``quantiles_``, so ``GridSearchCV`` ranks
     models by WIS without a custom scorer.
     """
+
+    @abstractmethod
+    def predict(self, X, quantiles=None):
+        """Predicted quantiles, shape (n_samples, n_quantiles)."""
 
     def score(self, X, y, sample_weight=None) -> float:
         """Negative weighted interval score of ``predict(X)`` (higher is better).

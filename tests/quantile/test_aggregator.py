@@ -1,7 +1,5 @@
 """QuantileAggregator: weights, crossing, calibration, bad input, weights routing."""
 
-import itertools
-
 import numpy as np
 import pytest
 import sklearn
@@ -120,8 +118,10 @@ def test_score_equals_the_wis_formula():
     # (1 / (K + 1/2)) (|y - m| / 2 + sum_k alpha_k / 2 IS_alpha_k), K = 2
     total = 0.5 * np.abs(y - q[:, 2])
     for lo, hi, alpha in [(0, 4, 0.2), (1, 3, 0.5)]:
-        total += alpha / 2 * interval_score(
-            y, q[:, lo], q[:, hi], alpha, multioutput="raw_values"
+        total += (
+            alpha
+            / 2
+            * interval_score(y, q[:, lo], q[:, hi], alpha, multioutput="raw_values")
         )
     np.testing.assert_allclose(-agg.score(X, y), np.mean(total / 2.5))
 

@@ -61,7 +61,7 @@ def test_predictions_never_cross(data):
 
 def test_bad_input(data):
     X, y = data
-    with pytest.raises(ValueError, match="n_neighbors=200 exceeds"):
+    with pytest.raises(ValueError, match="training samples, n_samples=150"):
         KNNQuantileRegressor(n_neighbors=200).fit(X, y)
     with pytest.raises(ValueError, match="strictly increasing"):
         KNNQuantileRegressor(quantiles=[0.5, 0.5]).fit(X, y)

@@ -55,10 +55,7 @@ def test_one_clone_per_level_equals_separate_fits(data, estimator, param):
     assert model.quantile_parameter_ == param
     assert len(model.estimators_) == len(LEVELS)
     manual = np.column_stack(
-        [
-            clone(estimator).set_params(**{param: q}).fit(X, y).predict(X)
-            for q in LEVELS
-        ]
+        [clone(estimator).set_params(**{param: q}).fit(X, y).predict(X) for q in LEVELS]
     )
     np.testing.assert_allclose(model.predict(X), np.sort(manual, axis=1))
 
