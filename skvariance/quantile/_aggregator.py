@@ -120,7 +120,7 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         For ``weighting="local"``: features of the weight model, computed from
         ``X`` by this transformer (cloned, fitted on the training data) and
         standardised; ``None`` uses ``X`` itself, standardised.
-    local_penalty : float, default=0.01
+    local_penalty : float, default=1e-3
         Ridge penalty on the slopes of the local weight model.
     local_smoothing : float, default=0.05
         Width of the softplus smoothing of the pinball loss for ``"local"``,
@@ -240,7 +240,7 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         conformalize: bool = False,
         solver: str = "highs",
         local_transformer=None,
-        local_penalty: float = 0.01,
+        local_penalty: float = 1e-3,
         local_smoothing: float = 0.05,
         n_jobs: int | None = None,
         random_state=None,
@@ -513,8 +513,8 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
             axis=1,
         )
 
-    def predict(self, X, quantiles=None) -> np.ndarray:
-        """Aggregated (and, if asked, calibrated) quantiles.
+    def predict(self, X, quantiles=None, *, calibrated: bool = True) -> np.ndarray:
+        """Aggregated (and, if fitted with ``conformalize=True``, calibrated) quantiles.
 
         Parameters
         ----------
@@ -524,6 +524,9 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
             A strictly increasing subset of ``quantiles_``; ``None`` means all.
             Other levels raise a ``ValueError`` (weights exist only for the
             fitted levels).
+        calibrated : bool, default=True
+            With ``conformalize=True``, ``False`` returns the aggregate before
+            the conformal correction (to see what calibration changed).
 
         Returns
         -------
@@ -533,10 +536,14 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
         index = None if quantiles is None else match_levels(quantiles, self.quantiles_)
-        q = self._adjust(self._aggregate(self._base_predictions(X), X))
+        q = self._aggregate(self._base_predictions(X), X)
+        if calibrated:
+            q = self._adjust(q)
         return q if index is None else q[:, index]
 
-    def predict_interval(self, X, coverage: float = 0.9) -> np.ndarray:
+    def predict_interval(
+        self, X, coverage: float = 0.9, *, calibrated: bool = True
+    ) -> np.ndarray:
         """Central interval between levels ``(1 - coverage) / 2`` and its mirror.
 
         Parameters
@@ -545,6 +552,8 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
             Input samples.
         coverage : float, default=0.9
             Nominal coverage; one of ``coverages_``.
+        calibrated : bool, default=True
+            As in :meth:`predict`.
 
         Returns
         -------
@@ -561,7 +570,7 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
                 f"coverage={coverage} needs levels {tau:g} and {1 - tau:g}; this "
                 f"model offers coverages {np.round(self.coverages_, 10).tolist()}."
             ) from exc
-        return self.predict(X)[:, index]
+        return self.predict(X, calibrated=calibrated)[:, index]
 
     def predict_weights(self, X) -> np.ndarray:
         """Aggregation weights at each sample.

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from sklearn.utils import check_array
 
 from .._kernels._isotonic import isotonic_rows
-from ..utils._sklearn_compat import StrOptions, validate_params
+from ..utils._sklearn_compat import Integral, StrOptions, validate_params
+from ..utils.validation import effective_n_threads
 
 __all__ = ["monotonize"]
 
@@ -15,10 +17,13 @@ __all__ = ["monotonize"]
     {
         "y_quantiles": ["array-like"],
         "method": [StrOptions({"sort", "isotonic"}), None],
+        "n_jobs": [Integral, None],
     },
     prefer_skip_nested_validation=True,
 )
-def monotonize(y_quantiles, method: str | None = "sort") -> np.ndarray:
+def monotonize(
+    y_quantiles, method: str | None = "sort", *, n_jobs: int | None = None
+) -> np.ndarray:
     """Make predicted quantiles non-decreasing across levels.
 
     Parameters
@@ -30,6 +35,10 @@ def monotonize(y_quantiles, method: str | None = "sort") -> np.ndarray:
         ``"isotonic"`` replaces each row by its least-squares non-decreasing
         fit (pool adjacent violators, equal weight per level, a numba kernel);
         ``None`` returns an unchanged copy.
+    n_jobs : int, default=None
+        Threads of the isotonic kernel (``None`` means 1 unless in a
+        :func:`joblib.parallel_config` context, ``-1`` all cores). Rows are
+        independent, so the result does not depend on it.
 
     Returns
     -------
@@ -68,5 +77,11 @@ def monotonize(y_quantiles, method: str | None = "sort") -> np.ndarray:
         return q.copy()
     if method == "sort":
         return np.sort(q, axis=1)
+    n_threads = min(effective_n_threads(n_jobs), numba.config.NUMBA_NUM_THREADS)
     q = np.ascontiguousarray(q)
-    return isotonic_rows(q, np.empty_like(q))
+    previous = numba.get_num_threads()
+    numba.set_num_threads(n_threads)
+    try:
+        return isotonic_rows(q, np.empty_like(q))
+    finally:
+        numba.set_num_threads(previous)

@@ -329,6 +329,16 @@ def _register_quantile():
     GRID_PARAMS["MultiQuantileRegressor"] = {"estimator__max_depth": [1, 2]}
     GRID_PARAMS["KNNQuantileRegressor"] = {"n_neighbors": [3, 5]}
     GRID_PARAMS["QuantileAggregator"] = {"weighting": ["global", "per_quantile"]}
+    PARALLEL_FUNCTIONS["monotonize"] = _run_monotonize
+
+
+def _run_monotonize(n_jobs):
+    import numpy as np
+
+    from skvariance.quantile import monotonize
+
+    q = np.random.RandomState(0).normal(size=(500, 9))
+    return monotonize(q, "isotonic", n_jobs=n_jobs)
 
 
 _register_quantile()

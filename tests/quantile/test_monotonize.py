@@ -76,3 +76,12 @@ def test_bad_input(bad):
 def test_bad_method():
     with pytest.raises(ValueError, match="method"):
         monotonize([[1.0, 2.0]], "median")
+
+
+def test_n_jobs_does_not_change_the_result():
+    q = np.random.default_rng(0).normal(size=(2000, 9))
+    np.testing.assert_array_equal(
+        monotonize(q, "isotonic", n_jobs=1), monotonize(q, "isotonic", n_jobs=2)
+    )
+    with pytest.raises(ValueError, match="n_jobs == 0"):
+        monotonize(q, "isotonic", n_jobs=0)
