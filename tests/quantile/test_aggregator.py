@@ -302,3 +302,29 @@ def test_sample_weight_reaches_base_pipelines_with_and_without_routing():
             [("lin", pipe), ("left", oracle)], quantiles=levels, cv=cv
         ).fit(X, y, sample_weight=w)
     np.testing.assert_allclose(on.predict(X), off.predict(X))
+
+
+def test_local_weights_from_a_user_transformer():
+    from sklearn.preprocessing import FunctionTransformer
+
+    X, y = oracle_data(400, seed=11)
+    X_test, y_test = oracle_data(2000, seed=12)
+    first = FunctionTransformer(lambda Z: Z[:, :1])  # the weights see x0 only
+    agg = QuantileAggregator(
+        _experts(),
+        quantiles=LEVELS,
+        weighting="local",
+        local_transformer=first,
+        cv=3,
+        random_state=0,
+    ).fit(X, y)
+    assert agg.local_coef_.shape == (len(LEVELS), 2, 2)  # intercept + one slope
+    w = agg.predict_weights(X_test)
+    np.testing.assert_allclose(w.sum(axis=1), 1.0)
+    assert np.all(w >= 0)
+    np.testing.assert_allclose(agg.weights_, agg.predict_weights(X).mean(axis=0))
+    base = min(
+        weighted_interval_score(y_test, m.predict(X_test), LEVELS)
+        for m in agg.estimators_
+    )
+    assert weighted_interval_score(y_test, agg.predict(X_test), LEVELS) < base
