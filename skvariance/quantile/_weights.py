@@ -48,7 +48,7 @@ def _pinball_lp(P, y, levels, sample_weight, method):
     return w / w.sum()
 
 
-def fit_simplex_weights(P, y, levels, sample_weight, *, per_level, method="highs"):
+def fit_simplex_weights(P, y, levels, sample_weight, *, per_level, method="highs-ipm"):
     """Exact LP weights: one vector (K,) or one per level (K, T)."""
     if not per_level:
         return _pinball_lp(P, y, levels, sample_weight, method)
