@@ -117,7 +117,7 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
     solver : {"highs", "highs-ds", "highs-ipm"}, default="highs-ipm"
         The :func:`scipy.optimize.linprog` method for the weight LP. All give
         an optimal vertex (the interior-point method ends with a crossover),
-        so the same loss; ``"highs-ipm"`` was 3 to 13 times faster than the
+        so the same loss; ``"highs-ipm"`` was 1.5 to 17 times faster than the
         simplex methods on 1,000 to 5,000 rows
         (``benchmarks/bench_quantile_weights.py``).
     local_transformer : transformer, default=None
