@@ -1,3 +1,13 @@
 """Multi-quantile models, quantile aggregation and monotonization."""
 
-__all__: list[str] = []
+from ._aggregator import QuantileAggregator
+from ._knn import KNNQuantileRegressor
+from ._monotonize import monotonize
+from ._multi import MultiQuantileRegressor
+
+__all__ = [
+    "KNNQuantileRegressor",
+    "MultiQuantileRegressor",
+    "QuantileAggregator",
+    "monotonize",
+]

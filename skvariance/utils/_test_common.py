@@ -391,3 +391,72 @@ def _register_calibration():
 
 
 _register_calibration()
+# -- quantile family: skvariance.quantile -------------------------------------
+def _register_quantile():
+    from sklearn.ensemble import GradientBoostingRegressor
+
+    from skvariance.quantile import KNNQuantileRegressor
+
+    def gbr():
+        return GradientBoostingRegressor(
+            loss="quantile", n_estimators=5, max_depth=2, random_state=0
+        )
+
+    INIT_PARAMS["MultiQuantileRegressor"] = [{"estimator": gbr()}]
+    INIT_PARAMS["KNNQuantileRegressor"] = [{"n_neighbors": 5}]
+
+    def bases():
+        return [("gbr", gbr()), ("knn", KNNQuantileRegressor(n_neighbors=3))]
+
+    INIT_PARAMS["QuantileAggregator"] = [
+        {"estimators": bases(), "quantiles": (0.1, 0.5, 0.9), "cv": 3},
+        {
+            "estimators": bases(),
+            "quantiles": (0.1, 0.5, 0.9),
+            "weighting": "local",
+            "conformalize": True,
+            "monotonize": "isotonic",
+            "cv": 3,
+        },
+    ]
+    two_d = (
+        "predict returns (n_samples, n_quantiles), one column per quantile level "
+        "(the family's contract), while the check requires the shape of y"
+    )
+    regressors_train = {
+        "check_regressors_train": two_d,
+        "check_regressors_train(readonly_memmap=True)": two_d,
+        "check_regressors_train(readonly_memmap=True,X_dtype=float32)": two_d,
+    }
+    EXPECTED_FAILED_CHECKS["MultiQuantileRegressor"] = regressors_train
+    EXPECTED_FAILED_CHECKS["KNNQuantileRegressor"] = {
+        **regressors_train,
+        "check_sample_weight_equivalence_on_dense_data": (
+            "repeated rows take neighbour slots while weights do not change "
+            "which points are neighbours, so integer weights differ from repetition"
+        ),
+    }
+    EXPECTED_FAILED_CHECKS["QuantileAggregator"] = {
+        **regressors_train,
+        "check_sample_weight_equivalence_on_dense_data": (
+            "the out-of-fold predictions the weights are fitted on come from "
+            "folds over rows: repeated rows change the folds (and a copy of a row "
+            "can sit in its own training fold), so weights differ from repetition"
+        ),
+    }
+    GRID_PARAMS["MultiQuantileRegressor"] = {"estimator__max_depth": [1, 2]}
+    GRID_PARAMS["KNNQuantileRegressor"] = {"n_neighbors": [3, 5]}
+    GRID_PARAMS["QuantileAggregator"] = {"weighting": ["global", "per_quantile"]}
+    PARALLEL_FUNCTIONS["monotonize"] = _run_monotonize
+
+
+def _run_monotonize(n_jobs):
+    import numpy as np
+
+    from skvariance.quantile import monotonize
+
+    q = np.random.RandomState(0).normal(size=(500, 9))
+    return monotonize(q, "isotonic", n_jobs=n_jobs)
+
+
+_register_quantile()

@@ -1,0 +1,610 @@
+"""Weighted aggregation of quantile models (Fakoor et al.), with conformal pairs."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from sklearn.base import MetaEstimatorMixin, clone
+from sklearn.model_selection import KFold, check_cv
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils import check_random_state
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    process_routing,
+)
+from sklearn.utils.parallel import Parallel, delayed
+
+from ..utils._seeds import derive_seeds, random_state_params
+from ..utils._sklearn_compat import (
+    HasMethods,
+    Integral,
+    Interval,
+    Real,
+    StrOptions,
+    _check_method_params,
+    _fit_context,
+    check_is_fitted,
+    validate_data,
+)
+from ..utils.metadata import routing_enabled, sample_weight_params
+from ..utils.stats import weighted_quantile
+from ..utils.validation import (
+    check_coverage,
+    check_n_jobs,
+    check_quantile_levels,
+    check_sample_weight,
+)
+from ._monotonize import monotonize as _monotonize
+from ._multi import MultiQuantileRegressor
+from ._weights import fit_local_weights, fit_simplex_weights, local_weights
+from .base import BaseQuantileRegressor, check_quantile_estimator, match_levels
+
+__all__ = ["QuantileAggregator"]
+
+
+def _as_quantile_model(estimator, levels):
+    """A clone predicting ``levels`` as (n_samples, n_levels) from ``predict(X)``."""
+    if "quantiles" in estimator.get_params(deep=False):
+        return clone(estimator).set_params(quantiles=levels)
+    return MultiQuantileRegressor(clone(estimator), quantiles=levels, n_jobs=1)
+
+
+def _fit_predict(model, X, y, train, test, fit_params):
+    """Fit on ``train``; return the predictions on ``test`` (or the model)."""
+    params = _check_method_params(X, fit_params, train)
+    model.fit(X[train], y[train], **params)
+    if test is None:
+        return model
+    return np.asarray(model.predict(X[test]), dtype=np.float64)
+
+
+def _widen_to_nested(q, center):
+    """Running min below ``center`` and max above it: only widens intervals."""
+    q = q.copy()
+    for j in range(center - 1, -1, -1):
+        np.minimum(q[:, j], q[:, j + 1], out=q[:, j])
+    for j in range(center + 1, q.shape[1]):
+        np.maximum(q[:, j], q[:, j - 1], out=q[:, j])
+    return q
+
+
+class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
+    """Weighted combination of quantile models, fitted on out-of-fold predictions.
+
+    Every base model predicts every level. Their out-of-fold predictions
+    (cross-fitted, in parallel) are combined as
+
+    .. math::
+
+        \\hat q(x, \\tau) = \\sum_k w_k(\\tau, x)\\, \\hat q_k(x, \\tau),
+        \\qquad w_k \\ge 0,\\ \\sum_k w_k = 1,
+
+    with weights that minimise the mean pinball loss over all levels: one
+    weight per model (``"global"``), per model and level (``"per_quantile"``;
+    both exact linear programs solved by HiGHS), or a softmax of a linear
+    function of the standardised features (``"local"``, a smooth surrogate
+    minimised by L-BFGS from the per-level LP weights). The base models are
+    then refitted on all the data. Crossing quantiles are removed by sorting
+    or isotonic regression, and ``conformalize=True`` calibrates every
+    symmetric pair of levels (CQR) on the out-of-fold predictions.
+
+    Parameters
+    ----------
+    estimators : list of (str, estimator) tuples or of estimators
+        At least two quantile models: an estimator with a quantile parameter
+        (wrapped in :class:`MultiQuantileRegressor`), one whose ``predict``
+        takes ``quantiles`` (quantile-forest), or one with a ``quantiles``
+        parameter (this family's estimators, set to ``quantiles``). Unnamed
+        estimators are named after their class. They are cloned.
+    quantiles : array-like of float, default=(0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
+        Levels in (0, 1), strictly increasing.
+    weighting : {"global", "per_quantile", "local"}, default="per_quantile"
+        How weights may vary: over models only, over models and levels, or
+        also with ``x``.
+    cv : int, cross-validation generator or iterable, default=5
+        Splits for the out-of-fold base predictions. An int gives a shuffled
+        :class:`~sklearn.model_selection.KFold` seeded from ``random_state``.
+    monotonize : {"sort", "isotonic"} or None, default="sort"
+        How crossing aggregated quantiles are removed (see :func:`monotonize`).
+        ``None`` leaves them (and is refused with ``conformalize=True``).
+    conformalize : bool, default=False
+        Calibrate each pair of levels ``(tau, 1 - tau)`` with the conformal
+        quantile of the out-of-fold CQR scores, so that
+        :meth:`predict_interval` covers at least ``1 - 2 tau``. Needs
+        symmetric levels.
+    solver : {"highs", "highs-ds", "highs-ipm"}, default="highs-ipm"
+        The :func:`scipy.optimize.linprog` method for the weight LP. All give
+        an optimal vertex (the interior-point method ends with a crossover),
+        so the same loss; ``"highs-ipm"`` was 1.5 to 17 times faster than the
+        simplex methods on 1,000 to 5,000 rows
+        (``benchmarks/bench_quantile_weights.py``).
+    local_transformer : transformer, default=None
+        For ``weighting="local"``: features of the weight model, computed from
+        ``X`` by this transformer (cloned, fitted on the training data) and
+        standardised; ``None`` uses ``X`` itself, standardised.
+    local_penalty : float, default=1e-3
+        Ridge penalty on the slopes of the local weight model.
+    local_smoothing : float, default=0.05
+        Width of the softplus smoothing of the pinball loss for ``"local"``,
+        relative to the mean absolute out-of-fold error of the aggregate median.
+    n_jobs : int, default=None
+        (model, fold) fits run in parallel through
+        :class:`sklearn.utils.parallel.Parallel` (``None`` means 1 unless in a
+        :func:`joblib.parallel_config` context). Results do not depend on it.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the folds (when ``cv`` is an int) and every nested
+        ``random_state`` of the base models that is left ``None``.
+
+    Attributes
+    ----------
+    quantiles_ : ndarray of shape (n_quantiles,)
+        The fitted levels, sorted.
+    estimators_ : list of estimators
+        The base models refitted on all the data, each predicting
+        ``quantiles_``.
+    named_estimators_ : dict
+        The same, by name.
+    weights_ : ndarray of shape (n_estimators,) or (n_estimators, n_quantiles)
+        ``"global"``: one weight per model; ``"per_quantile"``: one per model
+        and level; ``"local"``: the average over the training samples of the
+        local weights (see :meth:`predict_weights`).
+    local_coef_ : ndarray of shape (n_quantiles, n_estimators, 1 + n_features)
+        Intercepts and slopes of the local weight logits (``"local"`` only).
+    cv_predictions_ : ndarray of shape (n_samples, n_estimators, n_quantiles)
+        The out-of-fold base predictions the weights were fitted on.
+    conformal_corrections_ : ndarray of shape (n_pairs,)
+        Widening of each interval ``(quantiles_[j], quantiles_[-1 - j])``
+        (``conformalize=True`` only; may be negative, which narrows).
+    coverages_ : ndarray of shape (n_pairs,)
+        Nominal coverages ``predict_interval`` offers, increasing.
+    cv_fit_time_ : float
+        Seconds spent cross-fitting the base models (all folds).
+    weight_fit_time_ : float
+        Seconds spent fitting the weights.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Feature names seen during fit, when ``X`` has string column names.
+
+    See Also
+    --------
+    MultiQuantileRegressor : one quantile model at several levels.
+    monotonize : the crossing corrections.
+    skvariance.metrics.weighted_interval_score : the score being minimised.
+
+    Notes
+    -----
+    The weights and the conformal corrections are both fitted on the same
+    out-of-fold predictions; with a handful of weights this costs little
+    coverage (the tests check coverage by simulation), but with
+    ``weighting="local"`` and many features prefer a strong
+    ``local_penalty``. After calibration, crossing is removed by widening
+    intervals only (running minimum of the lower levels and maximum of the
+    upper ones, outward from the median), so coverage is not lost.
+
+    References
+    ----------
+    .. [1] Fakoor, R., Kim, T., Mueller, J., Smola, A. J. and Tibshirani,
+       R. J. "Flexible Model Aggregation for Quantile Regression", JMLR 24
+       (2023).
+    .. [2] Romano, Y., Patterson, E. and Candes, E. "Conformalized Quantile
+       Regression", NeurIPS 2019.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from sklearn.ensemble import GradientBoostingRegressor
+    >>> from sklearn.linear_model import QuantileRegressor
+    >>> from skvariance.quantile import KNNQuantileRegressor, QuantileAggregator
+    >>> X, y = make_regression(n_samples=200, n_features=3, noise=10, random_state=0)
+    >>> agg = QuantileAggregator(
+    ...     [
+    ...         ("linear", QuantileRegressor(alpha=0.0)),
+    ...         ("gbm", GradientBoostingRegressor(loss="quantile", n_estimators=30)),
+    ...         ("knn", KNNQuantileRegressor(n_neighbors=15)),
+    ...     ],
+    ...     quantiles=[0.1, 0.5, 0.9],
+    ...     weighting="global",
+    ...     conformalize=True,
+    ...     random_state=0,
+    ... ).fit(X, y)
+    >>> agg.weights_.shape
+    (3,)
+    >>> agg.predict(X[:5]).shape
+    (5, 3)
+    >>> agg.predict_interval(X[:5], coverage=0.8).shape
+    (5, 2)
+    """
+
+    _parameter_constraints: dict = {
+        "estimators": [list],
+        "quantiles": ["array-like"],
+        "weighting": [StrOptions({"global", "per_quantile", "local"})],
+        "cv": ["cv_object"],
+        "monotonize": [StrOptions({"sort", "isotonic"}), None],
+        "conformalize": ["boolean"],
+        "solver": [StrOptions({"highs", "highs-ds", "highs-ipm"})],
+        "local_transformer": [HasMethods(["fit", "transform"]), None],
+        "local_penalty": [Interval(Real, 0, None, closed="left")],
+        "local_smoothing": [Interval(Real, 0, None, closed="neither")],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        estimators,
+        *,
+        quantiles=(0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95),
+        weighting: str = "per_quantile",
+        cv=5,
+        monotonize: str | None = "sort",
+        conformalize: bool = False,
+        solver: str = "highs-ipm",
+        local_transformer=None,
+        local_penalty: float = 1e-3,
+        local_smoothing: float = 0.05,
+        n_jobs: int | None = None,
+        random_state=None,
+    ):
+        self.estimators = estimators
+        self.quantiles = quantiles
+        self.weighting = weighting
+        self.cv = cv
+        self.monotonize = monotonize
+        self.conformalize = conformalize
+        self.solver = solver
+        self.local_transformer = local_transformer
+        self.local_penalty = local_penalty
+        self.local_smoothing = local_smoothing
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    # -- validation -------------------------------------------------------
+    def _named_estimators(self):
+        named, counts = [], {}
+        for item in self.estimators:
+            if isinstance(item, tuple):
+                if len(item) != 2 or not isinstance(item[0], str):
+                    raise TypeError(
+                        "estimators must hold (name, estimator) tuples or "
+                        f"estimators, got {item!r}."
+                    )
+                named.append(item)
+                continue
+            base = type(item).__name__.lower()
+            counts[base] = counts.get(base, 0) + 1
+            named.append((f"{base}-{counts[base]}", item))
+        names = [name for name, _ in named]
+        if len(set(names)) != len(names):
+            raise ValueError(f"estimator names must be unique, got {names}.")
+        return named
+
+    def _check_params(self):
+        levels = check_quantile_levels(self.quantiles)
+        check_n_jobs(self.n_jobs)
+        named = self._named_estimators()
+        if len(named) < 2:
+            raise ValueError(
+                f"estimators must hold at least two quantile models to aggregate, "
+                f"got {len(named)}."
+            )
+        for name, est in named:
+            if not hasattr(est, "fit") or not hasattr(est, "predict"):
+                raise TypeError(
+                    f"estimators[{name!r}] {type(est).__name__} is not an "
+                    "estimator with fit and predict."
+                )
+            if "quantiles" not in est.get_params(deep=False):
+                check_quantile_estimator(est, name=f"estimators[{name!r}]")
+        pairs = None
+        if self.conformalize:
+            if self.monotonize is None:
+                raise ValueError(
+                    "conformalize=True needs monotonize='sort' or 'isotonic': "
+                    "calibrated pairs of crossing quantiles are not intervals."
+                )
+            match_levels(
+                (1.0 - levels)[::-1], levels, name="mirrored levels 1 - quantiles"
+            )
+            n_pairs = levels.size // 2
+            if n_pairs == 0:
+                raise ValueError(
+                    "conformalize=True needs at least one pair of levels "
+                    f"(tau, 1 - tau); got quantiles={levels.tolist()}."
+                )
+            pairs = [(j, levels.size - 1 - j) for j in range(n_pairs)]
+        return levels, named, pairs
+
+    # -- fitting ----------------------------------------------------------
+    def _routed_params(self, named, sample_weight, fit_params):
+        """Fit parameters of each base model, as its wrapper takes them."""
+        if routing_enabled():
+            routed = process_routing(
+                self, "fit", sample_weight=sample_weight, **fit_params
+            )
+            return {name: dict(routed[name].fit) for name, _ in named}
+        if fit_params:
+            raise TypeError(
+                f"fit got unexpected parameters {sorted(fit_params)}; enable "
+                "metadata routing to pass fit parameters to the estimators."
+            )
+        params = {}
+        for name, est in named:
+            # raises now, before any fit, if the model cannot take weights
+            own = sample_weight_params(est, sample_weight, name=f"estimators[{name!r}]")
+            wrapped = "quantiles" not in est.get_params(deep=False)
+            # a wrapping MultiQuantileRegressor applies the same rule inside
+            params[name] = {"sample_weight": sample_weight} if own and wrapped else own
+        return params
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, sample_weight=None, **fit_params):
+        """Cross-fit the base models, fit the weights, refit on all the data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data; NaN or infinity raise a ``ValueError``.
+        y : array-like of shape (n_samples,)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the pinball loss the aggregation weights minimise, of
+            the conformal quantile, and given to the base models' ``fit``
+            (without metadata routing: to every base model, or a Pipeline's
+            final step, which must accept it; with routing: to those that
+            request it).
+        **fit_params : dict
+            Other fit parameters for the base models (metadata routing only).
+
+        Returns
+        -------
+        self : QuantileAggregator
+        """
+        levels, named, pairs = self._check_params()
+        X, y = validate_data(self, X, y, y_numeric=True)
+        y = y.astype(np.float64)
+        if sample_weight is not None:
+            sample_weight = check_sample_weight(np.asarray(sample_weight), X)
+        sw = check_sample_weight(sample_weight, X)
+        params = self._routed_params(named, sample_weight, fit_params)
+        rng = check_random_state(self.random_state)
+        cv = self.cv
+        if isinstance(cv, Integral):
+            cv = KFold(cv, shuffle=True, random_state=int(derive_seeds(rng, 1)[0]))
+        cv = check_cv(cv, y, classifier=False)
+        folds = list(cv.split(X, y))
+        covered = np.zeros(X.shape[0], dtype=int)
+        for _, test in folds:
+            covered[test] += 1
+        if not np.all(covered == 1):
+            raise ValueError(
+                "cv must put every sample in exactly one test fold, so that every "
+                "sample has one out-of-fold prediction."
+            )
+        seeds = derive_seeds(rng, len(named))
+        models = []
+        for (_, est), seed in zip(named, seeds):
+            model = _as_quantile_model(est, levels)
+            unset = {
+                key: int(seed)
+                for key in random_state_params(model)
+                if model.get_params()[key] is None
+            }
+            models.append(model.set_params(**unset))
+
+        start = time.perf_counter()
+        everything = np.arange(X.shape[0])
+        tasks = [
+            (k, clone(model), train, test)
+            for k, model in enumerate(models)
+            for train, test in folds
+        ] + [(k, clone(model), everything, None) for k, model in enumerate(models)]
+        results = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fit_predict)(model, X, y, train, test, params[named[k][0]])
+            for k, model, train, test in tasks
+        )
+        P = np.empty((X.shape[0], len(models), levels.size))
+        for (k, _, _, test), result in zip(tasks, results):
+            if test is not None:
+                P[test, k, :] = result
+        if not np.all(np.isfinite(P)):
+            raise ValueError("a base model predicted NaN or infinity out of fold.")
+        self.estimators_ = results[len(models) * len(folds) :]
+        self.named_estimators_ = {
+            name: est for (name, _), est in zip(named, self.estimators_)
+        }
+        self.cv_fit_time_ = time.perf_counter() - start
+        self.cv_predictions_ = P
+        self.quantiles_ = levels
+
+        start = time.perf_counter()
+        self._fit_weights(X, y, sw, P, levels)
+        self.weight_fit_time_ = time.perf_counter() - start
+
+        q = self._aggregate(P, X)
+        self.coverages_ = np.array(
+            sorted(
+                levels[-1 - j] - levels[j]
+                for j in range(levels.size // 2)
+                if np.isclose(levels[j] + levels[-1 - j], 1.0, rtol=0, atol=1e-12)
+            )
+        )
+        if self.conformalize:
+            self.conformal_corrections_ = self._calibrate(q, y, sw, pairs, levels)
+        return self
+
+    def _fit_weights(self, X, y, sw, P, levels):
+        per_level = self.weighting != "global"
+        w = fit_simplex_weights(
+            P, y, levels, sw, per_level=per_level, method=self.solver
+        )
+        if self.weighting != "local":
+            self.weights_ = w
+            return
+        if self.local_transformer is None:
+            self.local_transformer_ = StandardScaler().fit(X)
+        else:
+            self.local_transformer_ = clone(self.local_transformer).fit(X)
+        Z = self.local_transformer_.transform(X)
+        if self.local_transformer is not None:
+            self._local_scaler = StandardScaler().fit(Z)
+            Z = self._local_scaler.transform(Z)
+        median = np.einsum("ikt,kt->it", P, w)
+        center = int(np.argmin(np.abs(levels - 0.5)))
+        scale = float(np.average(np.abs(y - median[:, center]), weights=sw))
+        scale = scale if scale > 0 else 1.0
+        self.local_coef_ = fit_local_weights(
+            P,
+            y,
+            levels,
+            sw,
+            Z,
+            w,
+            smoothing=self.local_smoothing,
+            penalty=self.local_penalty,
+            scale=scale,
+        )
+        self.weights_ = np.average(local_weights(self.local_coef_, Z), axis=0)
+
+    def _local_features(self, X):
+        Z = self.local_transformer_.transform(X)
+        if self.local_transformer is not None:
+            Z = self._local_scaler.transform(Z)
+        return Z
+
+    def _weights_for(self, X, n):
+        if self.weighting == "local":
+            return local_weights(self.local_coef_, self._local_features(X))
+        w = self.weights_
+        if w.ndim == 1:
+            w = np.repeat(w[:, None], self.quantiles_.size, axis=1)
+        return np.broadcast_to(w, (n, *w.shape))
+
+    def _aggregate(self, P, X):
+        q = np.einsum("ikt,ikt->it", self._weights_for(X, P.shape[0]), P)
+        return _monotonize(q, self.monotonize)
+
+    def _calibrate(self, q, y, sw, pairs, levels):
+        n = y.shape[0]
+        corrections = np.empty(len(pairs))
+        for p, (lo, hi) in enumerate(pairs):
+            alpha = 1.0 - (levels[hi] - levels[lo])
+            scores = np.maximum(q[:, lo] - y, y - q[:, hi])
+            level = np.ceil((n + 1) * (1.0 - alpha)) / n
+            if level > 1.0:
+                corrections[p] = np.inf
+            else:
+                corrections[p] = weighted_quantile(scores, level, sample_weight=sw)
+        return corrections
+
+    def _adjust(self, q):
+        if not self.conformalize:
+            return q
+        q = q.copy()
+        size = q.shape[1]
+        for j, c in enumerate(self.conformal_corrections_):
+            q[:, j] -= c
+            q[:, size - 1 - j] += c
+        return _widen_to_nested(q, size // 2)
+
+    # -- prediction -------------------------------------------------------
+    def _base_predictions(self, X):
+        return np.stack(
+            [np.asarray(m.predict(X), dtype=np.float64) for m in self.estimators_],
+            axis=1,
+        )
+
+    def predict(self, X, quantiles=None, *, calibrated: bool = True) -> np.ndarray:
+        """Aggregated (and, if fitted with ``conformalize=True``, calibrated) quantiles.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+        quantiles : array-like of float, default=None
+            A strictly increasing subset of ``quantiles_``; ``None`` means all.
+            Other levels raise a ``ValueError`` (weights exist only for the
+            fitted levels).
+        calibrated : bool, default=True
+            With ``conformalize=True``, ``False`` returns the aggregate before
+            the conformal correction (to see what calibration changed).
+
+        Returns
+        -------
+        y_quantiles : ndarray of shape (n_samples, n_quantiles)
+            Non-decreasing across levels.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False)
+        index = None if quantiles is None else match_levels(quantiles, self.quantiles_)
+        q = self._aggregate(self._base_predictions(X), X)
+        if calibrated:
+            q = self._adjust(q)
+        return q if index is None else q[:, index]
+
+    def predict_interval(
+        self, X, coverage: float = 0.9, *, calibrated: bool = True
+    ) -> np.ndarray:
+        """Central interval between levels ``(1 - coverage) / 2`` and its mirror.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+        coverage : float, default=0.9
+            Nominal coverage; one of ``coverages_``.
+        calibrated : bool, default=True
+            As in :meth:`predict`.
+
+        Returns
+        -------
+        interval : ndarray of shape (n_samples, 2)
+            Lower and upper bounds.
+        """
+        check_is_fitted(self)
+        coverage = check_coverage(coverage)
+        tau = (1.0 - coverage) / 2.0
+        try:
+            index = match_levels([tau, 1.0 - tau], self.quantiles_)
+        except ValueError as exc:
+            raise ValueError(
+                f"coverage={coverage} needs levels {tau:g} and {1 - tau:g}; this "
+                f"model offers coverages {np.round(self.coverages_, 10).tolist()}."
+            ) from exc
+        return self.predict(X, calibrated=calibrated)[:, index]
+
+    def predict_weights(self, X) -> np.ndarray:
+        """Aggregation weights at each sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        weights : ndarray of shape (n_samples, n_estimators, n_quantiles)
+            Non-negative, summing to one over the estimators. Constant over
+            samples unless ``weighting="local"``.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False)
+        return np.array(self._weights_for(X, X.shape[0]))
+
+    def get_metadata_routing(self):
+        """Metadata routing: ``fit`` metadata go to every base model's ``fit``.
+
+        Returns
+        -------
+        routing : MetadataRouter
+        """
+        router = MetadataRouter(owner=self)
+        for name, est in self._named_estimators():
+            router.add(
+                **{name: est},
+                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+            )
+        return router
