@@ -271,3 +271,11 @@ class _DistanceFromMedian:
 
 
 _register_resampling_family()
+
+
+# -- weighting family: skvariance.weighting -----------------------------------
+def _register_weighting():
+    pass
+
+
+_register_weighting()

@@ -1,3 +1,5 @@
 """Inverse-variance weighting, the R-learner and covariate-shift importance weights."""
 
-__all__: list[str] = []
+from ._inverse_variance import InverseVarianceRegressor
+
+__all__ = ["InverseVarianceRegressor"]
