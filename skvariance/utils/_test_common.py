@@ -275,7 +275,33 @@ _register_resampling_family()
 
 # -- weighting family: skvariance.weighting -----------------------------------
 def _register_weighting():
-    pass
+    from sklearn.linear_model import LinearRegression, Ridge
+    from sklearn.tree import DecisionTreeRegressor
+
+    INIT_PARAMS["InverseVarianceEnsembleRegressor"] = [
+        {
+            "estimators": [
+                ("ridge", Ridge()),
+                ("tree", DecisionTreeRegressor(max_depth=3)),
+            ],
+            "cv": 3,
+        },
+        {
+            "estimators": [("lr", LinearRegression()), ("ridge", Ridge(alpha=10.0))],
+            "cv": 3,
+            "covariance": "full",
+            "non_negative": True,
+        },
+    ]
+    EXPECTED_FAILED_CHECKS["InverseVarianceEnsembleRegressor"] = {
+        "check_sample_weight_equivalence_on_dense_data": (
+            "cross-fitting splits the rows into shuffled folds whose membership "
+            "depends on the row count, so integer weights and repeated rows give "
+            "different out-of-fold errors, covariances and combination weights "
+            "(it passes for members whose cross-fitted errors do not depend on "
+            "the folds, which is why InverseVarianceRegressor's default passes)"
+        ),
+    }
 
 
 _register_weighting()

@@ -105,9 +105,7 @@ def test_user_weights_multiply_and_zero_weights_remove_rows():
 
 def test_estimator_without_sample_weight_is_refused_before_fitting():
     X, y, _ = _linear_data(50, 0)
-    with pytest.raises(
-        TypeError, match="estimator KNeighborsRegressor does not"
-    ):
+    with pytest.raises(TypeError, match="estimator KNeighborsRegressor does not"):
         InverseVarianceRegressor(KNeighborsRegressor()).fit(X, y)
     with pytest.raises(TypeError, match="final step KNeighborsRegressor"):
         InverseVarianceRegressor(
