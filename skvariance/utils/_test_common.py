@@ -293,6 +293,23 @@ def _register_weighting():
             "non_negative": True,
         },
     ]
+    # the checks call fit(X, y): the last column of X is the treatment
+    INIT_PARAMS["RLearner"] = [
+        {"treatment_column": -1, "cv": 3, "random_state": 0},
+        {
+            "outcome_model": Ridge(),
+            "treatment_model": Ridge(),
+            "effect_model": LinearRegression(),
+            "treatment_column": 0,
+            "cv": 3,
+        },
+    ]
+    # fit(X_source, X_target) takes two unlabelled samples, not (X, y): the
+    # checks here, which pass 1-d labels as the second argument, do not
+    # apply; the conventions (no attributes in __init__, get_params, clone,
+    # pickle, same seed same output, n_jobs invariance, no mutation) are
+    # tested in tests/weighting/test_density_ratio.py. No instance here.
+    INIT_PARAMS["DensityRatioEstimator"] = []
     fold_dependent = {
         "check_sample_weight_equivalence_on_dense_data": (
             "cross-fitting splits the rows into shuffled folds whose membership "

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, RegressorMixin, clone
-from sklearn.linear_model import LinearRegression, RidgeCV
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import SplineTransformer
+from sklearn.linear_model import LinearRegression
 from sklearn.utils import check_random_state
 
 from ..utils._seeds import set_random_state
@@ -20,7 +18,7 @@ from ..utils._sklearn_compat import (
     check_is_fitted,
     validate_data,
 )
-from ..utils.metadata import routing_enabled, sample_weight_params
+from ..utils.metadata import sample_weight_params
 from ..utils.validation import check_n_jobs, check_sample_weight
 from .base import (
     build_router,
@@ -30,6 +28,7 @@ from .base import (
     fill_doc,
     fit_with_weights,
     route_fit_params,
+    smooth_regressor,
 )
 
 __all__ = ["InverseVarianceRegressor", "LOG_CHI2_BIAS"]
@@ -37,19 +36,6 @@ __all__ = ["InverseVarianceRegressor", "LOG_CHI2_BIAS"]
 #: -E[log chi^2_1] = -(digamma(1/2) + log 2): for Gaussian noise
 #: E[log r^2] = log sigma^2 - LOG_CHI2_BIAS.
 LOG_CHI2_BIAS = 1.2703628454614782
-
-
-def _default_variance_estimator():
-    # additive cubic splines with a ridge penalty chosen by efficient
-    # leave-one-out: smooth (log r^2 is very noisy: variance pi^2/2 for
-    # Gaussian noise), non-linear, milliseconds to fit, deterministic and
-    # free of OpenMP threads that would fight the cross-fitting workers
-    splines = SplineTransformer(n_knots=5, degree=3)
-    ridge = RidgeCV(alphas=np.logspace(-3, 3, 13))
-    if routing_enabled():
-        splines.set_fit_request(sample_weight=False)
-        ridge.set_fit_request(sample_weight=True)
-    return make_pipeline(splines, ridge)
 
 
 class InverseVarianceRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
@@ -73,10 +59,14 @@ class InverseVarianceRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator
         for non-linear means. Cloned, never modified.
     variance_estimator : regressor, default=None
         Model of the transformed residuals as a function of ``x``. ``None``
-        uses a shallow :class:`~sklearn.ensemble.HistGradientBoostingRegressor`
-        (100 trees of depth 3, learning rate 0.05, 20 rows per leaf, no early
-        stopping): fast, non-linear and heavily smoothed, as the log of a
-        squared residual is very noisy.
+        uses additive cubic splines (5 knots per feature,
+        :class:`~sklearn.preprocessing.SplineTransformer`) with a ridge
+        penalty chosen by leave-one-out (:class:`~sklearn.linear_model.RidgeCV`):
+        non-linear but smooth, as the log of a squared residual is very noisy
+        (variance :math:`\\pi^2/2` for Gaussian noise), deterministic, and
+        fast (no OpenMP threads competing with the cross-fitting workers).
+        Pass a boosted or forest model for interactions; it must accept
+        ``sample_weight`` when ``fit`` is given one.
     variance_target : {"log", "squared", "absolute"}, default="log"
         What the variance model is fitted on, and the bias correction that
         turns its prediction :math:`g(x)` into a variance (see Notes):
@@ -207,7 +197,7 @@ class InverseVarianceRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator
     def _estimators(self):
         mean = LinearRegression() if self.estimator is None else self.estimator
         var = (
-            _default_variance_estimator()
+            smooth_regressor()
             if self.variance_estimator is None
             else self.variance_estimator
         )
