@@ -310,6 +310,20 @@ def _register_weighting():
     # pickle, same seed same output, n_jobs invariance, no mutation) are
     # tested in tests/weighting/test_density_ratio.py. No instance here.
     INIT_PARAMS["DensityRatioEstimator"] = []
+    # fit(X_pool, X_target), two raw samples (text by default): likewise,
+    # see tests/weighting/test_importance_resampling.py
+    INIT_PARAMS["ImportanceResampler"] = []
+    rlearner_folds = {
+        "check_sample_weight_equivalence_on_dense_data": (
+            "cross-fitting splits the rows into shuffled folds whose membership "
+            "depends on the row count, so integer weights and repeated rows give "
+            "the spline nuisance models different out-of-fold residuals and "
+            "effect-model weights (linear nuisances on the check's data agree)"
+        ),
+    }
+    EXPECTED_FAILED_CHECKS["RLearner"] = lambda est: (
+        rlearner_folds if est.outcome_model is None else {}
+    )
     fold_dependent = {
         "check_sample_weight_equivalence_on_dense_data": (
             "cross-fitting splits the rows into shuffled folds whose membership "

@@ -2,11 +2,13 @@
 
 from ._density_ratio import DensityRatioEstimator, effective_sample_size
 from ._ensemble import InverseVarianceEnsembleRegressor, inverse_variance_combine
+from ._importance_resampling import ImportanceResampler
 from ._inverse_variance import InverseVarianceRegressor
 from ._rlearner import RLearner
 
 __all__ = [
     "DensityRatioEstimator",
+    "ImportanceResampler",
     "InverseVarianceEnsembleRegressor",
     "InverseVarianceRegressor",
     "RLearner",

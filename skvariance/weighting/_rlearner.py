@@ -286,8 +286,8 @@ class RLearner(MetaEstimatorMixin, BaseEstimator):
         values = np.unique(w)
         if kind is None and values.size < 2:
             raise ValueError(
-                "treatment is constant: the effect of a treatment nobody varies "
-                "cannot be estimated."
+                f"treatment is constant over {n_samples} sample(s): the effect "
+                "of a treatment nobody varies cannot be estimated."
             )
         is_binary = np.all(np.isin(values, [0.0, 1.0])) and (
             values.size == 2 or kind == "binary"
