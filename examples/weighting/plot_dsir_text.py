@@ -1,7 +1,7 @@
 """
-=========================================
+==========================================
 Selecting text like a target sample (DSIR)
-=========================================
+==========================================
 
 :class:`~skvariance.weighting.ImportanceResampler` estimates importance
 weights between a raw pool and a target sample in a cheap feature space
