@@ -355,10 +355,8 @@ def bench_dsir(quick):
         HashedNgramDSIR = None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        stats_docs, _ = _docstrings(["scipy.stats"], 10_000)
-        other, _ = _docstrings(
-            ["sklearn", "numpy", "pandas"], 2_000 if quick else 8_000
-        )
+        stats_docs = _docstrings(["scipy.stats"], 10_000)
+        other = _docstrings(["sklearn", "numpy", "pandas"], 2_000 if quick else 8_000)
     # half of scipy.stats is the target, the other half hides in the pool
     target = stats_docs[::2]
     pool = other + stats_docs[1::2]
