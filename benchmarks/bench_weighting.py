@@ -323,12 +323,12 @@ def _docstrings(packages, limit):
         names = [package] + [
             info.name
             for info in pkgutil.walk_packages(root.__path__, prefix=package + ".")
-            if "test" not in info.name
+            if "test" not in info.name and "__main__" not in info.name
         ]
         for name in names:
             try:
                 module = importlib.import_module(name)
-            except Exception:
+            except (Exception, SystemExit):  # optional or script-like modules
                 continue
             for _, obj in inspect.getmembers(module):
                 home = getattr(obj, "__module__", None) or ""
