@@ -1,0 +1,518 @@
+"""The R-learner: treatment effects as an inverse-variance weighted regression."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
+from sklearn.utils import check_random_state
+
+from ..utils._seeds import set_random_state
+from ..utils._sklearn_compat import (
+    HasMethods,
+    Integral,
+    Interval,
+    Real,
+    StrOptions,
+    _fit_context,
+    check_is_fitted,
+    validate_data,
+)
+from ..utils.metadata import sample_weight_params
+from ..utils.validation import check_n_jobs, check_sample_weight
+from .base import (
+    build_router,
+    check_splits,
+    cross_fit_predict,
+    derive_seed,
+    fill_doc,
+    fit_with_weights,
+    route_fit_params,
+    smooth_classifier,
+    smooth_regressor,
+)
+
+__all__ = ["RLearner"]
+
+_MODELS = ("outcome_model", "treatment_model", "effect_model")
+
+
+@fill_doc
+class RLearner(MetaEstimatorMixin, BaseEstimator):
+    """Conditional average treatment effects by the R-learner.
+
+    With cross-fitted nuisances :math:`\\hat m(x) = E[Y \\mid X=x]` and
+    :math:`\\hat e(x) = E[W \\mid X=x]`, the R-learner minimises the R-loss
+
+    .. math::
+
+        \\sum_i \\big[(Y_i - \\hat m(X_i)) - (W_i - \\hat e(X_i))\\,\\tau(X_i)\\big]^2
+        = \\sum_i (W_i - \\hat e(X_i))^2
+          \\Big[\\frac{Y_i - \\hat m(X_i)}{W_i - \\hat e(X_i)} - \\tau(X_i)\\Big]^2,
+
+    that is, a regression of the pseudo-outcome
+    :math:`(Y - \\hat m)/(W - \\hat e)` with weights :math:`(W - \\hat e)^2`,
+    the inverse of the pseudo-outcome's variance. ``effect_model`` is fitted
+    exactly so; any regressor accepting ``sample_weight`` can be used.
+
+    Parameters
+    ----------
+    outcome_model : regressor, default=None
+        Model of :math:`E[Y \\mid X]`. ``None``: additive cubic splines (5
+        knots per feature) with a ridge penalty chosen by leave-one-out
+        (:class:`~sklearn.linear_model.RidgeCV`): smooth, fast and
+        deterministic. Pass boosted trees or forests for interactions.
+    treatment_model : estimator, default=None
+        Model of :math:`E[W \\mid X]`: a classifier with ``predict_proba`` for a
+        binary treatment (the propensity score), a regressor for a continuous
+        one. ``None``: logistic regression on cubic splines (binary) or the
+        spline ridge of ``outcome_model`` (continuous).
+    effect_model : regressor, default=None
+        Model of :math:`\\tau(x)`, fitted on the pseudo-outcome with weights
+        :math:`(W - \\hat e)^2`; must accept ``sample_weight`` (``TypeError``
+        otherwise). ``None``: the spline ridge of ``outcome_model``.
+    {cv}
+    treatment_type : {"auto", "binary", "continuous"}, default="auto"
+        ``"binary"``: the treatment takes the values 0 and 1 (or False/True)
+        only, both present. ``"continuous"``: any real-valued treatment with
+        at least two distinct values (a dose, an exposure); the effect is then
+        the slope of the outcome in the treatment, assumed linear in it given
+        ``x``. ``"auto"`` picks ``"binary"`` for 0/1 or boolean treatments and
+        ``"continuous"`` for other numbers. Non-numeric, multi-column, NaN or
+        constant treatments raise an error: several discrete arms are not
+        supported.
+    treatment_column : int, default=None
+        Where the treatment is when it is not passed to ``fit``: the index of
+        the column of ``X`` that holds it. Then ``X`` includes that column in
+        ``fit``, ``predict`` and ``score`` (it is dropped before the models
+        see the covariates), which lets plain scikit-learn tools that only
+        pass ``X`` and ``y`` (Pipelines, cross-validation without metadata
+        routing) use the estimator.
+    min_treatment_residual : float, default=1e-3
+        Treatment residuals :math:`W - \\hat e(x)` smaller in absolute value
+        are raised to this value (keeping their sign; exact zeros become
+        positive), so that no pseudo-outcome divides by a near-zero number.
+        In the units of the treatment. ``0`` disables the clipping (rows with a
+        zero residual then get weight 0). The number of clipped rows is in
+        ``n_clipped_``.
+    {n_jobs}
+    {random_state}
+
+    Attributes
+    ----------
+    outcome_model_, treatment_model_ : estimator
+        The nuisance models refitted on all rows; used by :meth:`score` only
+        (the effect model is fitted on cross-fitted residuals).
+    effect_model_ : regressor
+        The fitted effect model; :meth:`predict` is its prediction.
+    outcome_residuals_ : ndarray of shape (n_samples,)
+        Cross-fitted :math:`Y - \\hat m(X)`.
+    treatment_residuals_ : ndarray of shape (n_samples,)
+        Cross-fitted :math:`W - \\hat e(X)`, after clipping.
+    pseudo_outcome_ : ndarray of shape (n_samples,)
+        :math:`(Y - \\hat m)/(W - \\hat e)` (0 where the residual is 0).
+    weights_ : ndarray of shape (n_samples,)
+        :math:`(W - \\hat e)^2` times the user's ``sample_weight``.
+    treatment_type_ : str
+        ``"binary"`` or ``"continuous"``.
+    n_clipped_ : int
+        Rows whose treatment residual was raised to ``min_treatment_residual``.
+    n_features_in_ : int
+        Columns of ``X`` seen during fit (the treatment column included when
+        ``treatment_column`` is set).
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Feature names seen during fit, when ``X`` has string column names.
+
+    See Also
+    --------
+    InverseVarianceRegressor : inverse-variance weights for noisy targets.
+
+    Notes
+    -----
+    **Grid search.** ``fit(X, y, treatment=w)`` takes the treatment as
+    sample-aligned metadata, which :class:`~sklearn.model_selection.GridSearchCV`
+    indexes per split. The default :meth:`score` needs the treatment of the
+    held-out rows too; scikit-learn hands it over with metadata routing
+    enabled and ``set_score_request(treatment=True)`` (and
+    ``set_fit_request(treatment=True)``). Without routing, put the treatment
+    in a column of ``X`` and set ``treatment_column``.
+
+    **Score.** :meth:`score` returns the R-score
+    :math:`1 - L(\\hat\\tau)/L(0)` with the R-loss
+    :math:`L(\\tau) = \\sum_i s_i [(Y_i - \\hat m(X_i)) - (W_i - \\hat e(X_i))
+    \\tau(X_i)]^2` computed with ``outcome_model_`` and ``treatment_model_``
+    (fitted on the training rows): higher is better, 0 is no better than a
+    zero effect. It is honest on held-out rows; on the training rows the
+    nuisances are in-sample. Compare effect models with the same nuisance
+    models: the loss depends on them.
+
+    References
+    ----------
+    .. [1] Nie, X. and Wager, S. "Quasi-Oracle Estimation of Heterogeneous
+       Treatment Effects", Biometrika, 2021.
+    .. [2] Fisher, A. and Fisher, V. "The Connection Between R-Learning and
+       Inverse-Variance Weighting for Estimation of Heterogeneous Treatment
+       Effects", 2023.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LinearRegression, LogisticRegression
+    >>> from skvariance.weighting import RLearner
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(500, 2))
+    >>> w = rng.binomial(1, 1 / (1 + np.exp(-X[:, 0])))
+    >>> y = X[:, 0] + w * (1 + X[:, 1]) + 0.1 * rng.normal(size=500)
+    >>> rl = RLearner(outcome_model=LinearRegression(),
+    ...               treatment_model=LogisticRegression(),
+    ...               effect_model=LinearRegression(), random_state=0)
+    >>> rl = rl.fit(X, y, treatment=w)
+    >>> np.round(rl.effect_model_.coef_, 1).tolist()
+    [0.0, 1.0]
+    """
+
+    _parameter_constraints: dict = {
+        "outcome_model": [HasMethods(["fit", "predict"]), None],
+        "treatment_model": [HasMethods(["fit", "predict"]), None],
+        "effect_model": [HasMethods(["fit", "predict"]), None],
+        "cv": ["cv_object"],
+        "treatment_type": [StrOptions({"auto", "binary", "continuous"})],
+        "treatment_column": [Integral, None],
+        "min_treatment_residual": [Interval(Real, 0, None, closed="left")],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        *,
+        outcome_model=None,
+        treatment_model=None,
+        effect_model=None,
+        cv=5,
+        treatment_type: str = "auto",
+        treatment_column: int | None = None,
+        min_treatment_residual: float = 1e-3,
+        n_jobs: int | None = None,
+        random_state=None,
+    ):
+        self.outcome_model = outcome_model
+        self.treatment_model = treatment_model
+        self.effect_model = effect_model
+        self.cv = cv
+        self.treatment_type = treatment_type
+        self.treatment_column = treatment_column
+        self.min_treatment_residual = min_treatment_residual
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    def _models(self, treatment_type):
+        outcome = (
+            smooth_regressor() if self.outcome_model is None else self.outcome_model
+        )
+        if self.treatment_model is not None:
+            treatment = self.treatment_model
+        elif treatment_type == "binary":
+            treatment = smooth_classifier()
+        else:
+            treatment = smooth_regressor()
+        effect = smooth_regressor() if self.effect_model is None else self.effect_model
+        return {
+            "outcome_model": outcome,
+            "treatment_model": treatment,
+            "effect_model": effect,
+        }
+
+    def get_metadata_routing(self):
+        """Routing of ``fit`` metadata to the three models.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            ``treatment`` and ``sample_weight`` are consumed here; each model
+            gets the other metadata it requests for ``fit``.
+        """
+        kind = self.treatment_type if self.treatment_type != "auto" else "binary"
+        return build_router(self, **self._models(kind))
+
+    # -- input --------------------------------------------------------------
+    def _split_treatment(self, X, treatment, *, fitting):
+        """(covariates, treatment or None) from validated ``X``."""
+        if self.treatment_column is None:
+            if treatment is None and fitting:
+                raise ValueError(
+                    "RLearner.fit needs the treatment: pass treatment=... "
+                    "(array of shape (n_samples,)) or set treatment_column to "
+                    "the column of X that holds it."
+                )
+            return X, treatment
+        if treatment is not None:
+            raise ValueError(
+                "treatment was passed while treatment_column="
+                f"{self.treatment_column} also names a column of X; give one."
+            )
+        n_features = X.shape[1]
+        column = self.treatment_column
+        if not -n_features <= column < n_features:
+            raise ValueError(
+                f"treatment_column={column} is out of range for X with "
+                f"{n_features} columns."
+            )
+        if n_features < 2:
+            raise ValueError(
+                f"X has {n_features} feature(s); with treatment_column set it "
+                "needs at least one covariate column beside the treatment."
+            )
+        return np.delete(X, column, axis=1), X[:, column]
+
+    def _check_treatment(self, treatment, n_samples, *, kind=None):
+        w = np.asarray(treatment)
+        if w.ndim != 1:
+            raise ValueError(
+                f"treatment must be 1-d (one treatment per sample), got shape "
+                f"{w.shape}; several treatments are not supported."
+            )
+        if w.shape[0] != n_samples:
+            raise ValueError(
+                f"treatment has {w.shape[0]} entries but X has {n_samples} samples."
+            )
+        if w.dtype.kind not in "biuf":
+            raise TypeError(
+                f"treatment must be numeric (0/1 or real values), got dtype "
+                f"{w.dtype}; encode a binary treatment as 0/1."
+            )
+        w = w.astype(float)
+        if not np.all(np.isfinite(w)):
+            raise ValueError("treatment must be finite; found NaN or infinity.")
+        values = np.unique(w)
+        if kind is None and values.size < 2:
+            raise ValueError(
+                f"treatment is constant over {n_samples} sample(s): the effect "
+                "of a treatment nobody varies cannot be estimated."
+            )
+        is_binary = np.all(np.isin(values, [0.0, 1.0])) and (
+            values.size == 2 or kind == "binary"
+        )
+        if kind is None:
+            kind = self.treatment_type
+            if kind == "auto":
+                kind = "binary" if is_binary else "continuous"
+        if kind == "binary" and not is_binary:
+            raise ValueError(
+                "treatment_type='binary' needs a treatment of 0 and 1 only, got "
+                f"{values.size} distinct values {values[:5].tolist()}; use "
+                "treatment_type='continuous' for doses."
+            )
+        return w, kind
+
+    # -- fitting --------------------------------------------------------------
+    def _clip(self, residuals):
+        eps = self.min_treatment_residual
+        small = np.abs(residuals) < eps
+        clipped = np.where(small, np.where(residuals < 0, -eps, eps), residuals)
+        return clipped, int(np.sum(small))
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, treatment=None, sample_weight=None, **fit_params):
+        """Cross-fit the nuisances, then fit the weighted effect model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Covariates (and the treatment column when ``treatment_column``
+            is set).
+        y : array-like of shape (n_samples,)
+            Outcomes.
+        treatment : array-like of shape (n_samples,), default=None
+            The treatment of every sample (see ``treatment_type``); required
+            unless ``treatment_column`` is set.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Given to the nuisance models and multiplied into the effect
+            model's weights (all models must accept it).
+        **fit_params : dict
+            Other metadata for the three models; only with metadata routing
+            enabled.
+
+        Returns
+        -------
+        self : RLearner
+            The fitted learner.
+        """
+        check_n_jobs(self.n_jobs)
+        X, y = validate_data(self, X, y, y_numeric=True)
+        X_cov, w = self._split_treatment(X, treatment, fitting=True)
+        w, kind = self._check_treatment(w, X.shape[0])
+        sw = None
+        if sample_weight is not None:
+            sw = check_sample_weight(np.asarray(sample_weight), X)
+        models = self._models(kind)
+        if kind == "binary" and not (
+            is_classifier(models["treatment_model"])
+            and hasattr(models["treatment_model"], "predict_proba")
+        ):
+            raise TypeError(
+                "treatment_model must be a classifier with predict_proba for a "
+                f"binary treatment, got {type(models['treatment_model']).__name__}."
+            )
+        if kind == "continuous" and is_classifier(models["treatment_model"]):
+            raise TypeError(
+                "treatment_model must be a regressor for a continuous treatment, "
+                f"got the classifier {type(models['treatment_model']).__name__}."
+            )
+        ones = np.ones(len(y))
+        sample_weight_params(models["effect_model"], ones, name="effect_model")
+        if sw is not None:
+            for name in ("outcome_model", "treatment_model"):
+                sample_weight_params(models[name], ones, name=name)
+        routed = route_fit_params(self, _MODELS, fit_params, sw)
+
+        rng = check_random_state(self.random_state)
+        models = {
+            k: set_random_state(clone(m), derive_seed(rng)) for k, m in models.items()
+        }
+        splits = check_splits(
+            self.cv, X_cov, w, derive_seed(rng), classifier=kind == "binary"
+        )
+        common = dict(sample_weight=sw, n_jobs=self.n_jobs)
+        m_hat = cross_fit_predict(
+            models["outcome_model"],
+            X_cov,
+            y,
+            splits,
+            fit_params=routed["outcome_model"],
+            name="outcome_model",
+            **common,
+        )
+        if kind == "binary":
+            e_hat = cross_fit_predict(
+                models["treatment_model"],
+                X_cov,
+                w.astype(int),
+                splits,
+                fit_params=routed["treatment_model"],
+                method="predict_proba",
+                name="treatment_model",
+                **common,
+            )[:, 1]
+        else:
+            e_hat = cross_fit_predict(
+                models["treatment_model"],
+                X_cov,
+                w,
+                splits,
+                fit_params=routed["treatment_model"],
+                name="treatment_model",
+                **common,
+            )
+        r_y = y - m_hat
+        r_w, self.n_clipped_ = self._clip(w - e_hat)
+        nonzero = r_w != 0
+        pseudo = np.zeros_like(r_y)
+        pseudo[nonzero] = r_y[nonzero] / r_w[nonzero]
+        weights = r_w**2 if sw is None else sw * r_w**2
+        if not weights.sum() > 0:
+            raise ValueError(
+                "Every treatment residual is zero: the treatment model predicts "
+                "the treatment exactly, so no effect can be identified."
+            )
+        self.outcome_residuals_ = r_y
+        self.treatment_residuals_ = r_w
+        self.pseudo_outcome_ = pseudo
+        self.weights_ = weights
+        self.treatment_type_ = kind
+        self.effect_model_ = fit_with_weights(
+            models["effect_model"],
+            X_cov,
+            pseudo,
+            weights,
+            routed["effect_model"],
+            name="effect_model",
+        )
+        w_fit = w.astype(int) if kind == "binary" else w
+        self.outcome_model_ = fit_with_weights(
+            clone(models["outcome_model"]),
+            X_cov,
+            y,
+            sw,
+            routed["outcome_model"],
+            name="outcome_model",
+        )
+        self.treatment_model_ = fit_with_weights(
+            clone(models["treatment_model"]),
+            X_cov,
+            w_fit,
+            sw,
+            routed["treatment_model"],
+            name="treatment_model",
+        )
+        return self
+
+    def predict(self, X):
+        """Conditional average treatment effect :math:`\\hat\\tau(x)`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Covariates, with the treatment column when ``treatment_column`` is
+            set (its values are ignored).
+
+        Returns
+        -------
+        effect : ndarray of shape (n_samples,)
+            For a binary treatment :math:`E[Y(1) - Y(0) \\mid x]`; for a
+            continuous one the change of :math:`E[Y]` per unit of treatment.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False)
+        X_cov, _ = self._split_treatment(X, None, fitting=False)
+        return self.effect_model_.predict(X_cov)
+
+    def score(self, X, y, treatment=None, sample_weight=None):
+        """R-score :math:`1 - L(\\hat\\tau)/L(0)` on the given rows.
+
+        See Notes of the class: the R-loss with the nuisance models fitted on
+        the training rows; higher is better.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Covariates (with the treatment column when ``treatment_column``
+            is set).
+        y : array-like of shape (n_samples,)
+            Outcomes.
+        treatment : array-like of shape (n_samples,), default=None
+            Treatments of these rows; required unless ``treatment_column`` is
+            set.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows in the loss.
+
+        Returns
+        -------
+        score : float
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False)
+        X_cov, w = self._split_treatment(X, treatment, fitting=False)
+        if w is None:
+            raise ValueError(
+                "RLearner.score needs the treatment of the scored rows: pass "
+                "treatment=..., with GridSearchCV enable metadata routing and "
+                "call set_score_request(treatment=True), or set treatment_column."
+            )
+        w, kind = self._check_treatment(w, X.shape[0], kind=self.treatment_type_)
+        y = np.asarray(y, dtype=float)
+        sw = (
+            np.ones(len(y))
+            if sample_weight is None
+            else check_sample_weight(np.asarray(sample_weight), X)
+        )
+        if kind == "binary":
+            e_hat = self.treatment_model_.predict_proba(X_cov)[:, 1]
+        else:
+            e_hat = self.treatment_model_.predict(X_cov)
+        r_y = y - self.outcome_model_.predict(X_cov)
+        r_w = w - e_hat
+        loss = np.sum(sw * (r_y - r_w * self.effect_model_.predict(X_cov)) ** 2)
+        baseline = np.sum(sw * r_y**2)
+        if not baseline > 0:
+            return 1.0 if loss == 0 else -np.inf
+        return float(1.0 - loss / baseline)
