@@ -20,6 +20,7 @@ from ..utils._sklearn_compat import (
     StrOptions,
     _fit_context,
 )
+from ..utils.parallel import fit_estimator
 from ..utils.validation import check_n_jobs, check_sample_weight
 from .base import (
     BaseConformal,
@@ -34,7 +35,7 @@ __all__ = ["ConformalClassifier"]
 
 
 def _fit_one(estimator, X, y, params):
-    return estimator.fit(X, y, **params)
+    return fit_estimator(estimator, X, y, **params)
 
 
 def label_scores(proba, score, u, penalty=0.0, k_reg=1):

@@ -19,6 +19,7 @@ from ..utils._sklearn_compat import (
     StrOptions,
     _fit_context,
 )
+from ..utils.parallel import fit_estimator
 from ..utils.validation import (
     check_groups,
     check_n_jobs,
@@ -36,7 +37,7 @@ __all__ = ["ConformalQuantileRegressor"]
 
 
 def _fit_one(estimator, X, y, params):
-    return estimator.fit(X, y, **params)
+    return fit_estimator(estimator, X, y, **params)
 
 
 def _predict_accepts_quantiles(estimator) -> bool:

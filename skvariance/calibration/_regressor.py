@@ -21,6 +21,7 @@ from ..utils._sklearn_compat import (
     StrOptions,
     _fit_context,
 )
+from ..utils.parallel import fit_estimator
 from ..utils.validation import (
     check_groups,
     check_n_jobs,
@@ -53,7 +54,7 @@ def _supports_return_std(estimator) -> bool:
 
 
 def _fit_one(estimator, X, y, params):
-    return estimator.fit(X, y, **params)
+    return fit_estimator(estimator, X, y, **params)
 
 
 def _center_scale(model, X, normalized, sigma_model=None):
