@@ -7,6 +7,7 @@ from ._seeds import (
     warn_if_unseeded,
 )
 from .metadata import accepts_sample_weight, sample_weight_params
+from .parallel import fit_estimator
 from .stats import weighted_quantile
 from .validation import (
     check_coverage,
@@ -30,6 +31,7 @@ __all__ = [
     "check_sample_weight",
     "check_sample_weight_support",
     "derive_seeds",
+    "fit_estimator",
     "random_state_params",
     "sample_weight_params",
     "set_random_state",
