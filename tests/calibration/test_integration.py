@@ -10,11 +10,14 @@ checked by simulation with binomial tolerances (see ``_helpers``).
 
 import numpy as np
 import pytest
+import sklearn
 from sklearn.base import clone
 from sklearn.ensemble import GradientBoostingRegressor
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LinearRegression, LogisticRegression, QuantileRegressor
 from sklearn.model_selection import cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from skvariance.calibration import ConformalQuantileRegressor, ConformalRegressor
 from skvariance.datasets import make_heteroscedastic_regression
@@ -95,6 +98,55 @@ def test_normalized_inverse_variance_uses_the_fitted_std():
     ratio = (bounds[:, 1] - bounds[:, 0]) / (2 * np.maximum(sigma, cr.sigma_floor_))
     np.testing.assert_allclose(ratio, ratio[0])
     assert np.ptp(sigma) > 0.5 * sigma.mean()  # the std really varies with x
+
+
+def _normalized_ivr_interval(base, X, y, sample_weight):
+    model = ConformalRegressor(base, score="normalized", random_state=0)
+    return model.fit(X, y, sample_weight=sample_weight).predict_interval(X[:20])
+
+
+def test_normalized_inverse_variance_takes_sample_weight_with_and_without_routing():
+    X, y, _ = make_heteroscedastic_regression(200, 2, random_state=0)
+    sw = np.random.RandomState(1).uniform(0.5, 2.0, size=200)
+    plain = _normalized_ivr_interval(
+        InverseVarianceRegressor(cv=3, random_state=0), X, y, sw
+    )
+    unweighted = _normalized_ivr_interval(
+        InverseVarianceRegressor(cv=3, random_state=0), X, y, None
+    )
+    assert not np.allclose(plain, unweighted)
+    piped = _normalized_ivr_interval(
+        make_pipeline(StandardScaler(), InverseVarianceRegressor(cv=3, random_state=0)),
+        X,
+        y,
+        sw,
+    )
+    with sklearn.config_context(enable_metadata_routing=True):
+        # sample_weight is InverseVarianceRegressor's own (it multiplies its
+        # inverse-variance weights): its default models need no request
+        routed = _normalized_ivr_interval(
+            InverseVarianceRegressor(cv=3, random_state=0).set_fit_request(
+                sample_weight=True
+            ),
+            X,
+            y,
+            sw,
+        )
+        routed_pipe = _normalized_ivr_interval(
+            make_pipeline(
+                StandardScaler().set_fit_request(sample_weight=False),
+                # a Pipeline routes predict(X, return_std=True) by request too
+                InverseVarianceRegressor(cv=3, random_state=0)
+                .set_fit_request(sample_weight=True)
+                .set_predict_request(return_std=True),
+            ),
+            X,
+            y,
+            sw,
+        )
+    np.testing.assert_allclose(routed, plain, rtol=1e-10)
+    # the scaler changes the spline knots of the variance model, not coverage
+    np.testing.assert_allclose(routed_pipe, piped, rtol=1e-10)
 
 
 # -- 2. weighted conformal with an estimated density ratio --------------------
