@@ -9,6 +9,7 @@ from imblearn.utils.estimator_checks import (
 )
 from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.datasets import make_classification, make_regression
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -16,9 +17,13 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skvariance
 from skvariance.utils._test_common import (
+    construct_instances,
     expected_failed_checks,
     grid_params,
     instances_to_check,
+    is_two_sample,
+    two_sample_data,
+    two_sample_instances,
 )
 from skvariance.utils.discovery import all_estimators
 
@@ -182,3 +187,169 @@ def test_n_jobs_does_not_change_output(estimator):
         serial = _output(_fit(_seeded(estimator).set_params(n_jobs=1), X, y), X, y)
         parallel = _output(_fit(_seeded(estimator).set_params(n_jobs=2), X, y), X, y)
     _assert_same(serial, parallel)
+
+
+# -- two-sample estimators: fit(X_a, X_b) on two unlabelled samples -----------
+# scikit-learn's checks call fit(X, y); these estimators (DensityRatioEstimator,
+# ImportanceResampler, any future one whose fit takes two X samples) get the
+# conventions checked here instead, on the instances and data registered in
+# skvariance/utils/_test_common.py (TWO_SAMPLE_INIT_PARAMS, TWO_SAMPLE_DATA).
+
+TWO_SAMPLE = list(two_sample_instances())
+
+
+def test_every_estimator_is_checked():
+    for name, cls in all_estimators():
+        if is_two_sample(cls):
+            assert any(type(e) is cls for e in TWO_SAMPLE), name
+        else:
+            assert any(type(e) is cls for e in construct_instances(cls)), name
+
+
+def _two_sample_output(fitted, first, second):
+    """What a fitted two-sample estimator produces, for comparisons."""
+    if hasattr(fitted, "predict"):
+        return fitted.predict(first), fitted.predict(second)
+    if hasattr(fitted, "select"):
+        return (fitted.select(first),)
+    if hasattr(fitted, "transform"):
+        return fitted.transform(first), fitted.transform(second)
+    raise AssertionError(f"{type(fitted).__name__} has nothing to compare.")
+
+
+def _sample_names(estimator):
+    from inspect import signature
+
+    return list(signature(type(estimator).fit).parameters)[1:3]
+
+
+def _fitted_attributes(estimator):
+    return [k for k in vars(estimator) if k.endswith("_") and not k.startswith("_")]
+
+
+@pytest.mark.parametrize("estimator", TWO_SAMPLE, ids=_ids)
+def test_two_sample_clone_and_params_round_trip(estimator):
+    est = _seeded(estimator)
+    params = est.get_params(deep=False)
+    assert not _fitted_attributes(est)
+    cloned = clone(est)
+    assert {k: repr(v) for k, v in cloned.get_params(deep=False).items()} == {
+        k: repr(v) for k, v in params.items()
+    }
+    # set_params with get_params changes nothing, deep parameters included
+    deep = {k: repr(v) for k, v in est.get_params(deep=True).items()}
+    est.set_params(**est.get_params(deep=True))
+    assert {k: repr(v) for k, v in est.get_params(deep=True).items()} == deep
+    # a clone of a fitted instance is unfitted
+    first, second = two_sample_data(est)
+    fitted = _seeded(estimator).fit(first, second)
+    assert _fitted_attributes(fitted)
+    assert not _fitted_attributes(clone(fitted))
+
+
+@pytest.mark.parametrize("estimator", TWO_SAMPLE, ids=_ids)
+def test_two_sample_pickle_round_trip(estimator):
+    first, second = two_sample_data(estimator)
+    fitted = _seeded(estimator).fit(first, second)
+    restored = pickle.loads(pickle.dumps(fitted))
+    _assert_same(
+        _two_sample_output(fitted, first, second),
+        _two_sample_output(restored, first, second),
+    )
+
+
+@pytest.mark.parametrize("estimator", TWO_SAMPLE, ids=_ids)
+def test_two_sample_same_random_state_same_output(estimator):
+    first, second = two_sample_data(estimator)
+    outputs = [
+        _two_sample_output(_seeded(estimator).fit(first, second), first, second)
+        for _ in range(2)
+    ]
+    _assert_same(*outputs)
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [e for e in TWO_SAMPLE if "n_jobs" in e.get_params(deep=False)],
+    ids=_ids,
+)
+def test_two_sample_n_jobs_does_not_change_output(estimator):
+    first, second = two_sample_data(estimator)
+    serial = _seeded(estimator).set_params(n_jobs=1).fit(first, second)
+    parallel = _seeded(estimator).set_params(n_jobs=2).fit(first, second)
+    _assert_same(
+        _two_sample_output(serial, first, second),
+        _two_sample_output(parallel, first, second),
+    )
+
+
+@pytest.mark.parametrize("estimator", TWO_SAMPLE, ids=_ids)
+def test_two_sample_inputs_and_params_not_mutated(estimator):
+    first, second = two_sample_data(estimator)
+    first_before, second_before = first.copy(), second.copy()
+    est = _seeded(estimator)
+    params_before = {k: repr(v) for k, v in est.get_params(deep=True).items()}
+    nested_before = [
+        v for v in est.get_params(deep=False).values() if hasattr(v, "get_params")
+    ]
+    _two_sample_output(est.fit(first, second), first, second)
+    np.testing.assert_array_equal(first, first_before)
+    np.testing.assert_array_equal(second, second_before)
+    params_after = {k: repr(v) for k, v in est.get_params(deep=True).items()}
+    assert params_after == params_before
+    # user sub-estimators are cloned, never fitted in place
+    for nested in nested_before:
+        assert not _fitted_attributes(nested), type(nested).__name__
+
+
+def _numeric(estimator):
+    first, second = two_sample_data(estimator)
+    return isinstance(first, np.ndarray) and first.dtype.kind == "f"
+
+
+NUMERIC_TWO_SAMPLE = [e for e in TWO_SAMPLE if _numeric(e)]
+
+
+@pytest.mark.parametrize("estimator", NUMERIC_TWO_SAMPLE, ids=_ids)
+@pytest.mark.parametrize("which", [0, 1])
+def test_two_sample_rejects_nan_naming_the_sample(estimator, which):
+    samples = list(two_sample_data(estimator))
+    samples[which] = samples[which].copy()
+    samples[which][3, 1] = np.nan
+    name = _sample_names(estimator)[which]
+    with pytest.raises(ValueError, match=name):
+        _seeded(estimator).fit(*samples)
+
+
+@pytest.mark.parametrize("estimator", NUMERIC_TWO_SAMPLE, ids=_ids)
+@pytest.mark.parametrize("which", [0, 1])
+def test_two_sample_rejects_wrong_shapes_naming_the_sample(estimator, which):
+    names = _sample_names(estimator)
+    samples = list(two_sample_data(estimator))
+    samples[which] = samples[which][:, 0]
+    with pytest.raises(ValueError, match=names[which]):
+        _seeded(estimator).fit(*samples)
+    # mismatched n_features between the two samples: both are named
+    samples = list(two_sample_data(estimator))
+    samples[which] = samples[which][:, :-1]
+    with pytest.raises(ValueError, match=names[1 - which]) as error:
+        _seeded(estimator).fit(*samples)
+    assert names[which] in str(error.value)
+
+
+@pytest.mark.parametrize("estimator", NUMERIC_TWO_SAMPLE, ids=_ids)
+def test_two_sample_errors_before_and_after_fit(estimator):
+    first, second = two_sample_data(estimator)
+    est = _seeded(estimator)
+    method = "predict" if hasattr(est, "predict") else "select"
+    with pytest.raises(NotFittedError):
+        getattr(est, method)(first)
+    est.fit(first, second)
+    if method == "predict":
+        # rows with another number of features than at fit
+        with pytest.raises(ValueError, match="features"):
+            est.predict(first[:, :-1])
+    else:
+        # select indexes the pool given to fit: another pool is refused
+        with pytest.raises(ValueError, match=_sample_names(est)[0]):
+            est.select(first[:-1])

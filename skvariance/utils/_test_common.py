@@ -526,3 +526,90 @@ def _register_weighting():
     )
 
 _register_weighting()
+
+
+# -- two-sample estimators: fit(X_first, X_second) on two unlabelled samples ---
+# scikit-learn's checks call fit(X, y) and cannot run on them (they are
+# registered above with no instance); tests/test_common.py checks their
+# conventions (clone, params, pickle, seeds, n_jobs, no mutation, input
+# errors) on the instances and data below. An estimator is of this kind when
+# the first two parameters of its fit are both named ``X...``.
+
+#: {class name: list of constructor keyword dicts} for the two-sample checks;
+#: estimators not listed are checked with their defaults.
+TWO_SAMPLE_INIT_PARAMS: dict[str, list[dict]] = {}
+
+#: {class name: callable(seed) -> (first, second)}: the two samples to fit on,
+#: when the default of :func:`two_sample_data` does not suit the estimator.
+TWO_SAMPLE_DATA: dict[str, object] = {}
+
+
+def is_two_sample(cls) -> bool:
+    """Whether ``cls.fit`` takes two samples, ``fit(X_a, X_b)``, not ``(X, y)``."""
+    from inspect import signature
+
+    fit = getattr(cls, "fit", None)
+    if fit is None:
+        return False
+    names = list(signature(fit).parameters)[1:3]
+    return len(names) == 2 and all(name.startswith("X") for name in names)
+
+
+def two_sample_instances():
+    """Yield one instance per registered configuration of every two-sample
+    estimator."""
+    for _, cls in all_estimators():
+        if is_two_sample(cls):
+            for params in TWO_SAMPLE_INIT_PARAMS.get(cls.__name__, [{}]):
+                yield cls(**_clone_params(params))
+
+
+def two_sample_data(estimator, seed=0):
+    """The two samples the checks fit ``estimator`` on.
+
+    By default two numeric samples with the same 3 columns, the second one's
+    first column shifted by 0.5.
+    """
+    import numpy as np
+
+    hook = TWO_SAMPLE_DATA.get(type(estimator).__name__)
+    if hook is not None:
+        return hook(seed)
+    rng = np.random.RandomState(seed)
+    first = rng.normal(size=(120, 3))
+    second = rng.normal(size=(80, 3))
+    second[:, 0] += 0.5
+    return first, second
+
+
+def _register_two_sample():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import KBinsDiscretizer, StandardScaler
+
+    from ..weighting import DensityRatioEstimator
+
+    TWO_SAMPLE_INIT_PARAMS["DensityRatioEstimator"] = [
+        {"cv": 3},
+        {"classifier": LogisticRegression(), "cv": 3, "clip": 5.0},
+        # fixed uLSIF hyperparameters: no cross-validated search, fast
+        {"method": "ulsif", "bandwidth": 1.0, "regularization": 0.1, "n_centers": 20},
+        {"method": "ulsif", "n_centers": 20, "cv": 3},
+    ]
+    TWO_SAMPLE_INIT_PARAMS["ImportanceResampler"] = [
+        # the default HashingVectorizer wants text; count features for tables
+        {
+            "transformer": KBinsDiscretizer(
+                n_bins=4, encode="onehot", strategy="uniform"
+            ),
+            "n_samples": 30,
+        },
+        {
+            "transformer": StandardScaler(),
+            "importance": "classifier",
+            "density_ratio": DensityRatioEstimator(LogisticRegression(), cv=3),
+            "n_samples": 0.25,
+        },
+    ]
+
+
+_register_two_sample()

@@ -248,6 +248,11 @@ class DensityRatioEstimator(BaseEstimator):
                 "X_target is None: a density ratio needs a sample from each "
                 "domain, fit(X_source, X_target)."
             )
+        if np.ndim(X_source) != 2:
+            raise ValueError(
+                "X_source must be a 2-d array of source rows (n_source, "
+                f"n_features), got an array with {np.ndim(X_source)} dimension(s)."
+            )
         # names and feature count from the raw input, values checked with
         # the array's own name in the messages
         validate_data(self, X_source, skip_check_array=True)

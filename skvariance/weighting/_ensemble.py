@@ -315,7 +315,7 @@ class InverseVarianceEnsembleRegressor(
             sw = check_sample_weight(np.asarray(sample_weight), X)
             for name, est in members:
                 sample_weight_params(est, sw, name=f"estimators[{name!r}]")
-        routed = route_fit_params(self, [n for n, _ in members], fit_params, sw)
+        routed = route_fit_params(self, [n for n, _ in members], fit_params)
         rng = check_random_state(self.random_state)
         clones = [set_random_state(clone(est), derive_seed(rng)) for _, est in members]
         splits = check_splits(self.cv, X, y, derive_seed(rng))

@@ -234,9 +234,21 @@ class ImportanceResampler(BaseEstimator):
             if self.transformer is None
             else clone(self.transformer)
         )
-        self.transformer_ = transformer.fit(X_target)
-        F_pool = self.transformer_.transform(X_pool)
-        F_target = self.transformer_.transform(X_target)
+        name = type(transformer).__name__
+        try:
+            self.transformer_ = transformer.fit(X_target)
+            F_target = self.transformer_.transform(X_target)
+        except ValueError as exc:
+            raise ValueError(
+                f"X_target could not be transformed by the {name}: {exc}"
+            ) from exc
+        try:
+            F_pool = self.transformer_.transform(X_pool)
+        except ValueError as exc:
+            raise ValueError(
+                f"X_pool could not be transformed by the {name} fitted on "
+                f"X_target: {exc}"
+            ) from exc
         self._check_features(F_pool, "X_pool")
         self._check_features(F_target, "X_target")
         nonnegative = all(

@@ -261,9 +261,7 @@ class InverseVarianceRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator
             else check_sample_weight(np.asarray(sample_weight), X)
         )
         mean_model, var_model = self._estimators()
-        routed = route_fit_params(
-            self, ("estimator", "variance_estimator"), fit_params, sample_weight
-        )
+        routed = route_fit_params(self, ("estimator", "variance_estimator"), fit_params)
         ones = np.ones(len(y))
         # fail before any fitting if either model cannot take weights
         sample_weight_params(mean_model, ones, name="estimator")

@@ -363,7 +363,7 @@ class RLearner(MetaEstimatorMixin, BaseEstimator):
         if sw is not None:
             for name in ("outcome_model", "treatment_model"):
                 sample_weight_params(models[name], ones, name=name)
-        routed = route_fit_params(self, _MODELS, fit_params, sw)
+        routed = route_fit_params(self, _MODELS, fit_params)
 
         rng = check_random_state(self.random_state)
         models = {

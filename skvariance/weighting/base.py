@@ -219,17 +219,19 @@ def build_router(owner, **children):
     return router
 
 
-def route_fit_params(owner, children, params, sample_weight=None):
+def route_fit_params(owner, children, params):
     """Per-child ``fit`` metadata for ``params`` (the rule of ``utils.metadata``).
 
     With routing enabled the params are validated and routed by
-    scikit-learn (``sample_weight`` is the owner's: it is multiplied into the
-    weights the owner makes, so it is removed from what a child is given).
+    scikit-learn. ``sample_weight`` is not among them: it is the owner's, it
+    is multiplied into the weights the owner makes and given to the children
+    by the package rule, so it is not routed and a child needs no request for
+    it (a default child built inside ``fit`` could not be given one).
     Without routing extra metadata cannot be routed and raises a
     ``TypeError``.
     """
     if routing_enabled():
-        routed = process_routing(owner, "fit", sample_weight=sample_weight, **params)
+        routed = process_routing(owner, "fit", **params)
         out = {}
         for name in children:
             child = dict(getattr(routed, name).fit)
