@@ -24,12 +24,30 @@ base model, in this process:
 
 Quality columns: empirical coverage and mean width (or set size) on a
 held-out test set, for both sides.
+
+Timing (the machine is small and shared): both sides are warmed up once, then
+run ``repeat`` times *interleaved* in this process (ours, peer, peer, ours,
+...; a ``gc.collect()`` before every call), so that a burst of load from
+other processes hits both alike. ``ours_s`` / ``peer_s`` and ``speedup`` use
+the best (minimum) time of each side, the least noisy estimate of the work
+itself; ``ours_med`` / ``peer_med`` / ``speedup_med`` are the medians.
+
+What is timed is the same work on both sides: for split conformal and
+Mondrian, each side fits a fresh ``Ridge`` (or ``LogisticRegression``) on the
+same proper-training rows, predicts the calibration rows, calibrates and
+predicts the test rows; ours also draws the seeded split and validates its
+inputs (the peers are handed the row indices, which costs them nothing).
+Nothing is prefitted outside the timing on either side.
 """
 
 from __future__ import annotations
 
+import gc
+import statistics
+import time
+
 import numpy as np
-from _harness import compare, print_table
+from _harness import peak_rss_growth, print_table
 from sklearn.base import clone
 from sklearn.datasets import load_diabetes
 from sklearn.ensemble import GradientBoostingRegressor
@@ -42,6 +60,48 @@ from skvariance.calibration import (
 )
 
 LEVELS = [0.5, 0.7, 0.8, 0.9, 0.95]
+#: interleaved timed runs per side of the fast cases (split, Mondrian)
+REPEAT = 9
+#: ... of the classification cases, and of the slow ones (CV+, CQR)
+REPEAT_CLS = 5
+REPEAT_SLOW = 1
+
+
+def compare(case, ours, peer, *, repeat=3, quality=None, memory=False):
+    """Time ``ours`` and ``peer`` interleaved; best and median of ``repeat``."""
+    r_ours = ours()  # warm-up (numba compilation, caches)
+    r_peer = peer() if peer is not None else None
+    sides = {"ours": (ours, []), "peer": (peer, [])} if peer else {"ours": (ours, [])}
+    for i in range(repeat):
+        names = list(sides) if i % 2 == 0 else list(reversed(sides))
+        for name in names:
+            func, times = sides[name]
+            gc.collect()
+            start = time.perf_counter()
+            func()
+            times.append(time.perf_counter() - start)
+    row = {"case": case}
+    t_ours = sides["ours"][1]
+    row["ours_s"] = min(t_ours)
+    row["peer_s"] = min(sides["peer"][1]) if peer else None
+    row["speedup"] = row["peer_s"] / row["ours_s"] if peer else None
+    row["ours_med"] = statistics.median(t_ours)
+    row["peer_med"] = statistics.median(sides["peer"][1]) if peer else None
+    row["speedup_med"] = row["peer_med"] / row["ours_med"] if peer else None
+    if memory:
+        row["ours_MB"] = _mb(peak_rss_growth(ours)[0])
+        row["peer_MB"] = _mb(peak_rss_growth(peer)[0]) if peer else None
+    if quality is not None:
+        row.update(quality(r_ours, r_peer))
+    return row
+
+
+def _mb(value):
+    return None if value is None else value / 2**20
+
+
+def _title(title, repeat):
+    return f"{title} -- time: best of {repeat} interleaved runs per side (s)"
 
 
 def _peer(module):
@@ -98,7 +158,7 @@ def _split_case(name, X, y, X_test, y_test, mapie):
         name,
         ours,
         peer if mapie else None,
-        repeat=5,
+        repeat=REPEAT,
         quality=_interval_quality(y_test),
     )
 
@@ -131,7 +191,7 @@ def _cv_plus_case(n, n_test, mapie):
         f"CV+ n_train={n} n_test={n_test}",
         ours,
         peer if mapie else None,
-        repeat=1,
+        repeat=REPEAT_SLOW,
         memory=True,
         quality=quality,
     )
@@ -187,14 +247,14 @@ def _cqr_case(n, n_test, mapie):
             f"CQR 5 levels n={n}, ours: 2 models",
             ours,
             peer if mapie else None,
-            repeat=1,
+            repeat=REPEAT_SLOW,
             quality=quality,
         ),
         compare(
             f"CQR 5 levels n={n}, ours: 10 models (own pair per level)",
             ours_pairs,
             peer if mapie else None,
-            repeat=1,
+            repeat=REPEAT_SLOW,
             quality=quality,
         ),
     ]
@@ -251,7 +311,7 @@ def _classification_case(score, n, mapie_cls):
         f"split {score.upper()} n={n}",
         ours,
         peer if mapie_cls else None,
-        repeat=3,
+        repeat=REPEAT_CLS,
         quality=quality,
     )
 
@@ -317,20 +377,23 @@ def _crepes_cases(n, n_test, crepes):
             f"Mondrian 4 groups n={n}",
             ours_mondrian,
             peer_mondrian if crepes else None,
-            repeat=3,
+            repeat=REPEAT,
             quality=mondrian_quality,
         ),
         compare(
             f"Mondrian CPS 5 levels n={n}",
             ours_cps,
             peer_cps if crepes else None,
-            repeat=3,
+            repeat=REPEAT,
             quality=cps_quality,
         ),
     ]
 
 
-def main(quick: bool = False):
+SECTIONS = ("split", "cv_plus", "cqr", "classification", "mondrian")
+
+
+def main(quick: bool = False, sections=SECTIONS):
     import logging
 
     mapie = _peer("mapie.regression")
@@ -340,54 +403,55 @@ def main(quick: bool = False):
     logging.getLogger().setLevel(logging.WARNING)
     out = []
 
-    X, y = load_diabetes(return_X_y=True)
-    rows = [
-        _split_case("diabetes (real) n=332", X[:332], y[:332], X[332:], y[332:], mapie)
-    ]
-    n = 5_000 if quick else 50_000
-    X, y = _heteroscedastic(n + 5_000)
-    rows.append(_split_case(f"synthetic n={n}", X[:n], y[:n], X[n:], y[n:], mapie))
-    out.append(print_table("split conformal regression (Ridge)", rows, peer="mapie"))
+    if "split" in sections:
+        X, y = load_diabetes(return_X_y=True)
+        rows = [
+            _split_case(
+                "diabetes (real) n=332", X[:332], y[:332], X[332:], y[332:], mapie
+            )
+        ]
+        n = 5_000 if quick else 50_000
+        X, y = _heteroscedastic(n + 5_000)
+        rows.append(_split_case(f"synthetic n={n}", X[:n], y[:n], X[n:], y[n:], mapie))
+        title = _title("split conformal regression (Ridge), fit + predict", REPEAT)
+        out.append(print_table(title, rows, peer="mapie"))
 
-    cv_n, cv_test = (5_000, 1_000) if quick else (50_000, 2_000)
-    out.append(
-        print_table(
-            "CV+ (Ridge, 5 folds): time and peak memory",
-            [_cv_plus_case(cv_n, cv_test, mapie)],
-            peer="mapie",
+    if "cv_plus" in sections:
+        cv_n, cv_test = (5_000, 1_000) if quick else (50_000, 2_000)
+        title = _title("CV+ (Ridge, 5 folds): time and peak memory", REPEAT_SLOW)
+        out.append(
+            print_table(title, [_cv_plus_case(cv_n, cv_test, mapie)], peer="mapie")
         )
-    )
 
-    cqr_n = 2_000 if quick else 10_000
-    out.append(
-        print_table(
-            "CQR, five coverage levels (GradientBoosting quantile)",
-            _cqr_case(cqr_n, 2_000, mapie),
-            peer="mapie",
+    if "cqr" in sections:
+        cqr_n = 2_000 if quick else 10_000
+        title = _title(
+            "CQR, five coverage levels (GradientBoosting quantile)", REPEAT_SLOW
         )
-    )
+        out.append(print_table(title, _cqr_case(cqr_n, 2_000, mapie), peer="mapie"))
 
-    cls_n = 2_000 if quick else 20_000
-    out.append(
-        print_table(
+    if "classification" in sections:
+        cls_n = 2_000 if quick else 20_000
+        title = _title(
             "split conformal classification (LogisticRegression, 5 classes)",
-            [_classification_case(s, cls_n, mapie_cls) for s in ("lac", "aps")],
-            peer="mapie",
+            REPEAT_CLS,
         )
-    )
+        rows = [_classification_case(s, cls_n, mapie_cls) for s in ("lac", "aps")]
+        out.append(print_table(title, rows, peer="mapie"))
 
-    cr_n = 5_000 if quick else 50_000
-    out.append(
-        print_table(
-            "Mondrian regression and predictive system (Ridge)",
-            _crepes_cases(cr_n, 5_000, crepes),
-            peer="crepes",
-        )
-    )
+    if "mondrian" in sections:
+        cr_n = 5_000 if quick else 50_000
+        title = _title("Mondrian regression and predictive system (Ridge)", REPEAT)
+        rows = _crepes_cases(cr_n, 5_000, crepes)
+        out.append(print_table(title, rows, peer="crepes"))
     return "\n".join(out)
 
 
 if __name__ == "__main__":
     import sys
 
-    main(quick="--quick" in sys.argv)
+    only = [a.split("=", 1)[1] for a in sys.argv if a.startswith("--sections=")]
+    main(
+        quick="--quick" in sys.argv,
+        sections=only[0].split(",") if only else SECTIONS,
+    )
