@@ -32,12 +32,15 @@ other processes hits both alike. ``ours_s`` / ``peer_s`` and ``speedup`` use
 the best (minimum) time of each side, the least noisy estimate of the work
 itself; ``ours_med`` / ``peer_med`` / ``speedup_med`` are the medians.
 
-What is timed is the same work on both sides: for split conformal and
-Mondrian, each side fits a fresh ``Ridge`` (or ``LogisticRegression``) on the
-same proper-training rows, predicts the calibration rows, calibrates and
-predicts the test rows; ours also draws the seeded split and validates its
-inputs (the peers are handed the row indices, which costs them nothing).
-Nothing is prefitted outside the timing on either side.
+What is timed is the same work on both sides, from ``(X, y)`` to the test
+intervals (sets): for split conformal and Mondrian, each side draws the
+seeded proper-training / calibration split (the peer through
+``_same_split``, which reproduces ours row for row), fits a fresh ``Ridge``
+(or ``LogisticRegression``) on the proper-training rows, predicts the
+calibration rows, calibrates and predicts the test rows. Nothing is
+prefitted outside the timing on either side; ours also validates its inputs
+(once) and clones and seeds its estimator, which the peers skip or do
+inside their own calls.
 """
 
 from __future__ import annotations
@@ -61,9 +64,9 @@ from skvariance.calibration import (
 
 LEVELS = [0.5, 0.7, 0.8, 0.9, 0.95]
 #: interleaved timed runs per side of the fast cases (split, Mondrian)
-REPEAT = 9
+REPEAT = 31
 #: ... of the classification cases, and of the slow ones (CV+, CQR)
-REPEAT_CLS = 5
+REPEAT_CLS = 7
 REPEAT_SLOW = 1
 
 
@@ -111,6 +114,29 @@ def _peer(module):
         return None
 
 
+def _same_split(n, seed, stratify=None, share=0.25):
+    """The proper-training / calibration rows our calibrators draw.
+
+    A peer has to split the data too; it does it inside its timing, the way
+    ours does (the first draw of ``RandomState(seed)``: a permutation, or a
+    stratified ``train_test_split`` for classifiers), so that both sides
+    start from the same ``(X, y)``. The callers check that the rows are ours.
+    """
+    from sklearn.model_selection import train_test_split
+
+    rng = np.random.RandomState(seed)
+    n_cal = int(np.ceil(share * n))
+    if stratify is None:
+        cal = rng.permutation(n)[:n_cal]
+    else:
+        _, cal = train_test_split(
+            np.arange(n), test_size=n_cal, random_state=rng, stratify=stratify
+        )
+    is_cal = np.zeros(n, dtype=bool)
+    is_cal[cal] = True
+    return np.flatnonzero(~is_cal), np.flatnonzero(is_cal)
+
+
 def _heteroscedastic(n, seed=0, n_features=8):
     rng = np.random.RandomState(seed)
     X = rng.uniform(size=(n, n_features))
@@ -140,14 +166,16 @@ def _interval_quality(y_test):
 
 def _split_case(name, X, y, X_test, y_test, mapie):
     ours_model = ConformalRegressor(Ridge(), coverage=0.9, random_state=0).fit(X, y)
-    cal = ours_model.calibration_indices_
-    train = np.setdiff1d(np.arange(X.shape[0]), cal)
+    assert np.array_equal(
+        _same_split(X.shape[0], 0)[1], ours_model.calibration_indices_
+    )
 
     def ours():
         reg = ConformalRegressor(Ridge(), coverage=0.9, random_state=0).fit(X, y)
         return reg.predict_interval(X_test)
 
     def peer():
+        train, cal = _same_split(X.shape[0], 0)
         model = mapie.SplitConformalRegressor(
             Ridge(), confidence_level=0.9, prefit=False
         )
@@ -275,8 +303,8 @@ def _classification_case(score, n, mapie_cls):
     ours_model = ConformalClassifier(
         LogisticRegression(max_iter=500), score=score, random_state=0
     ).fit(X, y)
-    cal = ours_model.calibration_indices_
-    train = np.setdiff1d(np.arange(n), cal)
+    cal = _same_split(n, 0, stratify=y)[1]
+    assert np.array_equal(cal, ours_model.calibration_indices_)
 
     def ours():
         clf = ConformalClassifier(
@@ -285,6 +313,7 @@ def _classification_case(score, n, mapie_cls):
         return clf.fit(X, y).predict_set(X_test)
 
     def peer():
+        train, cal = _same_split(n, 0, stratify=y)
         model = mapie_cls.SplitConformalClassifier(
             LogisticRegression(max_iter=500),
             confidence_level=0.9,
@@ -322,14 +351,14 @@ def _crepes_cases(n, n_test, crepes):
     groups = np.digitize(X[:, 0], [0.25, 0.5, 0.75])
     groups_test = np.digitize(X_test[:, 0], [0.25, 0.5, 0.75])
     ref = ConformalRegressor(Ridge(), random_state=0).fit(X, y, groups=groups)
-    cal = ref.calibration_indices_
-    train = np.setdiff1d(np.arange(n), cal)
+    assert np.array_equal(_same_split(n, 0)[1], ref.calibration_indices_)
 
     def ours_mondrian():
         reg = ConformalRegressor(Ridge(), random_state=0).fit(X, y, groups=groups)
         return reg.predict_interval(X_test, groups=groups_test)
 
     def peer_mondrian():
+        train, cal = _same_split(n, 0)
         model = Ridge().fit(X[train], y[train])
         cr = crepes.ConformalRegressor().fit(
             y[cal] - model.predict(X[cal]), bins=groups[cal]
@@ -345,6 +374,7 @@ def _crepes_cases(n, n_test, crepes):
         return reg.predict_quantiles(X_test, levels, groups=groups_test)
 
     def peer_cps():
+        train, cal = _same_split(n, 0)
         model = Ridge().fit(X[train], y[train])
         cps = crepes.ConformalPredictiveSystem().fit(
             y[cal] - model.predict(X[cal]), bins=groups[cal]
