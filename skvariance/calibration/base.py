@@ -72,7 +72,23 @@ def _as_levels(coverage) -> np.ndarray:
 
 
 def encode_groups(groups):
-    """Sorted unique labels of ``groups`` and each sample's index into them."""
+    """Sorted unique labels of ``groups`` and each sample's index into them.
+
+    The same as ``np.unique(groups, return_inverse=True)``; integer labels
+    of a small range are counted in one pass instead of sorted.
+    """
+    groups = np.asarray(groups)
+    if groups.dtype.kind in "iu" and groups.size:
+        low, high = int(groups.min()), int(groups.max())
+        span = high - low
+        if span <= 4 * groups.size and span <= np.iinfo(groups.dtype).max:
+            # no overflow: the differences fit the labels' own dtype
+            offsets = (groups - groups.min()).astype(np.intp, copy=False)
+            present = np.flatnonzero(np.bincount(offsets))
+            lookup = np.zeros(high - low + 1, dtype=np.intp)
+            lookup[present] = np.arange(present.size)
+            labels = present.astype(groups.dtype) + groups.min()
+            return labels, lookup[offsets]
     labels, codes = np.unique(groups, return_inverse=True)
     return labels, codes.reshape(-1)
 

@@ -63,3 +63,25 @@ def test_ungrouped_calibration_does_not_touch_the_scores():
     q = cal.quantiles([0.5, 0.99], np.zeros(3, dtype=np.intp))
     # ceil(5 * 0.5) = 3rd smallest; ceil(5 * 0.99) = 5 > n: +inf
     np.testing.assert_array_equal(q, [[0.2, np.inf]] * 3)
+
+
+@pytest.mark.parametrize(
+    "groups",
+    [
+        np.random.RandomState(0).randint(0, 4, 500),  # small range: counted
+        np.random.RandomState(1).randint(0, 10**9, 50),  # wide range: sorted
+        np.array([-128, 127, 0, 127], dtype=np.int8),  # span beyond int8
+        np.array([-100, 100, 0, 5, 5], dtype=np.int8),
+        np.array([2**64 - 1, 2**64 - 3, 2**64 - 1], dtype=np.uint64),
+        np.array([-(2**63), -(2**63) + 2]),
+        np.array([7]),
+        np.array(["b", "a", "b"]),
+        np.array([0.5, -1.0, 0.5]),
+    ],
+)
+def test_encode_groups_is_np_unique(groups):
+    labels, codes = encode_groups(groups)
+    want_labels, want_codes = np.unique(groups, return_inverse=True)
+    assert labels.dtype == want_labels.dtype
+    np.testing.assert_array_equal(labels, want_labels)
+    np.testing.assert_array_equal(codes, want_codes.reshape(-1))
