@@ -24,12 +24,33 @@ base model, in this process:
 
 Quality columns: empirical coverage and mean width (or set size) on a
 held-out test set, for both sides.
+
+Timing (the machine is small and shared): both sides are warmed up once, then
+run ``repeat`` times *interleaved* in this process (ours, peer, peer, ours,
+...; a ``gc.collect()`` before every call), so that a burst of load from
+other processes hits both alike. ``ours_s`` / ``peer_s`` and ``speedup`` use
+the best (minimum) time of each side, the least noisy estimate of the work
+itself; ``ours_med`` / ``peer_med`` / ``speedup_med`` are the medians.
+
+What is timed is the same work on both sides, from ``(X, y)`` to the test
+intervals (sets): for split conformal and Mondrian, each side draws the
+seeded proper-training / calibration split (the peer through
+``_same_split``, which reproduces ours row for row), fits a fresh ``Ridge``
+(or ``LogisticRegression``) on the proper-training rows, predicts the
+calibration rows, calibrates and predicts the test rows. Nothing is
+prefitted outside the timing on either side; ours also validates its inputs
+(once) and clones and seeds its estimator, which the peers skip or do
+inside their own calls.
 """
 
 from __future__ import annotations
 
+import gc
+import statistics
+import time
+
 import numpy as np
-from _harness import compare, print_table
+from _harness import peak_rss_growth, print_table
 from sklearn.base import clone
 from sklearn.datasets import load_diabetes
 from sklearn.ensemble import GradientBoostingRegressor
@@ -42,6 +63,48 @@ from skvariance.calibration import (
 )
 
 LEVELS = [0.5, 0.7, 0.8, 0.9, 0.95]
+#: interleaved timed runs per side of the fast cases (split, Mondrian)
+REPEAT = 31
+#: ... of the classification cases, and of the slow ones (CV+, CQR)
+REPEAT_CLS = 7
+REPEAT_SLOW = 1
+
+
+def compare(case, ours, peer, *, repeat=3, quality=None, memory=False):
+    """Time ``ours`` and ``peer`` interleaved; best and median of ``repeat``."""
+    r_ours = ours()  # warm-up (numba compilation, caches)
+    r_peer = peer() if peer is not None else None
+    sides = {"ours": (ours, []), "peer": (peer, [])} if peer else {"ours": (ours, [])}
+    for i in range(repeat):
+        names = list(sides) if i % 2 == 0 else list(reversed(sides))
+        for name in names:
+            func, times = sides[name]
+            gc.collect()
+            start = time.perf_counter()
+            func()
+            times.append(time.perf_counter() - start)
+    row = {"case": case}
+    t_ours = sides["ours"][1]
+    row["ours_s"] = min(t_ours)
+    row["peer_s"] = min(sides["peer"][1]) if peer else None
+    row["speedup"] = row["peer_s"] / row["ours_s"] if peer else None
+    row["ours_med"] = statistics.median(t_ours)
+    row["peer_med"] = statistics.median(sides["peer"][1]) if peer else None
+    row["speedup_med"] = row["peer_med"] / row["ours_med"] if peer else None
+    if memory:
+        row["ours_MB"] = _mb(peak_rss_growth(ours)[0])
+        row["peer_MB"] = _mb(peak_rss_growth(peer)[0]) if peer else None
+    if quality is not None:
+        row.update(quality(r_ours, r_peer))
+    return row
+
+
+def _mb(value):
+    return None if value is None else value / 2**20
+
+
+def _title(title, repeat):
+    return f"{title} -- time: best of {repeat} interleaved runs per side (s)"
 
 
 def _peer(module):
@@ -49,6 +112,29 @@ def _peer(module):
         return __import__(module, fromlist=["_"])
     except ImportError:  # pragma: no cover - optional peer
         return None
+
+
+def _same_split(n, seed, stratify=None, share=0.25):
+    """The proper-training / calibration rows our calibrators draw.
+
+    A peer has to split the data too; it does it inside its timing, the way
+    ours does (the first draw of ``RandomState(seed)``: a permutation, or a
+    stratified ``train_test_split`` for classifiers), so that both sides
+    start from the same ``(X, y)``. The callers check that the rows are ours.
+    """
+    from sklearn.model_selection import train_test_split
+
+    rng = np.random.RandomState(seed)
+    n_cal = int(np.ceil(share * n))
+    if stratify is None:
+        cal = rng.permutation(n)[:n_cal]
+    else:
+        _, cal = train_test_split(
+            np.arange(n), test_size=n_cal, random_state=rng, stratify=stratify
+        )
+    is_cal = np.zeros(n, dtype=bool)
+    is_cal[cal] = True
+    return np.flatnonzero(~is_cal), np.flatnonzero(is_cal)
 
 
 def _heteroscedastic(n, seed=0, n_features=8):
@@ -80,14 +166,16 @@ def _interval_quality(y_test):
 
 def _split_case(name, X, y, X_test, y_test, mapie):
     ours_model = ConformalRegressor(Ridge(), coverage=0.9, random_state=0).fit(X, y)
-    cal = ours_model.calibration_indices_
-    train = np.setdiff1d(np.arange(X.shape[0]), cal)
+    assert np.array_equal(
+        _same_split(X.shape[0], 0)[1], ours_model.calibration_indices_
+    )
 
     def ours():
         reg = ConformalRegressor(Ridge(), coverage=0.9, random_state=0).fit(X, y)
         return reg.predict_interval(X_test)
 
     def peer():
+        train, cal = _same_split(X.shape[0], 0)
         model = mapie.SplitConformalRegressor(
             Ridge(), confidence_level=0.9, prefit=False
         )
@@ -98,7 +186,7 @@ def _split_case(name, X, y, X_test, y_test, mapie):
         name,
         ours,
         peer if mapie else None,
-        repeat=5,
+        repeat=REPEAT,
         quality=_interval_quality(y_test),
     )
 
@@ -131,7 +219,7 @@ def _cv_plus_case(n, n_test, mapie):
         f"CV+ n_train={n} n_test={n_test}",
         ours,
         peer if mapie else None,
-        repeat=1,
+        repeat=REPEAT_SLOW,
         memory=True,
         quality=quality,
     )
@@ -187,14 +275,14 @@ def _cqr_case(n, n_test, mapie):
             f"CQR 5 levels n={n}, ours: 2 models",
             ours,
             peer if mapie else None,
-            repeat=1,
+            repeat=REPEAT_SLOW,
             quality=quality,
         ),
         compare(
             f"CQR 5 levels n={n}, ours: 10 models (own pair per level)",
             ours_pairs,
             peer if mapie else None,
-            repeat=1,
+            repeat=REPEAT_SLOW,
             quality=quality,
         ),
     ]
@@ -215,8 +303,8 @@ def _classification_case(score, n, mapie_cls):
     ours_model = ConformalClassifier(
         LogisticRegression(max_iter=500), score=score, random_state=0
     ).fit(X, y)
-    cal = ours_model.calibration_indices_
-    train = np.setdiff1d(np.arange(n), cal)
+    cal = _same_split(n, 0, stratify=y)[1]
+    assert np.array_equal(cal, ours_model.calibration_indices_)
 
     def ours():
         clf = ConformalClassifier(
@@ -225,6 +313,7 @@ def _classification_case(score, n, mapie_cls):
         return clf.fit(X, y).predict_set(X_test)
 
     def peer():
+        train, cal = _same_split(n, 0, stratify=y)
         model = mapie_cls.SplitConformalClassifier(
             LogisticRegression(max_iter=500),
             confidence_level=0.9,
@@ -251,7 +340,7 @@ def _classification_case(score, n, mapie_cls):
         f"split {score.upper()} n={n}",
         ours,
         peer if mapie_cls else None,
-        repeat=3,
+        repeat=REPEAT_CLS,
         quality=quality,
     )
 
@@ -262,14 +351,14 @@ def _crepes_cases(n, n_test, crepes):
     groups = np.digitize(X[:, 0], [0.25, 0.5, 0.75])
     groups_test = np.digitize(X_test[:, 0], [0.25, 0.5, 0.75])
     ref = ConformalRegressor(Ridge(), random_state=0).fit(X, y, groups=groups)
-    cal = ref.calibration_indices_
-    train = np.setdiff1d(np.arange(n), cal)
+    assert np.array_equal(_same_split(n, 0)[1], ref.calibration_indices_)
 
     def ours_mondrian():
         reg = ConformalRegressor(Ridge(), random_state=0).fit(X, y, groups=groups)
         return reg.predict_interval(X_test, groups=groups_test)
 
     def peer_mondrian():
+        train, cal = _same_split(n, 0)
         model = Ridge().fit(X[train], y[train])
         cr = crepes.ConformalRegressor().fit(
             y[cal] - model.predict(X[cal]), bins=groups[cal]
@@ -285,6 +374,7 @@ def _crepes_cases(n, n_test, crepes):
         return reg.predict_quantiles(X_test, levels, groups=groups_test)
 
     def peer_cps():
+        train, cal = _same_split(n, 0)
         model = Ridge().fit(X[train], y[train])
         cps = crepes.ConformalPredictiveSystem().fit(
             y[cal] - model.predict(X[cal]), bins=groups[cal]
@@ -317,20 +407,23 @@ def _crepes_cases(n, n_test, crepes):
             f"Mondrian 4 groups n={n}",
             ours_mondrian,
             peer_mondrian if crepes else None,
-            repeat=3,
+            repeat=REPEAT,
             quality=mondrian_quality,
         ),
         compare(
             f"Mondrian CPS 5 levels n={n}",
             ours_cps,
             peer_cps if crepes else None,
-            repeat=3,
+            repeat=REPEAT,
             quality=cps_quality,
         ),
     ]
 
 
-def main(quick: bool = False):
+SECTIONS = ("split", "cv_plus", "cqr", "classification", "mondrian")
+
+
+def main(quick: bool = False, sections=SECTIONS):
     import logging
 
     mapie = _peer("mapie.regression")
@@ -340,54 +433,55 @@ def main(quick: bool = False):
     logging.getLogger().setLevel(logging.WARNING)
     out = []
 
-    X, y = load_diabetes(return_X_y=True)
-    rows = [
-        _split_case("diabetes (real) n=332", X[:332], y[:332], X[332:], y[332:], mapie)
-    ]
-    n = 5_000 if quick else 50_000
-    X, y = _heteroscedastic(n + 5_000)
-    rows.append(_split_case(f"synthetic n={n}", X[:n], y[:n], X[n:], y[n:], mapie))
-    out.append(print_table("split conformal regression (Ridge)", rows, peer="mapie"))
+    if "split" in sections:
+        X, y = load_diabetes(return_X_y=True)
+        rows = [
+            _split_case(
+                "diabetes (real) n=332", X[:332], y[:332], X[332:], y[332:], mapie
+            )
+        ]
+        n = 5_000 if quick else 50_000
+        X, y = _heteroscedastic(n + 5_000)
+        rows.append(_split_case(f"synthetic n={n}", X[:n], y[:n], X[n:], y[n:], mapie))
+        title = _title("split conformal regression (Ridge), fit + predict", REPEAT)
+        out.append(print_table(title, rows, peer="mapie"))
 
-    cv_n, cv_test = (5_000, 1_000) if quick else (50_000, 2_000)
-    out.append(
-        print_table(
-            "CV+ (Ridge, 5 folds): time and peak memory",
-            [_cv_plus_case(cv_n, cv_test, mapie)],
-            peer="mapie",
+    if "cv_plus" in sections:
+        cv_n, cv_test = (5_000, 1_000) if quick else (50_000, 2_000)
+        title = _title("CV+ (Ridge, 5 folds): time and peak memory", REPEAT_SLOW)
+        out.append(
+            print_table(title, [_cv_plus_case(cv_n, cv_test, mapie)], peer="mapie")
         )
-    )
 
-    cqr_n = 2_000 if quick else 10_000
-    out.append(
-        print_table(
-            "CQR, five coverage levels (GradientBoosting quantile)",
-            _cqr_case(cqr_n, 2_000, mapie),
-            peer="mapie",
+    if "cqr" in sections:
+        cqr_n = 2_000 if quick else 10_000
+        title = _title(
+            "CQR, five coverage levels (GradientBoosting quantile)", REPEAT_SLOW
         )
-    )
+        out.append(print_table(title, _cqr_case(cqr_n, 2_000, mapie), peer="mapie"))
 
-    cls_n = 2_000 if quick else 20_000
-    out.append(
-        print_table(
+    if "classification" in sections:
+        cls_n = 2_000 if quick else 20_000
+        title = _title(
             "split conformal classification (LogisticRegression, 5 classes)",
-            [_classification_case(s, cls_n, mapie_cls) for s in ("lac", "aps")],
-            peer="mapie",
+            REPEAT_CLS,
         )
-    )
+        rows = [_classification_case(s, cls_n, mapie_cls) for s in ("lac", "aps")]
+        out.append(print_table(title, rows, peer="mapie"))
 
-    cr_n = 5_000 if quick else 50_000
-    out.append(
-        print_table(
-            "Mondrian regression and predictive system (Ridge)",
-            _crepes_cases(cr_n, 5_000, crepes),
-            peer="crepes",
-        )
-    )
+    if "mondrian" in sections:
+        cr_n = 5_000 if quick else 50_000
+        title = _title("Mondrian regression and predictive system (Ridge)", REPEAT)
+        rows = _crepes_cases(cr_n, 5_000, crepes)
+        out.append(print_table(title, rows, peer="crepes"))
     return "\n".join(out)
 
 
 if __name__ == "__main__":
     import sys
 
-    main(quick="--quick" in sys.argv)
+    only = [a.split("=", 1)[1] for a in sys.argv if a.startswith("--sections=")]
+    main(
+        quick="--quick" in sys.argv,
+        sections=only[0].split(",") if only else SECTIONS,
+    )

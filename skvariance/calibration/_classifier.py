@@ -280,8 +280,9 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         seeds = derive_seeds(rng, len(trains))
         self._predict_seed = int(derive_seeds(rng, 1)[0])
         u_all = self._draws(rng, n)
-        models = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_one)(
+        # lazily: one fold's rows of X are copied only when its fit starts
+        jobs = (
+            (
                 set_random_state(clone(estimator), int(seed)),
                 safe_rows(X, tr),
                 y_encoded[tr],
@@ -289,6 +290,12 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
             )
             for seed, tr in zip(seeds, trains)
         )
+        if len(trains) == 1:  # split: one model, no worker pool to start
+            models = [_fit_one(*next(jobs))]
+        else:
+            models = Parallel(n_jobs=self.n_jobs)(
+                delayed(_fit_one)(*job) for job in jobs
+            )
         self.estimators_ = models
         fold_scores = []
         for model, test in zip(models, folds):

@@ -30,6 +30,7 @@ from .base import (
     BaseConformal,
     ConformalCalibration,
     check_shift_weights,
+    encode_groups,
     safe_rows,
 )
 
@@ -280,7 +281,8 @@ class ConformalQuantileRegressor(RegressorMixin, BaseConformal):
         params = self._fit_params(estimator, sample_weight, fit_params)
         rng = check_random_state(self.random_state)
         train, cal = self._split_indices(n, rng)
-        groups_cal = None if groups is None else groups[cal]
+        # labels and codes of the calibration groups, computed once
+        groups_cal = None if groups is None else encode_groups(groups[cal])
         if shift_weight is None and self.weight_function is None:
             self._check_calibration_size(cal.size, groups_cal)
         X_train, y_train = safe_rows(X, train), y[train]
@@ -313,9 +315,13 @@ class ConformalQuantileRegressor(RegressorMixin, BaseConformal):
             X_cal, None if shift_weight is None else shift_weight[cal]
         )
         self.calibration_indices_ = cal
-        self.groups_ = None if groups_cal is None else np.unique(groups_cal)
-        # the calibration of the default coverage, for the weighted checks
-        self.calibration_ = self._calibration(self.coverage)
+        self.groups_ = None if groups_cal is None else groups_cal[0]
+        # sorted scores of the (low, high) model pair of the default coverage,
+        # kept for every predict call that uses that pair
+        self._pair_calibrations = {}
+        lo, hi = self._pair(self.coverage)
+        self.calibration_ = self._calibration(lo, hi)
+        self._pair_calibrations[lo, hi] = self.calibration_
         return self
 
     def _base_quantiles(self, X):
@@ -351,8 +357,8 @@ class ConformalQuantileRegressor(RegressorMixin, BaseConformal):
         hi = above[np.argmin(np.abs(q[above] - high_target))]
         return lo, hi
 
-    def _calibration(self, level):
-        lo, hi = self._pair(level)
+    def _calibration(self, lo, hi):
+        """Calibration of the scores of the quantile columns ``lo`` and ``hi``."""
         scores = np.maximum(
             self._cal_pred[:, lo] - self._y_cal, self._y_cal - self._cal_pred[:, hi]
         )
@@ -411,11 +417,16 @@ class ConformalQuantileRegressor(RegressorMixin, BaseConformal):
         group_index = self.calibration_.group_index(groups, X.shape[0])
         weights = self._test_weights(X, shift_weight)
         out = np.empty((X.shape[0], 2, levels.size))
+        # levels that share a model pair share its sorted scores (fit's pair is
+        # never re-sorted; any other is sorted once per call)
+        calibrations = dict(self._pair_calibrations)
         for k, level in enumerate(levels):
-            calibration = self._calibration(level)
+            lo, hi = self._pair(level)
+            if (lo, hi) not in calibrations:
+                calibrations[lo, hi] = self._calibration(lo, hi)
+            calibration = calibrations[lo, hi]
             calibration.check_levels([level])
             q = calibration.quantiles([level], group_index, weights)[:, 0]
-            lo, hi = self._pair(level)
             out[:, 0, k] = pred[:, lo] - q
             out[:, 1, k] = pred[:, hi] + q
         return out[:, :, 0] if np.ndim(coverage) == 0 else out

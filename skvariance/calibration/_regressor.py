@@ -33,6 +33,7 @@ from .base import (
     ConformalCalibration,
     ScoreParameter,
     check_shift_weights,
+    encode_groups,
     safe_rows,
 )
 
@@ -390,7 +391,8 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
 
     def _fit_split(self, estimator, X, y, groups, shift_weight, params, rng):
         train, cal = self._split_indices(X.shape[0], rng)
-        groups_cal = None if groups is None else groups[cal]
+        # labels and codes of the calibration groups, computed once
+        groups_cal = None if groups is None else encode_groups(groups[cal])
         if shift_weight is None and self.weight_function is None:
             self._check_calibration_size(cal.size, groups_cal)
         seed = int(derive_seeds(rng, 1)[0])
@@ -422,9 +424,12 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         )
         self.calibration_indices_ = cal
         self.conformity_scores_ = np.abs(signed)
-        self.calibration_ = ConformalCalibration(np.abs(signed), groups_cal, weights)
-        # sorted only when predict_quantiles asks for it
-        self._signed_residuals = (signed, groups_cal, weights)
+        self.calibration_ = ConformalCalibration(
+            self.conformity_scores_, groups_cal, weights
+        )
+        # signed residuals for predict_quantiles, sorted once here rather than
+        # by every call
+        self._signed_calibration = ConformalCalibration(signed, groups_cal, weights)
         self.groups_ = self.calibration_.group_labels
 
     def _set_sigma_floor(self, residuals, normalized):
@@ -608,7 +613,7 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         levels = check_quantile_levels(quantiles)
         if self.method == "split":
             mu, sigma = self._split_center_scale(X)
-            signed = ConformalCalibration(*self._signed_residuals)
+            signed = self._signed_calibration
             group_index = signed.group_index(groups, X.shape[0])
             weights = self._test_weights(X, shift_weight)
             r = signed.quantiles(levels, group_index, weights)

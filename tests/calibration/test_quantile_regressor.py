@@ -152,3 +152,24 @@ def test_bad_input():
     y_nan[0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         ConformalQuantileRegressor().fit(X, y_nan)
+
+
+def test_levels_sharing_a_model_pair_match_a_hand_computed_quantile():
+    # 0.8 and 0.82 share the (0.1, 0.9) pair, 0.9 uses the fit's (0.05, 0.95)
+    # pair: calibrations kept from fit or reused within a call must still be
+    # those of each level's own pair
+    rng = np.random.RandomState(3)
+    X, y = heteroscedastic(rng, 400)
+    X_test, _ = heteroscedastic(rng, 10)
+    cqr = ConformalQuantileRegressor(
+        KnownQuantiles(quantiles=(0.05, 0.1, 0.9, 0.95)), random_state=0
+    ).fit(X, y)
+    levels = [0.8, 0.9, 0.82]
+    bounds = cqr.predict_interval(X_test, coverage=levels)
+    cal = cqr.calibration_indices_
+    pred_cal, pred = cqr.predict_quantiles(X[cal]), cqr.predict_quantiles(X_test)
+    for k, (level, lo, hi) in enumerate(zip(levels, [1, 0, 1], [2, 3, 2])):
+        scores = np.maximum(pred_cal[:, lo] - y[cal], y[cal] - pred_cal[:, hi])
+        q = np.sort(scores)[int(np.ceil((cal.size + 1) * level)) - 1]
+        np.testing.assert_allclose(bounds[:, 0, k], pred[:, lo] - q)
+        np.testing.assert_allclose(bounds[:, 1, k], pred[:, hi] + q)
