@@ -15,6 +15,7 @@ from abc import ABCMeta, abstractmethod
 
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import train_test_split
 from sklearn.utils import get_tags
 from sklearn.utils.metadata_routing import (
@@ -491,7 +492,15 @@ def _num_samples(X) -> int:
 
 def _call_weight_function(weight_function, X):
     if hasattr(weight_function, "predict"):
-        return weight_function.predict(X)
+        try:
+            return weight_function.predict(X)
+        except NotFittedError as exc:
+            raise NotFittedError(
+                f"weight_function {type(weight_function).__name__} is not fitted. "
+                "clone() (as in GridSearchCV or cross_val_score) returns "
+                "estimator-valued parameters unfitted; pass the bound method of "
+                "a fitted estimator instead, e.g. weight_function=dre.predict."
+            ) from exc
     if callable(weight_function):
         return weight_function(X)
     raise TypeError(

@@ -226,7 +226,7 @@ def test_density_ratio_object_is_unfitted_by_clone():
         .predict_interval(X_test)
     )
     np.testing.assert_array_equal(as_object, as_method)
-    with pytest.raises(NotFittedError):
+    with pytest.raises(NotFittedError, match="pass the bound method"):
         clone(model).fit(X, y)
 
 
