@@ -21,7 +21,12 @@ from sklearn.utils.parallel import Parallel, delayed
 
 from ..utils._seeds import derive_seeds, set_random_state
 from ..utils.metadata import routing_enabled, sample_weight_params
-from ..utils.validation import check_n_jobs, check_positive_int, check_sample_weight
+from ..utils.validation import (
+    check_n_jobs,
+    check_named_estimators,
+    check_positive_int,
+    check_sample_weight,
+)
 
 __all__ = ["AdaptiveCompareResult", "adaptive_compare"]
 
@@ -190,35 +195,6 @@ class AdaptiveCompareResult:
     decided_at: dict = field(repr=False)
     n_interims: int = 0
     alpha: float = 0.05
-
-
-def _named(estimators):
-    if isinstance(estimators, dict):
-        items = list(estimators.items())
-    elif isinstance(estimators, (list, tuple)):
-        items = []
-        for item in estimators:
-            if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
-                items.append(item)
-            else:
-                items.append((type(item).__name__, item))
-    else:
-        raise TypeError(
-            "estimators must be a dict name -> estimator or a list of estimators "
-            f"or (name, estimator) pairs, got {type(estimators).__name__}."
-        )
-    if len(items) < 2:
-        raise ValueError(f"estimators needs at least 2 estimators, got {len(items)}.")
-    names = [str(n) for n, _ in items]
-    if len(set(names)) != len(names):
-        raise ValueError(
-            f"estimators have duplicate names {names}; pass a dict or (name, "
-            "estimator) pairs with distinct names."
-        )
-    for name, est in items:
-        if not hasattr(est, "fit"):
-            raise TypeError(f"estimator {name!r} has no fit method.")
-    return names, [est for _, est in items]
 
 
 def _run_score(estimator, X, y, cv, scoring, seed, groups, params):
@@ -414,7 +390,7 @@ def adaptive_compare(
     >>> res.n_runs
     {'tree': 5, 'dummy': 5}
     """
-    names, ests = _named(estimators)
+    names, ests = check_named_estimators(estimators)
     n_jobs = check_n_jobs(n_jobs)
     max_seeds = check_positive_int(max_seeds, name="max_seeds", minimum=2)
     batch_size = check_positive_int(batch_size, name="batch_size")

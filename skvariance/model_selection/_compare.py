@@ -37,7 +37,11 @@ from ..evaluation import (
 from ..utils._seeds import derive_seeds, set_random_state
 from ..utils._sklearn_compat import _check_method_params, _safe_indexing
 from ..utils.metadata import routing_enabled, sample_weight_params
-from ..utils.validation import check_n_jobs, check_positive_int
+from ..utils.validation import (
+    check_n_jobs,
+    check_named_estimators,
+    check_positive_int,
+)
 
 __all__ = [
     "CheapBootstrapResult",
@@ -56,37 +60,6 @@ _CORRECTIONS = ("holm", "bh", "bonferroni")
 
 
 # -- shared machinery -------------------------------------------------------------
-def _named_estimators(estimators) -> tuple[list[str], list]:
-    if isinstance(estimators, dict):
-        items = list(estimators.items())
-    elif isinstance(estimators, (list, tuple)):
-        items = []
-        for item in estimators:
-            if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
-                items.append(item)
-            else:
-                items.append((type(item).__name__, item))
-    else:
-        raise TypeError(
-            "estimators must be a dict name -> estimator or a list of estimators "
-            f"or (name, estimator) pairs, got {type(estimators).__name__}."
-        )
-    if len(items) < 2:
-        raise ValueError(
-            f"estimators needs at least 2 estimators to compare, got {len(items)}."
-        )
-    names = [str(name) for name, _ in items]
-    if len(set(names)) != len(names):
-        raise ValueError(
-            f"estimators have duplicate names {names}; pass a dict or (name, "
-            "estimator) pairs with distinct names."
-        )
-    for name, est in items:
-        if not hasattr(est, "fit"):
-            raise TypeError(f"estimator {name!r} has no fit method.")
-    return names, [est for _, est in items]
-
-
 def _check_y(y):
     check_array(y, ensure_2d=False, dtype=None, ensure_all_finite=True, input_name="y")
 
@@ -464,7 +437,7 @@ def compare_estimators(
     ...                            table["significant"]) if s]
     [('nb', 'dummy'), ('tree', 'dummy')]
     """
-    names, ests = _named_estimators(estimators)
+    names, ests = check_named_estimators(estimators)
     n_seeds = check_positive_int(n_seeds, name="n_seeds")
     if test not in _TESTS:
         raise ValueError(f"test must be one of {_TESTS}, got {test!r}.")
@@ -568,7 +541,7 @@ class PairedCVTestResult:
 
 
 def _five_by_two(estimator_a, estimator_b, X, y, scoring, n_jobs, random_state, params):
-    names, ests = _named_estimators(
+    names, ests = check_named_estimators(
         [("estimator_a", estimator_a), ("estimator_b", estimator_b)]
     )
     n_jobs = check_n_jobs(n_jobs)

@@ -391,6 +391,8 @@ def _register_calibration():
 
 
 _register_calibration()
+
+
 # -- quantile family: skvariance.quantile -------------------------------------
 def _register_quantile():
     from sklearn.ensemble import GradientBoostingRegressor
@@ -460,6 +462,8 @@ def _run_monotonize(n_jobs):
 
 
 _register_quantile()
+
+
 # -- weighting family: skvariance.weighting -----------------------------------
 def _register_weighting():
     from sklearn.linear_model import LinearRegression, Ridge
@@ -524,6 +528,7 @@ def _register_weighting():
         if any(isinstance(m, DecisionTreeRegressor) for _, m in est.estimators)
         else {}
     )
+
 
 _register_weighting()
 

@@ -19,6 +19,7 @@ __all__ = [
     "check_estimator_method",
     "check_groups",
     "check_n_jobs",
+    "check_named_estimators",
     "check_positive_int",
     "check_quantile_levels",
     "check_sample_weight",
@@ -296,3 +297,50 @@ def effective_n_threads(n_jobs) -> int:
     """
     check_n_jobs(n_jobs)
     return max(1, min(int(effective_n_jobs(n_jobs)), cpu_count()))
+
+
+def check_named_estimators(estimators, *, name: str = "estimators", minimum: int = 2):
+    """Names and estimators of a dict, a list of estimators or (name, estimator) pairs.
+
+    Unnamed estimators are named after their class. Raises a ``TypeError``
+    for another container or an object without ``fit``, and a ``ValueError``
+    for fewer than ``minimum`` estimators or duplicate names.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LinearRegression, Ridge
+    >>> check_named_estimators([LinearRegression(), ("r", Ridge())])[0]
+    ['LinearRegression', 'r']
+    >>> check_named_estimators([Ridge(), Ridge()])
+    Traceback (most recent call last):
+    ...
+    ValueError: estimators have duplicate names ['Ridge', 'Ridge']; ...
+    """
+    if isinstance(estimators, dict):
+        items = list(estimators.items())
+    elif isinstance(estimators, (list, tuple)):
+        items = []
+        for item in estimators:
+            if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
+                items.append(item)
+            else:
+                items.append((type(item).__name__, item))
+    else:
+        raise TypeError(
+            f"{name} must be a dict name -> estimator or a list of estimators "
+            f"or (name, estimator) pairs, got {type(estimators).__name__}."
+        )
+    if len(items) < minimum:
+        raise ValueError(
+            f"{name} needs at least {minimum} estimators to compare, got {len(items)}."
+        )
+    names = [str(key) for key, _ in items]
+    if len(set(names)) != len(names):
+        raise ValueError(
+            f"{name} have duplicate names {names}; pass a dict or (name, "
+            "estimator) pairs with distinct names."
+        )
+    for key, est in items:
+        if not hasattr(est, "fit"):
+            raise TypeError(f"estimator {key!r} has no fit method.")
+    return names, [est for _, est in items]
