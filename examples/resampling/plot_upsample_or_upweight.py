@@ -90,7 +90,7 @@ print(table.round(4).to_string())
 import matplotlib.pyplot as plt
 from sklearn.metrics import PrecisionRecallDisplay
 
-fig, (ax_pr, ax_loss) = plt.subplots(1, 2, figsize=(11, 4.5))
+fig, ax_pr = plt.subplots(figsize=(6, 4.5))
 for strategy, clf in fitted.items():
     PrecisionRecallDisplay.from_estimator(clf, X_test, y_test, name=strategy, ax=ax_pr)
 ax_pr.set_title("Precision-recall on held-out data")
@@ -108,6 +108,7 @@ ax_pr.set_title("Precision-recall on held-out data")
 # refitting (least so for SMOTE and undersampling, whose models are also
 # worse rankers).
 positions = np.arange(len(strategies))
+fig, ax_loss = plt.subplots(figsize=(6.5, 4.5))
 ax_loss.bar(positions - 0.2, table["log-loss raw"], 0.4, label="raw", color="C3")
 ax_loss.bar(positions + 0.2, table["log-loss corrected"], 0.4, label="prior-corrected")
 ax_loss.axhline(table.loc["none", "log-loss raw"], color="black", ls="--", lw=1)
