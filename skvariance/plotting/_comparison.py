@@ -282,7 +282,7 @@ class HyperparameterImportanceDisplay:
             if np.isfinite(share):
                 ax.text(s, yi, f" {100 * share:.0f}%", va="center", fontsize=8)
         ax.set_xlabel(f"standard deviation of the {res.metric} ({res.method})")
-        ax.set_title("Hyperparameter effects beside seed and split noise")
+        ax.set_title("Hyperparameter effects\nbeside seed and split noise")
         self.labels_ = labels
         self.figure_, self.ax_ = fig, ax
         return self
