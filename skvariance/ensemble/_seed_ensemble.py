@@ -34,13 +34,14 @@ from ..utils._sklearn_compat import (
     validate_data,
 )
 from ..utils.metadata import routing_enabled, sample_weight_params
+from ..utils.parallel import fit_estimator
 from ..utils.validation import check_n_jobs, check_sample_weight
 
 __all__ = ["SeedEnsembleClassifier", "SeedEnsembleRegressor"]
 
 
 def _fit_member(estimator, X, y, fit_params):
-    return estimator.fit(X, y, **fit_params)
+    return fit_estimator(estimator, X, y, **fit_params)
 
 
 def _supports_return_std(estimator) -> bool:

@@ -20,6 +20,7 @@ from ..utils._sklearn_compat import (
     validate_data,
 )
 from ..utils.metadata import routing_enabled, sample_weight_params
+from ..utils.parallel import fit_estimator
 from ..utils.validation import check_n_jobs, check_quantile_levels
 from .base import BaseQuantileRegressor, check_quantile_estimator, match_levels
 
@@ -27,7 +28,7 @@ __all__ = ["MultiQuantileRegressor"]
 
 
 def _fit_one(estimator, X, y, fit_params):
-    return estimator.fit(X, y, **fit_params)
+    return fit_estimator(estimator, X, y, **fit_params)
 
 
 def native_quantile_predict(estimator, X, levels) -> np.ndarray:

@@ -18,6 +18,7 @@ from ..utils._sklearn_compat import (
     validate_data,
 )
 from ..utils.metadata import sample_weight_params
+from ..utils.parallel import aligned
 from ..utils.validation import check_n_jobs, check_sample_weight
 from .base import (
     build_router,
@@ -126,7 +127,10 @@ def _min_variance_weights(cov, non_negative):
 
 
 def _fit_one(estimator, X, y, sample_weight, fit_params, name):
-    return fit_with_weights(estimator, X, y, sample_weight, fit_params, name=name)
+    # aligned: a Dask worker may receive X misaligned (see utils.parallel)
+    return fit_with_weights(
+        estimator, aligned(X), aligned(y), sample_weight, fit_params, name=name
+    )
 
 
 @fill_doc
