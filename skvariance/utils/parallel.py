@@ -20,7 +20,7 @@ ALIGNMENT = 64
 
 
 def aligned(X, alignment: int = ALIGNMENT):
-    """``X`` itself if it is not a dense array or is aligned, else an aligned copy.
+    """``X`` itself unless it is a misaligned numeric array; then an aligned copy.
 
     The copy keeps the dtype, shape and memory order (C or Fortran).
 
@@ -32,8 +32,8 @@ def aligned(X, alignment: int = ALIGNMENT):
     >>> Y.ctypes.data % 64, bool(np.array_equal(Y, X[:, 1:]))
     (0, True)
     """
-    if not isinstance(X, np.ndarray) or X.size == 0:
-        return X
+    if not isinstance(X, np.ndarray) or X.size == 0 or X.dtype.hasobject:
+        return X  # object arrays hold references: nothing for BLAS to misread
     contiguous = X.flags.c_contiguous or X.flags.f_contiguous
     if contiguous and X.ctypes.data % alignment == 0:
         return X

@@ -42,4 +42,8 @@ def test_aligned_keeps_values_order_and_leaves_aligned_arrays_alone():
     ok = aligned(out)
     assert ok is out
     assert aligned(None) is None
+    labels = np.array(["a", None, "b"], dtype=object)[1:]
+    assert aligned(labels) is labels
+    strings = _misaligned(np.array(["ab", "cd", "ef"]), 3)
+    np.testing.assert_array_equal(aligned(strings), ["ab", "cd", "ef"])
     assert aligned([1, 2]) == [1, 2]
