@@ -12,15 +12,13 @@ from sklearn.metrics import check_scoring
 from sklearn.model_selection import KFold, StratifiedKFold, check_cv, cross_val_score
 from sklearn.utils import check_random_state
 from sklearn.utils.metadata_routing import (
-    MetadataRouter,
-    MethodMapping,
     process_routing,
 )
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.parallel import Parallel, delayed
 
 from ..utils._seeds import derive_seeds, set_random_state
-from ..utils.metadata import routing_enabled, sample_weight_params
+from ..utils.metadata import cv_router, routing_enabled, sample_weight_params
 from ..utils.validation import (
     check_n_jobs,
     check_named_estimators,
@@ -233,20 +231,11 @@ def _fit_params(names, estimators, X, y, cv, scoring, params):
     if routing_enabled():
         splitter = check_cv(cv, y, classifier=is_classifier(estimators[0]))
         for est in estimators:
-            router = (
-                MetadataRouter(owner="adaptive_compare")
-                .add(
-                    splitter=splitter,
-                    method_mapping=MethodMapping().add(caller="fit", callee="split"),
-                )
-                .add(
-                    estimator=est,
-                    method_mapping=MethodMapping().add(caller="fit", callee="fit"),
-                )
-                .add(
-                    scorer=check_scoring(est, scoring=scoring),
-                    method_mapping=MethodMapping().add(caller="fit", callee="score"),
-                )
+            router = cv_router(
+                "adaptive_compare",
+                splitter=splitter,
+                estimator=est,
+                scorer=check_scoring(est, scoring=scoring),
             )
             process_routing(router, "fit", **params)
         return [params for _ in estimators]

@@ -13,8 +13,6 @@ from sklearn.metrics import check_scoring, get_scorer
 from sklearn.model_selection import check_cv
 from sklearn.utils import check_array, indexable
 from sklearn.utils.metadata_routing import (
-    MetadataRouter,
-    MethodMapping,
     process_routing,
 )
 from sklearn.utils.parallel import Parallel, delayed
@@ -29,7 +27,7 @@ from ..utils._sklearn_compat import (
     _safe_indexing,
     validate_params,
 )
-from ..utils.metadata import routing_enabled, sample_weight_params
+from ..utils.metadata import cv_router, routing_enabled, sample_weight_params
 from ..utils.validation import check_n_jobs
 
 __all__ = [
@@ -524,20 +522,8 @@ def _route_params(estimator, cv, scorer, groups, params):
                 "routing is disabled; with routing enabled pass groups in params "
                 "and request it on the splitter."
             )
-        router = (
-            MetadataRouter(owner="seed_cross_validate")
-            .add(
-                splitter=cv,
-                method_mapping=MethodMapping().add(caller="fit", callee="split"),
-            )
-            .add(
-                estimator=estimator,
-                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
-            )
-            .add(
-                scorer=scorer,
-                method_mapping=MethodMapping().add(caller="fit", callee="score"),
-            )
+        router = cv_router(
+            "seed_cross_validate", splitter=cv, estimator=estimator, scorer=scorer
         )
         routed = process_routing(router, "fit", **params)
         return routed.estimator.fit, routed.splitter.split, routed.scorer.score

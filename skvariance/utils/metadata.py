@@ -22,10 +22,16 @@ from __future__ import annotations
 
 import sklearn
 from sklearn.pipeline import Pipeline
+from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 
 from ._sklearn_compat import has_fit_parameter
 
-__all__ = ["accepts_sample_weight", "routing_enabled", "sample_weight_params"]
+__all__ = [
+    "accepts_sample_weight",
+    "cv_router",
+    "routing_enabled",
+    "sample_weight_params",
+]
 
 
 def routing_enabled() -> bool:
@@ -137,3 +143,45 @@ def sample_weight_params(estimator, sample_weight, *, name: str = "estimator") -
     if routing_enabled():
         return {"sample_weight": sample_weight}
     return {_pipeline_key(estimator): sample_weight}
+
+
+def cv_router(owner: str, *, splitter, estimator, scorer) -> MetadataRouter:
+    """The router of a function that fits and scores one estimator on CV splits.
+
+    ``fit`` metadata goes to the splitter's ``split``, the estimator's
+    ``fit`` and the scorer by their requests, as in scikit-learn's
+    ``cross_validate``; pass it to
+    :func:`sklearn.utils.metadata_routing.process_routing` with ``"fit"``.
+
+    Examples
+    --------
+    >>> import sklearn
+    >>> from sklearn.linear_model import Ridge
+    >>> from sklearn.metrics import check_scoring
+    >>> from sklearn.model_selection import KFold
+    >>> from sklearn.utils.metadata_routing import process_routing
+    >>> with sklearn.config_context(enable_metadata_routing=True):
+    ...     est = Ridge().set_fit_request(sample_weight=True)
+    ...     est = est.set_score_request(sample_weight=False)
+    ...     router = cv_router(
+    ...         "demo", splitter=KFold(), estimator=est, scorer=check_scoring(est)
+    ...     )
+    ...     routed = process_routing(router, "fit", sample_weight=[1.0, 2.0])
+    >>> routed.estimator.fit
+    {'sample_weight': [1.0, 2.0]}
+    """
+    return (
+        MetadataRouter(owner=owner)
+        .add(
+            splitter=splitter,
+            method_mapping=MethodMapping().add(caller="fit", callee="split"),
+        )
+        .add(
+            estimator=estimator,
+            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+        )
+        .add(
+            scorer=scorer,
+            method_mapping=MethodMapping().add(caller="fit", callee="score"),
+        )
+    )
