@@ -26,6 +26,22 @@ RANK_TOLERANCE = 1e-10
 
 
 @kernel
+def conformal_rank(n, level):
+    """1-based rank ``ceil((n + 1) * level)`` of the conformal quantile.
+
+    At least 1; a rank above ``n`` means the quantile is ``+inf``. The one
+    place in skvariance where this rank is computed: every calibrator (split,
+    Mondrian, CV+, CQR, the aggregator's conformal step) calls it, through
+    :func:`skvariance.utils.stats.conformal_rank` outside numba.
+    """
+    target = (n + 1) * level
+    rank = int(np.ceil(target - RANK_TOLERANCE * target))
+    if rank < 1:
+        rank = 1
+    return rank
+
+
+@kernel
 def conformal_quantiles(sorted_scores, levels, out):
     """Split-conformal quantile of sorted scores at each level.
 
@@ -41,10 +57,7 @@ def conformal_quantiles(sorted_scores, levels, out):
     """
     n = sorted_scores.shape[0]
     for k in range(levels.shape[0]):
-        target = (n + 1) * levels[k]
-        rank = int(np.ceil(target - RANK_TOLERANCE * target))
-        if rank < 1:
-            rank = 1
+        rank = conformal_rank(n, levels[k])
         if rank > n:
             out[k] = np.inf
         else:

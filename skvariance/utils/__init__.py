@@ -8,7 +8,7 @@ from ._seeds import (
 )
 from .metadata import accepts_sample_weight, sample_weight_params
 from .parallel import fit_estimator
-from .stats import weighted_quantile
+from .stats import conformal_rank, weighted_quantile
 from .validation import (
     check_coverage,
     check_estimator_method,
@@ -30,6 +30,7 @@ __all__ = [
     "check_quantile_levels",
     "check_sample_weight",
     "check_sample_weight_support",
+    "conformal_rank",
     "derive_seeds",
     "fit_estimator",
     "random_state_params",

@@ -22,13 +22,19 @@ from __future__ import annotations
 
 import sklearn
 from sklearn.pipeline import Pipeline
-from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    process_routing,
+)
 
 from ._sklearn_compat import has_fit_parameter
 
 __all__ = [
     "accepts_sample_weight",
+    "build_router",
     "cv_router",
+    "route_fit_params",
     "routing_enabled",
     "sample_weight_params",
 ]
@@ -185,3 +191,47 @@ def cv_router(owner: str, *, splitter, estimator, scorer) -> MetadataRouter:
             method_mapping=MethodMapping().add(caller="fit", callee="score"),
         )
     )
+
+
+def build_router(owner, **children):
+    """A :class:`~sklearn.utils.metadata_routing.MetadataRouter` routing ``fit``.
+
+    ``owner`` consumes its own ``fit`` metadata (``sample_weight``); each
+    child gets what it requests for its ``fit``.
+    """
+    router = MetadataRouter(owner=type(owner).__name__).add_self_request(owner)
+    for name, child in children.items():
+        router.add(
+            **{name: child},
+            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+        )
+    return router
+
+
+def route_fit_params(owner, children, params):
+    """Per-child ``fit`` metadata for ``params`` (the rule of ``utils.metadata``).
+
+    With routing enabled the params are validated and routed by
+    scikit-learn. ``sample_weight`` is not among them: it is the owner's, it
+    is multiplied into the weights the owner makes and given to the children
+    by the package rule, so it is not routed and a child needs no request for
+    it (a default child built inside ``fit`` could not be given one).
+    Without routing extra metadata cannot be routed and raises a
+    ``TypeError``.
+    """
+    if routing_enabled():
+        routed = process_routing(owner, "fit", **params)
+        out = {}
+        for name in children:
+            child = dict(getattr(routed, name).fit)
+            child.pop("sample_weight", None)
+            out[name] = child
+        return out
+    if params:
+        raise TypeError(
+            f"{type(owner).__name__}.fit got unexpected fit parameter(s) "
+            f"{sorted(params)}; extra metadata reaches the sub-estimators only "
+            "with metadata routing enabled "
+            "(sklearn.set_config(enable_metadata_routing=True))."
+        )
+    return {name: {} for name in children}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._kernels._conformal import conformal_rank as _conformal_rank
 from .._kernels._quantile import weighted_quantile_sorted_rows
 
-__all__ = ["weighted_quantile"]
+__all__ = ["conformal_rank", "weighted_quantile"]
 
 
 def weighted_quantile(values, quantiles, sample_weight=None):
@@ -85,3 +86,42 @@ default=None
         out = out[..., 0]
         return float(out) if out.ndim == 0 else out
     return out
+
+
+def conformal_rank(n: int, level: float) -> int:
+    """Rank of the split-conformal quantile: ``ceil((n + 1) * level)``, at least 1.
+
+    The conformal quantile of ``n`` calibration scores at coverage ``level``
+    is the score of this (1-based) rank in ascending order; a rank above
+    ``n`` means the quantile is ``+inf`` (too few scores for the level). A
+    relative slack of ``1e-10`` keeps ``(n + 1) * 0.9`` computed as
+    ``900.0000000000001`` at rank 900. This is the package's one owner of the
+    rank: the numba kernels call the same compiled function.
+
+    Parameters
+    ----------
+    n : int
+        Number of calibration scores (>= 0).
+    level : float
+        Coverage level in [0, 1].
+
+    Returns
+    -------
+    rank : int
+
+    Examples
+    --------
+    >>> from skvariance.utils.stats import conformal_rank
+    >>> conformal_rank(99, 0.9)
+    90
+    >>> conformal_rank(8, 0.9)  # above n: the quantile is +inf
+    9
+    >>> conformal_rank(19, 0.95)
+    19
+    """
+    if int(n) != n or n < 0:
+        raise ValueError(f"n must be a non-negative integer, got {n!r}.")
+    level = float(level)
+    if not 0.0 <= level <= 1.0:
+        raise ValueError(f"level must lie in [0, 1], got {level!r}.")
+    return int(_conformal_rank(int(n), level))
