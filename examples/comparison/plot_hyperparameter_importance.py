@@ -46,19 +46,20 @@ result = hyperparameter_importance(search)
 print(result.to_frame().round(5).to_string())
 
 # %%
-# The bars are standard deviations in accuracy units. A bar left of the
-# dashed line (the noise in a candidate's mean score over 3 seeds x 3
-# splits) is an effect the search cannot tell from luck.
+# The bars are standard deviations in accuracy units. The black tick on each
+# effect's row is what that effect would be from seed and split noise alone
+# (it grows with the hyperparameter's number of values): a bar that does not
+# clear its tick is an effect the search cannot tell from luck.
 HyperparameterImportanceDisplay.from_result(result)
 plt.tight_layout()
 plt.show()
 
 # %%
-# Compare each bar with the grey seed bar and the dashed line: a
+# Compare each bar with the grey seed bar and its tick: a
 # hyperparameter whose effect is below them moves the score by less than one
 # re-run with another seed, so tuning it on one seed would mostly fit the
 # noise ("Hyperparameters in Reinforcement Learning and How To Tune Them").
 # The split bar is long, but every candidate is scored on the same folds, so
 # a hard fold lowers all of them alike and does not blur the comparison; the
 # seed effects and the seed x split residual do, and they make up the
-# dashed line.
+# ticks.

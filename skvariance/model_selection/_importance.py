@@ -32,11 +32,15 @@ class HyperparameterImportanceResult:
     total_variance : float
         Variance of the mean score over the design (the search space).
     expected_noise : dict
-        For ``method="anova"``: the value each main effect or interaction
-        would take on average if the hyperparameter did nothing and the
-        candidate means only carried seed and split noise (ANOVA expected
-        mean squares); an effect close to it is not distinguishable from
-        noise. Empty for ``"fanova"``.
+        The value each main effect or interaction would take on average if
+        the hyperparameter did nothing and the candidate means only carried
+        seed and split noise: :math:`(L - 1)\\sigma^2_n / N` for a
+        hyperparameter with :math:`L` values over :math:`N` candidates
+        (pairs: :math:`(L_a - 1)(L_b - 1)\\sigma^2_n / N`), exact for a
+        full grid (ANOVA expected mean squares), an approximation for
+        ``"fanova"`` (with :math:`L` the levels of the surrogate's grid). An
+        effect close to it is not distinguishable from noise. Empty when the
+        noise cannot be estimated (a single split).
     seed_variance : float
         Variance of a single score due to the seed (two-way random-effects
         estimate per candidate, averaged); NaN when the search used one seed.
@@ -54,6 +58,10 @@ class HyperparameterImportanceResult:
         Candidates used.
     params : list of str
         Hyperparameter names, in order.
+    levels : dict of str to list
+        The values each hyperparameter took, in the order the analysis used:
+        numbers by value, then ``None``, booleans, strings, other objects
+        (so ``[2, 10, None]`` stays in that order).
     """
 
     main_effects: dict
@@ -67,6 +75,7 @@ class HyperparameterImportanceResult:
     metric: str
     n_candidates: int
     params: list = field(default_factory=list)
+    levels: dict = field(default_factory=dict, repr=False)
 
     @property
     def importances(self) -> dict:
@@ -83,7 +92,7 @@ class HyperparameterImportanceResult:
 
         Columns ``term``, ``kind`` (``"main"``, ``"interaction"``, ``"seed"``,
         ``"split"``, ``"noise"``), ``variance``, ``std`` and ``share`` (of
-        ``total_variance``), ``expected_noise`` (ANOVA only). Hyperparameter
+        ``total_variance``), ``expected_noise``. Hyperparameter
         rows are sorted by variance, largest first.
         """
         rows = []
@@ -201,28 +210,116 @@ def _noise(table):
     return float("nan"), split, noise
 
 
+def _is_number(v) -> bool:
+    return isinstance(v, Real) and not isinstance(v, bool) and bool(np.isfinite(v))
+
+
+def _level_key(v):
+    """Natural order of a hyperparameter's values, whatever their types.
+
+    Numbers by value (so 2 < 10, not '10' < '2'), then ``None``, booleans,
+    strings alphabetically, and anything else by its ``repr``; a
+    hyperparameter missing from some candidates comes last.
+    """
+    if v is _ABSENT:
+        return (5, 0.0, "")
+    if _is_number(v):
+        return (0, float(v), "")
+    if v is None:
+        return (1, 0.0, "")
+    if isinstance(v, (bool, np.bool_)):
+        return (2, float(v), "")
+    if isinstance(v, str):
+        return (3, 0.0, v)
+    return (4, 0.0, repr(v))
+
+
 def _encode(params_list):
-    """Columns per hyperparameter: (names, codes, levels, numeric flags)."""
+    """Columns per hyperparameter: (names, codes, levels, values, numeric flags).
+
+    A numeric hyperparameter is coded by its values; any other by the index
+    of its value among its levels in their natural order (:func:`_level_key`),
+    ``values`` holding the original value of each level.
+    """
     names = sorted({key for p in params_list for key in p})
-    columns, levels, numeric = [], [], []
+    columns, levels, values, numeric = [], [], [], []
     for name in names:
-        values = [p.get(name, _ABSENT) for p in params_list]
-        is_num = all(
-            isinstance(v, Real) and not isinstance(v, bool) and np.isfinite(v)
-            for v in values
-        )
+        col_values = [p.get(name, _ABSENT) for p in params_list]
+        is_num = all(_is_number(v) for v in col_values)
         if is_num:
-            col = np.asarray(values, dtype=float)
-            levels.append(np.unique(col))
+            col = np.asarray(col_values, dtype=float)
+            lv = np.unique(col)
+            levels.append(lv)
+            values.append([v.item() for v in lv])
         else:
-            labels = [repr(v) if not isinstance(v, str) else v for v in values]
-            uniq = sorted(set(labels))
-            col = np.asarray([uniq.index(lab) for lab in labels], dtype=float)
+            uniq = []
+            for v in col_values:  # distinct by equality, unhashables included
+                if not any(v is u or _same(v, u) for u in uniq):
+                    uniq.append(v)
+            uniq.sort(key=_level_key)
+            col = np.asarray(
+                [
+                    next(i for i, u in enumerate(uniq) if v is u or _same(v, u))
+                    for v in col_values
+                ],
+                dtype=float,
+            )
             levels.append(np.arange(len(uniq), dtype=float))
+            values.append(uniq)
         columns.append(col)
         numeric.append(is_num)
     X = np.column_stack(columns) if columns else np.empty((len(params_list), 0))
-    return names, X, levels, numeric
+    return names, X, levels, values, numeric
+
+
+def _same(a, b) -> bool:
+    if type(a) is not type(b):
+        return False
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001 - arrays or objects without a boolean ==
+        return repr(a) == repr(b)
+
+
+def _surrogate_features(X, values, numeric, order):
+    """Features the surrogate forest sees, independent of the names of categories.
+
+    A numeric hyperparameter is one column of its values. Any other gets one
+    indicator column per non-numeric level, in the order ``order[j]`` (by the
+    mean score of the candidates with that level, so that neither the names
+    nor an alphabetical order of the categories can change the forest), plus,
+    when two or more of its levels are numbers (as in
+    ``max_depth=[2, 10, None]``), one column holding those numbers and NaN
+    elsewhere (the forest handles the missing values).
+    """
+    cols = []
+    for j, is_num in enumerate(numeric):
+        x = X[:, j]
+        if is_num:
+            cols.append(x)
+            continue
+        codes = x.astype(np.intp)
+        lv = values[j]
+        number = np.array([float(v) if _is_number(v) else np.nan for v in lv])
+        if np.sum(np.isfinite(number)) >= 2:
+            cols.append(number[codes])
+        for k in order[j]:
+            cols.append((codes == k).astype(float))
+    return np.column_stack(cols)
+
+
+def _category_order(X, y, values, numeric):
+    """Per hyperparameter, its non-numeric levels sorted by mean score."""
+    order = []
+    for j, is_num in enumerate(numeric):
+        if is_num:
+            order.append([])
+            continue
+        codes = X[:, j].astype(np.intp)
+        ks = [k for k, v in enumerate(values[j]) if not _is_number(v)]
+        means = {k: float(np.mean(y[codes == k])) for k in ks}
+        order.append(sorted(ks, key=lambda k: (means[k], k)))
+    return order
 
 
 def _is_full_grid(X, levels):
@@ -258,13 +355,20 @@ def _grid_anova(grid):
     return total, main, pairs
 
 
-def _fanova_grid(X, y, levels, numeric, n_grid, max_cells, random_state, n_trees):
-    """Fit a forest surrogate and evaluate it on a product grid of levels."""
+def _fanova_grid(
+    X, y, levels, values, numeric, n_grid, max_cells, random_state, n_trees
+):
+    """Fit a forest surrogate and evaluate it on a product grid of levels.
+
+    Returns the predicted grid and the number of grid levels of each
+    hyperparameter.
+    """
     from sklearn.ensemble import RandomForestRegressor
 
+    order = _category_order(X, y, values, numeric)
     forest = RandomForestRegressor(
         n_estimators=n_trees, min_samples_leaf=1, random_state=random_state
-    ).fit(X, y)
+    ).fit(_surrogate_features(X, values, numeric, order), y)
     d = X.shape[1]
     m = n_grid
     while True:
@@ -285,8 +389,9 @@ def _fanova_grid(X, y, levels, numeric, n_grid, max_cells, random_state, n_trees
         )
     mesh = np.meshgrid(*grid_levels, indexing="ij")
     points = np.column_stack([g.ravel() for g in mesh])
-    pred = forest.predict(points).reshape([len(lv) for lv in grid_levels])
-    return pred
+    features = _surrogate_features(points, values, numeric, order)
+    shape = [len(lv) for lv in grid_levels]
+    return forest.predict(features).reshape(shape), shape
 
 
 def hyperparameter_importance(
@@ -361,11 +466,17 @@ def hyperparameter_importance(
     -----
     Shares are of the variance over the design with each hyperparameter's
     values weighted equally (the grid or the sampled values), as in
-    functional ANOVA. For a full grid, ``expected_noise`` gives the value a
-    main effect or interaction would take from noise alone:
+    functional ANOVA. ``expected_noise`` gives the value a main effect or
+    interaction would take from noise alone:
     :math:`(L_h - 1)\\sigma^2_n / N` for a hyperparameter with :math:`L_h`
-    values over :math:`N` cells, :math:`\\sigma^2_n` the ``noise_variance``
-    (the ANOVA expected mean squares). Seed variance needs a search with
+    values over :math:`N` candidates, :math:`\\sigma^2_n` the
+    ``noise_variance`` (exact for a full grid by the ANOVA expected mean
+    squares; for ``"fanova"`` an approximation over the surrogate's grid).
+    Values that are not all numbers (``max_depth=[2, 10, None]``) keep their
+    natural order (numbers by value, then ``None``, booleans, strings), and
+    the surrogate forest sees one indicator column per non-numeric value
+    (ordered by mean score), so its result does not depend on the names or
+    an arbitrary order of the categories. Seed variance needs a search with
     several seeds (:class:`SeedSearchCV`); with scikit-learn's searches only
     the split variance is available, and ``noise_variance`` comes from the
     candidate x split interaction.
@@ -426,10 +537,11 @@ def hyperparameter_importance(
         )
     if len(rows) < 2:
         raise ValueError("the search has a single candidate: nothing to compare.")
-    names, X, levels, numeric = _encode(params_list)
+    names, X, levels, values, numeric = _encode(params_list)
     varying = [j for j, lv in enumerate(levels) if len(lv) > 1]
     names = [names[j] for j in varying]
     X, levels = X[:, varying], [levels[j] for j in varying]
+    values = [values[j] for j in varying]
     numeric = [numeric[j] for j in varying]
     if not names:
         raise ValueError("no hyperparameter takes more than one value in the search.")
@@ -446,24 +558,29 @@ def hyperparameter_importance(
             "method='anova' needs a full grid (every combination of the "
             "hyperparameters' values evaluated equally often); use 'fanova'."
         )
-    expected = {}
     if method == "anova":
         shape = [len(lv) for lv in levels]
         cells = int(np.prod(shape))
         sums = np.bincount(_cell_index(X, levels), weights=y, minlength=cells)
         counts = np.bincount(_cell_index(X, levels), minlength=cells)
         grid = (sums / counts).reshape(shape)
-        reps = counts[0]
-        cell_noise = noise_var / reps
-        for j, name in enumerate(names):
-            expected[name] = (shape[j] - 1) * cell_noise / cells
-        for a, b in combinations(range(len(names)), 2):
-            expected[(names[a], names[b])] = (
-                (shape[a] - 1) * (shape[b] - 1) * cell_noise / cells
-            )
     else:
         seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-        grid = _fanova_grid(X, y, levels, numeric, n_grid, max_cells, seed, n_trees)
+        grid, shape = _fanova_grid(
+            X, y, levels, values, numeric, n_grid, max_cells, seed, n_trees
+        )
+    # what each effect would be from the noise of the candidate means alone:
+    # (L - 1) sigma^2 / N for L levels over N candidates (exact for a full
+    # grid by the ANOVA expected mean squares; for the forest surrogate an
+    # approximation with L the levels of its evaluation grid, capped at N)
+    n_cand = len(rows)
+    dof = [min(L, n_cand) - 1 for L in shape]
+    expected = {}
+    if np.isfinite(noise_var):
+        for j, name in enumerate(names):
+            expected[name] = dof[j] * noise_var / n_cand
+        for a, b in combinations(range(len(names)), 2):
+            expected[(names[a], names[b])] = dof[a] * dof[b] * noise_var / n_cand
     total, main, pairs = _grid_anova(grid)
     return HyperparameterImportanceResult(
         main_effects={names[h]: v for h, v in main.items()},
@@ -477,4 +594,5 @@ def hyperparameter_importance(
         metric=metric,
         n_candidates=len(rows),
         params=names,
+        levels={name: list(v) for name, v in zip(names, values)},
     )

@@ -158,16 +158,22 @@ class CriticalDifferenceDisplay:
         return self
 
 
+def _label(key):
+    return key if isinstance(key, str) else " x ".join(key)
+
+
 class HyperparameterImportanceDisplay:
     """Effect of each hyperparameter beside the seed and split noise.
 
     Horizontal bars of the standard deviation (in score units, the square
     root of the variance) explained by each hyperparameter's main effect and
     by the strongest pairwise interactions, then the seed and split standard
-    deviations of a single score in grey; a dashed line marks the noise of a
-    candidate's mean score. A hyperparameter whose bar does not clear the
-    dashed line changes the score less than re-running with another seed
-    does. Build it with :meth:`from_result` or :meth:`from_search`.
+    deviations of a single score in grey. A black tick on each effect's row
+    marks the value that effect would take from seed and split noise alone
+    (its ``expected_noise``, which grows with its number of levels): an
+    effect whose bar does not clear its tick is not distinguishable from
+    re-running with other seeds. Build it with :meth:`from_result` or
+    :meth:`from_search`.
 
     Parameters
     ----------
@@ -182,6 +188,9 @@ class HyperparameterImportanceDisplay:
     ax_ : matplotlib Axes
     labels_ : list of str
         Bar labels, top to bottom.
+    noise_markers_ : dict of str to float
+        For each effect's label, the position of its noise tick (the square
+        root of its expected noise; NaN when it cannot be estimated).
 
     See Also
     --------
@@ -266,16 +275,27 @@ class HyperparameterImportanceDisplay:
         ax.barh(y, std, color=colors)
         ax.set_yticks(y)
         ax.set_yticklabels(labels)
-        if np.isfinite(res.noise_variance):
-            ax.axvline(
-                np.sqrt(res.noise_variance),
-                color="k",
-                ls="--",
-                lw=1,
-                label="noise of a candidate's mean",
-            )
-            ax.legend(loc="best", fontsize=8)
         n_effects = len(mains) + len(pairs)
+        # beside each effect, the value it would take from noise alone (its
+        # own expected noise: it depends on its number of levels)
+        keys = [name for name, _ in mains] + [pair for pair, _ in pairs]
+        noise_std = np.array(
+            [np.sqrt(res.expected_noise.get(k, np.nan)) for k in keys], dtype=float
+        )
+        shown = np.isfinite(noise_std)
+        if shown.any():
+            ax.scatter(
+                noise_std[shown],
+                y[:n_effects][shown],
+                marker="|",
+                s=400,
+                linewidths=2,
+                color="k",
+                zorder=3,
+                label="expected from noise alone",
+            )
+            ax.legend(loc="lower right", fontsize=8)
+        self.noise_markers_ = dict(zip([_label(k) for k in keys], noise_std))
         for yi, s, v in zip(y[:n_effects], std[:n_effects], values[:n_effects]):
             # share of the variance over the search space (not for noise bars)
             share = v / res.total_variance if res.total_variance > 0 else np.nan

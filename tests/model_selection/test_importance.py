@@ -141,6 +141,14 @@ def test_fanova_on_random_search_ranks_the_right_parameter(data):
     assert max(res.importances["b"], res.importances["c"]) < 0.1
     again = hyperparameter_importance(search, random_state=0)
     assert again.main_effects == res.main_effects
+    # expected noise over the surrogate's grid: (min(L, N) - 1) sigma^2 / N
+    # with L = n_grid = 10 levels for a and b, 2 for c, N = 40 candidates
+    n = 40
+    assert res.expected_noise["a"] == pytest.approx(9 * res.noise_variance / n)
+    assert res.expected_noise["c"] == pytest.approx(1 * res.noise_variance / n)
+    assert res.expected_noise[("a", "c")] == pytest.approx(
+        9 * 1 * res.noise_variance / n
+    )
 
 
 def test_halving_search_uses_the_first_iteration(data):
@@ -189,3 +197,75 @@ def test_importance_bad_input(data):
 
     with pytest.raises(ValueError, match=r"candidates \[1\] are NaN"):
         hyperparameter_importance(Failed())
+
+
+def _fake_search(params, mean, n_splits=3, seed=0):
+    rng = np.random.RandomState(seed)
+    noise = rng.normal(0, 0.05, size=(len(params), n_splits))
+    splits = np.asarray(mean)[:, None] + noise - noise.mean(axis=1, keepdims=True)
+
+    class Fake:
+        cv_results_ = {
+            "params": params,
+            "mean_test_score": np.asarray(mean, dtype=float),
+            **{f"split{k}_test_score": splits[:, k] for k in range(n_splits)},
+        }
+
+    return Fake()
+
+
+def test_mixed_values_keep_their_natural_order():
+    """[2, 10, None] is ordered 2 < 10 < None, not '10' < '2' < 'None'."""
+    depths = [2, 10, None]
+    params = [{"max_depth": d, "crit": c} for d in depths for c in ["x", "y"]]
+    mean = [{2: 0.6, 10: 0.8, None: 0.9}[p["max_depth"]] for p in params]
+    res = hyperparameter_importance(_fake_search(params, mean))
+    assert res.levels["max_depth"] == [2, 10, None]
+    assert res.levels["crit"] == ["x", "y"]
+    assert res.method == "anova"
+    assert res.main_effects["max_depth"] == pytest.approx(np.var([0.6, 0.8, 0.9]))
+
+
+def _irregular_design(labels):
+    """A random design over a numeric and a 4-level categorical hyperparameter."""
+    rng = np.random.RandomState(3)
+    effect = dict(zip(labels, [0.0, 1.0, 0.2, 0.9]))
+    params, mean = [], []
+    for _ in range(30):
+        c = labels[rng.randint(4)]
+        a = float(rng.uniform(0, 1))
+        params.append({"a": a, "c": c})
+        mean.append(effect[c] + 0.3 * a)
+    return params, mean
+
+
+def test_fanova_does_not_depend_on_the_order_of_category_names():
+    """Renaming categories (which reorders them alphabetically) changes nothing."""
+    params, mean = _irregular_design(["a1", "b2", "c3", "d4"])
+    renamed = [
+        {"a": p["a"], "c": {"a1": "z", "b2": "y", "c3": "x", "d4": "w"}[p["c"]]}
+        for p in params
+    ]
+    one = hyperparameter_importance(_fake_search(params, mean), random_state=0)
+    two = hyperparameter_importance(_fake_search(renamed, mean), random_state=0)
+    assert one.method == two.method == "fanova"
+    assert one.main_effects["c"] == pytest.approx(two.main_effects["c"], rel=1e-9)
+    assert one.main_effects["a"] == pytest.approx(two.main_effects["a"], rel=1e-9)
+    assert one.interactions == pytest.approx(two.interactions, rel=1e-9)
+
+
+def test_fanova_numbers_mixed_with_none_are_not_sorted_as_text():
+    """The surrogate sees 2 < 10 < 30 (and None apart), as the numbers say."""
+    rng = np.random.RandomState(0)
+    params, mean = [], []
+    # depth 30 never meets b = 1: the surrogate must interpolate it from the
+    # numeric neighbour 10 (score rises with depth), not from text order
+    for _ in range(40):
+        d = [2, 10, 30, None][rng.randint(4)]
+        b = int(rng.randint(2)) if d != 30 else 0
+        params.append({"max_depth": d, "b": b})
+        mean.append({2: 0.0, 10: 1.0, 30: 1.1, None: 1.2}[d] + 0.01 * b)
+    res = hyperparameter_importance(_fake_search(params, mean), random_state=0)
+    assert res.method == "fanova"
+    assert res.levels["max_depth"] == [2, 10, 30, None]
+    assert res.importances["max_depth"] > 0.95

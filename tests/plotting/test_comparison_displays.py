@@ -75,8 +75,24 @@ def test_importance_display_bars_and_noise_line():
     widths = [p.get_width() for p in disp.ax_.patches]
     assert widths[0] == pytest.approx(np.sqrt(max(result.main_effects.values())))
     assert widths[3] == pytest.approx(np.sqrt(result.seed_variance))
-    (line,) = [ln for ln in disp.ax_.lines if ln.get_linestyle() == "--"]
-    assert line.get_xdata()[0] == pytest.approx(np.sqrt(result.noise_variance))
+    # each effect's tick is its own expected noise, (L - 1) sigma^2 / N, not
+    # the noise of one candidate's mean: 3 levels of max_depth, 2 of
+    # min_samples_leaf, 6 candidates
+    noise = result.noise_variance
+    expected = {
+        "max_depth": np.sqrt(2 * noise / 6),
+        "min_samples_leaf": np.sqrt(1 * noise / 6),
+        "max_depth x min_samples_leaf": np.sqrt(2 * 1 * noise / 6),
+    }
+    assert disp.noise_markers_ == pytest.approx(expected)
+    (ticks,) = disp.ax_.collections
+    offsets = ticks.get_offsets()
+    rows = {label: i for i, label in enumerate(disp.labels_[::-1])}
+    for x, yv in offsets:
+        label = disp.labels_[::-1][int(round(yv))]
+        assert x == pytest.approx(expected[label])
+    assert len(offsets) == len(rows) - 2  # no tick on the seed and split bars
+    assert not [ln for ln in disp.ax_.lines if ln.get_linestyle() == "--"]
 
 
 def test_importance_display_without_seeds():
