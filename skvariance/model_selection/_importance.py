@@ -277,7 +277,7 @@ def _same(a, b) -> bool:
         return False
     try:
         return bool(a == b)
-    except Exception:  # noqa: BLE001 - arrays or objects without a boolean ==
+    except Exception:  # arrays or objects without a boolean ==
         return repr(a) == repr(b)
 
 
