@@ -10,8 +10,10 @@ the folds come from :mod:`skvariance.utils.crossfit` (``make_splitter``,
 from __future__ import annotations
 
 import time
+from numbers import Real
 
 import numpy as np
+from sklearn.utils import check_array
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
@@ -22,7 +24,19 @@ from ..utils._sklearn_compat import _check_method_params, _safe_indexing
 from ..utils.metadata import routing_enabled, sample_weight_params
 from ..utils.validation import check_sample_weight
 
-__all__ = ["fit_and_score", "route_params"]
+__all__ = ["check_probability", "check_target", "fit_and_score", "route_params"]
+
+
+def check_target(y):
+    """Raise a ``ValueError`` naming ``y`` if it holds NaN or infinity."""
+    check_array(y, ensure_2d=False, dtype=None, ensure_all_finite=True, input_name="y")
+
+
+def check_probability(value, name):
+    """``value`` as a float in (0, 1), else a ``ValueError`` naming it."""
+    if isinstance(value, bool) or not isinstance(value, Real) or not 0 < value < 1:
+        raise ValueError(f"{name} must be a float in (0, 1), got {value!r}.")
+    return float(value)
 
 
 def route_params(owner, names, estimators, scorers, splitter, params, groups, X=None):
