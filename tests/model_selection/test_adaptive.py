@@ -59,16 +59,16 @@ def _three_sigma(n_sim, p=ALPHA):
 def test_fwer_tolerances_detect_the_old_error():
     """3 sigma of the binomial FWER estimate is below the old errors.
 
-    The pairwise shared split (before issue 15) had an FWER of 5.6% with 3
-    equal estimators and 5.9% with 4 (benchmarks/bench_comparison_trust.py,
-    >= 20,000 experiments each): the tests below must fail at those values.
+    The pairwise shared split (before issue 15) had an FWER of 5.8% with 3
+    equal estimators and 5.6% with 4 (benchmarks/bench_comparison_trust.py,
+    20,000 experiments each; issue 15 measured 5.6% and 5.9%): the tests
+    below must fail at 5.6%.
     """
     assert ALPHA + _three_sigma(16_000) < 0.056
-    assert ALPHA + _three_sigma(8_000) < 0.059
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("n_agents, n_sim, seed", [(3, 16_000, 0), (4, 8_000, 1)])
+@pytest.mark.parametrize("n_agents, n_sim, seed", [(3, 16_000, 0), (4, 16_000, 1)])
 def test_family_wise_error_under_the_global_null(n_agents, n_sim, seed):
     """The FWER is alpha within 3 binomial sigmas, from both sides.
 
