@@ -374,3 +374,65 @@ def test_groups_reach_a_group_splitter():
         np.testing.assert_allclose(res.scores[name], routed.scores[name])
     with pytest.raises(ValueError, match="groups"):
         adaptive_compare([Ridge(), DummyRegressor()], X, y, **kw)
+
+
+def _brute_force_boundary(stats, alive, family, budget, n_perm):
+    """The smallest alive max-|T| whose exceedance count fits in the budget."""
+    values = np.abs(stats[:, family]).max(axis=1)[alive]
+    for v in np.sort(values):
+        exceed = np.sum(values > v) / n_perm
+        if exceed <= budget + 1e-12:
+            return v, exceed
+    raise AssertionError("the largest value always qualifies")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_boundary_equals_brute_force(seed):
+    """The vectorized boundary and its spent level, against a loop over values."""
+    rng = np.random.RandomState(seed)
+    n_exp, n_perm, n_interims = 5, 60, 3
+    test = _AdaStop(3, n_interims, 0.3, n_perm, rng, n_experiments=n_exp)
+    test.stats = rng.normal(size=(n_exp, n_perm, 3)).round(1)  # ties included
+    test.alive = rng.random_sample((n_exp, n_perm)) < 0.8
+    test.alive[:, 0] = True
+    test.k = seed % n_interims
+    test.level_spent = rng.uniform(0, 0.3 * test.k / n_interims, size=n_exp)
+    family = rng.random_sample((n_exp, 3)) < 0.7
+    family[:, 0] = True
+    rows = np.arange(n_exp)
+    bound, spent = test._boundary(family, rows)
+    for e in rows:
+        budget = 0.3 * (test.k + 1) / n_interims - test.level_spent[e]
+        ref, ref_spent = _brute_force_boundary(
+            test.stats[e], test.alive[e], family[e], budget, n_perm
+        )
+        assert bound[e] == ref and spent[e] == pytest.approx(ref_spent)
+
+
+def test_interim_records_by_hand():
+    """Statistics, p-values, spent level and alive set after one interim."""
+    rng = np.random.RandomState(3)
+    n_perm = 400
+    test = _AdaStop(2, 3, 0.3, n_perm, np.random.RandomState(4))
+    a, b = rng.normal(size=6), rng.normal(size=6) + 0.3
+    test.update({0: a, 1: b})
+    stats = test.stats[0, :, 0]
+    observed = abs(a.mean() - b.mean())
+    assert test.observed == [[pytest.approx(observed)]]
+    assert test.p_values[0][0] == pytest.approx(
+        np.mean(np.abs(stats) >= observed - 1e-12)
+    )
+    bound, spent = _brute_force_boundary(
+        test.stats[0], np.ones(n_perm, bool), [0], 0.1, n_perm
+    )
+    assert test.boundaries == [[bound]]
+    assert test.decisions == [None]  # undecided: permutations beyond it are out
+    assert test.level_spent[0] == pytest.approx(spent) and spent > 0
+    np.testing.assert_array_equal(test.alive[0], np.abs(stats) <= bound)
+    assert not test.alive[0].all()
+    # second interim: the statistic accumulates the new mean difference
+    c, d = rng.normal(size=6), rng.normal(size=6)
+    test.update({0: c, 1: d})
+    total = abs(a.mean() - b.mean() + c.mean() - d.mean())
+    assert test.observed[0][1] == pytest.approx(total)
+    assert len(test.boundaries[0]) == 2
