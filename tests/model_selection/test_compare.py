@@ -385,3 +385,31 @@ def test_type_one_error_with_fixed_folds_by_simulation():
     assert fixed >= 0.005, fixed  # not a test that never rejects
     # the simulation can see the old error: all cells counted as resamples
     assert rate(True) > alpha + tol
+
+
+def test_bayesian_posterior_by_hand_with_a_rope(reg_data):
+    """Benavoli et al.'s posterior written out: rope and sizes reach the test."""
+    from sklearn.model_selection import ShuffleSplit
+
+    X, y, _ = reg_data
+    rope = 0.45  # near the mean difference (0.42): every probability matters
+    res = compare_estimators(
+        {"lr": LinearRegression(), "tree": DecisionTreeRegressor(max_depth=4)},
+        X,
+        y,
+        cv=ShuffleSplit(4, test_size=12),
+        n_seeds=3,
+        test="bayesian",
+        rope=rope,
+        random_state=0,
+    )
+    d = np.ravel(res.scores["lr"] - res.scores["tree"])
+    J = d.size
+    scale = np.sqrt((1 / J + 12 / 48) * d.var(ddof=1))
+    post = stats.t(J - 1, loc=d.mean(), scale=scale)
+    pair = res.pairwise[("lr", "tree")]
+    assert pair.prob_b_better == pytest.approx(post.cdf(-rope))
+    assert pair.prob_equivalent == pytest.approx(post.cdf(rope) - post.cdf(-rope))
+    assert pair.prob_a_better == pytest.approx(post.sf(rope))
+    assert 0.01 < pair.prob_equivalent < 0.99  # the rope matters here
+    assert res.correction is None
