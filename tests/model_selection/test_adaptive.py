@@ -151,6 +151,11 @@ def test_only_the_active_agents_are_relabelled():
     test.update({0: rng.normal(size=6), 1: rng.normal(size=6), 2: 50 + np.arange(6.0)})
     assert test.decisions[1:] == ["smaller", "smaller"] and test.decisions[0] is None
     assert test.active_agents() == [0, 1]
+    # permutations out: those beyond the last boundary of the open family
+    np.testing.assert_array_equal(
+        test.alive[0], np.abs(test.stats[0, :, 0]) <= test.boundaries[0][-1]
+    )
+    assert test.alive[0].sum() > 1000
     before = test.stats[0, :, 0].copy()
     z0, z1 = rng.normal(size=6), rng.normal(size=6)
     test.update({0: z0, 1: z1})
@@ -431,8 +436,37 @@ def test_interim_records_by_hand():
     np.testing.assert_array_equal(test.alive[0], np.abs(stats) <= bound)
     assert not test.alive[0].all()
     # second interim: the statistic accumulates the new mean difference
+    alive_before = test.alive[0].copy()
     c, d = rng.normal(size=6), rng.normal(size=6)
     test.update({0: c, 1: d})
     total = abs(a.mean() - b.mean() + c.mean() - d.mean())
     assert test.observed[0][1] == pytest.approx(total)
     assert len(test.boundaries[0]) == 2
+    if test.decisions[0] is None:
+        # the level spent adds up; a permutation out once stays out
+        stats = np.abs(test.stats[0, :, 0])
+        bound2, spent2 = _brute_force_boundary(
+            test.stats[0], alive_before, [0], 0.2 - spent, n_perm
+        )
+        assert test.boundaries[0][1] == bound2
+        assert test.level_spent[0] == pytest.approx(spent + spent2)
+        np.testing.assert_array_equal(test.alive[0], alive_before & (stats <= bound2))
+
+
+def test_no_rejection_when_every_relabelling_is_as_extreme():
+    """One run each: both relabellings give the same |T|, nothing is rejected."""
+    test = _AdaStop(2, 1, 0.5, 50, np.random.RandomState(0))
+    test.update({0: np.array([0.0]), 1: np.array([1.0])})
+    assert test.boundaries == [[1.0]] and test.observed == [[1.0]]
+    assert test.decisions == ["equal"]
+
+
+def test_p_values_of_every_comparison_by_brute_force():
+    rng = np.random.RandomState(5)
+    test = _AdaStop(3, 2, ALPHA, 300, np.random.RandomState(6))
+    test.update({a: rng.normal(size=5) + 0.4 * a for a in range(3)})
+    stats = np.abs(test.stats[0])
+    for c in range(3):
+        expected = np.mean(stats[:, c] >= stats[0, c] - 1e-12)
+        assert test.p_values[c] == [pytest.approx(expected)]
+    assert len({round(p[0], 9) for p in test.p_values}) == 3
