@@ -392,16 +392,28 @@ def _brute_force_boundary(stats, alive, family, budget, n_perm):
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_boundary_equals_brute_force(seed):
-    """The vectorized boundary and its spent level, against a loop over values."""
+@pytest.mark.parametrize(
+    "p_alive, spend", [(0.8, "some"), (0.05, "some"), (0.8, "all")]
+)
+def test_boundary_equals_brute_force(seed, p_alive, spend):
+    """The vectorized boundary and its spent level, against a loop over values.
+
+    Few permutations alive (the budget allows more than there are) and no
+    budget left (only the largest value qualifies) are included.
+    """
     rng = np.random.RandomState(seed)
     n_exp, n_perm, n_interims = 5, 60, 3
     test = _AdaStop(3, n_interims, 0.3, n_perm, rng, n_experiments=n_exp)
     test.stats = rng.normal(size=(n_exp, n_perm, 3)).round(1)  # ties included
-    test.alive = rng.random_sample((n_exp, n_perm)) < 0.8
+    test.alive = rng.random_sample((n_exp, n_perm)) < p_alive
     test.alive[:, 0] = True
     test.k = seed % n_interims
-    test.level_spent = rng.uniform(0, 0.3 * test.k / n_interims, size=n_exp)
+    top = 0.3 * (test.k + 1) / n_interims
+    test.level_spent = (
+        np.full(n_exp, top)
+        if spend == "all"
+        else rng.uniform(0, 0.3 * test.k / n_interims, size=n_exp)
+    )
     family = rng.random_sample((n_exp, 3)) < 0.7
     family[:, 0] = True
     rows = np.arange(n_exp)
@@ -470,3 +482,14 @@ def test_p_values_of_every_comparison_by_brute_force():
         expected = np.mean(stats[:, c] >= stats[0, c] - 1e-12)
         assert test.p_values[c] == [pytest.approx(expected)]
     assert len({round(p[0], 9) for p in test.p_values}) == 3
+
+
+def test_decisions_at_the_last_interim_are_kept():
+    """Decided at the last interim: "smaller"; the rest become "equal"."""
+    test = _AdaStop(3, 1, ALPHA, 2000, np.random.RandomState(0))
+    rng = np.random.RandomState(1)
+    test.update(
+        {0: rng.normal(size=6), 1: rng.normal(size=6), 2: 50 + rng.normal(size=6)}
+    )
+    assert test.decisions == ["equal", "smaller", "smaller"]
+    assert test.decided_at == [1, 1, 1] and test.finished
