@@ -409,8 +409,9 @@ def adaptive_compare(
     where the former scheme (one split of positions applied to each pair's
     own batch, not a relabelling of the data) gave 5.1%, 5.8% and 5.6%.
     The permuted statistics of comparisons that share an estimator stay as
-    dependent as the observed ones, which gives the step-down its power. Once an estimator is out of every undecided
-    comparison, later interims relabel only the remaining ones.
+    dependent as the observed ones, which gives the step-down its power.
+    Once an estimator is out of every undecided comparison, later interims
+    relabel only the remaining ones.
 
     The permutation distributions use random permutations at every interim,
     where AdaStop enumerates all ``C(2n, n)`` splits of a batch when there
