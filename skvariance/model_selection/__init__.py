@@ -19,16 +19,14 @@ __all__: list[str] = [
     "variance_components_ci",
 ]
 
+from ._cheap_bootstrap import CheapBootstrapResult, cheap_bootstrap_ci
+from ._churn import SeedChurnResult, seed_churn
 from ._compare import (
-    CheapBootstrapResult,
     CompareEstimatorsResult,
     PairedCVTestResult,
-    SeedChurnResult,
-    cheap_bootstrap_ci,
     combined_ftest_5x2cv,
     compare_estimators,
     paired_ttest_5x2cv,
-    seed_churn,
 )
 from ._importance import HyperparameterImportanceResult, hyperparameter_importance
 

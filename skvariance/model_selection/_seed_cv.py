@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import numpy as np
@@ -12,9 +11,6 @@ from sklearn.base import clone, is_classifier
 from sklearn.metrics import check_scoring, get_scorer
 from sklearn.model_selection import check_cv
 from sklearn.utils import check_array, indexable
-from sklearn.utils.metadata_routing import (
-    process_routing,
-)
 from sklearn.utils.parallel import Parallel, delayed
 
 from ..utils._seeds import derive_seeds, set_random_state, warn_if_unseeded
@@ -23,12 +19,10 @@ from ..utils._sklearn_compat import (
     Integral,
     Interval,
     Real,
-    _check_method_params,
-    _safe_indexing,
     validate_params,
 )
-from ..utils.metadata import cv_router, routing_enabled, sample_weight_params
 from ..utils.validation import check_n_jobs
+from ._fitting import fit_and_score, route_params
 
 __all__ = [
     "SeedCVResult",
@@ -492,48 +486,6 @@ def _scorers(estimator, scoring) -> tuple[dict[str, Callable], set[str]]:
     return scorers, accuracy
 
 
-def _fit_and_score_seed(estimator, X, y, train, test, scorer, fit_params, score_params):
-    X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
-    X_test, y_test = _safe_indexing(X, test), _safe_indexing(y, test)
-    start = time.perf_counter()
-    estimator.fit(X_train, y_train, **_check_method_params(X, fit_params, train))
-    fit_time = time.perf_counter() - start
-    start = time.perf_counter()
-    scores = scorer(
-        estimator, X_test, y_test, **_check_method_params(X, score_params, test)
-    )
-    scores = {name: float(value) for name, value in scores.items()}
-    return scores, fit_time, time.perf_counter() - start
-
-
-def _route_params(estimator, cv, scorer, groups, params):
-    """Fit, split and score metadata, routed as scikit-learn's ``cross_validate``.
-
-    With metadata routing enabled, ``params`` is routed to the estimator's
-    ``fit``, the splitter's ``split`` and the scorers by their requests.
-    Without it, ``params`` goes to the estimator's ``fit`` (``sample_weight``
-    to a Pipeline's final step, see :mod:`skvariance.utils.metadata`) and
-    ``groups`` to the splitter.
-    """
-    if routing_enabled():
-        if groups is not None:
-            raise ValueError(
-                "groups can only be passed to seed_cross_validate when metadata "
-                "routing is disabled; with routing enabled pass groups in params "
-                "and request it on the splitter."
-            )
-        router = cv_router(
-            "seed_cross_validate", splitter=cv, estimator=estimator, scorer=scorer
-        )
-        routed = process_routing(router, "fit", **params)
-        return routed.estimator.fit, routed.splitter.split, routed.scorer.score
-    fit_params = dict(params)
-    if "sample_weight" in fit_params:
-        weights = fit_params.pop("sample_weight")
-        fit_params.update(sample_weight_params(estimator, weights))
-    return fit_params, {"groups": groups}, {}
-
-
 @validate_params(
     {
         "estimator": [HasMethods(["fit"])],
@@ -682,8 +634,8 @@ def seed_cross_validate(
     cv = check_cv(cv, y, classifier=is_classifier(estimator))
     scorers, accuracy_like = _scorers(estimator, scoring)
     scorer = check_scoring(estimator, scoring=scorers)
-    fit_params, split_params, score_params = _route_params(
-        estimator, cv, scorer, groups, dict(params or {})
+    (fit_params,), (score_params,), split_params = route_params(
+        "seed_cross_validate", ["estimator"], [estimator], [scorer], cv, params, groups
     )
     splits = list(cv.split(X, y, **split_params))
     if len(splits) < 2:
@@ -700,8 +652,16 @@ def seed_cross_validate(
         for train, test in splits
     ]
     out = Parallel(n_jobs=n_jobs)(
-        delayed(_fit_and_score_seed)(
-            member, X, y, train, test, scorer, fit_params, score_params
+        delayed(fit_and_score)(
+            member,
+            X,
+            y,
+            train,
+            test,
+            scorer,
+            fit_params,
+            score_params,
+            return_times=True,
         )
         for member, train, test in tasks
     )
