@@ -302,3 +302,50 @@ def test_a_class_missing_from_a_fold_gets_zero_probability():
         missing = ~np.isin(clf.classes_, m.classes_)
         assert np.all(p[:, missing] == 0)
         np.testing.assert_allclose(p[:, ~missing], m.predict_proba(X))
+
+
+def test_documented_defaults():
+    params = ConformalClassifier().get_params()
+    assert params == {
+        "estimator": None,
+        "score": "aps",
+        "coverage": 0.9,
+        "method": "split",
+        "cv": 5,
+        "calibration_size": 0.25,
+        "class_conditional": False,
+        "randomized": True,
+        "penalty": 0.01,
+        "k_reg": 1,
+        "weight_function": None,
+        "n_jobs": None,
+        "random_state": None,
+    }
+
+
+def test_calibration_size_boundary():
+    # coverage 0.9 needs ceil((n + 1) 0.9) <= n: n >= 9
+    rng = np.random.RandomState(9)
+    X, y = _three_classes(rng, 200)
+    kwargs = dict(score="lac", random_state=0)
+    ConformalClassifier(GaussianNB(), calibration_size=9, **kwargs).fit(X, y)
+    with pytest.raises(ValueError, match="has 8 samples.*at least 9"):
+        ConformalClassifier(GaussianNB(), calibration_size=8, **kwargs).fit(X, y)
+    # class-conditional: each class needs 9 calibration rows
+    y3 = np.repeat([0, 1, 2], [30, 30, 30])
+    X3 = rng.normal(size=(90, 2)) + y3[:, None]
+    ConformalClassifier(
+        GaussianNB(), class_conditional=True, calibration_size=27, **kwargs
+    ).fit(X3, y3)
+    with pytest.raises(ValueError, match="class 0 has 8 calibration samples"):
+        ConformalClassifier(
+            GaussianNB(), class_conditional=True, calibration_size=24, **kwargs
+        ).fit(X3, y3)
+    # cv_plus class-conditional at predict: every class has 30 rows, 0.97
+    # needs 33 (ceil(31 * 0.97) = 31 > 30)
+    cvp = ConformalClassifier(
+        GaussianNB(), method="cv_plus", class_conditional=True, cv=3, **kwargs
+    ).fit(X3, y3)
+    cvp.predict_set(X3[:3], coverage=0.96)
+    with pytest.raises(ValueError, match="a class has 30 calibration samples"):
+        cvp.predict_set(X3[:3], coverage=0.97)
