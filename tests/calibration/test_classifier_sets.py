@@ -349,3 +349,44 @@ def test_calibration_size_boundary():
     cvp.predict_set(X3[:3], coverage=0.96)
     with pytest.raises(ValueError, match="a class has 30 calibration samples"):
         cvp.predict_set(X3[:3], coverage=0.97)
+
+
+@pytest.mark.parametrize("class_conditional", [False, True])
+@pytest.mark.parametrize("method", ["split", "cv_plus"])
+def test_nonrandomized_aps_by_hand_split_cv_plus_and_per_class(
+    method, class_conditional
+):
+    # KnownProba ignores its training rows, so every CV+ fold model gives the
+    # same probabilities and CV+ calibrates on all 40 rows: a 0.5 (x20),
+    # b 0.75 (x12), c 1.0 (x8); rank ceil(41 * 0.7) = 29 -> tau = 0.75, as
+    # split (rank 15 of 20). Per class: tau_a = 0.5, tau_b = 0.75, tau_c = 1.0
+    # (split and CV+ alike).
+    X = np.tile(_CAL_ROW, (40, 1))
+    y = np.array(["a"] * 20 + ["b"] * 12 + ["c"] * 8)
+    clf = ConformalClassifier(
+        KnownProba(),
+        score="aps",
+        randomized=False,
+        coverage=0.7,
+        method=method,
+        cv=4,
+        class_conditional=class_conditional,
+        calibration_size=20,
+        random_state=0,
+    ).fit(X, y)
+    if class_conditional:
+        # label k is in when the mass ranked above it is < tau_k
+        expected = [
+            [True, False, True],
+            [True, True, True],
+            [False, True, True],
+            [False, False, True],
+        ]
+    else:
+        expected = [
+            [True, False, False],
+            [True, True, False],
+            [False, True, True],
+            [True, False, True],
+        ]
+    np.testing.assert_array_equal(clf.predict_set(_TEST), expected)
