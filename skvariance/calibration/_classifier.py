@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import check_cv
@@ -10,7 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.parallel import Parallel, delayed
 
-from .._kernels._conformal import RANK_TOLERANCE, cumulative_label_scores
+from .._kernels._conformal import cumulative_label_scores
 from ..utils._seeds import derive_seeds, set_random_state
 from ..utils._sklearn_compat import (
     HasMethods,
@@ -21,6 +24,7 @@ from ..utils._sklearn_compat import (
     _fit_context,
 )
 from ..utils.parallel import fit_estimator
+from ..utils.stats import conformal_rank
 from ..utils.validation import check_n_jobs, check_sample_weight
 from .base import (
     BaseConformal,
@@ -38,12 +42,85 @@ def _fit_one(estimator, X, y, params):
     return fit_estimator(estimator, X, y, **params)
 
 
+#: float64 elements hashed at once by :func:`row_uniforms` (8 MB temporaries)
+_HASH_CHUNK = 2**20
+
+
+def _mix64(z):
+    """splitmix64 finaliser, element-wise on uint64 (wraps modulo 2**64)."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def _entry_hashes(values, columns):
+    """Hash of each (column, value) entry; 0 for a zero value."""
+    values = np.asarray(values, dtype=np.float64) + 0.0  # -0.0 becomes 0.0
+    values = np.where(np.isnan(values), np.nan, values)  # one NaN bit pattern
+    bits = values.view(np.uint64)
+    col = _mix64(np.asarray(columns, dtype=np.uint64) + np.uint64(0x9E3779B97F4A7C15))
+    return np.where(values != 0, _mix64(bits ^ col), np.uint64(0))
+
+
+def _row_keys(X):
+    """A 64-bit hash of the content of each row of X.
+
+    The sum (modulo 2**64) of a hash of every non-zero ``(column, value)``
+    entry, so a dense row and the same row stored sparse get the same key.
+    Non-numeric rows (object arrays) are hashed from the ``repr`` of their
+    values.
+    """
+    n = X.shape[0]
+    if sp.issparse(X):
+        X = sp.csr_matrix(X)
+        rows = np.repeat(np.arange(n), np.diff(X.indptr))
+        keys = np.zeros(n, dtype=np.uint64)
+        np.add.at(keys, rows, _entry_hashes(X.data, X.indices))
+        return keys
+    X = np.asarray(X)
+    if X.dtype.kind not in "biuf":
+        return np.array(
+            [
+                int.from_bytes(
+                    hashlib.blake2b(repr(tuple(row)).encode(), digest_size=8).digest(),
+                    "little",
+                )
+                for row in X.tolist()
+            ],
+            dtype=np.uint64,
+        )
+    X = np.asarray(X, dtype=np.float64).reshape(n, -1)
+    keys = np.zeros(n, dtype=np.uint64)
+    step = max(1, _HASH_CHUNK // max(X.shape[1], 1))
+    columns = np.arange(X.shape[1])
+    for start in range(0, n, step):
+        block = _entry_hashes(X[start : start + step], columns[None, :])
+        keys[start : start + step] = block.sum(axis=1, dtype=np.uint64)
+    return keys
+
+
+def row_uniforms(X, seed):
+    """One draw in (0, 1) per row of X, a function of the row's content only.
+
+    ``u = splitmix64(hash(row) + splitmix64(seed))`` mapped to the 53-bit
+    grid of (0, 1): a row gets the same ``u`` alone, in any batch and at any
+    position, and identical rows get the same ``u``. Over seeds (drawn from
+    ``random_state`` at fit) the draws of distinct rows behave as
+    independent uniforms.
+    """
+    key = _mix64(np.array([seed], dtype=np.uint64))
+    h = _mix64(_mix64(_row_keys(X) + key))
+    return ((h >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
+
+
 def label_scores(proba, score, u, penalty=0.0, k_reg=1):
     """Non-conformity score of every label, shape (n_samples, n_classes).
 
     ``"lac"``: ``1 - p_y``; ``"aps"``/``"raps"``: the cumulative probability
     of the labels ranked above ``y``, plus ``u`` times ``p_y`` (plus the RAPS
-    rank penalty).
+    rank penalty ``penalty * max(0, rank - k_reg)``). ``u = 1`` is the
+    non-randomised score of Romano et al.: the cumulative probability up to
+    and including ``y``.
     """
     proba = np.ascontiguousarray(proba, dtype=np.float64)
     if not np.all(np.isfinite(proba)):
@@ -58,6 +135,25 @@ def label_scores(proba, score, u, penalty=0.0, k_reg=1):
         int(k_reg),
         np.empty_like(proba),
     )
+
+
+def entry_scores(proba, scores):
+    """Score of the label ranked just above each label (``-inf`` for the top).
+
+    Non-randomised APS/RAPS (Romano et al., 2020, with ``u = 1``) put the
+    labels in decreasing probability into the set until the cumulative score
+    reaches the threshold ``tau``, the crossing label included: the label of
+    rank ``r`` is in the set when the score of the label of rank ``r - 1``
+    is ``< tau``. The top label is always in the set.
+    """
+    order = np.argsort(-proba, axis=1, kind="stable")  # ties by label index
+    ranked = np.take_along_axis(scores, order, axis=1)
+    above = np.concatenate(
+        [np.full((ranked.shape[0], 1), -np.inf), ranked[:, :-1]], axis=1
+    )
+    out = np.empty_like(above)
+    np.put_along_axis(out, order, above, axis=1)
+    return out
 
 
 class ConformalClassifier(ClassifierMixin, BaseConformal):
@@ -95,8 +191,13 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         calibration points of each label, so coverage holds within every
         class, rare ones included.
     randomized : bool, default=True
-        Randomise APS/RAPS scores with ``u ~ U(0, 1)`` (exact coverage);
-        ``False`` uses ``u = 1`` (conservative, larger sets).
+        Randomise APS/RAPS scores with ``u ~ U(0, 1)`` (exact coverage; a
+        set may then be empty). ``False`` is the non-randomised APS of
+        Romano et al. (2020): the score of a label is the cumulative
+        probability up to and including it, and the set holds the labels in
+        decreasing probability until that cumulative score reaches the
+        calibrated threshold, the label that crosses it included; the most
+        probable label is always in the set (conservative, larger sets).
     penalty : float, default=0.01
         RAPS ``lambda``.
     k_reg : int, default=1
@@ -108,13 +209,15 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         Fold models of ``"cv_plus"`` fitted in parallel; results do not
         depend on it.
     random_state : int, RandomState instance or None, default=None
-        Seeds the split, the APS/RAPS draws and the models' own seeds.
+        Seeds the split, the models' own seeds and the key of the APS/RAPS
+        draws ``u`` (see Notes).
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
     estimator_ : classifier
-        ``"split"``: the model fitted on the proper training rows.
+        ``"split"``: the model fitted on the proper training rows, on the
+        original labels (its ``predict`` returns labels of ``classes_``).
     estimators_ : list of classifiers
         ``"cv_plus"``: one per fold; ``"split"``: ``[estimator_]``.
     calibration_indices_ : ndarray of int
@@ -130,10 +233,15 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
 
     Notes
     -----
-    The draws ``u`` of the test points come from a seed fixed at fit, one
-    per row of ``X`` in order: the same ``X`` always gets the same sets.
-    APS and RAPS sets may be empty for an easy point when randomised; that is
-    part of their exact coverage.
+    The draw ``u`` of a row is a function of the row's content and of a seed
+    drawn from ``random_state`` at fit (a splitmix64 hash of the row's
+    float64 values keyed by that seed), the same at fit for the calibration
+    rows and at predict time: a row's set does not depend on the other rows
+    of the batch nor on its position, and identical rows get the same ``u``
+    (and so the same set). Over fits, the draws of distinct rows behave as
+    independent uniforms. Randomised APS and RAPS sets may be empty for an
+    easy point; that is part of their exact coverage. With
+    ``randomized=False`` the most probable label is always in the set.
 
     References
     ----------
@@ -252,7 +360,9 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
             )
         n = X.shape[0]
         if shift_weight is not None:
-            shift_weight = check_shift_weights(shift_weight, n, name="shift_weight")
+            shift_weight = check_shift_weights(
+                shift_weight, n, name="shift_weight", positive_sum=True
+            )
         if self.method != "split" and (
             shift_weight is not None or self.weight_function is not None
         ):
@@ -277,15 +387,21 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         weighted = shift_weight is not None or self.weight_function is not None
         if not weighted:
             self._check_sizes(y_encoded[cal_rows])
+        weights = None
+        if self.method == "split":
+            # checked (a positive total weight) before any model is fitted
+            weights = self._calibration_weights(
+                safe_rows(X, cal_rows),
+                None if shift_weight is None else shift_weight[cal_rows],
+            )
         seeds = derive_seeds(rng, len(trains))
         self._predict_seed = int(derive_seeds(rng, 1)[0])
-        u_all = self._draws(rng, n)
         # lazily: one fold's rows of X are copied only when its fit starts
         jobs = (
             (
                 set_random_state(clone(estimator), int(seed)),
                 safe_rows(X, tr),
-                y_encoded[tr],
+                y[tr],
                 self._subset_params(X, params, tr),
             )
             for seed, tr in zip(seeds, trains)
@@ -299,9 +415,13 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         self.estimators_ = models
         fold_scores = []
         for model, test in zip(models, folds):
-            proba = self._proba(model, safe_rows(X, test))
+            X_test = safe_rows(X, test)
             all_scores = label_scores(
-                proba, self._score_name, u_all[test], self.penalty, self.k_reg
+                self._proba(model, X_test),
+                self._score_name,
+                self._draws(X_test),
+                self.penalty,
+                self.k_reg,
             )
             fold_scores.append(all_scores[np.arange(test.size), y_encoded[test]])
         self.conformity_scores_ = np.concatenate(fold_scores)
@@ -309,10 +429,6 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         if self.method == "split":
             self.estimator_ = models[0]
             self.calibration_indices_ = cal_rows
-            X_cal = safe_rows(X, cal_rows)
-            weights = self._calibration_weights(
-                X_cal, None if shift_weight is None else shift_weight[cal_rows]
-            )
             self.calibration_ = ConformalCalibration(
                 fold_scores[0],
                 None if groups is None else groups[cal_rows],
@@ -352,19 +468,32 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
                 "larger calibration_size or a lower coverage."
             )
 
-    def _draws(self, rng, n):
+    def _draws(self, X):
+        """``u`` of each row of X: a function of the row (see Notes)."""
         if self._score_name == "lac" or not self.randomized:
-            return np.ones(n)
-        return rng.uniform(size=n)
+            return np.ones(X.shape[0])
+        return row_uniforms(X, self._predict_seed)
+
+    @property
+    def _nonrandomized(self):
+        return self._score_name != "lac" and not self.randomized
+
+    def _test_scores(self, model, X, u):
+        """Scores of every label of X and, non-randomised, their entry scores."""
+        proba = self._proba(model, X)
+        scores = label_scores(proba, self._score_name, u, self.penalty, self.k_reg)
+        if self._nonrandomized:
+            return entry_scores(proba, scores)
+        return scores
 
     def _proba(self, model, X):
         """predict_proba with one column per class of ``classes_``."""
         proba = np.asarray(model.predict_proba(X), dtype=np.float64)
         seen = np.asarray(model.classes_)
-        if seen.size == self.classes_.size:
+        if seen.shape == self.classes_.shape and np.array_equal(seen, self.classes_):
             return proba
         full = np.zeros((proba.shape[0], self.classes_.size))
-        full[:, seen] = proba
+        full[:, np.searchsorted(self.classes_, seen)] = proba
         return full
 
     # -- predict --------------------------------------------------------
@@ -418,27 +547,24 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         X = self._check_predict(X)
         levels = self._levels(coverage)
         n_test, n_classes = X.shape[0], self.classes_.size
-        u = self._draws(np.random.RandomState(self._predict_seed), n_test)
+        u = self._draws(X)
+        # randomised: label in the set when its score is <= the threshold;
+        # non-randomised: when the score of the label above it is < it
+        inside = np.less if self._nonrandomized else np.less_equal
         if self.method == "split":
             self.calibration_.check_levels(levels)
             weights = self._test_weights(X, shift_weight)
-            scores = label_scores(
-                self._proba(self.estimator_, X),
-                self._score_name,
-                u,
-                self.penalty,
-                self.k_reg,
-            )
+            scores = self._test_scores(self.estimator_, X, u)
             if self.class_conditional:
                 sets = np.empty((n_test, n_classes, levels.size), dtype=bool)
                 for c in range(n_classes):
                     label = np.full(n_test, c, dtype=np.intp)
                     q = self.calibration_.quantiles(levels, label, weights)
-                    sets[:, c] = scores[:, c, None] <= q
+                    sets[:, c] = inside(scores[:, c, None], q)
             else:
                 label = np.zeros(n_test, dtype=np.intp)
                 q = self.calibration_.quantiles(levels, label, weights)
-                sets = scores[:, :, None] <= q[:, None, :]
+                sets = inside(scores[:, :, None], q[:, None, :])
         else:
             if shift_weight is not None:
                 raise ValueError("shift_weight needs method='split'.")
@@ -449,23 +575,27 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
 
     def _cv_plus_sets(self, X, u, levels):
         n_test, n_classes = X.shape[0], self.classes_.size
-        counts = np.zeros((n_test, n_classes))
+        # a label is in the set when fewer than rank(n, level) calibration
+        # scores beat it: #{s_i < s} randomised (s <= quantile), #{s_i <= s}
+        # for the non-randomised entry score (s < quantile)
+        side = "right" if self._nonrandomized else "left"
+        counts = np.zeros((n_test, n_classes), dtype=np.intp)
         for model, sorted_scores in zip(self.estimators_, self._fold_sorted):
-            scores = label_scores(
-                self._proba(model, X), self._score_name, u, self.penalty, self.k_reg
-            )
+            scores = self._test_scores(model, X, u)
             for c in range(n_classes):
                 ref = sorted_scores[c] if self.class_conditional else sorted_scores[0]
-                counts[:, c] += np.searchsorted(ref, scores[:, c], side="left")
+                counts[:, c] += np.searchsorted(ref, scores[:, c], side=side)
         if self.class_conditional:
-            n_ref = self._class_counts[None, :, None]
             needed = max(min_calibration_size(float(c)) for c in levels)
             if self._class_counts.min() < needed:
                 raise ValueError(
                     f"a class has {self._class_counts.min()} calibration samples; "
                     f"coverage {levels.max()} needs at least {needed}."
                 )
+            n_ref = self._class_counts
         else:
-            n_ref = self.conformity_scores_.size
-        target = levels[None, None, :] * (n_ref + 1)
-        return counts[:, :, None] < target - RANK_TOLERANCE * target
+            n_ref = np.full(n_classes, self.conformity_scores_.size)
+        ranks = np.array(
+            [[conformal_rank(int(m), float(c)) for c in levels] for m in n_ref]
+        )  # (n_classes, n_levels)
+        return counts[:, :, None] < ranks[None, :, :]

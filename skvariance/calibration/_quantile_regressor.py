@@ -247,7 +247,9 @@ class ConformalQuantileRegressor(RegressorMixin, BaseConformal):
         if groups is not None:
             groups = check_groups(groups, n)
         if shift_weight is not None:
-            shift_weight = check_shift_weights(shift_weight, n, name="shift_weight")
+            shift_weight = check_shift_weights(
+                shift_weight, n, name="shift_weight", positive_sum=True
+            )
         if sample_weight is not None:
             sample_weight = check_sample_weight(np.asarray(sample_weight), X)
         estimator = self._base_estimator()
@@ -285,6 +287,11 @@ class ConformalQuantileRegressor(RegressorMixin, BaseConformal):
         groups_cal = None if groups is None else encode_groups(groups[cal])
         if shift_weight is None and self.weight_function is None:
             self._check_calibration_size(cal.size, groups_cal)
+        X_cal = safe_rows(X, cal)
+        # checked (a positive total weight) before any model is fitted
+        cal_weights = self._calibration_weights(
+            X_cal, None if shift_weight is None else shift_weight[cal]
+        )
         X_train, y_train = safe_rows(X, train), y[train]
         train_params = self._subset_params(X, params, train)
         if kind == "per_level":
@@ -307,13 +314,10 @@ class ConformalQuantileRegressor(RegressorMixin, BaseConformal):
                 levels = np.asarray(fitted_levels, dtype=np.float64)
         self._kind = kind
         self.quantile_levels_ = levels
-        X_cal = safe_rows(X, cal)
         self._cal_pred = self._base_quantiles(X_cal)
         self._y_cal = y[cal]
         self._groups_cal = groups_cal
-        self._cal_weights = self._calibration_weights(
-            X_cal, None if shift_weight is None else shift_weight[cal]
-        )
+        self._cal_weights = cal_weights
         self.calibration_indices_ = cal
         self.groups_ = None if groups_cal is None else groups_cal[0]
         # sorted scores of the (low, high) model pair of the default coverage,

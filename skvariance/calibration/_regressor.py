@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from inspect import signature
 
 import numpy as np
@@ -11,7 +12,7 @@ from sklearn.model_selection import check_cv, cross_val_predict
 from sklearn.utils import check_random_state
 from sklearn.utils.parallel import Parallel, delayed
 
-from .._kernels._conformal import RANK_TOLERANCE, cv_plus_order_statistics
+from .._kernels._conformal import cv_plus_order_statistics
 from ..utils._seeds import derive_seeds, set_random_state
 from ..utils._sklearn_compat import (
     HasMethods,
@@ -22,6 +23,7 @@ from ..utils._sklearn_compat import (
     _fit_context,
 )
 from ..utils.parallel import fit_estimator
+from ..utils.stats import conformal_rank
 from ..utils.validation import (
     check_groups,
     check_n_jobs,
@@ -82,16 +84,19 @@ def _floor_sigma(sigma, floor):
     return np.maximum(sigma, floor)
 
 
-def _rank_lower(alpha, n):
-    """1-based rank floor(alpha (n + 1)) of the CV+ lower bound (0: -inf)."""
-    target = alpha * (n + 1)
-    return int(np.floor(target + RANK_TOLERANCE * target))
+def _rank_lower(level, n):
+    """1-based rank of the CV+ lower bound at coverage ``level`` (0: -inf).
+
+    The lower bound is the ``k``-th largest of ``n`` values counted from the
+    top, ``k = conformal_rank(n, level)``: the ``(n + 1 - k)``-th smallest,
+    ``floor((1 - level)(n + 1))`` in exact arithmetic.
+    """
+    return n + 1 - conformal_rank(n, level)
 
 
 def _rank_upper(level, n):
-    """1-based rank ceil(level (n + 1)) of the upper bound (> n: +inf)."""
-    target = level * (n + 1)
-    return max(1, int(np.ceil(target - RANK_TOLERANCE * target)))
+    """1-based rank ``conformal_rank(n, level)`` of the upper bound (> n: +inf)."""
+    return conformal_rank(n, level)
 
 
 def _kth_smallest(values, ranks):
@@ -176,7 +181,10 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         do not depend on it.
     random_state : int, RandomState instance or None, default=None
         Seeds the calibration split, the bootstrap samples and the nested
-        ``random_state`` of the fitted models.
+        ``random_state`` of the fitted models. For ``"jackknife_plus_ab"``,
+        with ``rng = check_random_state(random_state)``: the models' seeds are
+        ``derive_seeds(rng, n_resamples)``, then bootstrap sample ``b`` is
+        ``rng.randint(0, n_samples, size=n_samples)``, in order.
 
     Attributes
     ----------
@@ -193,6 +201,9 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         Calibration (or out-of-fold / out-of-bag) scores, in row order.
     groups_ : ndarray or None
         Mondrian group labels seen at fit.
+    n_excluded_ : int
+        ``"jackknife_plus_ab"``: rows in every bootstrap sample (never out of
+        bag), left out of the calibration with a warning; 0 otherwise.
     sigma_floor_ : float
         With ``score="normalized"``: sigma is floored at this value, a
         millionth of the mean absolute calibration residual, so that a
@@ -321,7 +332,8 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         X : array-like of shape (n_samples, n_features)
             Training data.
         y : array-like of shape (n_samples,)
-            Target; NaN or infinity raise a ``ValueError``.
+            Target; NaN or infinity, or a constant ``y``, raise a
+            ``ValueError``.
         groups : array-like of shape (n_samples,), default=None
             Mondrian groups (``method="split"``): one calibration per group;
             :meth:`predict_interval` then needs the test points' groups.
@@ -347,8 +359,15 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         n = X.shape[0]
         if groups is not None:
             groups = check_groups(groups, n)
+        if np.ptp(y) == 0:
+            raise ValueError(
+                f"y is constant (every value is {y[0]!r}): conformal intervals "
+                "would have zero width and say nothing about new data."
+            )
         if shift_weight is not None:
-            shift_weight = check_shift_weights(shift_weight, n, name="shift_weight")
+            shift_weight = check_shift_weights(
+                shift_weight, n, name="shift_weight", positive_sum=True
+            )
         if sample_weight is not None:
             sample_weight = check_sample_weight(np.asarray(sample_weight), X)
         normalized = self._score_name == "normalized"
@@ -395,6 +414,11 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         groups_cal = None if groups is None else encode_groups(groups[cal])
         if shift_weight is None and self.weight_function is None:
             self._check_calibration_size(cal.size, groups_cal)
+        X_cal = safe_rows(X, cal)
+        # checked (a positive total weight) before any model is fitted
+        weights = self._calibration_weights(
+            X_cal, None if shift_weight is None else shift_weight[cal]
+        )
         seed = int(derive_seeds(rng, 1)[0])
         model = set_random_state(clone(estimator), seed)
         X_train, y_train = safe_rows(X, train), y[train]
@@ -413,15 +437,11 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
             )
             sigma_model = set_random_state(clone(self.sigma_estimator), seed)
             self.sigma_estimator_ = sigma_model.fit(X_train, np.abs(y_train - oof))
-        X_cal = safe_rows(X, cal)
         mu, sigma = _center_scale(model, X_cal, normalized, self.sigma_estimator_)
         residuals = y[cal] - mu
         self._set_sigma_floor(residuals, normalized)
         sigma = _floor_sigma(sigma, self.sigma_floor_)
         signed = residuals if sigma is None else residuals / sigma
-        weights = self._calibration_weights(
-            X_cal, None if shift_weight is None else shift_weight[cal]
-        )
         self.calibration_indices_ = cal
         self.conformity_scores_ = np.abs(signed)
         self.calibration_ = ConformalCalibration(
@@ -480,6 +500,14 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         self.n_excluded_ = int(n - keep.size)
         if keep.size == 0:
             raise ValueError("no row is out of bag; increase n_resamples.")
+        if self.n_excluded_:
+            warnings.warn(
+                f"{self.n_excluded_} of {n} rows were in every bootstrap sample "
+                "(never out of bag) and are left out of the calibration; "
+                "increase n_resamples.",
+                UserWarning,
+                stacklevel=3,
+            )
         out_of = out_of[keep] / counts[keep, None]
         self._check_calibration_size(keep.size, None)
         mu_all, sigma_all = self._member_predictions(models, X, normalized)
@@ -569,7 +597,7 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
                 )
             self.calibration_.check_levels(levels)
             n = self._signed_scores.size
-            low = [_rank_lower(1.0 - c, n) for c in levels]
+            low = [_rank_lower(c, n) for c in levels]
             high = [_rank_upper(c, n) for c in levels]
             scores = self.conformity_scores_
             if self.method == "cv_plus":

@@ -25,7 +25,6 @@ from sklearn.utils.metadata_routing import (
 )
 
 from .._kernels._conformal import (
-    RANK_TOLERANCE,
     conformal_quantiles,
     weighted_conformal_quantiles,
 )
@@ -37,6 +36,7 @@ from ..utils._sklearn_compat import (
     validate_data,
 )
 from ..utils.metadata import routing_enabled, sample_weight_params
+from ..utils.stats import conformal_rank
 from ..utils.validation import check_coverage, check_groups
 
 __all__ = [
@@ -50,8 +50,9 @@ __all__ = [
 def min_calibration_size(coverage: float) -> int:
     """Smallest calibration set whose conformal quantile at ``coverage`` is finite.
 
-    The ``ceil((n + 1) * coverage)``-th smallest of ``n`` scores exists when
-    ``n >= coverage / (1 - coverage)``.
+    The smallest ``n`` whose conformal rank
+    (:func:`~skvariance.utils.stats.conformal_rank`) is at most ``n``, that is
+    ``n >= coverage / (1 - coverage)`` in exact arithmetic.
 
     Examples
     --------
@@ -60,12 +61,10 @@ def min_calibration_size(coverage: float) -> int:
     >>> min_calibration_size(0.95)
     19
     """
-    n = int(np.floor(coverage / (1.0 - coverage)))
-    while True:
-        target = (n + 1) * coverage
-        if int(np.ceil(target - RANK_TOLERANCE * target)) <= n:
-            return max(n, 1)
+    n = max(int(np.floor(coverage / (1.0 - coverage))) - 1, 1)
+    while conformal_rank(n, coverage) > n:
         n += 1
+    return n
 
 
 def _as_levels(coverage) -> np.ndarray:
@@ -231,8 +230,15 @@ class ConformalCalibration:
         return out
 
 
-def check_shift_weights(weights, n: int, *, name: str) -> np.ndarray:
-    """Finite, non-negative density-ratio weights of the right length."""
+def check_shift_weights(
+    weights, n: int, *, name: str, positive_sum: bool = False
+) -> np.ndarray:
+    """Finite, non-negative density-ratio weights of the right length.
+
+    ``positive_sum=True`` (weights of calibration rows) also rejects weights
+    that are all zero: the weighted quantile would then rest on the test
+    point's weight alone and mean nothing.
+    """
     try:
         w = np.asarray(weights, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -246,6 +252,11 @@ def check_shift_weights(weights, n: int, *, name: str) -> np.ndarray:
         raise ValueError(
             f"{name} must be non-negative; found {int((w < 0).sum())} negative "
             "value(s)."
+        )
+    if positive_sum and not w.sum() > 0:
+        raise ValueError(
+            f"{name} is zero for every calibration row: weighted conformal "
+            "prediction needs a positive total weight on the calibration set."
         )
     return w
 
@@ -452,7 +463,10 @@ class BaseConformal(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
         """Density-ratio weights of the calibration points, or None."""
         if shift_weight_cal is not None:
             return check_shift_weights(
-                shift_weight_cal, _num_samples(X_cal), name="shift_weight"
+                shift_weight_cal,
+                _num_samples(X_cal),
+                name="shift_weight",
+                positive_sum=True,
             )
         if self.weight_function is None:
             return None
@@ -460,6 +474,7 @@ class BaseConformal(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
             _call_weight_function(self.weight_function, X_cal),
             _num_samples(X_cal),
             name="weight_function(X_calibration)",
+            positive_sum=True,
         )
 
     def _test_weights(self, X, shift_weight):

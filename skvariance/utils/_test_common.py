@@ -352,7 +352,9 @@ def _register_calibration():
         {
             "estimator": Ridge(),
             "method": "jackknife_plus_ab",
-            "n_resamples": 10,
+            # enough bootstrap samples that every row is out of bag at least
+            # once (a row never out of bag is dropped with a warning)
+            "n_resamples": 30,
             "coverage": 0.5,
             "random_state": 0,
         },

@@ -1,7 +1,7 @@
 """Data generators and a binomial-tolerance helper for coverage simulations."""
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.linear_model import LinearRegression
 
 
@@ -37,3 +37,39 @@ class LinearWithStd(RegressorMixin, BaseEstimator):
         if return_std:
             return mu, 0.2 + np.abs(np.asarray(X)[:, 0])
         return mu
+
+
+class KnownProba(ClassifierMixin, BaseEstimator):
+    """Class probabilities read from X: its rows, or a softmax of its columns.
+
+    ``softmax=False``: ``predict_proba(X) = X`` (X holds probabilities);
+    ``True``: ``softmax(X[:, :n_classes])``. Fitting only records the labels,
+    so coverage simulations of thousands of fits stay fast.
+    """
+
+    def __init__(self, softmax=False):
+        self.softmax = softmax
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        self.n_features_in_ = np.asarray(X).shape[1]
+        return self
+
+    def predict_proba(self, X):
+        X = np.asarray(X, dtype=np.float64)
+        if not self.softmax:
+            return X
+        return softmax(X[:, : self.classes_.size])
+
+
+def softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def draw_known(rng, n, scale=1.5):
+    """X ~ N(0, scale^2) in 3 columns, y ~ Categorical(softmax(X))."""
+    X = rng.normal(size=(n, 3)) * scale
+    p = softmax(X)
+    y = (rng.uniform(size=(n, 1)) > p.cumsum(axis=1)).sum(axis=1)
+    return X, np.minimum(y, 2)

@@ -85,3 +85,41 @@ def test_encode_groups_is_np_unique(groups):
     assert labels.dtype == want_labels.dtype
     np.testing.assert_array_equal(labels, want_labels)
     np.testing.assert_array_equal(codes, want_codes.reshape(-1))
+
+
+def test_the_family_takes_its_ranks_from_the_one_owner(monkeypatch):
+    """min_calibration_size and the CV+ ranks call utils.stats.conformal_rank."""
+    from sklearn.linear_model import Ridge
+    from sklearn.naive_bayes import GaussianNB
+
+    from skvariance.calibration import (
+        ConformalClassifier,
+        ConformalRegressor,
+        _classifier,
+        _regressor,
+        base,
+    )
+    from skvariance.utils import stats
+
+    calls = []
+
+    def spy(n, level):
+        calls.append((n, level))
+        return stats.conformal_rank(n, level)
+
+    for module in (base, _regressor, _classifier):
+        monkeypatch.setattr(module, "conformal_rank", spy)
+    assert base.min_calibration_size(0.9) == 9 and calls
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 2))
+    y = X[:, 0] + rng.normal(size=60)
+    calls.clear()
+    reg = ConformalRegressor(Ridge(), method="cv_plus", cv=3).fit(X, y)
+    bounds = reg.predict_interval(X[:4], coverage=0.8)
+    assert (60, 0.8) in calls
+    assert np.isfinite(bounds).all()
+    labels = (y > 0).astype(int)
+    calls.clear()
+    clf = ConformalClassifier(GaussianNB(), method="cv_plus", cv=3, score="lac")
+    clf.fit(X, labels).predict_set(X[:4], coverage=0.8)
+    assert (60, 0.8) in calls

@@ -65,6 +65,8 @@ def test_cv_plus_covers_at_least_nominal(score):
         cover[r] = _coverage(clf.predict_set(X_test), y_test).mean()
     se = np.sqrt(rep_variance(0.9, 60, 100) / n_reps)
     assert cover.mean() >= 0.9 - 4 * se, (cover.mean(), se)
+    # from above: no more than split conformal's 0.9 + 1 / (n + 1)
+    assert cover.mean() <= 0.9 + 1 / 61 + 4 * se, (cover.mean(), se)
 
 
 @pytest.mark.parametrize("method", ["split", "cv_plus"])
@@ -91,7 +93,9 @@ def test_class_conditional_covers_the_rare_class(method):
     # about 240 rare test points and 60 (split) calibration points
     assert hit_m[rare].mean() < 0.75
     for k in range(3):
+        # split: >= 60 calibration points per class, one test draw of >= 240
         assert hit_c[y_test == k].mean() >= 0.9 - 0.08, k
+        assert hit_c[y_test == k].mean() <= 0.9 + 1 / 61 + 0.08, k
 
 
 def test_aps_sets_adapt_and_lac_sets_are_smaller():

@@ -1,19 +1,26 @@
 """ConformalRegressor: API, composition, bad input and agreement with peers."""
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 import sklearn
 from sklearn.base import clone
 from sklearn.linear_model import BayesianRidge, LinearRegression, Ridge
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.neighbors import KNeighborsRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeRegressor
 
-from skvariance.calibration import ConformalRegressor
+from skvariance.calibration import (
+    ConformalClassifier,
+    ConformalQuantileRegressor,
+    ConformalRegressor,
+)
 from skvariance.calibration import _regressor as regressor_module
 from skvariance.metrics import neg_interval_score_scorer
+from skvariance.utils._seeds import derive_seeds
 
 from ._helpers import LinearWithStd, heteroscedastic
 
@@ -77,43 +84,125 @@ def test_sigma_estimator_gives_adaptive_intervals(data):
     assert reg.sigma_floor_ > 0
 
 
-def _naive_cv_plus(reg, X_test, coverage):
-    """CV+ bounds from the full (n_test, n_train) matrix."""
-    mu = np.stack([m.predict(X_test) for m in reg.estimators_])  # (K, m)
-    centers = mu.T @ reg._out_of.T  # (m, n)
-    r = reg.conformity_scores_
-    n = r.size
-    lo_rank = int(np.floor((1 - coverage) * (n + 1)))
-    hi_rank = int(np.ceil(coverage * (n + 1)))
-    lower = np.sort(centers - r, axis=1)[:, lo_rank - 1]
-    upper = np.sort(centers + r, axis=1)[:, hi_rank - 1]
-    return np.column_stack([lower, upper])
+def _rank(n, level):
+    """ceil((n + 1) level) in exact rational arithmetic."""
+    exact = Fraction(str(level)) * (n + 1)
+    return int(-(-exact.numerator // exact.denominator))
+
+
+def _by_hand(method, X, y, X_test, coverage, n_resamples, random_state):
+    """CV+ / jackknife+-after-bootstrap written out with the full matrix.
+
+    The folds (KFold(5) without shuffling, as check_cv gives for an int) or
+    the bootstrap samples (the documented seeding: model seeds first, then
+    ``rng.randint(0, n, n)`` per sample) are drawn here, the models fitted
+    here, the out-of-fold / out-of-bag residuals computed here.
+    """
+    n = X.shape[0]
+    if method == "cv_plus":
+        trains = [tr for tr, _ in KFold(5).split(X)]
+    else:
+        rng = np.random.RandomState(random_state)
+        derive_seeds(rng, n_resamples)  # Ridge is deterministic: seeds unused
+        trains = [rng.randint(0, n, size=n) for _ in range(n_resamples)]
+    models = [Ridge().fit(X[tr], y[tr]) for tr in trains]
+    out = np.ones((n, len(models)), dtype=bool)
+    for k, tr in enumerate(trains):
+        out[tr, k] = False
+    keep = out.any(axis=1)
+    w = out[keep] / out[keep].sum(axis=1, keepdims=True)
+    mu_train = np.stack([m.predict(X) for m in models])  # (K, n)
+    r = np.abs(y[keep] - np.einsum("ik,ki->i", w, mu_train[:, keep]))
+    centers = np.stack([m.predict(X_test) for m in models]).T @ w.T  # (m, n_keep)
+    m = r.size
+    hi = _rank(m, coverage)
+    lo = m + 1 - hi  # floor((1 - coverage)(m + 1))
+    lower = np.sort(centers - r, axis=1)[:, lo - 1]
+    upper = np.sort(centers + r, axis=1)[:, hi - 1]
+    return np.column_stack([lower, upper]), int((~keep).sum())
 
 
 @pytest.mark.parametrize("method", ["cv_plus", "jackknife_plus_ab"])
-def test_cross_intervals_match_full_matrix_and_do_not_depend_on_chunks(
+def test_cross_intervals_match_an_independent_computation_and_chunks(
     data, method, monkeypatch
 ):
     X, y, X_test, _ = data
     reg = ConformalRegressor(
-        Ridge(), method=method, n_resamples=10, random_state=0
+        Ridge(), method=method, n_resamples=25, random_state=0
     ).fit(X, y)
     whole = reg.predict_interval(X_test, coverage=0.8)
-    np.testing.assert_allclose(whole, _naive_cv_plus(reg, X_test, 0.8), rtol=1e-12)
+    ref, n_never = _by_hand(method, X, y, X_test, 0.8, 25, 0)
+    assert n_never == 0
+    np.testing.assert_allclose(whole, ref, rtol=1e-12, atol=1e-12)
     monkeypatch.setattr(regressor_module, "_CHUNK_ELEMENTS", 7 * X.shape[0])
-    np.testing.assert_array_equal(reg.predict_interval(X_test, coverage=0.8), whole)
+    # a different block of the matrix product: equal up to rounding
+    np.testing.assert_allclose(
+        reg.predict_interval(X_test, coverage=0.8), whole, rtol=0, atol=1e-12
+    )
 
 
-def test_cv_plus_folds_and_bootstrap_attributes(data):
+def test_rows_never_out_of_bag_are_counted_and_warned(data):
+    X, y, X_test, _ = data
+    ref, n_never = _by_hand("jackknife_plus_ab", X, y, X_test, 0.8, 8, 3)
+    assert n_never > 0  # 300 rows, 8 bootstrap samples: a few always in
+    with pytest.warns(UserWarning, match=f"{n_never} of 300 rows were in every"):
+        jab = ConformalRegressor(
+            Ridge(), method="jackknife_plus_ab", n_resamples=8, random_state=3
+        ).fit(X, y)
+    assert jab.n_excluded_ == n_never
+    assert len(jab.estimators_) == 8
+    np.testing.assert_allclose(jab.predict_interval(X_test, 0.8), ref, atol=1e-12)
+
+
+def test_cv_plus_folds(data):
     X, y, *_ = data
     reg = ConformalRegressor(Ridge(), method="cv_plus", cv=4, random_state=0).fit(X, y)
     assert len(reg.estimators_) == 4
-    assert reg.conformity_scores_.shape == (300,)
-    jab = ConformalRegressor(
-        Ridge(), method="jackknife_plus_ab", n_resamples=12, random_state=0
-    ).fit(X, y)
-    assert len(jab.estimators_) == 12
-    assert jab.n_excluded_ + jab.conformity_scores_.size == 300
+    assert reg.n_excluded_ == 0
+
+
+@pytest.mark.parametrize("method", ["split", "cv_plus", "jackknife_plus_ab"])
+def test_constant_y_is_an_error(data, method):
+    X, *_ = data
+    with pytest.raises(ValueError, match="y is constant"):
+        ConformalRegressor(Ridge(), method=method).fit(X, np.full(X.shape[0], 2.5))
+
+
+def test_all_zero_shift_weights_are_an_error(data):
+    X, y, *_ = data
+    zeros = np.zeros(X.shape[0])
+    with pytest.raises(ValueError, match="shift_weight is zero for every"):
+        ConformalRegressor(Ridge(), random_state=0).fit(X, y, shift_weight=zeros)
+
+    def zero(Z):
+        return np.zeros(Z.shape[0])
+
+    with pytest.raises(ValueError, match=r"weight_function\(X_calibration\) is zero"):
+        ConformalRegressor(Ridge(), weight_function=zero, random_state=0).fit(X, y)
+    # zero on the calibration rows only (positive on one training row)
+    reg = ConformalRegressor(Ridge(), calibration_size=0.5, random_state=0)
+    train = np.setdiff1d(np.arange(300), reg.fit(X, y).calibration_indices_)
+    w = zeros.copy()
+    w[train[0]] = 1.0
+    with pytest.raises(ValueError, match="shift_weight is zero for every"):
+        reg.fit(X, y, shift_weight=w)
+    with pytest.raises(ValueError, match="shift_weight is zero for every"):
+        ConformalQuantileRegressor(random_state=0).fit(X, y, shift_weight=zeros)
+    labels = (y > np.median(y)).astype(int)
+    with pytest.raises(ValueError, match="shift_weight is zero for every"):
+        ConformalClassifier(random_state=0).fit(X, labels, shift_weight=zeros)
+    # a zero test weight is fine: the quantile of the calibration weights
+    fitted = ConformalRegressor(Ridge(), random_state=0).fit(
+        X, y, shift_weight=np.ones(300)
+    )
+    plain = ConformalRegressor(Ridge(), random_state=0).fit(X, y)
+    n_cal = plain.conformity_scores_.size
+    q = np.sort(plain.conformity_scores_)[int(np.ceil(0.9 * n_cal)) - 1]
+    mu = plain.predict(X[:5])
+    np.testing.assert_allclose(
+        fitted.predict_interval(X[:5], shift_weight=np.zeros(5)),
+        np.column_stack([mu - q, mu + q]),
+    )
 
 
 def test_clone_pipeline_and_grid_search(data):

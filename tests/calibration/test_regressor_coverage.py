@@ -49,8 +49,10 @@ def test_split_coverage_is_exactly_k_over_n_plus_one(score):
 
 
 @pytest.mark.slow
+# 15 bootstrap samples of 40 rows: a row is in all of them in ~4% of fits
+@pytest.mark.filterwarnings("ignore:.*never out of bag:UserWarning")
 @pytest.mark.parametrize("method", ["cv_plus", "jackknife_plus_ab"])
-def test_cross_methods_cover_at_least_nominal(method):
+def test_cross_methods_cover_nominally(method):
     cover = _simulate(
         lambda r: ConformalRegressor(
             LinearRegression(),
@@ -65,7 +67,8 @@ def test_cross_methods_cover_at_least_nominal(method):
     # theory guarantees 1 - 2 alpha; in practice (and here) 1 - alpha
     se = np.sqrt(rep_variance(0.9, 40, 100) / cover.size)
     assert cover.mean() >= 0.9 - 4 * se, (cover.mean(), se)
-    assert cover.mean() >= 0.8
+    # from above: no wider than split conformal's 0.9 + 1 / (n + 1)
+    assert cover.mean() <= 0.9 + 1 / 41 + 4 * se, (cover.mean(), se)
 
 
 def test_mondrian_covers_each_group_where_marginal_does_not():
@@ -94,6 +97,9 @@ def test_mondrian_covers_each_group_where_marginal_does_not():
     se = np.sqrt(rep_variance(0.9, 30, 50) / n_reps)
     for g in (0, 1):
         assert np.mean(mondrian[g]) >= 0.9 - 4 * se, (g, np.mean(mondrian[g]))
+        # split conformal within the group: at most 0.9 + 1 / (n_g + 1), with
+        # n_g >= 25 calibration points in (nearly) every repetition
+        assert np.mean(mondrian[g]) <= 0.9 + 1 / 26 + 4 * se, np.mean(mondrian[g])
     assert np.mean(marginal_b) < 0.8
 
 
@@ -120,6 +126,9 @@ def test_weighted_conformal_restores_coverage_under_known_shift():
         weighted[r] = _covered(bounds, y_test).mean()
     se = np.sqrt(rep_variance(0.9, 50, 200) / n_reps)
     assert weighted.mean() >= 0.9 - 4 * se, weighted.mean()
+    # from above: 0.9 + E[max normalised weight] (Tibshirani et al., 2019),
+    # a few points with 200 calibration points; (-inf, inf) would cover 1
+    assert weighted.mean() <= 0.9 + 0.05 + 4 * se, weighted.mean()
     assert plain.mean() < 0.9 - 4 * se, plain.mean()
 
 
