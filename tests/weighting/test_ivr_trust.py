@@ -33,7 +33,7 @@ def _linear_data(n, seed, low=0.1, high=3.1):
 def test_predictions_do_not_depend_on_the_units_of_y(mean_model, rtol):
     X, y, _ = _linear_data(300, 0)
     y = 500.0 + 200.0 * y
-    kw = dict(weight_power=1.0, random_state=0)
+    kw = dict(random_state=0)
     # one OpenMP thread: HistGradientBoosting's threads crawl on a busy machine
     with threadpool_limits(limits=1):
         big = InverseVarianceRegressor(mean_model, **kw).fit(X, y)
@@ -189,11 +189,7 @@ def test_final_fit_is_weighted_least_squares_by_hand():
     X, y, _ = _linear_data(400, 6)
     cv = KFold(5, shuffle=True, random_state=0)
     reg = InverseVarianceRegressor(
-        variance_estimator=LinearRegression(),
-        n_iter=1,
-        weight_power=1.0,
-        cv=cv,
-        random_state=0,
+        variance_estimator=LinearRegression(), n_iter=1, cv=cv, random_state=0
     ).fit(X, y)
     Xc = np.column_stack([np.ones(len(y)), X])
     oof = np.empty(len(y))
