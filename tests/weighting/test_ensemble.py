@@ -42,11 +42,13 @@ def test_combination_has_the_claimed_variance_by_simulation():
 @pytest.mark.parametrize(
     "means, variances, match",
     [
-        ([1.0, 2.0], [1.0, 0.0], "strictly positive"),
-        ([1.0, 2.0], [1.0, -1.0], "strictly positive"),
-        ([1.0, np.nan], [1.0, 1.0], "means must be finite"),
-        ([1.0, 2.0], [1.0, np.inf], "variances must be finite"),
-        ([1.0, 2.0], [1.0], "same shape"),
+        ([1.0, 2.0], [1.0, 0.0], r"^variances must be strictly positive; found 1 "),
+        ([1.0, 2.0], [-1.0, -1.0], r"positive; found 2 value\(s\) <= 0\.$"),
+        ([1.0, np.nan], [1.0, 1.0], "^means must be finite; found NaN or infinity"),
+        ([1.0, 2.0], [1.0, np.inf], "^variances must be finite; found NaN or inf"),
+        ([1.0, 2.0], [1.0], r"^means and variances must have the same shape, got"),
+        ([], [], "^means must be a non-empty array of estimates"),
+        (1.0, 1.0, "^means must be a non-empty array of estimates"),
     ],
 )
 def test_combine_rejects_bad_input(means, variances, match):
@@ -154,8 +156,13 @@ def test_bad_members_are_named():
         InverseVarianceEnsembleRegressor(
             [("a", LinearRegression()), ("a", LinearRegression())]
         ).fit(X, y)
-    with pytest.raises(TypeError, match="pairs"):
+    with pytest.raises(TypeError, match=r"^estimators must be a list of \(str, regr"):
         InverseVarianceEnsembleRegressor([LinearRegression()]).fit(X, y)
+    for bad in [(1, LinearRegression()), ("a", object()), ("a",)]:
+        with pytest.raises(TypeError, match="pairs"):
+            InverseVarianceEnsembleRegressor([bad]).fit(X, y)
+    with pytest.raises(ValueError, match="^estimators must be a non-empty list"):
+        InverseVarianceEnsembleRegressor([]).fit(X, y)
 
 
 def test_members_get_weights_with_and_without_routing():

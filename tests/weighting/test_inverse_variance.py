@@ -169,4 +169,6 @@ def test_exact_fit_has_no_noise_to_model():
     assert reg.variance_estimator_ is None
     np.testing.assert_array_equal(reg.weights_, np.ones(len(y)))
     np.testing.assert_allclose(reg.predict(X), y, atol=1e-10)
-    np.testing.assert_array_equal(reg.predict(X, return_std=True)[1], 0.0)
+    std = reg.predict(X, return_std=True)[1]
+    assert std.shape == (60,)
+    np.testing.assert_array_equal(std, 0.0)
