@@ -207,3 +207,16 @@ def test_final_fit_is_weighted_least_squares_by_hand():
     np.testing.assert_allclose(reg.weights_, w / w.mean(), rtol=1e-8)
     np.testing.assert_allclose(reg.predict_variance(X), variance, rtol=1e-8)
     assert LOG_CHI2_BIAS == pytest.approx(1.2703628454614782, rel=1e-15)
+
+
+def test_predict_checks_the_features_without_refitting_them():
+    X, y, _ = _linear_data(100, 7)
+    reg = InverseVarianceRegressor(random_state=0).fit(X, y)
+    for call in (
+        reg.predict,
+        lambda Z: reg.predict(Z, return_std=True),
+        reg.predict_variance,
+    ):
+        with pytest.raises(ValueError, match="features"):
+            call(X[:, :1])
+        assert reg.n_features_in_ == 2
