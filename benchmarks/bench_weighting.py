@@ -72,10 +72,12 @@ def bench_fwls(quick):
         beta = np.array([1.0, -2.0, 0.5, 0.0, 3.0])
         sigma = np.exp(0.5 + 1.2 * X[:, 0])
         y = 2.0 + X @ beta + sigma * rng.standard_normal(n)
+        # full weights (weight_power=1): the peer's FGLS does not temper
         ours = InverseVarianceRegressor(
             LinearRegression(),
             variance_estimator=LinearRegression(),
             n_iter=1,
+            weight_power=1.0,
             random_state=0,
         )
 

@@ -15,7 +15,7 @@ the cross-fitted residuals, refits the mean with weights
 import matplotlib.pyplot as plt
 import numpy as np
 from scipy.stats import norm
-from sklearn.linear_model import Ridge
+from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import SplineTransformer
 
@@ -68,3 +68,32 @@ for ax, mean, sd, title in [
 axes[0].legend(loc="upper left", fontsize=8)
 fig.tight_layout()
 plt.show()
+
+# %%
+# Which power of the weights?
+# ---------------------------
+# By default (``weight_power="auto"``) every round compares the cross-fitted
+# mean fits with weights :math:`(1/\hat\sigma^2)^p` for ``p`` in 0, 0.5 and 1
+# and keeps the best one whose squared errors are not worse than the
+# unweighted fit's; ``effective_sample_size_`` says what the weighted sample
+# is worth.
+print(
+    f"weight_power_ = {fwls.weight_power_}, effective sample size "
+    f"{fwls.effective_sample_size_:.0f} of {len(y)} rows"
+)
+
+# %%
+# Where weighting pays: a linear mean with noise sd growing from 0.1 to 3.1.
+# Over 20 samples the weighted slope varies about half as much as the
+# ordinary least-squares slope (Aitken's theorem, with estimated weights).
+slopes = {"OLS": [], "FWLS": []}
+for seed in range(20):
+    rng = np.random.RandomState(seed)
+    X_lin = rng.uniform(-1, 1, size=(500, 2))
+    sd = 0.1 + 1.5 * (X_lin[:, 0] + 1)
+    y_lin = 1 + 2 * X_lin[:, 0] - X_lin[:, 1] + sd * rng.standard_normal(500)
+    slopes["OLS"].append(LinearRegression().fit(X_lin, y_lin).coef_[0])
+    reg = InverseVarianceRegressor(random_state=0).fit(X_lin, y_lin)
+    slopes["FWLS"].append(reg.estimator_.coef_[0])
+for name, values in slopes.items():
+    print(f"{name:>4}: slope {np.mean(values):.3f} +- {np.std(values):.3f}")

@@ -53,7 +53,8 @@ def inverse_variance_combine(means, variances, *, axis: int = 0):
         Their variances: finite and strictly positive (a zero variance would
         be an infinite weight; floor it yourself if that is what you mean).
     axis : int, default=0
-        The axis along which the estimates are stacked.
+        The axis along which the estimates are stacked, in
+        ``[-means.ndim, means.ndim - 1]`` (a ``ValueError`` otherwise).
 
     Returns
     -------
@@ -89,6 +90,16 @@ def inverse_variance_combine(means, variances, *, axis: int = 0):
         )
     if means.ndim == 0 or means.size == 0:
         raise ValueError("means must be a non-empty array of estimates.")
+    ndim = means.ndim
+    if (
+        not isinstance(axis, (int, np.integer))
+        or isinstance(axis, bool)
+        or not -ndim <= axis < ndim
+    ):
+        raise ValueError(
+            f"axis must be an int in [{-ndim}, {ndim - 1}] for means with "
+            f"{ndim} dimension(s), got {axis!r}."
+        )
     if not np.all(np.isfinite(means)):
         raise ValueError("means must be finite; found NaN or infinity.")
     if not np.all(np.isfinite(variances)):
@@ -176,7 +187,12 @@ class InverseVarianceEnsembleRegressor(
     weights_ : ndarray of shape (n_estimators,)
         Combination weights; they sum to 1.
     covariance_ : ndarray of shape (n_estimators, n_estimators)
-        The estimated error second-moment matrix :math:`\\Sigma`.
+        The error second-moment matrix the weights are computed from, as
+        ``covariance`` says (shrunk, full or diagonal).
+    error_covariance_ : ndarray of shape (n_estimators, n_estimators)
+        The full empirical (weighted) second-moment matrix of the
+        cross-fitted errors, :math:`\\hat\\Sigma = E^\\top E / n`: what
+        ``predict(return_std=True)`` uses, whatever ``covariance`` is.
     oof_predictions_ : ndarray of shape (n_samples, n_estimators)
         The members' cross-fitted predictions.
     n_features_in_ : int
@@ -193,9 +209,15 @@ class InverseVarianceEnsembleRegressor(
     Notes
     -----
     ``predict(X, return_std=True)`` returns
-    :math:`\\sqrt{w^\\top \\Sigma w}`, the cross-fitted root mean squared
-    error of the combination: one number for every row, since the error
-    moments are estimated globally, not as a function of ``x``. With
+    :math:`\\sqrt{w^\\top \\hat\\Sigma w}` with the full empirical
+    :math:`\\hat\\Sigma` (``error_covariance_``) whatever ``covariance`` the
+    weights use: the cross-fitted root mean squared error of the
+    combination, one number for every row, since the error moments are
+    estimated globally, not as a function of ``x``. A diagonal (or shrunk)
+    :math:`\\Sigma` is a choice of weights, not a claim that the members'
+    errors are uncorrelated: with correlated members
+    :math:`w^\\top \\operatorname{diag}(\\hat\\Sigma) w` would be far below the
+    combination's error (90% bands covering 63-69%). With
     ``sample_weight`` the errors' moments are weighted and the members are
     fitted with the weights (they must accept them).
 
@@ -280,11 +302,10 @@ class InverseVarianceEnsembleRegressor(
         """
         return build_router(self, **dict(self._members()))
 
-    def _covariance(self, errors, sample_weight):
+    def _covariance(self, errors, sample_weight, second):
         if self.covariance == "shrunk":
             scaled = errors * np.sqrt(sample_weight / sample_weight.mean())[:, None]
             return ledoit_wolf(scaled, assume_centered=True)[0]
-        second = (errors * sample_weight[:, None]).T @ errors / sample_weight.sum()
         if self.covariance == "diagonal":
             return np.diag(np.diag(second))
         return second
@@ -340,7 +361,10 @@ class InverseVarianceEnsembleRegressor(
         )
         errors = y[:, None] - oof
         weight = np.ones(len(y)) if sw is None else sw
-        self.covariance_ = self._covariance(errors, weight)
+        # the full second moments: the std of the combination, and the
+        # weights' matrix unless ``covariance`` asks for another
+        self.error_covariance_ = (errors * weight[:, None]).T @ errors / weight.sum()
+        self.covariance_ = self._covariance(errors, weight, self.error_covariance_)
         self.weights_ = _min_variance_weights(self.covariance_, self.non_negative)
         self.oof_predictions_ = oof
         self.estimators_ = Parallel(n_jobs=self.n_jobs)(
@@ -385,5 +409,7 @@ class InverseVarianceEnsembleRegressor(
         y_pred = self.predict_members(X) @ self.weights_
         if not return_std:
             return y_pred
-        rmse = float(np.sqrt(max(self.weights_ @ self.covariance_ @ self.weights_, 0)))
+        rmse = float(
+            np.sqrt(max(self.weights_ @ self.error_covariance_ @ self.weights_, 0))
+        )
         return y_pred, np.full(y_pred.shape, rmse)
