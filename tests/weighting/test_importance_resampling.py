@@ -126,3 +126,53 @@ def test_estimator_conventions():
     np.testing.assert_array_equal(first.sample_indices_, restored.sample_indices_)
     assert pool == pool_before
     assert repr(est.get_params()) == params_before
+
+
+_NUMBERS = np.random.RandomState(0).normal(size=(12, 2))
+
+
+@pytest.mark.parametrize(
+    "pool, target, match",
+    [
+        (_NUMBERS, ["stock market"] * 3, r"X_pool must be a 1-d sequence of strings"),
+        (_NUMBERS[:, 0], ["stock market"] * 3, "X_pool must hold strings.*float64"),
+        (list(_NUMBERS[:, 0]), ["stock market"] * 3, "X_pool must hold strings"),
+        (["stock market"] * 3, _NUMBERS, "X_target must be a 1-d sequence of strings"),
+        (["stock market"] * 3, _NUMBERS[:, 0], "X_target must hold strings"),
+        (["stock market", 3, "bond"], ["bond yield"], "row 1 is a int"),
+    ],
+)
+def test_default_text_transformer_refuses_non_text(pool, target, match):
+    # before: AttributeError: 'numpy.float64' object has no attribute 'lower'
+    with pytest.raises(TypeError, match=match) as info:
+        ImportanceResampler(n_samples=2).fit(pool, target)
+    assert "transformer=" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "pool, target, params, match",
+    [
+        ([""] * 10, ["stock market"] * 3, {}, "Every row of X_pool has an all-zero"),
+        (["stock market", "bond yield"], ["", " "], {}, "X_target has an all-zero"),
+        (["stock market"] * 5, ["bond yield"], {}, "X_pool has the same feature"),
+        (
+            np.ones((20, 2)),
+            np.zeros((5, 2)),
+            {"transformer": StandardScaler(), "importance": "classifier"},
+            "X_pool has the same feature",
+        ),
+    ],
+)
+def test_uninformative_features_are_refused(pool, target, params, match):
+    # before: a pool of empty strings selected a row anyway (all weights 1)
+    with pytest.raises(ValueError, match=match):
+        ImportanceResampler(n_samples=1, random_state=0, **params).fit(pool, target)
+
+
+def test_one_empty_row_is_weighted_like_the_formula_says():
+    pool, target, _ = _text_pool(5)
+    pool = pool[:-1] + [""]
+    dsir = ImportanceResampler(n_samples=10, random_state=0).fit(pool, target)
+    # no counts: log w = 0, as likely under the target as under the pool
+    assert dsir.log_weights_[-1] == 0.0
+    assert np.ptp(dsir.log_weights_) > 1.0
