@@ -303,3 +303,54 @@ def test_overfitting_nuisance_needs_cross_fitting():
     ).fit(X, y, treatment=w)
     assert np.all(np.abs(rl.outcome_residuals_) > 0)
     assert rl.predict(X[:1])[0] == pytest.approx(2.0, abs=0.15)
+
+
+def test_score_of_a_continuous_treatment_with_weights_is_the_formula():
+    X, y, w, _ = _effects_data(600, 8, binary=False)
+    y = 0.01 * y  # a baseline loss below 1
+    sw = np.random.RandomState(1).uniform(0.5, 2.0, size=600)
+    rl = _learner(treatment_model=LinearRegression(), treatment_type="continuous")
+    rl.fit(X[:400], y[:400], treatment=w[:400])
+    Xs, ys, ws, sws = X[400:], y[400:], w[400:], sw[400:]
+    outcome = clone(_smooth()).fit(X[:400], y[:400])
+    treatment = LinearRegression().fit(X[:400], w[:400])
+    r_y = ys - outcome.predict(Xs)
+    r_w = ws - treatment.predict(Xs)
+    tau = rl.predict(Xs)
+    expected = 1 - np.sum(sws * (r_y - r_w * tau) ** 2) / np.sum(sws * r_y**2)
+    assert np.sum(sws * r_y**2) < 1
+    assert rl.score(Xs, ys, treatment=ws, sample_weight=sws) == pytest.approx(
+        expected, rel=1e-8
+    )
+    unweighted = 1 - np.sum((r_y - r_w * tau) ** 2) / np.sum(r_y**2)
+    assert rl.score(Xs, ys, treatment=ws) == pytest.approx(unweighted, rel=1e-8)
+    assert expected != pytest.approx(unweighted, rel=1e-3)
+
+
+@pytest.mark.parametrize("effect, expected", [(0.0, 1.0), (1.0, -np.inf)])
+def test_score_when_the_outcome_is_predicted_exactly(effect, expected):
+    # zero baseline R-loss: 1 for a zero effect, -inf for any other
+    X, _, w, _ = _effects_data(200, 9)
+    y = np.full(200, 3.0)
+    rl = _learner(
+        outcome_model=DummyRegressor(),
+        effect_model=DummyRegressor(strategy="constant", constant=effect),
+    ).fit(X, y, treatment=w)
+    assert rl.score(X, y, treatment=w) == expected
+
+
+def test_other_fit_metadata_is_routed_to_the_requesting_model():
+    class Recording(LinearRegression):
+        def fit(self, X, y, sample_weight=None, tag=None):
+            self.tag_ = tag
+            return super().fit(X, y, sample_weight=sample_weight)
+
+    X, y, w, _ = _effects_data(200, 10)
+    tag = np.arange(200.0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        outcome = Recording().set_fit_request(tag=True, sample_weight=True)
+        effect = LinearRegression().set_fit_request(sample_weight=True)
+        rl = _learner(outcome_model=outcome, effect_model=effect)
+        rl.set_fit_request(treatment=True)
+        rl.fit(X, y, treatment=w, tag=tag)
+    np.testing.assert_array_equal(rl.outcome_model_.tag_, tag)
