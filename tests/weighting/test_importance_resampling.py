@@ -154,10 +154,16 @@ def test_default_text_transformer_refuses_non_text(pool, target, match):
     [
         ([""] * 10, ["stock market"] * 3, {}, "Every row of X_pool has an all-zero"),
         (["stock market", "bond yield"], ["", " "], {}, "X_target has an all-zero"),
-        (["stock market"] * 5, ["bond yield"], {}, "X_pool has the same feature"),
+        (["stock market"] * 2, ["bond yield"], {}, "X_pool has the same feature"),
         (
-            np.ones((20, 2)),
+            np.tile([1.0, 2.0], (20, 1)),
             np.zeros((5, 2)),
+            {"transformer": StandardScaler(), "importance": "classifier"},
+            "X_pool has the same feature",
+        ),
+        (
+            np.ones((20, 1)),
+            np.zeros((5, 1)),
             {"transformer": StandardScaler(), "importance": "classifier"},
             "X_pool has the same feature",
         ),
@@ -226,3 +232,17 @@ def test_single_string_and_missing_pool_are_named():
     dsir = ImportanceResampler(n_samples=5, random_state=0).fit(pool, target)
     with pytest.raises(ValueError, match="X_pool is None"):
         dsir.select(None)
+
+
+def test_dense_count_features_follow_the_bag_formula():
+    rng = np.random.RandomState(9)
+    pool = rng.normal(size=(200, 1))
+    target = rng.normal(loc=1.0, size=(50, 1))
+    bins = KBinsDiscretizer(
+        n_bins=4, encode="onehot-dense", quantile_method="averaged_inverted_cdf"
+    )
+    dsir = ImportanceResampler(bins, n_samples=20, random_state=0).fit(pool, target)
+    F_pool, F_target = dsir.transformer_.transform(pool), bins.fit_transform(target)
+    p_t, p_r = F_target.sum(0) + 1.0, F_pool.sum(0) + 1.0
+    expected = F_pool @ (np.log(p_t / p_t.sum()) - np.log(p_r / p_r.sum()))
+    np.testing.assert_allclose(dsir.log_weights_, expected)
