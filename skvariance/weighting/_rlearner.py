@@ -329,8 +329,8 @@ class RLearner(MetaEstimatorMixin, BaseEstimator):
 
     @staticmethod
     def _auto_message(values):
-        shown = values[:5].tolist()
-        more = ", ..." if values.size > 5 else ""
+        items = [repr(float(v)) for v in values[:5]]
+        shown = "[" + ", ".join(items + ["..."] * (values.size > 5)) + "]"
         ask = (
             "Recode a binary treatment as 0/1 (1 = treated), or set "
             "treatment_type='continuous' if it is a dose whose effect is "
@@ -345,7 +345,7 @@ class RLearner(MetaEstimatorMixin, BaseEstimator):
         if np.all(values == np.round(values)) and values.size <= 10:
             return (
                 f"treatment_type='auto' accepts 0/1 only; the treatment has "
-                f"{values.size} distinct integer values {shown}{more}: a "
+                f"{values.size} distinct integer values {shown}: a "
                 "categorical treatment with several arms is not supported "
                 "(compare two arms at a time, coded 0/1). Set "
                 "treatment_type='continuous' only if it is a dose whose effect "
@@ -353,7 +353,7 @@ class RLearner(MetaEstimatorMixin, BaseEstimator):
             )
         return (
             f"treatment_type='auto' accepts 0/1 only; the treatment has "
-            f"{values.size} distinct values {shown}{more}. {ask}"
+            f"{values.size} distinct values {shown}. {ask}"
         )
 
     # -- fitting --------------------------------------------------------------

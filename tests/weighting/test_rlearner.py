@@ -354,3 +354,31 @@ def test_other_fit_metadata_is_routed_to_the_requesting_model():
         rl.set_fit_request(treatment=True)
         rl.fit(X, y, treatment=w, tag=tag)
     np.testing.assert_array_equal(rl.outcome_model_.tag_, tag)
+
+
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        (np.arange(5), "has 5 distinct integer values [0.0, 1.0, 2.0, 3.0, 4.0]: a"),
+        (
+            np.arange(6),
+            "has 6 distinct integer values [0.0, 1.0, 2.0, 3.0, 4.0, ...]: a",
+        ),
+        (
+            np.arange(10),
+            "has 10 distinct integer values [0.0, 1.0, 2.0, 3.0, 4.0, ...]",
+        ),
+        (
+            np.arange(11),
+            "has 11 distinct values [0.0, 1.0, 2.0, 3.0, 4.0, ...]. Recode",
+        ),
+        (np.array([0.0, 0.5, 1.0]), "has 3 distinct values [0.0, 0.5, 1.0]. Recode"),
+    ],
+)
+def test_auto_message_shows_the_values_and_the_kind(values, message):
+    # up to 10 integer values read as arms, more (or non-integers) as a dose
+    X, y, _, _ = _effects_data(110, 0)
+    treatment = np.resize(values, 110).astype(float)
+    with pytest.raises(ValueError, match="treatment_type") as info:
+        _learner().fit(X, y, treatment=treatment)
+    assert message in str(info.value)
