@@ -246,3 +246,9 @@ def test_dense_count_features_follow_the_bag_formula():
     p_t, p_r = F_target.sum(0) + 1.0, F_pool.sum(0) + 1.0
     expected = F_pool @ (np.log(p_t / p_t.sum()) - np.log(p_r / p_r.sum()))
     np.testing.assert_allclose(dsir.log_weights_, expected)
+
+
+def test_a_one_row_pool_is_selected():
+    dsir = ImportanceResampler(n_samples=1, random_state=0)
+    dsir.fit(["stock market rally"], ["bond market"])
+    assert dsir.sample_indices_.tolist() == [0]
