@@ -406,7 +406,7 @@ class DensityRatioEstimator(BaseEstimator):
                 + ". The target has mass where the source has little or none; "
                 "no reweighting of the source sample can represent it.",
                 OverlapWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
 
     def _clip(self, weights):
