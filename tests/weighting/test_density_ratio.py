@@ -81,6 +81,10 @@ def test_source_weights_are_cross_fitted_normalised_and_clipped():
     clipped.fit(X_source, X_target)
     assert clipped.source_weights_.max() == 2.0
     assert clipped.n_clipped_ == int(np.sum(dre.source_weights_ > 2.0)) > 0
+    # Kish's ESS of the weights used: the clipped ones
+    w = clipped.source_weights_
+    assert clipped.source_weights_ess_ == pytest.approx(w.sum() ** 2 / np.sum(w**2))
+    assert clipped.source_weights_ess_ > dre.source_weights_ess_
     assert clipped.predict(X_target).max() <= 2.0
     raw = DensityRatioEstimator(LogisticRegression(), normalize=False, random_state=0)
     raw.fit(X_source, X_target)
