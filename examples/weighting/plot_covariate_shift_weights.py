@@ -8,15 +8,21 @@ lives. Reweighting the training rows by the density ratio
 :math:`w(x) = p_{target}(x)/p_{source}(x)`, estimated by
 :class:`~skvariance.weighting.DensityRatioEstimator` from unlabelled target
 rows, moves the fit to the target region. The price is the effective sample
-size :math:`(\\sum w)^2/\\sum w^2`, which falls as the shift grows.
+size, which falls as the shift grows; when the target leaves the source's
+support altogether no reweighting can help, and the estimator says so
+(``domain_auc_`` near 1, a collapsed ``effective_sample_size_`` and an
+:class:`~skvariance.weighting.OverlapWarning`), where Kish's ESS of the
+normalised weights (``source_weights_ess_``) stays high.
 """
 
 # %%
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
-from skvariance.weighting import DensityRatioEstimator
+from skvariance.weighting import DensityRatioEstimator, OverlapWarning
 
 rng = np.random.RandomState(0)
 X_source = rng.normal(0.0, 1.0, size=(500, 1))
@@ -39,16 +45,29 @@ for name, model in [("unweighted", plain), ("importance-weighted", weighted)]:
     mse = np.mean((model.predict(X_target) - y_target) ** 2)
     print(f"{name:>20}: target MSE {mse:.3f}")
 print(f"effective sample size {dre.effective_sample_size_:.0f} of {len(weights)}")
+print(f"cross-fitted domain AUC {dre.domain_auc_:.2f}")
 
 # %%
-# Effective sample size as the target moves away
-shifts = np.linspace(0, 2.5, 6)
-ess = [
-    DensityRatioEstimator(LogisticRegression(), random_state=0)
-    .fit(X_source, rng.normal(s, 1.0, size=(500, 1)))
-    .effective_sample_size_
-    for s in shifts
-]
+# Effective sample size as the target moves away. Beyond a shift of about 2
+# standard deviations the domain classifier separates the samples and the
+# weights are flagged; Kish's ESS of the normalised weights does not notice,
+# because all the source ratios shrink together.
+shifts = np.linspace(0, 6, 7)
+ess, kish, auc, flagged = [], [], [], []
+for s in shifts:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", OverlapWarning)
+        fitted = DensityRatioEstimator(random_state=0).fit(
+            X_source, rng.normal(s, 1.0, size=(500, 1))
+        )
+    ess.append(fitted.effective_sample_size_)
+    kish.append(fitted.source_weights_ess_)
+    auc.append(fitted.domain_auc_)
+    flagged.append(any(c.category is OverlapWarning for c in caught))
+    print(
+        f"shift {s:.0f}: ESS {ess[-1]:7.1f}, Kish of the weights {kish[-1]:5.1f}, "
+        f"domain AUC {auc[-1]:.3f}, OverlapWarning: {flagged[-1]}"
+    )
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(10, 4))
@@ -68,7 +87,17 @@ ax.axvspan(X_target.min(), X_target.max(), color="C2", alpha=0.1, label="target 
 ax.legend(fontsize=8)
 ax.set_xlabel("x")
 ax = axes[1]
-ax.plot(shifts, ess, "o-")
+ax.plot(shifts, ess, "o-", label="effective_sample_size_")
+ax.plot(shifts, kish, "s--", label="Kish's ESS of the weights")
+ax.plot(
+    shifts[np.array(flagged)],
+    np.array(ess)[np.array(flagged)],
+    "rx",
+    ms=10,
+    label="OverlapWarning",
+)
+ax.set_yscale("log")
+ax.legend(fontsize=8)
 ax.set_xlabel("shift of the target mean")
 ax.set_ylabel("effective sample size (of 500)")
 ax.set_title("the price of reweighting")

@@ -486,14 +486,21 @@ def _register_weighting():
             "non_negative": True,
         },
     ]
-    # the checks call fit(X, y): the last column of X is the treatment
+    # the checks call fit(X, y): the last column of X is the treatment, a
+    # real-valued dose ("auto" accepts 0/1 treatments only)
     INIT_PARAMS["RLearner"] = [
-        {"treatment_column": -1, "cv": 3, "random_state": 0},
+        {
+            "treatment_column": -1,
+            "treatment_type": "continuous",
+            "cv": 3,
+            "random_state": 0,
+        },
         {
             "outcome_model": Ridge(),
             "treatment_model": Ridge(),
             "effect_model": LinearRegression(),
             "treatment_column": 0,
+            "treatment_type": "continuous",
             "cv": 3,
         },
     ]

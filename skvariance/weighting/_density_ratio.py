@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy.spatial.distance import cdist
 from sklearn.base import BaseEstimator, clone, is_classifier
+from sklearn.metrics import roc_auc_score
 from sklearn.utils import check_array, check_random_state
 
 from ..utils._seeds import set_random_state
@@ -27,11 +30,30 @@ from .base import (
     smooth_classifier,
 )
 
-__all__ = ["DensityRatioEstimator", "effective_sample_size"]
+__all__ = ["DensityRatioEstimator", "OverlapWarning", "effective_sample_size"]
 
 #: 1 - P(target | x) is kept above this, so that a classifier certain of the
 #: target domain gives a huge but finite ratio (use ``clip`` to bound it).
 _MIN_SOURCE_PROBA = 1e-12
+
+#: The weights are not trusted (``OverlapWarning``) when the cross-fitted
+#: domain AUC reaches this (the two samples are nearly separable) ...
+_MAX_DOMAIN_AUC = 0.95
+#: ... or the effective sample size is below this fraction of the source ...
+_MIN_ESS_FRACTION = 0.05
+#: ... or ``clip`` bounds more than this fraction of the source weights.
+_MAX_CLIPPED_FRACTION = 0.1
+
+
+class OverlapWarning(UserWarning):
+    """The samples overlap too little for the weights to be trusted.
+
+    Raised as a warning by :class:`DensityRatioEstimator` (domain classifier
+    able to tell the samples apart, effective sample size collapsed, many
+    weights clipped) and by :class:`RLearner` (cross-fitted propensities at 0
+    or 1 for many rows). The numbers behind it are attributes of the fitted
+    estimator.
+    """
 
 
 def effective_sample_size(weights) -> float:
@@ -136,8 +158,28 @@ class DensityRatioEstimator(BaseEstimator):
         them, not ``predict(X_source)``, to reweight the training rows. For
         ``"ulsif"`` they are the fitted model's (regularised) values.
     effective_sample_size_ : float
-        Kish's :math:`(\\sum w)^2 / \\sum w^2` of ``source_weights_``: how many
-        unweighted rows the reweighted source sample is worth.
+        How many unweighted source rows the reweighted source sample is
+        worth for estimates under the target: :math:`n_s / \\hat E_t[w]`,
+        capped at :math:`n_s`, with :math:`\\hat E_t[w]` the mean of the
+        **cross-fitted, unnormalised, unclipped** ratios of the *target* rows
+        (``mean_target_ratio_``). Since :math:`E_s[w^2] = E_t[w]`, this is
+        Kish's :math:`n (E_s w)^2 / E_s w^2` with :math:`E_s w = 1`, but read
+        where the target has its mass, so it collapses when the source does
+        not cover the target (it can then be below 1).
+    source_weights_ess_ : float
+        Kish's :math:`(\\sum w)^2 / \\sum w^2` of ``source_weights_``: the
+        spread of the weights actually used (after normalisation and
+        ``clip``). It does not see missing overlap: when the source covers
+        none of the target every source ratio shrinks together, and this
+        ratio, invariant to a common scale, can stay near ``n_source``.
+    domain_auc_ : float
+        Area under the ROC curve of the cross-fitted domain scores (the
+        out-of-fold :math:`P(t \\mid x)` for ``"classifier"``, the out-of-fold
+        ratio for ``"ulsif"``) telling target rows from source rows: about
+        0.5 when the samples are alike, 1 when they do not overlap.
+    mean_target_ratio_ : float
+        :math:`\\hat E_t[w] = 1 + \\hat\\chi^2(p_t \\| p_s)`, the mean
+        cross-fitted unnormalised ratio of the target rows.
     normalization_ : float
         The factor applied to every weight (1 when ``normalize=False``).
     n_clipped_ : int
@@ -169,9 +211,14 @@ class DensityRatioEstimator(BaseEstimator):
     weights are non-negative by construction (coefficients clipped at 0).
 
     Weighting fails when the target has mass where the source has almost
-    none: a few rows get enormous weights and the effective sample size
-    collapses; read ``effective_sample_size_`` before trusting reweighted
-    estimates, and consider ``clip``.
+    none: a few rows get enormous weights, or (with a smooth classifier) all
+    source rows get nearly the same tiny ratio, which normalisation turns
+    into nearly equal weights that look harmless. ``domain_auc_`` and
+    ``effective_sample_size_`` see both; an :class:`OverlapWarning` is
+    issued when the domain AUC is at least 0.95, the effective sample size
+    is below 5% of the source rows, or ``clip`` bounds more than 10% of the
+    source weights. ``clip`` reduces the variance of the weighted estimates,
+    not their bias: it does not make a missing overlap acceptable.
 
     References
     ----------
@@ -202,6 +249,19 @@ class DensityRatioEstimator(BaseEstimator):
     1.0
     >>> bool(500 < dre.effective_sample_size_ < 1000)
     True
+    >>> bool(0.55 < dre.domain_auc_ < 0.75)
+    True
+
+    Samples that do not overlap are reported, not silently reweighted:
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     far = DensityRatioEstimator(random_state=0).fit(X_source, X_target + 10)
+    >>> caught[0].category.__name__
+    'OverlapWarning'
+    >>> round(far.domain_auc_, 2), bool(far.effective_sample_size_ < 50)
+    (1.0, True)
     """
 
     _parameter_constraints: dict = {
@@ -297,9 +357,9 @@ class DensityRatioEstimator(BaseEstimator):
         rng = check_random_state(self.random_state)
         self.n_source_, self.n_target_ = X_source.shape[0], X_target.shape[0]
         if self.method == "classifier":
-            raw = self._fit_classifier(X_source, X_target, rng)
+            raw, target_ratio, auc = self._fit_classifier(X_source, X_target, rng)
         else:
-            raw = self._fit_ulsif(X_source, X_target, rng)
+            raw, target_ratio, auc = self._fit_ulsif(X_source, X_target, rng)
         self.normalization_ = 1.0 / raw.mean() if self.normalize else 1.0
         if not np.isfinite(self.normalization_):
             raise ValueError(
@@ -310,8 +370,44 @@ class DensityRatioEstimator(BaseEstimator):
         weights = raw * self.normalization_
         self.n_clipped_ = 0 if self.clip is None else int(np.sum(weights > self.clip))
         self.source_weights_ = self._clip(weights)
-        self.effective_sample_size_ = effective_sample_size(self.source_weights_)
+        self.source_weights_ess_ = effective_sample_size(self.source_weights_)
+        # E_s[w^2] = E_t[w]: the cross-fitted ratios of the target rows, not
+        # normalised or clipped, see the regions the source does not cover
+        self.mean_target_ratio_ = float(np.mean(target_ratio))
+        self.effective_sample_size_ = float(
+            min(self.n_source_, self.n_source_ / self.mean_target_ratio_)
+        )
+        self.domain_auc_ = auc
+        self._warn_overlap()
         return self
+
+    def _warn_overlap(self):
+        reasons = []
+        if self.domain_auc_ >= _MAX_DOMAIN_AUC:
+            reasons.append(
+                f"the domain classifier tells the samples apart (cross-fitted "
+                f"AUC {self.domain_auc_:.3f} >= {_MAX_DOMAIN_AUC})"
+            )
+        if self.effective_sample_size_ < _MIN_ESS_FRACTION * self.n_source_:
+            reasons.append(
+                f"the effective sample size is {self.effective_sample_size_:.3g} "
+                f"of {self.n_source_} source rows (below "
+                f"{_MIN_ESS_FRACTION:.0%})"
+            )
+        if self.n_clipped_ > _MAX_CLIPPED_FRACTION * self.n_source_:
+            reasons.append(
+                f"clip={self.clip} bounds {self.n_clipped_} of {self.n_source_} "
+                f"source weights (more than {_MAX_CLIPPED_FRACTION:.0%})"
+            )
+        if reasons:
+            warnings.warn(
+                "The importance weights cannot be trusted: "
+                + "; ".join(reasons)
+                + ". The target has mass where the source has little or none; "
+                "no reweighting of the source sample can represent it.",
+                OverlapWarning,
+                stacklevel=4,
+            )
 
     def _clip(self, weights):
         return weights if self.clip is None else np.minimum(weights, self.clip)
@@ -342,7 +438,9 @@ class DensityRatioEstimator(BaseEstimator):
             name="classifier",
         )[:, 1]
         self.classifier_ = clone(classifier).fit(Z, domain)
-        return self._odds_to_ratio(proba[: len(X_source)])
+        n = len(X_source)
+        auc = float(roc_auc_score(domain, proba))
+        return self._odds_to_ratio(proba[:n]), self._odds_to_ratio(proba[n:]), auc
 
     # -- uLSIF -----------------------------------------------------------------
     def _fit_ulsif(self, X_source, X_target, rng):
@@ -363,16 +461,17 @@ class DensityRatioEstimator(BaseEstimator):
             lambdas = [1e-3, 1e-2, 1e-1, 1.0]
         else:
             lambdas = [float(self.regularization)]
+        source_splits = check_splits(self.cv, S, np.zeros(len(S)), derive_seed(rng))
+        target_splits = check_splits(self.cv, T, np.zeros(len(T)), derive_seed(rng))
+        folds = list(zip(source_splits, target_splits))
         if len(bandwidths) * len(lambdas) > 1:
-            source_splits = check_splits(self.cv, S, np.zeros(len(S)), derive_seed(rng))
-            target_splits = check_splits(self.cv, T, np.zeros(len(T)), derive_seed(rng))
             scores = {}
             for bw in bandwidths:
                 phi_s = _gaussian_kernel(S, self.centers_, bw)
                 phi_t = _gaussian_kernel(T, self.centers_, bw)
                 for lam in lambdas:
                     score = 0.0
-                    for (s_tr, s_te), (t_tr, t_te) in zip(source_splits, target_splits):
+                    for (s_tr, s_te), (t_tr, t_te) in folds:
                         alpha = _ulsif_alpha(phi_s[s_tr], phi_t[t_tr], lam)
                         score += 0.5 * np.mean((phi_s[s_te] @ alpha) ** 2) - np.mean(
                             phi_t[t_te] @ alpha
@@ -384,7 +483,16 @@ class DensityRatioEstimator(BaseEstimator):
         phi_s = _gaussian_kernel(S, self.centers_, self.bandwidth_)
         phi_t = _gaussian_kernel(T, self.centers_, self.bandwidth_)
         self.alpha_ = _ulsif_alpha(phi_s, phi_t, self.regularization_)
-        return phi_s @ self.alpha_
+        # out-of-fold ratios of both samples with the chosen hyperparameters,
+        # for the diagnostics (the weights are the full fit's)
+        oof_s, oof_t = np.empty(len(S)), np.empty(len(T))
+        for (s_tr, s_te), (t_tr, t_te) in folds:
+            alpha = _ulsif_alpha(phi_s[s_tr], phi_t[t_tr], self.regularization_)
+            oof_s[s_te] = phi_s[s_te] @ alpha
+            oof_t[t_te] = phi_t[t_te] @ alpha
+        domain = np.r_[np.zeros(len(S), int), np.ones(len(T), int)]
+        auc = float(roc_auc_score(domain, np.r_[oof_s, oof_t]))
+        return phi_s @ self.alpha_, oof_t, auc
 
     def _raw_ratio(self, X):
         if self.method == "classifier":

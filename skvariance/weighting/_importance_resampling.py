@@ -120,6 +120,16 @@ class ImportanceResampler(BaseEstimator):
     returns the selected rows of the same pool. Nothing about the pool is
     dropped or reordered other than by the selection itself.
 
+    Input is checked before anything is fitted: with the default text
+    transformer both samples must be 1-d sequences of strings (a
+    ``TypeError`` names the sample and the first non-string row otherwise).
+    Features that carry no information raise a ``ValueError`` rather than
+    select arbitrary rows: with ``importance="bag"``, a sample whose rows all
+    have zero counts (e.g. only empty strings); with either importance, a
+    pool whose rows all have the same features. A single pool row with zero
+    counts is legitimate: its bag weight is 1 (it is as likely under the
+    target as under the pool).
+
     References
     ----------
     .. [1] Xie, S. M., Santurkar, S., Ma, T. and Liang, P. "Data Selection
@@ -196,12 +206,52 @@ class ImportanceResampler(BaseEstimator):
         return n
 
     @staticmethod
+    def _check_text(X, name):
+        """The default text transformer needs a 1-d sequence of strings."""
+        if hasattr(X, "shape") and len(X.shape) != 1:
+            raise TypeError(
+                f"{name} must be a 1-d sequence of strings for the default text "
+                f"transformer (HashingVectorizer), got an array of shape "
+                f"{X.shape}. Pass transformer=... (e.g. a KBinsDiscretizer) for "
+                "tabular rows."
+            )
+        for i, row in enumerate(X):
+            if not isinstance(row, (str, bytes)):
+                raise TypeError(
+                    f"{name} must hold strings for the default text transformer "
+                    f"(HashingVectorizer), but row {i} is a "
+                    f"{type(row).__name__} ({row!r}). Pass transformer=... "
+                    "(e.g. a KBinsDiscretizer) for numeric rows."
+                )
+
+    @staticmethod
     def _check_features(F, name):
         values = F.data if sp.issparse(F) else np.asarray(F)
         if not np.all(np.isfinite(values)):
             raise ValueError(
                 f"The features of {name} contain NaN or infinity; clean the rows "
                 "or choose a transformer that handles them."
+            )
+
+    def _check_informative(self, F_pool, F_target, name):
+        """Refuse features that cannot tell any pool row from another."""
+        for F, sample in ((F_pool, "X_pool"), (F_target, "X_target")):
+            nonzero = F.count_nonzero() if sp.issparse(F) else np.count_nonzero(F)
+            if self.importance == "bag" and nonzero == 0:
+                raise ValueError(
+                    f"Every row of {sample} has an all-zero feature vector under "
+                    f"the {name} (e.g. empty strings): the counts carry no "
+                    "information, and any selection would be arbitrary."
+                )
+        if sp.issparse(F_pool):
+            spread = (F_pool.max(axis=0) - F_pool.min(axis=0)).toarray()
+        else:
+            spread = np.ptp(np.asarray(F_pool, dtype=float), axis=0)
+        if F_pool.shape[0] > 1 and not np.any(spread):
+            raise ValueError(
+                f"Every row of X_pool has the same feature vector under the "
+                f"{name}: the features cannot tell the rows apart, and any "
+                "selection would be arbitrary."
             )
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -223,6 +273,9 @@ class ImportanceResampler(BaseEstimator):
         n_pool = self._check_sample(X_pool, "X_pool")
         self._check_sample(X_target, "X_target")
         k = self._n_select(n_pool)
+        if self.transformer is None:
+            self._check_text(X_pool, "X_pool")
+            self._check_text(X_target, "X_target")
         rng = check_random_state(self.random_state)
         transformer = (
             HashingVectorizer(
@@ -255,13 +308,14 @@ class ImportanceResampler(BaseEstimator):
             (F.data if sp.issparse(F) else np.asarray(F)).min(initial=0.0) >= 0
             for F in (F_pool, F_target)
         )
+        if self.importance == "bag" and not nonnegative:
+            raise ValueError(
+                "importance='bag' needs non-negative count features; the "
+                "transformer gives negative values. Use a counting "
+                "transformer or importance='classifier'."
+            )
+        self._check_informative(F_pool, F_target, name)
         if self.importance == "bag":
-            if not nonnegative:
-                raise ValueError(
-                    "importance='bag' needs non-negative count features; the "
-                    "transformer gives negative values. Use a counting "
-                    "transformer or importance='classifier'."
-                )
             p_target = _distribution(_column_sums(F_target), self.smoothing)
             p_pool = _distribution(_column_sums(F_pool), self.smoothing)
             log_ratio = np.log(p_target) - np.log(p_pool)

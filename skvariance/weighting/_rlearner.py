@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
 from sklearn.utils import check_random_state
@@ -19,6 +21,7 @@ from ..utils._sklearn_compat import (
 )
 from ..utils.metadata import sample_weight_params
 from ..utils.validation import check_n_jobs, check_sample_weight
+from ._density_ratio import OverlapWarning
 from .base import (
     build_router,
     check_splits,
@@ -34,6 +37,11 @@ from .base import (
 __all__ = ["RLearner"]
 
 _MODELS = ("outcome_model", "treatment_model", "effect_model")
+
+#: A cross-fitted propensity within this of 0 or 1 is "extreme" ...
+_PROPENSITY_MARGIN = 0.01
+#: ... and more than this fraction of extreme rows issues an OverlapWarning.
+_MAX_EXTREME_FRACTION = 0.02
 
 
 @fill_doc
@@ -73,13 +81,16 @@ class RLearner(MetaEstimatorMixin, BaseEstimator):
     {cv}
     treatment_type : {"auto", "binary", "continuous"}, default="auto"
         ``"binary"``: the treatment takes the values 0 and 1 (or False/True)
-        only, both present. ``"continuous"``: any real-valued treatment with
-        at least two distinct values (a dose, an exposure); the effect is then
-        the slope of the outcome in the treatment, assumed linear in it given
-        ``x``. ``"auto"`` picks ``"binary"`` for 0/1 or boolean treatments and
-        ``"continuous"`` for other numbers. Non-numeric, multi-column, NaN or
-        constant treatments raise an error: several discrete arms are not
-        supported.
+        only, 1 meaning treated. ``"continuous"``: any real-valued treatment
+        with at least two distinct values (a dose, an exposure); the effect is
+        then the slope of the outcome in the treatment, assumed linear in it
+        given ``x``. ``"auto"`` accepts a 0/1 or boolean treatment (binary)
+        and raises a ``ValueError`` for any other coding rather than guess:
+        a binary treatment coded 1/2, a categorical one coded 0/1/2 or a dose
+        all need an explicit choice (recode to 0/1, or
+        ``treatment_type="continuous"`` for a dose). Several discrete arms
+        are not supported. Non-numeric, multi-column, NaN or constant
+        treatments raise an error.
     treatment_column : int, default=None
         Where the treatment is when it is not passed to ``fit``: the index of
         the column of ``X`` that holds it. Then ``X`` includes that column in
@@ -116,6 +127,16 @@ class RLearner(MetaEstimatorMixin, BaseEstimator):
         ``"binary"`` or ``"continuous"``.
     n_clipped_ : int
         Rows whose treatment residual was raised to ``min_treatment_residual``.
+    propensity_range_ : tuple of float or None
+        Binary treatment: the smallest and largest cross-fitted propensity
+        :math:`\\hat e(x)`. ``None`` for a continuous treatment.
+    n_extreme_propensity_ : int or None
+        Binary treatment: rows whose cross-fitted propensity is within 0.01 of
+        0 or 1; when they are more than 2% of the rows an
+        :class:`~skvariance.weighting.OverlapWarning` is issued (poor overlap:
+        there the treated and untreated hardly coexist, the R-loss gives
+        those rows almost no weight and the effect is extrapolated). ``None``
+        for a continuous treatment.
     n_features_in_ : int
         Columns of ``X`` seen during fit (the treatment column included when
         ``treatment_column`` is set).
@@ -295,7 +316,9 @@ class RLearner(MetaEstimatorMixin, BaseEstimator):
         if kind is None:
             kind = self.treatment_type
             if kind == "auto":
-                kind = "binary" if is_binary else "continuous"
+                if not is_binary:
+                    raise ValueError(self._auto_message(values))
+                kind = "binary"
         if kind == "binary" and not is_binary:
             raise ValueError(
                 "treatment_type='binary' needs a treatment of 0 and 1 only, got "
@@ -303,6 +326,35 @@ class RLearner(MetaEstimatorMixin, BaseEstimator):
                 "treatment_type='continuous' for doses."
             )
         return w, kind
+
+    @staticmethod
+    def _auto_message(values):
+        items = [repr(float(v)) for v in values[:5]]
+        shown = "[" + ", ".join(items + ["..."] * (values.size > 5)) + "]"
+        ask = (
+            "Recode a binary treatment as 0/1 (1 = treated), or set "
+            "treatment_type='continuous' if it is a dose whose effect is "
+            "linear in it."
+        )
+        if values.size == 2:
+            return (
+                f"treatment_type='auto' accepts 0/1 only; the treatment has the "
+                f"two values {shown}, and which one is the treated arm is not "
+                f"guessed. {ask}"
+            )
+        if np.all(values == np.round(values)) and values.size <= 10:
+            return (
+                f"treatment_type='auto' accepts 0/1 only; the treatment has "
+                f"{values.size} distinct integer values {shown}: a "
+                "categorical treatment with several arms is not supported "
+                "(compare two arms at a time, coded 0/1). Set "
+                "treatment_type='continuous' only if it is a dose whose effect "
+                "is linear in it."
+            )
+        return (
+            f"treatment_type='auto' accepts 0/1 only; the treatment has "
+            f"{values.size} distinct values {shown}. {ask}"
+        )
 
     # -- fitting --------------------------------------------------------------
     def _clip(self, residuals):
@@ -403,6 +455,7 @@ class RLearner(MetaEstimatorMixin, BaseEstimator):
                 name="treatment_model",
                 **common,
             )
+        self._check_overlap(e_hat, kind)
         r_y = y - m_hat
         r_w, self.n_clipped_ = self._clip(w - e_hat)
         nonzero = r_w != 0
@@ -445,6 +498,26 @@ class RLearner(MetaEstimatorMixin, BaseEstimator):
             name="treatment_model",
         )
         return self
+
+    def _check_overlap(self, e_hat, kind):
+        if kind != "binary":
+            self.propensity_range_ = self.n_extreme_propensity_ = None
+            return
+        self.propensity_range_ = (float(e_hat.min()), float(e_hat.max()))
+        extreme = (e_hat < _PROPENSITY_MARGIN) | (e_hat > 1.0 - _PROPENSITY_MARGIN)
+        self.n_extreme_propensity_ = int(np.sum(extreme))
+        if self.n_extreme_propensity_ > _MAX_EXTREME_FRACTION * len(e_hat):
+            low, high = self.propensity_range_
+            warnings.warn(
+                f"Poor overlap: {self.n_extreme_propensity_} of {len(e_hat)} rows "
+                f"have a cross-fitted propensity within {_PROPENSITY_MARGIN} of "
+                f"0 or 1 (range [{low:.3g}, {high:.3g}]). There the treated and "
+                "untreated hardly coexist: the R-loss gives those rows almost "
+                "no weight and the effect is extrapolated from the others. "
+                "Restrict the analysis to covariates where both arms occur.",
+                OverlapWarning,
+                stacklevel=4,
+            )
 
     def predict(self, X):
         """Conditional average treatment effect :math:`\\hat\\tau(x)`.

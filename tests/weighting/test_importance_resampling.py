@@ -126,3 +126,129 @@ def test_estimator_conventions():
     np.testing.assert_array_equal(first.sample_indices_, restored.sample_indices_)
     assert pool == pool_before
     assert repr(est.get_params()) == params_before
+
+
+_NUMBERS = np.random.RandomState(0).normal(size=(12, 2))
+
+
+@pytest.mark.parametrize(
+    "pool, target, match",
+    [
+        (_NUMBERS, ["stock market"] * 3, r"X_pool must be a 1-d sequence of strings"),
+        (_NUMBERS[:, 0], ["stock market"] * 3, "X_pool must hold strings.*float64"),
+        (list(_NUMBERS[:, 0]), ["stock market"] * 3, "X_pool must hold strings"),
+        (["stock market"] * 3, _NUMBERS, "X_target must be a 1-d sequence of strings"),
+        (["stock market"] * 3, _NUMBERS[:, 0], "X_target must hold strings"),
+        (["stock market", 3, "bond"], ["bond yield"], "row 1 is a int"),
+    ],
+)
+def test_default_text_transformer_refuses_non_text(pool, target, match):
+    # before: AttributeError: 'numpy.float64' object has no attribute 'lower'
+    with pytest.raises(TypeError, match=match) as info:
+        ImportanceResampler(n_samples=2).fit(pool, target)
+    assert "transformer=" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "pool, target, params, match",
+    [
+        ([""] * 10, ["stock market"] * 3, {}, "Every row of X_pool has an all-zero"),
+        (["stock market", "bond yield"], ["", " "], {}, "X_target has an all-zero"),
+        (["stock market"] * 2, ["bond yield"], {}, "X_pool has the same feature"),
+        (
+            np.tile([1.0, 2.0], (20, 1)),
+            np.zeros((5, 2)),
+            {"transformer": StandardScaler(), "importance": "classifier"},
+            "X_pool has the same feature",
+        ),
+        (
+            np.ones((20, 1)),
+            np.zeros((5, 1)),
+            {"transformer": StandardScaler(), "importance": "classifier"},
+            "X_pool has the same feature",
+        ),
+    ],
+)
+def test_uninformative_features_are_refused(pool, target, params, match):
+    # before: a pool of empty strings selected a row anyway (all weights 1)
+    with pytest.raises(ValueError, match=match):
+        ImportanceResampler(n_samples=1, random_state=0, **params).fit(pool, target)
+
+
+def test_one_empty_row_is_weighted_like_the_formula_says():
+    pool, target, _ = _text_pool(5)
+    pool = pool[:-1] + [""]
+    dsir = ImportanceResampler(n_samples=10, random_state=0).fit(pool, target)
+    # no counts: log w = 0, as likely under the target as under the pool
+    assert dsir.log_weights_[-1] == 0.0
+    assert np.ptp(dsir.log_weights_) > 1.0
+
+
+def test_default_smoothing_and_the_selection_size_edges():
+    pool, target, _ = _text_pool(6)
+    # the default smoothing is 1 (Laplace)
+    dsir = ImportanceResampler(n_samples=len(pool), random_state=0).fit(pool, target)
+    F_pool = dsir.transformer_.transform(pool).toarray()
+    F_target = dsir.transformer_.transform(target).toarray()
+    p_t, p_r = F_target.sum(0) + 1.0, F_pool.sum(0) + 1.0
+    expected = F_pool @ (np.log(p_t / p_t.sum()) - np.log(p_r / p_r.sum()))
+    np.testing.assert_allclose(dsir.log_weights_, expected)
+    # n_samples equal to the pool: every row, once
+    assert sorted(dsir.sample_indices_.tolist()) == list(range(len(pool)))
+    # a tiny fraction rounds up to one row, not more
+    tiny = ImportanceResampler(n_samples=1e-4, random_state=0).fit(pool, target)
+    assert len(tiny.sample_indices_) == 1
+
+
+def test_sparse_count_pool_and_the_given_density_ratio():
+    import scipy.sparse as sp
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.preprocessing import FunctionTransformer
+
+    rng = np.random.RandomState(7)
+    pool = sp.csr_matrix(rng.poisson(1.0, size=(60, 5)).astype(float))
+    target = sp.csr_matrix(rng.poisson([3.0, 1, 1, 1, 1], size=(20, 5)).astype(float))
+    identity = FunctionTransformer(accept_sparse=True)
+    bag = ImportanceResampler(identity, n_samples=10, random_state=0)
+    bag.fit(pool, target)
+    assert bag.n_pool_ == 60 and len(bag.select(pool).toarray()) == 10
+    # importance="classifier": the weights are the given estimator's
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    dre = DensityRatioEstimator(LogisticRegression(C=0.01), cv=cv)
+    clf = ImportanceResampler(
+        StandardScaler(), importance="classifier", density_ratio=dre, n_samples=5
+    ).fit(pool.toarray(), target.toarray())
+    scaler = StandardScaler().fit(target.toarray())
+    reference = clone(dre).fit(
+        scaler.transform(pool.toarray()), scaler.transform(target.toarray())
+    )
+    np.testing.assert_allclose(clf.log_weights_, np.log(reference.source_weights_))
+
+
+def test_single_string_and_missing_pool_are_named():
+    pool, target, _ = _text_pool(8)
+    with pytest.raises(TypeError, match="X_pool must be a sequence of rows"):
+        ImportanceResampler().fit("one document", target)
+    dsir = ImportanceResampler(n_samples=5, random_state=0).fit(pool, target)
+    with pytest.raises(ValueError, match="X_pool is None"):
+        dsir.select(None)
+
+
+def test_dense_count_features_follow_the_bag_formula():
+    rng = np.random.RandomState(9)
+    pool = rng.normal(size=(200, 1))
+    target = rng.normal(loc=1.0, size=(50, 1))
+    bins = KBinsDiscretizer(
+        n_bins=4, encode="onehot-dense", quantile_method="averaged_inverted_cdf"
+    )
+    dsir = ImportanceResampler(bins, n_samples=20, random_state=0).fit(pool, target)
+    F_pool, F_target = dsir.transformer_.transform(pool), bins.fit_transform(target)
+    p_t, p_r = F_target.sum(0) + 1.0, F_pool.sum(0) + 1.0
+    expected = F_pool @ (np.log(p_t / p_t.sum()) - np.log(p_r / p_r.sum()))
+    np.testing.assert_allclose(dsir.log_weights_, expected)
+
+
+def test_a_one_row_pool_is_selected():
+    dsir = ImportanceResampler(n_samples=1, random_state=0)
+    dsir.fit(["stock market rally"], ["bond market"])
+    assert dsir.sample_indices_.tolist() == [0]
