@@ -232,7 +232,9 @@ class SMOTENC(SMOTE):
     dtypes: continuous columns of integer or boolean dtype are rounded to
     the nearer value and cast back (imbalanced-learn truncates them).
     Sparse ``X`` (CSR/CSC) gives sparse output of the same format. Missing
-    values are an error.
+    values are an error, and so are strings in a continuous column, numeric
+    ones such as ``"1.5"`` included (the error names the columns): convert
+    them to numbers or list them in ``categorical_features``.
 
     References
     ----------
@@ -410,14 +412,24 @@ class SMOTENC(SMOTE):
             columns = [X_csc[:, [j]].toarray().ravel() for j in cat]
         else:
             columns = self._columns(X)
+            # numeric strings ("1.5") would convert silently: refuse them
+            texts = [j for j in cont if _holds_strings(columns[j])]
+            names = getattr(self, "feature_names_in_", None)
             try:
+                if texts:
+                    raise TypeError
                 C = np.column_stack(
                     [np.asarray(columns[j], dtype=np.float64) for j in cont]
                 )
             except (TypeError, ValueError) as exc:
+                bad = texts or [j for j in cont if not _converts_to_float(columns[j])]
+                shown = [names[j] for j in bad] if names is not None else bad
                 raise ValueError(
-                    "continuous columns of X must be numeric; mark the others in "
-                    "categorical_features."
+                    f"continuous columns of X must be numeric; column(s) "
+                    f"{[str(c) if names is not None else int(c) for c in shown]} "
+                    "hold strings or other non-numbers (numeric strings such "
+                    "as '1.5' are not converted). Convert them to numbers or "
+                    "mark them in categorical_features."
                 ) from exc
             finite = np.isfinite(C).all()
             columns = [columns[j] for j in cat]
@@ -537,6 +549,24 @@ def _categorical_dtype():
     except ImportError:  # pragma: no cover
         return ()
     return pd.CategoricalDtype
+
+
+def _holds_strings(column):
+    """Whether a column holds text (str or bytes values)."""
+    values = np.asarray(column)
+    if values.dtype.kind in "US":
+        return True
+    if values.dtype.kind == "O":
+        return any(isinstance(v, (str, bytes)) for v in values.tolist())
+    return False
+
+
+def _converts_to_float(column):
+    try:
+        np.asarray(column, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _cast_values(values, dtype):

@@ -314,6 +314,37 @@ def test_smotenc_mixed_object_columns_are_rejected_before_any_work(monkeypatch):
         SMOTENC(categorical_features=[1]).fit(text, y)
 
 
+def test_smotenc_refuses_numeric_strings_in_continuous_columns(monkeypatch):
+    # "1.5" in a continuous column used to be converted silently
+    def no_search(*args, **kwargs):  # pragma: no cover - must not be reached
+        raise AssertionError("the neighbour search ran before validation")
+
+    monkeypatch.setattr(_neighbors, "_compute", no_search)
+    X, y = _strings()
+    text = X.copy()
+    text[:, 2] = [f"{v:.3f}" for v in X[:, 2]]  # every value a numeric string
+    with pytest.raises(ValueError, match=r"column\(s\) \[2\] hold strings"):
+        SMOTENC(categorical_features=[1]).fit_resample(text, y)
+    one = X.copy()
+    one[4, 0] = "1.5"  # a single numeric string among floats
+    with pytest.raises(ValueError, match=r"column\(s\) \[0\] hold strings"):
+        SMOTENC(categorical_features=[1]).fit(one, y)
+    as_str = X.astype(str)  # a NumPy string array: every column text
+    with pytest.raises(ValueError, match=r"\[0, 2\] hold strings"):
+        SMOTENC(categorical_features=[1]).fit(as_str, y)
+    df = pd.DataFrame({"price": text[:, 2], "colour": X[:, 1], "x": X[:, 0]})
+    df["x"] = df["x"].astype(float)
+    with pytest.raises(
+        ValueError,
+        match=r"\['price'\] hold strings.*must be numeric|"
+        r"must be numeric.*\['price'\]",
+    ):
+        SMOTENC(categorical_features=["colour"]).fit(df, y)
+    df["price"] = df["price"].astype("string")
+    with pytest.raises(ValueError, match=r"\['price'\]"):
+        SMOTENC(categorical_features=["colour"]).fit(df, y)
+
+
 def test_smotenc_keeps_integer_and_bool_continuous_columns():
     rng = np.random.RandomState(0)
     n = 200
