@@ -452,3 +452,45 @@ def test_dataframe_of_sparse_columns_stays_sparse():
     dense = SMOTE(random_state=0).fit_resample(X, y)
     np.testing.assert_allclose(X_res.to_numpy(), dense[0], rtol=1e-12, atol=1e-12)
     assert y_res.name == "c" and (y_res.index == X_res.index).all()
+
+
+# -- each documented difference from imbalanced-learn, shown --------------------
+def test_multiclass_one_stream_where_imblearn_reseeds_every_class():
+    # imbalanced-learn calls check_random_state(random_state) afresh for
+    # every class: with an int seed each class gets the same draws, as if it
+    # were resampled alone. Here one stream runs across the classes: the
+    # first class's rows are imbalanced-learn's, the later ones are not.
+    from imblearn.over_sampling import SMOTE as ImbSMOTE
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 3))
+    y = np.array([0] * 200 + [1] * 60 + [2] * 40)
+    ours = SMOTE(random_state=0).fit_resample(X, y)[0][300:]
+    theirs = ImbSMOTE(random_state=0).fit_resample(X, y)[0][300:]
+    n1 = 140  # synthetic rows of class 1, then 160 of class 2
+    np.testing.assert_allclose(ours[:n1], theirs[:n1], rtol=1e-12)
+    assert np.abs(ours[n1:] - theirs[n1:]).min(axis=1).max() > 1e-3
+    # imbalanced-learn's class-2 rows: class 2 resampled alone with the seed
+    alone = SMOTE(random_state=0, sampling_strategy={2: 200}).fit_resample(X, y)[0]
+    np.testing.assert_allclose(theirs[n1:], alone[300:], rtol=1e-12)
+
+
+def test_integer_dataframe_columns_rounded_where_imblearn_truncates():
+    from imblearn.over_sampling import SMOTE as ImbSMOTE
+
+    rng = np.random.RandomState(1)
+    df = pd.DataFrame(
+        {"count": rng.poisson(6, size=300).astype(np.int64), "x": rng.normal(size=300)}
+    )
+    y = np.array([0] * 240 + [1] * 60)
+    # the same draws on the float version give the interpolated values
+    as_float = SMOTE(random_state=0).fit_resample(df.astype(float), y)[0]
+    interpolated = as_float["count"].to_numpy()[300:]
+    assert (interpolated != np.round(interpolated)).any()
+    ours = SMOTE(random_state=0).fit_resample(df, y)[0]
+    theirs = ImbSMOTE(random_state=0).fit_resample(df, y)[0]
+    assert ours["count"].dtype == theirs["count"].dtype == np.int64
+    np.testing.assert_array_equal(ours["count"].to_numpy()[300:], np.rint(interpolated))
+    np.testing.assert_array_equal(
+        theirs["count"].to_numpy()[300:], np.trunc(interpolated)
+    )
