@@ -178,7 +178,7 @@ class SMOTER(BaseSMOTE, BaseSampler):
           :math:`t` from the quartile to the fence in between. Both sides
           always count, so rare means a thin tail: at the default threshold
           a normal target has about 4.5% rare rows in each tail
-          (:math:`|z| > 1.69`), a lognormal one about 12%, all in its long
+          (:math:`|z| > 1.69`), a lognormal one about 11%, all in its long
           right tail, and a uniform one none (a warning says so).
         - ``"iqr"``: the boxplot relevance of Torgo and Ribeiro: 0 at the
           median, 1 at and beyond the adjacent values (the most extreme
@@ -194,7 +194,7 @@ class SMOTER(BaseSMOTE, BaseSampler):
           the target (Gaussian kernel, Silverman's bandwidth,
           :func:`silverman_bandwidth`): the rarest value has relevance 1,
           the most frequent 0. It marks everything below half the peak
-          density: large shares (about 24% of a normal target, 40% of a
+          density: large shares (about 25% of a normal target, 39% of a
           lognormal one), but also rare values that are not in a tail, such
           as a gap or a small mode. A target with no rare value (every
           value equally frequent) gives relevance 0 everywhere.
