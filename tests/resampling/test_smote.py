@@ -123,6 +123,19 @@ def test_bad_input():
     y_small[np.flatnonzero(y == 1)[3:]] = 0  # class 1 keeps 3 rows
     with pytest.raises(ValueError, match="Class 1 has 3 sample"):
         SMOTE(k_neighbors=5).fit_resample(X, y_small)
+    # the whole message, for a class given by a plain int and a string label
+    message = (
+        "Class {!r} has 3 sample(s); SMOTE needs at least k_neighbors + 1 = 6 "
+        "samples in every class it over-samples. Lower k_neighbors or do not "
+        "over-sample this class."
+    )
+    with pytest.raises(ValueError) as info:
+        SMOTE(k_neighbors=5, sampling_strategy={1: 50}).fit_resample(X, y_small)
+    assert str(info.value) == message.format(1)
+    labels = np.where(y_small == 1, "b", "a")
+    with pytest.raises(ValueError) as info:
+        SMOTE(k_neighbors=5).fit_resample(X, labels)
+    assert str(info.value) == message.format("b")
     X_nan = X.copy()
     X_nan[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
