@@ -280,6 +280,10 @@ class SMOTER(BaseSMOTE, BaseSampler):
     .. [1] L. Torgo, R. P. Ribeiro, B. Pfahringer, P. Branco, "SMOTE for
        Regression", Progress in Artificial Intelligence (EPIA 2013), LNCS
        8154, 378-389, 2013.
+    .. [2] A. C. Kimber, "Exploratory data analysis for possibly censored
+       data from skewed distributions", Journal of the Royal Statistical
+       Society C (Applied Statistics) 39(1), 21-30, 1990 (the
+       semi-interquartile fences of ``relevance="extremes"``).
 
     Examples
     --------
