@@ -52,6 +52,17 @@ def test_iqr_control_points_are_the_boxplot_adjacent_values():
     assert iqr_control_points(y_skew)[0] is None
 
 
+def test_iqr_control_points_sit_at_tukeys_fences():
+    # points 0.01 inside and outside each fence Q1 - 1.5 IQR, Q3 + 1.5 IQR
+    # (the quartiles written out on the final sample: the extreme points'
+    # values do not move the quartiles, only their ranks do)
+    y = np.concatenate([np.arange(100.0), [-1e3, -1e3, 1e3, 1e3]])
+    q1, median, q3 = np.percentile(y, [25, 50, 75])
+    low_fence, high_fence = q1 - 1.5 * (q3 - q1), q3 + 1.5 * (q3 - q1)
+    y[100:] = [low_fence + 0.01, low_fence - 0.01, high_fence - 0.01, high_fence + 0.01]
+    assert iqr_control_points(y) == (low_fence + 0.01, median, high_fence - 0.01)
+
+
 def test_iqr_relevance_is_the_cubic_step_between_median_and_adjacent():
     points = (-2.0, 0.0, 4.0)
     y = np.array([-5.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0, 9.0])
