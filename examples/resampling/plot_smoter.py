@@ -7,8 +7,8 @@ When a regression target is skewed, the large values are rare, and a
 model fitted to the raw data predicts them badly: a nearest-neighbour
 regressor averages a rare row with its common neighbours and pulls the
 prediction toward the bulk. :class:`~skvariance.resampling.SMOTER` marks
-the rows whose target is rare (by default, where the kernel density of
-the target is below half its peak) and adds
+the rows whose target is rare (by default, a thin tail beyond the
+quartiles, relevance 1 beyond skew-aware boxplot fences) and adds
 synthetic rows between them, interpolating the features and the target
 with the same step. Here it is a step of an imbalanced-learn pipeline in
 front of :class:`~sklearn.neighbors.KNeighborsRegressor`; we compare the
@@ -37,9 +37,10 @@ X_test, y_test = simulate(5000, 1)
 # %%
 # Which targets are rare?
 # -----------------------
-# The default relevance is one minus the scaled kernel density of the
-# target: 1 for the rarest value, 0 for the most common. The long right
-# tail is rare; the short left one, bunched against zero, hardly. We judge
+# The default relevance (``"extremes"``) is 0 inside the box
+# :math:`[Q_1, Q_3]` and rises to 1 at Kimber's skew-aware fences
+# :math:`Q_3 + 3 (Q_3 - M)` and :math:`Q_1 - 3 (M - Q_1)`. The long right
+# tail is rare; the short left one, bunched against zero, is not. We judge
 # the models on the test rows above the smallest rare training target of
 # the high tail.
 from skvariance.resampling import SMOTER

@@ -1,19 +1,54 @@
 """Exact k nearest neighbours: fused top-k selection over blocks of a Gram matrix.
 
-The caller computes, with BLAS, the Gram block ``G = X[I] @ X[J].T`` of two
-blocks of rows ``I`` and ``J`` (``J`` after or equal to ``I``: the distance
-matrix is symmetric, so only its upper block triangle is ever computed).
-:func:`topk_update_pair` turns each entry into a squared distance
-``|x_i|^2 + |x_j|^2 - 2 G`` (clipped at 0), adds a fixed ``penalty`` per
-mismatching categorical code (SMOTE-NC), and merges it into the running
-top-k lists of *both* ``i`` and ``j`` -- without ever materialising the
-distance matrix.
+The caller computes, with BLAS, the Gram block ``G = Z[I] @ Z[J].T`` of two
+blocks of rows ``I`` and ``J`` of the (possibly centred) data ``Z`` (``J``
+after or equal to ``I``: the distance matrix is symmetric, so only its upper
+block triangle is ever computed). :func:`topk_update_pair` uses each entry
+as a cheap *filter*: the expansion ``|z_i|^2 + |z_j|^2 - 2 G`` (plus a fixed
+``penalty`` per mismatching categorical code, SMOTE-NC) is within a proven
+rounding bound of the exact distance, so a pair whose expansion exceeds the
+current k-th distance of both rows by more than the bound cannot enter either
+list. Every other pair gets its distance computed *directly* from the
+original rows, ``sum_t (x_it - x_jt)^2`` in float64 in column order (plus the
+penalty), and that exact value is merged into the running top-k lists of
+*both* ``i`` and ``j`` -- without ever materialising the distance matrix.
 
 Order and ties: every list holds the first ``k`` candidates in the
-lexicographic order of ``(distance, index)``, whatever the order in which
-candidates arrive, so per-thread lists over disjoint candidate sets merge
-(:func:`merge_topk`) into the same answer for any number of threads. A row
-never selects itself.
+lexicographic order of ``(direct distance, index)``, whatever the order in
+which candidates arrive, so per-thread lists over disjoint candidate sets
+merge (:func:`merge_topk`) into the same answer for any number of threads. A
+row never selects itself. Because the order uses the direct distances and not
+the rounded expansion, equal distances are equal numbers and the tie rule
+(lower index first) holds exactly, e.g. on integer data.
+
+The rounding bound
+------------------
+Let ``u = 2**-53`` (float64 unit round-off), ``d`` the number of columns,
+``z = fl(x - m)`` the stored centred rows (``m`` any vector; ``z = x`` for
+sparse input, which is not centred) and ``s_i = fl(|z_i|^2)``. Standard
+error analysis (Higham, *Accuracy and Stability of Numerical Algorithms*,
+2nd ed., sec. 3.1: a dot product of length ``d`` in any summation order,
+with or without FMA, errs by at most ``gamma_d = d u / (1 - d u)`` times the
+sum of the absolute products) gives, for the expansion ``e_ij``, the direct
+sum ``D_ij`` and the true distance ``T_ij = |x_i - x_j|^2``:
+
+* centring: ``|z_i - z_j - (x_i - x_j)|`` is at most ``u (|z_i| + |z_j|)``
+  componentwise, so ``|T(z) - T_ij| <= (4u + O(u^2)) (s_i + s_j)``;
+* expansion: the norms err by ``gamma_d s``, the Gram entry by
+  ``gamma_d |z_i| |z_j| <= gamma_d (s_i + s_j) / 2``, the two final
+  operations by ``2u`` times their operands: ``|e_ij - T(z)| <=
+  (2 gamma_d + 4u + O(u^2)) (s_i + s_j)``;
+* direct sum: one subtraction, one product and ``d`` terms of the sum,
+  ``|D_ij - T_ij| <= gamma_{d+2} T_ij <= 2 gamma_{d+2} (s_i + s_j)``;
+* penalty: adding ``p = penalty * mismatches`` rounds once on either side,
+  at most ``u (e_ij + D_ij + 2p)``.
+
+In all, ``|e_ij - D_ij| <= ((4d + 16) u + O(u^2)) (s_i + s_j + p)``. The
+kernels use twice that, :func:`rounding_slack`, for margin; a larger
+slack only costs a few more direct distances, never a wrong answer. A pair
+is skipped only if ``e_ij - slack (s_i + s_j + penalty * n_cat) > worst``
+for both rows, hence ``D_ij > worst``: it can neither enter a list nor tie
+with its last entry. A NaN expansion (overflow) is never skipped.
 """
 
 import numpy as np
@@ -22,6 +57,14 @@ from ._config import kernel
 
 #: Index stored in empty slots; larger than any row index.
 EMPTY = np.iinfo(np.int64).max
+
+#: float64 unit round-off, 2**-53.
+UNIT_ROUNDOFF = 2.0**-53
+
+
+def rounding_slack(n_features):
+    """Relative bound used to filter pairs: ``2 (4d + 16) u`` (see above)."""
+    return 2.0 * (4.0 * n_features + 16.0) * UNIT_ROUNDOFF
 
 
 @kernel(inline="always")
@@ -43,6 +86,40 @@ def _insert(best_dist, best_idx, row, d, j):
 
 
 @kernel
+def _direct_dense(X_rows, a, X_cols, b):
+    """``sum_t (X_rows[a, t] - X_cols[b, t])**2`` in column order."""
+    s = 0.0
+    for t in range(X_rows.shape[1]):
+        diff = X_rows[a, t] - X_cols[b, t]
+        s += diff * diff
+    return s
+
+
+@kernel
+def _direct_csr(indptr, indices, data, i, j):
+    """The same sum for rows ``i`` and ``j`` of a CSR matrix (sorted indices).
+
+    Terms come in column order and a column missing from both rows adds an
+    exact 0, so this equals :func:`_direct_dense` on the dense rows.
+    """
+    a, a_end, b, b_end = indptr[i], indptr[i + 1], indptr[j], indptr[j + 1]
+    s = 0.0
+    while a < a_end or b < b_end:
+        if b >= b_end or (a < a_end and indices[a] < indices[b]):
+            diff = data[a]
+            a += 1
+        elif a >= a_end or indices[b] < indices[a]:
+            diff = -data[b]
+            b += 1
+        else:
+            diff = data[a] - data[b]
+            a += 1
+            b += 1
+        s += diff * diff
+    return s
+
+
+@kernel
 def topk_update_pair(
     gram,
     sq_rows,
@@ -54,19 +131,26 @@ def topk_update_pair(
     col_start,
     best_dist,
     best_idx,
+    X_rows,
+    X_cols,
+    indptr,
+    indices,
+    data,
+    slack,
 ):
     """Merge one Gram block into the top-k lists of its rows and columns.
 
     Parameters
     ----------
     gram : float64 array (n_rows_block, n_cols_block)
-        ``X[I] @ X[J].T`` for ``I = row_start:row_start + n_rows_block`` and
-        ``J = col_start:col_start + n_cols_block``, ``col_start >= row_start``.
-        When ``col_start == row_start`` the block is diagonal and only its
-        strict upper triangle is read (so ``d(i, j)`` and ``d(j, i)`` are the
-        same number).
+        ``Z[I] @ Z[J].T`` for ``I = row_start:row_start + n_rows_block`` and
+        ``J = col_start:col_start + n_cols_block``, ``col_start >= row_start``,
+        of the data ``Z`` used for the filter (the centred rows). When
+        ``col_start == row_start`` the block is diagonal and only its strict
+        upper triangle is read (so ``d(i, j)`` and ``d(j, i)`` are the same
+        number).
     sq_rows, sq_cols : float64 arrays
-        Squared norms of the rows of ``I`` and ``J``.
+        Squared norms of the rows of ``Z[I]`` and ``Z[J]``.
     codes_rows, codes_cols : int32 arrays (., n_cat)
         Categorical codes (``n_cat`` may be 0).
     penalty : float
@@ -74,9 +158,20 @@ def topk_update_pair(
     row_start, col_start : int
         Global indices of the first rows of ``I`` and ``J``.
     best_dist : float64 array (n, k)
-        Running sorted distances for every row, ``inf`` when empty; in place.
+        Running sorted direct distances for every row, ``inf`` when empty;
+        in place.
     best_idx : int64 array (n, k)
         Running neighbour indices, :data:`EMPTY` when empty; in place.
+    X_rows, X_cols : float64 arrays (., d)
+        The original rows ``X[I]`` and ``X[J]`` for the direct distances
+        (dense input); unused, of any shape, when ``indptr`` is not empty.
+    indptr, indices, data : arrays
+        The whole original ``X`` as CSR with sorted indices (sparse input),
+        indexed by global row; ``indptr`` of length 0 for dense input.
+    slack : float
+        :func:`rounding_slack` of the number of columns: a pair is skipped
+        when its expansion exceeds both rows' k-th distance by more than
+        ``slack * (sq_i + sq_j + penalty * n_cat)``.
 
     Serial: each thread owns its ``best_*`` buffers.
     """
@@ -84,31 +179,46 @@ def topk_update_pair(
     n_cat = codes_rows.shape[1]
     k = best_dist.shape[1]
     diagonal = row_start == col_start
+    is_sparse = indptr.shape[0] > 0
+    # the filter's lower bound e_ij - slack (s_i + s_j + penalty n_cat),
+    # regrouped per row and per column; the few extra roundings this costs
+    # are far inside the factor 2 of the slack
+    lower_rows = np.empty(n_rows)
+    for a in range(n_rows):
+        lower_rows[a] = sq_rows[a] * (1.0 - slack) - slack * penalty * n_cat
+    lower_cols = np.empty(n_cols)
     # the current k-th distances live in locals, so that the common case (a
-    # candidate worse than both lists) costs two comparisons and no reload
+    # candidate worse than both lists) costs a few flops and no reload
     col_worst = np.empty(n_cols)
     for b in range(n_cols):
+        lower_cols[b] = sq_cols[b] * (1.0 - slack)
         col_worst[b] = best_dist[col_start + b, k - 1]
     for a in range(n_rows):
         i = row_start + a
-        sr = sq_rows[a]
+        lr = lower_rows[a]
         worst = best_dist[i, k - 1]
         b0 = a + 1 if diagonal else 0
         for b in range(b0, n_cols):
-            d = sr + sq_cols[b] - 2.0 * gram[a, b]
-            if d < 0.0:
-                d = 0.0
+            p = 0.0
             if n_cat > 0:
                 mismatches = 0
                 for t in range(n_cat):
                     if codes_rows[a, t] != codes_cols[b, t]:
                         mismatches += 1
-                d = d + penalty * mismatches
+                p = penalty * mismatches
+            lower = lr + lower_cols[b] - 2.0 * gram[a, b] + p
+            # written so that a NaN (overflow) is never skipped
+            if lower > worst and lower > col_worst[b]:
+                continue
+            j = col_start + b
+            if is_sparse:
+                d = _direct_csr(indptr, indices, data, i, j) + p
+            else:
+                d = _direct_dense(X_rows, a, X_cols, b) + p
             if d <= worst:
-                _insert(best_dist, best_idx, i, d, col_start + b)
+                _insert(best_dist, best_idx, i, d, j)
                 worst = best_dist[i, k - 1]
             if d <= col_worst[b]:
-                j = col_start + b
                 _insert(best_dist, best_idx, j, d, i)
                 col_worst[b] = best_dist[j, k - 1]
     return best_dist, best_idx

@@ -3,20 +3,27 @@
 :func:`class_kneighbors` returns, for every row of ``X``, the indices of its
 ``k`` nearest *other* rows (the row itself is excluded by index, so exact
 duplicates are legitimate neighbours at distance 0), sorted by
-``(squared distance, index)``. Distances are squared Euclidean on the
-centred data, plus a constant ``penalty`` per mismatching categorical code
-(SMOTE-NC). The Gram blocks come from BLAS -- only the upper block triangle,
-the distance matrix being symmetric -- and the top-k selection of both the
-rows and the columns of a block is fused into a numba kernel; block pairs
-run on threads, each with one BLAS thread (faster than threaded BLAS on
-thin Gram blocks) and its own top-k buffers, merged at the end. Memory
-stays O(block) rather than O(n^2) or
-O(n * k * d).
+``(squared distance, index)``. The distance that decides the order is the
+*direct* one, ``sum_t (x_it - x_jt)^2`` computed in float64 from the
+original rows, plus a constant ``penalty`` per mismatching categorical code
+(SMOTE-NC): equal distances are equal numbers (always on integer data), so
+the tie rule -- the lower index first -- holds exactly. Gram blocks of the
+centred data from BLAS -- only the upper block triangle, the distance
+matrix being symmetric -- give the expansion ``|x|^2 + |y|^2 - 2 x.y``,
+used only as a filter: a pair whose expansion exceeds the current k-th
+distance by more than its proven rounding bound (see
+:mod:`skvariance._kernels._knn`) is skipped, every other pair gets its
+direct distance. The filter and the top-k selection of both the rows and
+the columns of a block are fused into a numba kernel; block pairs run on
+threads, each with one BLAS thread (faster than threaded BLAS on thin Gram
+blocks) and its own top-k buffers, merged at the end. Memory stays
+O(block) rather than O(n^2) or O(n * k * d).
 
 Sparse input (CSR/CSC) takes the same path: each Gram block is a sparse
 product turned dense (``SPARSE_BLOCK x SPARSE_BLOCK``, one thread: SciPy's
 sparse products hold the GIL), the squared norms come from the stored
-values, and the data are not centred (centring would fill them in).
+values, the data are not centred (centring would fill them in), and the
+direct distances merge the two rows' sorted column indices.
 
 The graph cache
 ---------------
@@ -46,7 +53,7 @@ from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
 from .._config import get_config
-from .._kernels._knn import EMPTY, merge_topk, topk_update_pair
+from .._kernels._knn import EMPTY, merge_topk, rounding_slack, topk_update_pair
 from ..utils.validation import effective_n_threads
 
 __all__ = [
@@ -136,18 +143,32 @@ def _digest(*arrays) -> bytes:
     return h.digest()
 
 
-def _pairs(Xc, sq, codes, penalty, pairs, k, block):
-    """Top-k lists of every row over the candidates seen in ``pairs``."""
+def _pairs(X, Xc, sq, codes, penalty, pairs, k, block):
+    """Top-k lists of every row over the candidates seen in ``pairs``.
+
+    ``Xc`` (centred dense rows, or the CSR matrix itself) feeds the Gram
+    filter; ``X`` (the original dense rows, or the CSR matrix with sorted
+    indices) the direct distances that decide the order.
+    """
     n = Xc.shape[0]
     best_dist = np.full((n, k), np.inf)
     best_idx = np.full((n, k), EMPTY, dtype=np.int64)
     gram = np.empty((min(block, n), min(block, n)))
+    is_sparse = sparse.issparse(Xc)
+    slack = rounding_slack(X.shape[1])
+    if is_sparse:
+        csr = (X.indptr, X.indices, X.data)
+        no_rows = np.empty((0, 0))
+    else:
+        csr = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
     for r0, r1, c0, c1 in pairs:
         g = gram[: r1 - r0, : c1 - c0]
-        if sparse.issparse(Xc):
+        if is_sparse:
             g[...] = (Xc[r0:r1] @ Xc[c0:c1].T).toarray()
+            X_rows = X_cols = no_rows
         else:
             np.matmul(Xc[r0:r1], Xc[c0:c1].T, out=g)
+            X_rows, X_cols = X[r0:r1], X[c0:c1]
         topk_update_pair(
             g,
             sq[r0:r1],
@@ -159,6 +180,10 @@ def _pairs(Xc, sq, codes, penalty, pairs, k, block):
             c0,
             best_dist,
             best_idx,
+            X_rows,
+            X_cols,
+            *csr,
+            slack,
         )
     return best_dist, best_idx
 
@@ -167,11 +192,16 @@ def _compute(X, k, codes, penalty, n_jobs):
     n = X.shape[0]
     if sparse.issparse(X):
         # centring would fill the matrix in; sparse rows (TF-IDF) are small
-        Xc = X.tocsr()
+        X = X.tocsr()
+        if not X.has_sorted_indices:
+            X = X.sorted_indices()
+        Xc = X
         sq = np.asarray(Xc.multiply(Xc).sum(axis=1), dtype=np.float64).ravel()
     else:
         # distances are translation invariant; centring keeps |x|^2 small,
-        # which protects the |x|^2 + |y|^2 - 2 x.y expansion from cancellation
+        # which keeps the |x|^2 + |y|^2 - 2 x.y filter tight (its rounding
+        # bound is relative to |x|^2 + |y|^2); the order itself comes from
+        # direct distances of the original rows
         Xc = X - X.mean(axis=0)
         sq = np.einsum("ij,ij->i", Xc, Xc)
     block = SPARSE_BLOCK if sparse.issparse(Xc) else BLOCK
@@ -187,7 +217,7 @@ def _compute(X, k, codes, penalty, n_jobs):
     # blocks); the buffers cover disjoint candidates and merge exactly
     with threadpool_limits(limits=1, user_api="blas"):
         parts = Parallel(n_jobs=n_threads, require="sharedmem")(
-            delayed(_pairs)(Xc, sq, codes, penalty, pairs[t::n_threads], k, block)
+            delayed(_pairs)(X, Xc, sq, codes, penalty, pairs[t::n_threads], k, block)
             for t in range(n_threads)
         )
     best_dist, best_idx = parts[0]
@@ -231,7 +261,9 @@ def class_kneighbors(
     Returns
     -------
     nn : ndarray of shape (n, k), int32 (int64 beyond 2**31 rows)
-        Sorted by (squared distance, index); read-only when cached.
+        Sorted by (squared distance, index), the distance computed directly
+        as ``sum((x_i - x_j) ** 2)`` (plus ``penalty`` per mismatch), so ties
+        go to the lower index exactly; read-only when cached.
     """
     if sparse.issparse(X):
         X = sparse.csr_matrix(X, dtype=np.float64)

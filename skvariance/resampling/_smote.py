@@ -71,19 +71,34 @@ class SMOTE(BaseSMOTE, _ImbSMOTE):
 
     Notes
     -----
-    Differences from imbalanced-learn, all in the neighbour search:
+    Differences from imbalanced-learn in the output (each shown by a test):
 
-    * the search is exact and excludes each row by its index, so exact
-      duplicates are neighbours at distance 0 (imbalanced-learn drops the
-      first returned neighbour, which is a duplicate rather than the row
-      itself when duplicates exist); ties are broken by the lower index;
-    * distances come from BLAS Gram blocks of the centred class data (sparse
-      products for sparse input) over the upper block triangle only, with
-      the top-k selection fused in a numba kernel, in O(block) memory;
-    * the neighbour graph of a class is cached (bounded, keyed by a hash of
-      the class data, controlled by :func:`skvariance.set_config`), so calls
-      with other seeds, ensemble members and refits on the same data skip
-      the search.
+    * the neighbour search is exact and excludes each row by its index, so
+      exact duplicates are neighbours at distance 0 (imbalanced-learn drops
+      the first returned neighbour, which is a duplicate rather than the
+      row itself when duplicates exist); ties are broken by the lower index,
+      on distances computed directly as :math:`\\sum_t (x_{{it}} - x_{{jt}})^2`
+      (so exactly on integer data); imbalanced-learn's order of tied
+      neighbours is whatever its tree or brute-force search returns;
+    * with several classes to over-sample, one random stream runs across
+      the classes; imbalanced-learn restarts ``random_state`` for every
+      class (with an int seed each class gets the same draws, as if it were
+      resampled alone). The first over-sampled class's rows are the same,
+      the later classes' differ in distribution only;
+    * integer and boolean columns of a DataFrame are rounded to the nearer
+      value before they are cast back; imbalanced-learn truncates them
+      toward zero (a synthetic count of 4.7 is 5 here, 4 there).
+
+    On a binary problem without duplicates or tied distances among the
+    neighbours, and with float columns, the output is imbalanced-learn's for
+    the same ``random_state``. Other differences are in speed and memory:
+    distances are filtered with BLAS Gram blocks of the centred class data
+    (sparse products for sparse input) over the upper block triangle only,
+    with the top-k selection fused in a numba kernel, in O(block) memory;
+    the neighbour graph of a class is cached (bounded, keyed by a hash of
+    the class data, controlled by :func:`skvariance.set_config`), so calls
+    with other seeds, ensemble members and refits on the same data skip the
+    search.
 
     The output is the original ``X`` (unchanged, first, in order) followed
     by the synthetic rows class by class; sparse ``X`` (CSR, CSC, or a
@@ -227,12 +242,19 @@ class SMOTENC(SMOTE):
     :math:`m/\\sqrt{{2}}` (so a mismatch also costs :math:`m^2`) and builds a
     dense ``(n_new, k, n_levels)`` array for the vote; here the distance
     penalty is added per mismatching code and the vote counts codes in
-    place, in O(n * d) memory. Input categories may be pandas categoricals,
-    strings or numbers; the output keeps the input's container, columns and
-    dtypes: continuous columns of integer or boolean dtype are rounded to
-    the nearer value and cast back (imbalanced-learn truncates them).
+    place, in O(n * d) memory. Ties of the vote are broken at random
+    (seeded) among the most frequent codes, as in imbalanced-learn but with
+    other draws (it permutes the tied one-hot columns with its generator),
+    so the categorical columns, and from the second class on all columns
+    (see :class:`SMOTE`), differ from its output in the draws only. Input
+    categories may be pandas categoricals, strings or numbers; the output
+    keeps the input's container, columns and dtypes:
+    continuous columns of integer or boolean dtype are rounded to the
+    nearer value and cast back (imbalanced-learn truncates them).
     Sparse ``X`` (CSR/CSC) gives sparse output of the same format. Missing
-    values are an error.
+    values are an error, and so are strings in a continuous column, numeric
+    ones such as ``"1.5"`` included (the error names the columns): convert
+    them to numbers or list them in ``categorical_features``.
 
     References
     ----------
@@ -410,14 +432,24 @@ class SMOTENC(SMOTE):
             columns = [X_csc[:, [j]].toarray().ravel() for j in cat]
         else:
             columns = self._columns(X)
+            # numeric strings ("1.5") would convert silently: refuse them
+            texts = [j for j in cont if _holds_strings(columns[j])]
+            names = getattr(self, "feature_names_in_", None)
             try:
+                if texts:
+                    raise TypeError
                 C = np.column_stack(
                     [np.asarray(columns[j], dtype=np.float64) for j in cont]
                 )
             except (TypeError, ValueError) as exc:
+                bad = texts or [j for j in cont if not _converts_to_float(columns[j])]
+                shown = [names[j] for j in bad] if names is not None else bad
                 raise ValueError(
-                    "continuous columns of X must be numeric; mark the others in "
-                    "categorical_features."
+                    f"continuous columns of X must be numeric; column(s) "
+                    f"{[str(c) if names is not None else int(c) for c in shown]} "
+                    "hold strings or other non-numbers (numeric strings such "
+                    "as '1.5' are not converted). Convert them to numbers or "
+                    "mark them in categorical_features."
                 ) from exc
             finite = np.isfinite(C).all()
             columns = [columns[j] for j in cat]
@@ -537,6 +569,24 @@ def _categorical_dtype():
     except ImportError:  # pragma: no cover
         return ()
     return pd.CategoricalDtype
+
+
+def _holds_strings(column):
+    """Whether a column holds text (str or bytes values)."""
+    values = np.asarray(column)
+    if values.dtype.kind in "US":
+        return True
+    if values.dtype.kind == "O":
+        return any(isinstance(v, (str, bytes)) for v in values.tolist())
+    return False
+
+
+def _converts_to_float(column):
+    try:
+        np.asarray(column, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _cast_values(values, dtype):

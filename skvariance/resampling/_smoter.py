@@ -61,23 +61,67 @@ def iqr_relevance(y, control_points):
     return out
 
 
+def extremes_control_points(y):
+    """Skew-aware boxplot control points ``(low fence, Q1, median, Q3, high fence)``.
+
+    Kimber's semi-interquartile fences, :math:`Q_1 - 3 (M - Q_1)` and
+    :math:`Q_3 + 3 (Q_3 - M)` (:math:`M` the median): Tukey's fences
+    :math:`Q_1 - 1.5\\,IQR` and :math:`Q_3 + 1.5\\,IQR` when the quartiles
+    are symmetric about the median, pushed out on the long side and pulled in
+    on the short side of a skewed target.
+    """
+    q1, median, q3 = (float(v) for v in np.percentile(y, [25, 50, 75]))
+    return q1 - 3.0 * (median - q1), q1, median, q3, q3 + 3.0 * (q3 - median)
+
+
+def extremes_relevance(y, control_points):
+    """Relevance of ``y`` given :func:`extremes_control_points`.
+
+    0 inside the box ``[Q1, Q3]``, 1 at and beyond the fences, and the cubic
+    Hermite step with zero end slopes, ``3t^2 - 2t^3`` of the relative
+    distance ``t`` from the quartile to the fence, in between; both sides
+    are always relevant. A side whose fence equals its quartile (a quartile
+    equal to the median) gives 1 to every value beyond the quartile.
+    """
+    low_fence, q1, _, q3, high_fence = control_points
+    y = np.asarray(y, dtype=np.float64)
+    out = np.zeros(y.shape)
+    for side, start, fence in ((y > q3, q3, high_fence), (y < q1, q1, low_fence)):
+        if fence == start:
+            out[side] = 1.0
+            continue
+        t = np.clip((y[side] - start) / (fence - start), 0.0, 1.0)
+        out[side] = t * t * (3.0 - 2.0 * t)
+    return out
+
+
 #: Bins of the binned kernel density estimate of the target.
 DENSITY_BINS = 1024
+
+
+def silverman_bandwidth(y):
+    """Silverman's rule of thumb, :math:`0.9 \\min(\\hat\\sigma, IQR / 1.34) n^{-1/5}`.
+
+    The standard deviation alone when the IQR is 0.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    q1, q3 = np.percentile(y, [25, 75])
+    spread = min(y.std(), (q3 - q1) / 1.34) or y.std()
+    return 0.9 * spread * y.size ** (-0.2)
 
 
 def density_relevance(y):
     """``1 -`` the min-max scaled Gaussian kernel density of ``y`` at ``y``.
 
-    Silverman's bandwidth; evaluated exactly at the distinct values when
-    there are at most ``DENSITY_BINS`` of them (label-like targets), binned
-    (``DENSITY_BINS`` bins) otherwise. The rarest target has relevance 1,
-    the most common 0; all 0 when every target is equally frequent.
+    Silverman's bandwidth (:func:`silverman_bandwidth`); evaluated exactly
+    at the distinct values when there are at most ``DENSITY_BINS`` of them
+    (label-like targets), binned (``DENSITY_BINS`` bins) otherwise. The
+    rarest target has relevance 1, the most common 0; all 0 when every
+    target is equally frequent.
     """
     y = np.asarray(y, dtype=np.float64)
     n = y.size
-    q1, q3 = np.percentile(y, [25, 75])
-    spread = min(y.std(), (q3 - q1) / 1.34) or y.std()
-    bandwidth = 0.9 * spread * n ** (-0.2)
+    bandwidth = silverman_bandwidth(y)
     values, inverse, counts = np.unique(y, return_inverse=True, return_counts=True)
     if values.size <= DENSITY_BINS:
         z = (values[:, None] - values[None, :]) / bandwidth
@@ -122,9 +166,20 @@ class SMOTER(BaseSMOTE, BaseSampler):
 
     Parameters
     ----------
-    relevance : {{"density", "iqr"}} or callable, default="density"
+    relevance : {{"extremes", "density", "iqr"}} or callable, default="extremes"
         Relevance of each target value.
 
+        - ``"extremes"`` (default): the boxplot relevance of Ribeiro and
+          Branco et al. on skew-aware fences: 0 inside the box
+          :math:`[Q_1, Q_3]`, 1 at and beyond Kimber's semi-interquartile
+          fences :math:`Q_1 - 3 (M - Q_1)` and :math:`Q_3 + 3 (Q_3 - M)`
+          (:math:`M` the median; Tukey's fences for a symmetric target), and
+          the cubic step :math:`3t^2 - 2t^3` of the relative distance
+          :math:`t` from the quartile to the fence in between. Both sides
+          always count, so rare means a thin tail: at the default threshold
+          a normal target has about 4.5% rare rows in each tail
+          (:math:`|z| > 1.69`), a lognormal one about 11%, all in its long
+          right tail, and a uniform one none (a warning says so).
         - ``"iqr"``: the boxplot relevance of Torgo and Ribeiro: 0 at the
           median, 1 at and beyond the adjacent values (the most extreme
           targets within the Tukey fences :math:`Q_1 - 1.5\\,IQR` and
@@ -134,19 +189,15 @@ class SMOTER(BaseSMOTE, BaseSampler):
           its fence (otherwise its relevance is 0), so a right-skewed
           target has a rare high tail and no rare low tail, and a target
           without outliers (a normal target of a few hundred rows) has no
-          rare value at all.
-        - ``"density"`` (default): one minus the min-max scaled kernel
-          density of the target (Gaussian kernel, Silverman's bandwidth):
-          the rarest value has relevance 1, the most frequent 0. It finds
-          the tails of an ordinary continuous target whether or not they
-          hold outliers (for a normal target, about the rows more than
-          :math:`1.2\\sigma` from the mean at the default threshold; for a
-          right-skewed one, its long right tail), and also rare values that
-          are not in a tail, such as a gap or a small mode. A target with no
-          rare value (every value equally frequent) gives relevance 0
-          everywhere. Like every kernel estimate it dips at the edges of a
-          bounded target, so about the outer 7% on each side of a uniform
-          target count as rare.
+          rare value at all -- or, by chance, one rare tail only.
+        - ``"density"``: one minus the min-max scaled kernel density of
+          the target (Gaussian kernel, Silverman's bandwidth,
+          :func:`silverman_bandwidth`): the rarest value has relevance 1,
+          the most frequent 0. It marks everything below half the peak
+          density: large shares (about 25% of a normal target, 39% of a
+          lognormal one), but also rare values that are not in a tail, such
+          as a gap or a small mode. A target with no rare value (every
+          value equally frequent) gives relevance 0 everywhere.
         - a callable: gets the 1-D target array and returns an array of the
           same shape with values in [0, 1].
 
@@ -187,8 +238,10 @@ class SMOTER(BaseSMOTE, BaseSampler):
     median_ : float
         Median of ``y``, which splits the rare rows into the two tails.
     control_points_ : tuple of float or None
-        ``(adjacent low, median, adjacent high)`` for ``relevance="iqr"``
-        (``None`` for a side without outliers), ``None`` otherwise.
+        ``(low fence, Q1, median, Q3, high fence)`` for
+        ``relevance="extremes"``; ``(adjacent low, median, adjacent high)``
+        for ``relevance="iqr"`` (``None`` for a side without outliers);
+        ``None`` otherwise.
     n_rare_ : dict
         Number of rare rows in the ``"low"`` and ``"high"`` tails.
     n_common_ : int
@@ -227,6 +280,10 @@ class SMOTER(BaseSMOTE, BaseSampler):
     .. [1] L. Torgo, R. P. Ribeiro, B. Pfahringer, P. Branco, "SMOTE for
        Regression", Progress in Artificial Intelligence (EPIA 2013), LNCS
        8154, 378-389, 2013.
+    .. [2] A. C. Kimber, "Exploratory data analysis for possibly censored
+       data from skewed distributions", Journal of the Royal Statistical
+       Society C (Applied Statistics) 39(1), 21-30, 1990 (the
+       semi-interquartile fences of ``relevance="extremes"``).
 
     Examples
     --------
@@ -238,17 +295,17 @@ class SMOTER(BaseSMOTE, BaseSampler):
     >>> sampler = SMOTER(random_state=0)
     >>> X_res, y_res = sampler.fit_resample(X, y)
     >>> sampler.n_common_, sampler.n_rare_
-    (197, {{'low': 0, 'high': 103}})
+    (269, {{'low': 0, 'high': 31}})
     >>> sampler.sampling_strategy_
-    {{'low': 0, 'high': 94}}
+    {{'low': 0, 'high': 238}}
     >>> X_res.shape, bool((X_res[:300] == X).all())
-    ((394, 3), True)
+    ((538, 3), True)
     """
 
     _sampling_type = "bypass"
 
     _parameter_constraints: dict = {
-        "relevance": [StrOptions({"density", "iqr"}), callable],
+        "relevance": [StrOptions({"extremes", "density", "iqr"}), callable],
         "threshold": [Interval(Real, 0, 1, closed="right")],
         "sampling_strategy": [
             StrOptions({"balance"}),
@@ -263,7 +320,7 @@ class SMOTER(BaseSMOTE, BaseSampler):
     def __init__(
         self,
         *,
-        relevance: str | Callable = "density",
+        relevance: str | Callable = "extremes",
         threshold: float = 0.5,
         sampling_strategy: str | float | dict = "balance",
         k_neighbors: int = 5,
@@ -319,6 +376,9 @@ class SMOTER(BaseSMOTE, BaseSampler):
             return phi, None
         if self.relevance == "density":
             return density_relevance(y), None
+        if self.relevance == "extremes":
+            points = extremes_control_points(y)
+            return extremes_relevance(y, points), points
         points = iqr_control_points(y)
         return iqr_relevance(y, points), points
 

@@ -52,7 +52,6 @@ __all__ = [
     "RANDOM_STATE_DOC",
     "SAMPLING_STRATEGY_DOC",
     "SMOTE_CONSTRAINTS",
-    "allocate_output",
     "fill_doc",
 ]
 
@@ -108,26 +107,6 @@ def fill_doc(cls):
         n_jobs=N_JOBS_DOC,
     )
     return cls
-
-
-def allocate_output(X, y, sample_weight, n_new):
-    """Preallocate the resampled arrays, the original rows first, in order.
-
-    Returns ``(X_out, y_out, w_out)`` with ``n_samples + n_new`` rows; the
-    synthetic rows are left for the caller (and the kernels) to fill in place.
-    ``w_out`` is ``None`` when ``sample_weight`` is.
-    """
-    n_samples = X.shape[0]
-    n_total = n_samples + n_new
-    X_out = np.empty((n_total, X.shape[1]), dtype=X.dtype)
-    X_out[:n_samples] = X
-    y_out = np.empty(n_total, dtype=y.dtype)
-    y_out[:n_samples] = y
-    w_out = None
-    if sample_weight is not None:
-        w_out = np.empty(n_total)
-        w_out[:n_samples] = sample_weight
-    return X_out, y_out, w_out
 
 
 def draw(rng, n_group, k, n_new):

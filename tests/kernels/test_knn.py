@@ -2,15 +2,26 @@
 
 import numpy as np
 import pytest
+from scipy import sparse
 
-from skvariance._kernels._knn import EMPTY, merge_topk, topk_update_pair
+from skvariance._kernels._knn import (
+    EMPTY,
+    UNIT_ROUNDOFF,
+    merge_topk,
+    rounding_slack,
+    topk_update_pair,
+)
+
+
+def direct_distances(X, codes, penalty):
+    """Squared distances written out, sum((x_i - x_j)^2), plus the penalty."""
+    D = ((X[:, None, :] - X[None, :, :]) ** 2).sum(-1)
+    return D + penalty * (codes[:, None, :] != codes[None, :, :]).sum(-1)
 
 
 def reference(X, codes, penalty, k):
-    """First k of (distance, index) order, self excluded, by brute force."""
-    sq = (X * X).sum(1)
-    D = np.maximum(sq[:, None] + sq[None, :] - 2.0 * X @ X.T, 0.0)
-    D = D + penalty * (codes[:, None, :] != codes[None, :, :]).sum(-1)
+    """First k of (direct distance, index) order, self excluded, by brute force."""
+    D = direct_distances(X, codes, penalty)
     n = X.shape[0]
     out = np.empty((n, k), dtype=np.int64)
     for i in range(n):
@@ -20,21 +31,30 @@ def reference(X, codes, penalty, k):
     return out
 
 
-def run_blocks(X, codes, penalty, k, block, n_buffers):
+def run_blocks(X, codes, penalty, k, block, n_buffers, *, centre=True, csr=False):
+    """The caller's side of the kernel, as in resampling._neighbors."""
     n = X.shape[0]
-    sq = (X * X).sum(1)
+    Z = X - X.mean(axis=0) if centre else X
+    sq = (Z * Z).sum(1)
     edges = [(s, min(s + block, n)) for s in range(0, n, block)]
     pairs = [(a, b) for i, a in enumerate(edges) for b in edges[i:]]
     buffers = [
         (np.full((n, k), np.inf), np.full((n, k), EMPTY, dtype=np.int64))
         for _ in range(n_buffers)
     ]
+    if csr:
+        M = sparse.csr_matrix(X)
+        arrays = (M.indptr, M.indices, M.data)
+    else:
+        arrays = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
     for p, ((r0, r1), (c0, c1)) in enumerate(pairs):
         dist, idx = buffers[p % n_buffers]
-        g = np.ascontiguousarray(X[r0:r1] @ X[c0:c1].T)
+        g = np.ascontiguousarray(Z[r0:r1] @ Z[c0:c1].T)
+        rows, cols = (np.empty((0, 0)),) * 2 if csr else (X[r0:r1], X[c0:c1])
         topk_update_pair(
             g, sq[r0:r1], sq[c0:c1], codes[r0:r1], codes[c0:c1],
-            penalty, r0, c0, dist, idx,
+            penalty, r0, c0, dist, idx, rows, cols, *arrays,
+            rounding_slack(X.shape[1]),
         )  # fmt: skip
     dist, idx = buffers[0]
     for src in buffers[1:]:
@@ -78,30 +98,51 @@ def reference_from_distances(D, k):
 
 
 @pytest.mark.parametrize("block", [5, 7, 30])
-def test_nan_and_inf_distances(block):
-    # distances fed straight in (zero norms, gram = -D / 2): an infinite
-    # distance is a valid, last-resort neighbour ordered by index; a NaN
-    # distance is never a neighbour, and a row with too few candidates keeps
-    # EMPTY slots
+@pytest.mark.parametrize("csr", [False, True])
+def test_nan_and_inf_distances(block, csr):
+    # an infinite direct distance (overflow) is a valid, last-resort
+    # neighbour ordered by index; a NaN distance is never a neighbour, and a
+    # row with too few candidates keeps EMPTY slots. The Gram filter
+    # overflows too (inf - inf = NaN) and must then never skip a pair.
     rng = np.random.RandomState(block)
     n, k = 30, 4
-    D = rng.randint(0, 5, size=(n, n)).astype(float)
-    D[rng.uniform(size=(n, n)) < 0.15] = np.inf
-    D[rng.uniform(size=(n, n)) < 0.15] = np.nan
-    D = np.triu(D, 1)
-    D = D + D.T  # symmetric; NaN and inf spread to both halves
-    D[3, :] = D[:, 3] = np.nan  # row 3 has no candidate at all
-    sq = np.zeros(n)
+    X = rng.randint(0, 3, size=(n, 2)).astype(float)
+    X[10:] = 1e200 * rng.randint(1, 6, size=(n - 10, 1))  # inf to the others
+    X[3] = np.nan  # row 3 has no candidate at all
     codes = np.empty((n, 0), dtype=np.int32)
-    dist = np.full((n, k), np.inf)
-    idx = np.full((n, k), EMPTY, dtype=np.int64)
-    edges = [(s, min(s + block, n)) for s in range(0, n, block)]
-    for i, (r0, r1) in enumerate(edges):
-        for c0, c1 in edges[i:]:
-            gram = np.ascontiguousarray(-D[r0:r1, c0:c1] / 2.0)
-            topk_update_pair(
-                gram, sq[r0:r1], sq[c0:c1], codes[r0:r1], codes[c0:c1],
-                0.0, r0, c0, dist, idx,
-            )  # fmt: skip
-    np.testing.assert_array_equal(idx, reference_from_distances(D, k))
-    assert (idx[3] == EMPTY).all()
+    with np.errstate(over="ignore", invalid="ignore"):
+        D = direct_distances(X, codes, 0.0)
+        got = run_blocks(X, codes, 0.0, k, block, 1, centre=False, csr=csr)
+    assert np.isinf(D).any() and np.isnan(D).any()
+    np.testing.assert_array_equal(got, reference_from_distances(D, k))
+    assert (got[3] == EMPTY).all()
+
+
+@pytest.mark.parametrize("offset", [1e4, 1e8])
+@pytest.mark.parametrize("csr", [False, True])
+def test_ties_on_direct_distances_where_the_expansion_rounds(offset, csr):
+    # uncentred integers far from 0: |x|^2 + |y|^2 - 2 x.y loses the units
+    # digit (1e8^2 > 2^53), so only the direct distances order the ties
+    rng = np.random.RandomState(int(offset) % 97)
+    X = rng.randint(0, 4, size=(120, 4)).astype(float)
+    X[:, :2] += offset
+    codes = np.empty((120, 0), dtype=np.int32)
+    for k in (1, 6):
+        got = run_blocks(X, codes, 0.0, k, 32, 2, centre=False, csr=csr)
+        np.testing.assert_array_equal(got, reference(X, codes, 0.0, k))
+
+
+def test_rounding_slack_bounds_the_expansion_error():
+    # the slack is an upper bound of |expansion - direct| / (s_i + s_j): it
+    # must cover the worst observed error on badly conditioned data (large
+    # norms, centred by a rounded mean), and stay a few hundred u at most
+    rng = np.random.RandomState(0)
+    for d in (1, 5, 40):
+        X = rng.normal(size=(300, d)) * 1e3 + rng.normal(size=d) * 1e6
+        Z = X - X.mean(axis=0)
+        sq = (Z * Z).sum(1)
+        expansion = sq[:, None] + sq[None, :] - 2.0 * (Z @ Z.T)
+        direct = direct_distances(X, np.empty((300, 0)), 0.0)
+        ratio = np.abs(expansion - direct) / (sq[:, None] + sq[None, :])
+        assert ratio.max() <= rounding_slack(d)
+        assert rounding_slack(d) == 2 * (4 * d + 16) * UNIT_ROUNDOFF

@@ -140,3 +140,48 @@ def test_sparse_input_gives_the_dense_graph(fmt):
     class_kneighbors(Xs, 4)
     class_kneighbors(Xs.copy(), 4)
     assert cache_info()["hits"] == 1
+
+
+def _brute_force(X, k, codes=None, penalty=0.0):
+    """Exact squared distances and a stable (distance, index) sort, row by row."""
+    D = ((X[:, None, :] - X[None, :, :]) ** 2).sum(-1)
+    if codes is not None:
+        D = D + penalty * (codes[:, None, :] != codes[None, :, :]).sum(-1)
+    n = X.shape[0]
+    out = np.empty((n, k), dtype=np.int64)
+    for i in range(n):
+        others = np.delete(np.arange(n), i)
+        out[i] = others[np.argsort(D[i, others], kind="stable")[:k]]
+    return out
+
+
+@pytest.mark.parametrize(
+    "low, high, offset",
+    [(0, 3, 0.0), (100, 110, 0.0), (-50, 50, 0.0), (0, 4, 1e8)],
+)
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+def test_tie_rule_holds_for_every_row_on_integer_data(low, high, offset, fmt):
+    # integer data: every squared distance is an exact float, so the
+    # documented rule -- equal distances broken by the lower index -- has one
+    # right answer per row. Centring and the Gram expansion used to decide
+    # these ties by rounding (12-99% of rows right).
+    rng = np.random.RandomState(high)
+    X = rng.randint(low, high, size=(500, 5)).astype(float)
+    if fmt == "csr":
+        X[rng.uniform(size=X.shape) < 0.4] = 0.0
+    if offset:  # large stored values: |x|^2 > 2^53, the expansion rounds
+        X[:, :2] = np.where(X[:, :2] != 0, X[:, :2] + offset, 0.0)
+    Xin = sparse.csr_matrix(X) if fmt == "csr" else X
+    for k in (1, 4, 10):
+        got = class_kneighbors(Xin, k, use_cache=False, n_jobs=2)
+        np.testing.assert_array_equal(got, _brute_force(X, k))
+
+
+def test_tie_rule_holds_with_the_categorical_penalty():
+    rng = np.random.RandomState(7)
+    X = rng.randint(0, 5, size=(400, 3)).astype(float)
+    codes = rng.randint(0, 3, size=(400, 2)).astype(np.int32)
+    for penalty in (2.0, 0.75):
+        for k in (1, 5, 10):
+            got = class_kneighbors(X, k, codes=codes, penalty=penalty, use_cache=False)
+            np.testing.assert_array_equal(got, _brute_force(X, k, codes, penalty))

@@ -123,6 +123,19 @@ def test_bad_input():
     y_small[np.flatnonzero(y == 1)[3:]] = 0  # class 1 keeps 3 rows
     with pytest.raises(ValueError, match="Class 1 has 3 sample"):
         SMOTE(k_neighbors=5).fit_resample(X, y_small)
+    # the whole message, for a class given by a plain int and a string label
+    message = (
+        "Class {!r} has 3 sample(s); SMOTE needs at least k_neighbors + 1 = 6 "
+        "samples in every class it over-samples. Lower k_neighbors or do not "
+        "over-sample this class."
+    )
+    with pytest.raises(ValueError) as info:
+        SMOTE(k_neighbors=5, sampling_strategy={1: 50}).fit_resample(X, y_small)
+    assert str(info.value) == message.format(1)
+    labels = np.where(y_small == 1, "b", "a")
+    with pytest.raises(ValueError) as info:
+        SMOTE(k_neighbors=5).fit_resample(X, labels)
+    assert str(info.value) == message.format("b")
     X_nan = X.copy()
     X_nan[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
@@ -314,6 +327,37 @@ def test_smotenc_mixed_object_columns_are_rejected_before_any_work(monkeypatch):
         SMOTENC(categorical_features=[1]).fit(text, y)
 
 
+def test_smotenc_refuses_numeric_strings_in_continuous_columns(monkeypatch):
+    # "1.5" in a continuous column used to be converted silently
+    def no_search(*args, **kwargs):  # pragma: no cover - must not be reached
+        raise AssertionError("the neighbour search ran before validation")
+
+    monkeypatch.setattr(_neighbors, "_compute", no_search)
+    X, y = _strings()
+    text = X.copy()
+    text[:, 2] = [f"{v:.3f}" for v in X[:, 2]]  # every value a numeric string
+    with pytest.raises(ValueError, match=r"column\(s\) \[2\] hold strings"):
+        SMOTENC(categorical_features=[1]).fit_resample(text, y)
+    one = X.copy()
+    one[4, 0] = "1.5"  # a single numeric string among floats
+    with pytest.raises(ValueError, match=r"column\(s\) \[0\] hold strings"):
+        SMOTENC(categorical_features=[1]).fit(one, y)
+    as_str = X.astype(str)  # a NumPy string array: every column text
+    with pytest.raises(ValueError, match=r"\[0, 2\] hold strings"):
+        SMOTENC(categorical_features=[1]).fit(as_str, y)
+    df = pd.DataFrame({"price": text[:, 2], "colour": X[:, 1], "x": X[:, 0]})
+    df["x"] = df["x"].astype(float)
+    with pytest.raises(
+        ValueError,
+        match=r"\['price'\] hold strings.*must be numeric|"
+        r"must be numeric.*\['price'\]",
+    ):
+        SMOTENC(categorical_features=["colour"]).fit(df, y)
+    df["price"] = df["price"].astype("string")
+    with pytest.raises(ValueError, match=r"\['price'\]"):
+        SMOTENC(categorical_features=["colour"]).fit(df, y)
+
+
 def test_smotenc_keeps_integer_and_bool_continuous_columns():
     rng = np.random.RandomState(0)
     n = 200
@@ -421,3 +465,45 @@ def test_dataframe_of_sparse_columns_stays_sparse():
     dense = SMOTE(random_state=0).fit_resample(X, y)
     np.testing.assert_allclose(X_res.to_numpy(), dense[0], rtol=1e-12, atol=1e-12)
     assert y_res.name == "c" and (y_res.index == X_res.index).all()
+
+
+# -- each documented difference from imbalanced-learn, shown --------------------
+def test_multiclass_one_stream_where_imblearn_reseeds_every_class():
+    # imbalanced-learn calls check_random_state(random_state) afresh for
+    # every class: with an int seed each class gets the same draws, as if it
+    # were resampled alone. Here one stream runs across the classes: the
+    # first class's rows are imbalanced-learn's, the later ones are not.
+    from imblearn.over_sampling import SMOTE as ImbSMOTE
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 3))
+    y = np.array([0] * 200 + [1] * 60 + [2] * 40)
+    ours = SMOTE(random_state=0).fit_resample(X, y)[0][300:]
+    theirs = ImbSMOTE(random_state=0).fit_resample(X, y)[0][300:]
+    n1 = 140  # synthetic rows of class 1, then 160 of class 2
+    np.testing.assert_allclose(ours[:n1], theirs[:n1], rtol=1e-12)
+    assert np.abs(ours[n1:] - theirs[n1:]).min(axis=1).max() > 1e-3
+    # imbalanced-learn's class-2 rows: class 2 resampled alone with the seed
+    alone = SMOTE(random_state=0, sampling_strategy={2: 200}).fit_resample(X, y)[0]
+    np.testing.assert_allclose(theirs[n1:], alone[300:], rtol=1e-12)
+
+
+def test_integer_dataframe_columns_rounded_where_imblearn_truncates():
+    from imblearn.over_sampling import SMOTE as ImbSMOTE
+
+    rng = np.random.RandomState(1)
+    df = pd.DataFrame(
+        {"count": rng.poisson(6, size=300).astype(np.int64), "x": rng.normal(size=300)}
+    )
+    y = np.array([0] * 240 + [1] * 60)
+    # the same draws on the float version give the interpolated values
+    as_float = SMOTE(random_state=0).fit_resample(df.astype(float), y)[0]
+    interpolated = as_float["count"].to_numpy()[300:]
+    assert (interpolated != np.round(interpolated)).any()
+    ours = SMOTE(random_state=0).fit_resample(df, y)[0]
+    theirs = ImbSMOTE(random_state=0).fit_resample(df, y)[0]
+    assert ours["count"].dtype == theirs["count"].dtype == np.int64
+    np.testing.assert_array_equal(ours["count"].to_numpy()[300:], np.rint(interpolated))
+    np.testing.assert_array_equal(
+        theirs["count"].to_numpy()[300:], np.trunc(interpolated)
+    )

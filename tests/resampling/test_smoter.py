@@ -1,5 +1,7 @@
 """SMOTER: relevance, geometry of the synthetic rows, counts, pipelines, errors."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,8 +14,11 @@ from sklearn.neighbors import KNeighborsRegressor, NearestNeighbors
 from skvariance.resampling import SMOTER
 from skvariance.resampling._smoter import (
     density_relevance,
+    extremes_control_points,
+    extremes_relevance,
     iqr_control_points,
     iqr_relevance,
+    silverman_bandwidth,
 )
 
 
@@ -45,6 +50,17 @@ def test_iqr_control_points_are_the_boxplot_adjacent_values():
     assert iqr_control_points(np.arange(1.0, 21.0)) == (None, 10.5, None)
     y_skew = np.concatenate([np.arange(1.0, 21.0), [60.0]])
     assert iqr_control_points(y_skew)[0] is None
+
+
+def test_iqr_control_points_sit_at_tukeys_fences():
+    # points 0.01 inside and outside each fence Q1 - 1.5 IQR, Q3 + 1.5 IQR
+    # (the quartiles written out on the final sample: the extreme points'
+    # values do not move the quartiles, only their ranks do)
+    y = np.concatenate([np.arange(100.0), [-1e3, -1e3, 1e3, 1e3]])
+    q1, median, q3 = np.percentile(y, [25, 50, 75])
+    low_fence, high_fence = q1 - 1.5 * (q3 - q1), q3 + 1.5 * (q3 - q1)
+    y[100:] = [low_fence + 0.01, low_fence - 0.01, high_fence - 0.01, high_fence + 0.01]
+    assert iqr_control_points(y) == (low_fence + 0.01, median, high_fence - 0.01)
 
 
 def test_iqr_relevance_is_the_cubic_step_between_median_and_adjacent():
@@ -316,26 +332,111 @@ def test_nothing_rare_returns_the_data_unchanged_with_a_warning(relevance):
         SMOTER().fit_resample(X, np.ones(100))
 
 
-def test_default_relevance_finds_both_tails_of_a_normal_target():
-    # no boxplot outlier at all ("iqr" finds nothing), yet the default finds
-    # both tails: a kernel density below half its peak, |z| > 1.18 for a
-    # normal target (24% of the rows)
-    y = np.random.RandomState(1).normal(size=2400)
-    y = y[np.abs(y) < 2.5][:2000]  # nothing beyond the fences (2.7 sigma)
-    X = np.random.RandomState(2).normal(size=(2000, 2))
-    sampler = SMOTER(random_state=0).fit(X, y)
-    rare_share = sum(sampler.n_rare_.values()) / y.size
-    assert 0.18 < rare_share < 0.30
-    assert min(sampler.n_rare_.values()) > 0.7 * max(sampler.n_rare_.values())
-    rare = sampler.relevance_ >= 0.5
-    assert np.abs(y[rare]).min() > 0.9 and np.abs(y[~rare]).max() < 1.5
-    assert SMOTER(relevance="iqr").fit(X, y).relevance_.max() == 0.0
+def _real_targets():
+    """Real regression targets shipped with the installed packages."""
+    from sklearn.datasets import load_diabetes
+
+    targets = {"diabetes": load_diabetes().target.astype(float)}
+    try:
+        import statsmodels.api as sm
+    except ImportError:  # pragma: no cover
+        return targets
+    targets["engel foodexp"] = sm.datasets.engel.load_pandas().data["foodexp"]
+    return {name: np.asarray(y, dtype=float) for name, y in targets.items()}
 
 
-def test_default_relevance_on_a_skewed_target_is_its_long_tail():
-    X, y = _skewed(400, 0)
-    sampler = SMOTER().fit(X, y)
-    assert sampler.n_rare_["high"] > 5 * sampler.n_rare_["low"]
+def test_default_relevance_rare_means_a_small_share():
+    # the former default ("density") marked 39% of a lognormal target, 25%
+    # of a normal one, 20% of Engel's food expenditure and 25% of the
+    # diabetes target as rare
+    rng = np.random.RandomState(0)
+    targets = {
+        "lognormal": np.exp(rng.normal(size=3000)),
+        "normal": rng.normal(size=3000),
+        **_real_targets(),
+    }
+    for name, y in targets.items():
+        X = rng.normal(size=(y.size, 2))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # a tail too small
+            sampler = SMOTER().fit(X, y)
+        share = sum(sampler.n_rare_.values()) / y.size
+        assert share <= 0.12, name
+    # the two simulated ones: a thin tail is found, and its size is the
+    # formula's (normal: |z| beyond Q3 + 1.5 IQR / 2 = 1.686, 9.2%)
+    y = targets["normal"]
+    rare = SMOTER().fit(np.empty((y.size, 1)), y).relevance_ >= 0.5
+    assert 0.08 < rare.mean() < 0.105
+    y = targets["lognormal"]
+    sampler = SMOTER().fit(np.empty((y.size, 1)), y)
+    assert sampler.n_rare_["low"] == 0 and 0.08 < sampler.n_rare_["high"] / y.size
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_default_relevance_marks_both_tails_of_a_symmetric_target(seed):
+    rng = np.random.RandomState(seed)
+    y = rng.normal(size=600)
+    sampler = SMOTER().fit(rng.normal(size=(600, 2)), y)
+    low, high = sampler.n_rare_["low"], sampler.n_rare_["high"]
+    assert min(low, high) >= 0.6 * max(low, high) and low + high >= 0.05 * y.size
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_balance_keeps_a_symmetric_target_symmetric(seed):
+    # the former default flagged one tail of a nearly symmetric target and
+    # "balance" then skewed it (+0.15 -> -0.67)
+    from scipy.stats import skew
+
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(800, 3))
+    y = X[:, 0] + 0.3 * rng.normal(size=800)
+    X_res, y_res = SMOTER(random_state=0).fit_resample(X, y)
+    assert len(y_res) > 1.5 * len(y)
+    assert abs(skew(y_res) - skew(y)) < 0.2
+
+
+def test_extremes_relevance_is_the_cubic_step_from_quartile_to_fence():
+    y = np.concatenate([np.arange(0.0, 21.0), [-30.0, 60.0]])
+    q1, m, q3 = np.percentile(y, [25, 50, 75])
+    points = extremes_control_points(y)
+    assert points == (q1 - 3 * (m - q1), q1, m, q3, q3 + 3 * (q3 - m))
+    # skewed quartiles: the fence moves out on the long side only
+    skewed = np.array([0.0, 1.0, 2.0, 3.0, 10.0, 11.0, 30.0])
+    low_fence, q1, m, q3, high_fence = extremes_control_points(skewed)
+    assert (q1, m, q3) == (1.5, 3.0, 10.5)
+    assert low_fence == 1.5 - 4.5 and high_fence == 10.5 + 22.5
+    phi = extremes_relevance(np.array([-10.0, -3.0, -0.75, 1.5, 5.0, 10.5,
+                                       16.125, 21.75, 33.0, 40.0]),
+                             (low_fence, q1, m, q3, high_fence))  # fmt: skip
+    t = np.array([1.0, 1.0, 0.5, 0.0, 0.0, 0.0, 0.25, 0.5, 1.0, 1.0])
+    np.testing.assert_allclose(phi, 3 * t**2 - 2 * t**3)
+    # a quartile equal to the median: everything beyond it is rare
+    phi = extremes_relevance(np.array([0.0, 1.0, 1.0, 2.0]), (1.0, 1.0, 1.0, 1.0, 1.0))
+    np.testing.assert_array_equal(phi, [1.0, 0.0, 0.0, 1.0])
+    sampler = SMOTER().fit(np.empty((y.size, 1)), y)
+    np.testing.assert_array_equal(
+        sampler.relevance_, extremes_relevance(y, extremes_control_points(y))
+    )
+    assert sampler.control_points_ == extremes_control_points(y)
+
+
+@pytest.mark.parametrize("n", [300, 3000])
+def test_density_relevance_uses_silvermans_bandwidth(n):
+    # the kernel density written out with Silverman's rule of thumb,
+    # h = 0.9 min(sd, IQR / 1.34) n^(-1/5); 300 distinct values take the
+    # exact path, 3,000 the binned one (1,024 bins)
+    y = np.random.RandomState(n).standard_t(4, size=n)
+    q1, q3 = np.percentile(y, [25, 75])
+    h = 0.9 * min(y.std(), (q3 - q1) / 1.34) * n ** (-1 / 5)
+    assert silverman_bandwidth(y) == pytest.approx(h, rel=1e-12)
+    p = np.exp(-0.5 * ((y[:, None] - y[None, :]) / h) ** 2).sum(1)
+    expected = (p.max() - p) / (p.max() - p.min())
+    atol = 1e-10 if n <= 1024 else 0.01
+    np.testing.assert_allclose(density_relevance(y), expected, atol=atol)
+    # constant-IQR data fall back on the standard deviation
+    flat = np.array([0.0] * 10 + [1.0, 5.0])
+    h_flat = 0.9 * flat.std() * 12 ** (-1 / 5)
+    assert silverman_bandwidth(flat) == pytest.approx(h_flat, rel=1e-12)
 
 
 def test_other_bad_inputs():
