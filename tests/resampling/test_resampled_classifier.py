@@ -244,7 +244,9 @@ def test_partial_fit_corrects_with_the_mixture_of_all_steps():
     first, second = np.arange(300), np.arange(300, 600)
     second = second[y[second] == 0]  # the case: class 0 only
     w = np.random.RandomState(0).uniform(0.5, 2.0, size=len(y))
-    clf = ResampledClassifier(Recorder(), strategy="upsample", random_state=0)
+    clf = ResampledClassifier(
+        Recorder(), strategy="upsample", replay_size=0, random_state=0
+    )
     clf.partial_fit(X[first], y[first], classes=[0, 1], sample_weight=w[first])
     clf.partial_fit(X[second], y[second], sample_weight=w[second])
     masses = [_step_mass(step, [0, 1]) for step in clf.estimator_.steps_]
