@@ -299,7 +299,7 @@ class ResampledClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         ``sample_weight`` need an estimator that takes ``sample_weight``: a
         Pipeline gets the weights at its final step, or, with metadata
         routing enabled, at the steps that request them
-        (``set_fit_request(sample_weight=True)``). ``prior_correction=True``
+        (``set_fit_request(sample_weight=True)``). ``prior_correction``
         needs ``predict_proba``.
     strategy : {"upweight", "upsample", "smote", "undersample", "none"}, \
 default="upweight"
@@ -318,10 +318,34 @@ default="upweight"
         so an integer weight acts like that many copies of the row.
     temperature : float >= 1, default=inf
         Temperature :math:`T` of the target distribution.
-    prior_correction : bool, default=True
+    prior_correction : bool or "cv", default=True
         Map ``predict_proba`` back to the training prior; ``predict`` then
-        takes the most probable class under that prior. Set to False to keep
-        the rebalanced probabilities (and the balanced decision rule).
+        takes the most probable class of the corrected probabilities.
+
+        - ``True``: the analytic correction (Bayes' rule, see Notes). Exact
+          when the estimator's probabilities are calibrated on the data it
+          was trained on (a well-specified logistic regression fitted by a
+          full-batch solver); a flexible learner (boosting, forests, deep
+          trees) overfits the rebalanced rare rows and is then left
+          over-confident about the rare class.
+        - ``"cv"``: a correction fitted on held-out rows. Clones of the
+          whole rebalancing (with ``prior_correction=False``) are fitted on
+          the training folds of ``cv``; their probabilities :math:`p'` on
+          the held-out *original* rows (never resampled) fit
+          :math:`p(k \\mid x) \\propto \\exp(a \\log p'(k \\mid x) + b_k)`
+          (one slope :math:`a`, one intercept per class, :math:`b_0 = 0`) by
+          weighted maximum likelihood -- Platt scaling for two classes. The
+          analytic correction is the special case :math:`a = 1`,
+          :math:`b_k = \\log(\\pi_k / \\pi'_k)`. Costs ``cv`` extra fits;
+          ``fit`` only (``partial_fit`` raises).
+        - ``False``: keep the rebalanced probabilities (and the balanced
+          decision rule).
+    cv : int, cross-validation generator or iterable, default=5
+        Folds of ``prior_correction="cv"`` (ignored otherwise): an int is a
+        shuffled :class:`~sklearn.model_selection.StratifiedKFold` seeded
+        from ``random_state`` (:func:`skvariance.utils.crossfit.make_splitter`);
+        the test folds must partition the rows, and every class needs a row
+        in every training fold.
     k_neighbors : int, default=5
         Neighbours for ``strategy="smote"``.
     schedule : {None, "cooldown"}, default=None
@@ -332,6 +356,15 @@ default="upweight"
         distribution) over ``n_epochs`` steps.
     n_epochs : int, default=10
         Number of steps of the cooldown schedule.
+    replay_size : int >= 0 or "auto", default="auto"
+        For :meth:`partial_fit`: the last ``replay_size`` rows of each class
+        (with their weights, in arrival order; ``fit`` fills the memory too)
+        are kept, and a batch that lacks a class is trained with that
+        class's remembered rows added (then rebalanced like any batch), so
+        the stream does not forget a class that stops arriving. The
+        remembered rows count in ``resampled_prior_`` (the model trained on
+        them), not in ``class_prior_`` (the data). ``"auto"`` is 50 for the
+        rebalancing strategies and 0 (no replay) for ``strategy="none"``.
     n_jobs : int, default=None
         Threads for the neighbour search of ``strategy="smote"``, with
         scikit-learn's meaning (see :func:`~skvariance.utils.check_n_jobs`):
@@ -355,6 +388,12 @@ default="upweight"
         Class distribution :math:`\\pi'` the estimator was trained on: with
         several steps (``schedule="cooldown"``, ``partial_fit``), the mixture
         of the class masses of all steps.
+    calibration_coef_ : float
+        Slope :math:`a` of the cross-fitted correction (only with
+        ``prior_correction="cv"``).
+    calibration_intercept_ : ndarray of shape (n_classes,)
+        Intercepts :math:`b_k` of the cross-fitted correction,
+        :math:`b_0 = 0` (only with ``prior_correction="cv"``).
     n_steps_ : int
         Number of ``fit``/``partial_fit`` calls made on the estimator.
     n_features_in_ : int
@@ -378,7 +417,27 @@ default="upweight"
     After several steps (``partial_fit``, ``schedule="cooldown"``) the
     estimator has seen a mixture of class distributions, and :math:`\\pi'`
     is that mixture (the class masses of all steps added up), so a batch
-    without a class does not remove the class from the predictions.
+    without a class does not remove the class from the predictions; the
+    replay memory (``replay_size``) keeps the model itself from forgetting
+    it.
+
+    ``partial_fit`` after ``fit`` continues from the fit: the fitted
+    estimator is updated, the fit's data count in ``class_prior_``, its
+    trained class mass in ``resampled_prior_``, its last rows fill the
+    replay memory, and the random stream goes on from where ``fit`` left
+    it. ``fit`` starts everything afresh, whatever came before. With
+    ``strategy="smote"``, a ``partial_fit`` batch holding ``m <= k_neighbors``
+    rows of a class it over-samples interpolates them with ``m - 1``
+    neighbours, and copies the row when ``m = 1`` (``fit`` needs
+    ``k_neighbors + 1`` rows and says so).
+
+    The analytic correction is only as good as the estimator's
+    calibration on the rebalanced data. On a 6% class, for example,
+    HistGradientBoosting with the analytic correction has a higher held-out
+    log-loss than with no rebalancing at all; ``prior_correction="cv"``
+    measures the map on rows the model did not see instead (see
+    ``benchmarks/bench_resampled_trust.py``). Probabilities below
+    ``1e-15`` are read as ``1e-15`` on its log scale.
 
     Weights (the rebalancing weights of ``"upweight"``, a user
     ``sample_weight`` under any strategy) go to ``estimator.fit`` as
@@ -409,6 +468,17 @@ default="upweight"
     >>> clf.predict_proba(X[:2]).round(3)
     array([[1.   , 0.   ],
            [0.962, 0.038]])
+
+    The cross-fitted correction, for learners that are not calibrated:
+
+    >>> from sklearn.ensemble import HistGradientBoostingClassifier
+    >>> clf = ResampledClassifier(HistGradientBoostingClassifier(max_iter=20),
+    ...                           prior_correction="cv", cv=3,
+    ...                           random_state=0).fit(X, y)
+    >>> clf.calibration_intercept_.shape
+    (2,)
+    >>> bool(0 < clf.calibration_coef_ < 2)
+    True
     """
 
     _parameter_constraints: dict = {
