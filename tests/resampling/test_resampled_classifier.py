@@ -511,3 +511,27 @@ def test_bad_input():
     # no predict_proba is fine without prior correction
     ok = ResampledClassifier(LinearSVC(), prior_correction=False).fit(X, y)
     assert ok.predict(X).shape == y.shape
+
+
+def test_weights_error_messages_in_full():
+    X, y = _data(n=200)
+    knn_pipe = make_pipeline(StandardScaler(), KNeighborsClassifier())
+    expected = (
+        "estimator Pipeline does not accept sample_weight in fit (its final step "
+        "KNeighborsClassifier does not), which strategy='upweight' needs; use "
+        "strategy='upsample', 'smote' or 'undersample'; or use an estimator, or a "
+        "Pipeline whose final step, that takes sample_weight (or enable metadata "
+        "routing and request it)."
+    )
+    with pytest.raises(TypeError) as info:
+        ResampledClassifier(knn_pipe, strategy="upweight").fit(X, y)
+    assert str(info.value) == expected
+    with sklearn.config_context(enable_metadata_routing=True):
+        with pytest.raises(TypeError) as info:
+            ResampledClassifier(LogisticRegression(), strategy="upweight").fit(X, y)
+    assert str(info.value) == (
+        "estimator LogisticRegression does not request sample_weight in fit, "
+        "which strategy='upweight' needs; use strategy='upsample', 'smote' or "
+        "'undersample'; or request it with set_fit_request(sample_weight=True) on "
+        "the estimator (on the steps that should receive it, in a Pipeline)."
+    )

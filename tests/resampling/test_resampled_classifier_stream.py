@@ -231,3 +231,39 @@ def test_replay_keeps_predicting_a_class_missing_from_later_batches():
     # near its rate on every stream; without it the model forgets the class
     assert np.all((ratios["auto"] > 0.8) & (ratios["auto"] < 1.3)), ratios
     assert ratios[0].min() < 0.1 and ratios[0].mean() < 0.5, ratios
+
+
+def test_replay_with_sparse_batches_equals_dense():
+    from scipy import sparse
+
+    X1, y1 = _labels([60, 25], seed=0)
+    X2, y2 = _labels([40, 0], seed=1)
+    X1[X1 < 0.5] = 0.0  # mostly zeros
+    X2[X2 < 0.5] = 0.0
+    steps = {}
+    for kind, to in [("dense", np.asarray), ("csr", sparse.csr_matrix)]:
+        clf = ResampledClassifier(
+            SparseRecorder(), strategy="upsample", replay_size=10, random_state=0
+        )
+        clf.partial_fit(to(X1), y1, classes=[0, 1]).partial_fit(to(X2), y2)
+        steps[kind] = clf.estimator_.steps_[1]
+    X_csr = steps["csr"][0]
+    assert sparse.issparse(X_csr) and X_csr.format == "csr"
+    np.testing.assert_array_equal(X_csr.toarray(), steps["dense"][0])
+    np.testing.assert_array_equal(steps["csr"][1], steps["dense"][1])
+
+
+class SparseRecorder(Recorder):
+    """Keeps X as given (sparse or not)."""
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        if not hasattr(self, "steps_"):
+            self.steps_ = []
+        self.steps_.append((X, np.asarray(y), sample_weight))
+        self.classes_ = np.asarray(classes)
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
