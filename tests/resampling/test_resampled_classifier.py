@@ -515,7 +515,8 @@ def test_bad_input():
 
 def test_weights_error_messages_in_full():
     X, y = _data(n=200)
-    knn_pipe = make_pipeline(StandardScaler(), KNeighborsClassifier())
+    # three steps: the final one is steps[-1], not steps[1]
+    knn_pipe = make_pipeline(StandardScaler(), StandardScaler(), KNeighborsClassifier())
     expected = (
         "estimator Pipeline does not accept sample_weight in fit (its final step "
         "KNeighborsClassifier does not), which strategy='upweight' needs; use "
