@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 from scipy import sparse
+from scipy.optimize import minimize
+from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
@@ -31,6 +33,7 @@ from ..utils._sklearn_compat import (
     check_is_fitted,
     validate_data,
 )
+from ..utils.crossfit import check_splits, cross_fit_predict
 from ..utils.metadata import (
     accepts_sample_weight,
     routing_enabled,
@@ -42,6 +45,7 @@ from ._smote import SMOTE
 __all__ = ["ResampledClassifier", "target_distribution"]
 
 STRATEGIES = ("none", "upweight", "upsample", "smote", "undersample")
+_TINY = 1e-15  # probabilities below this are read as this on the log scale
 
 
 def target_distribution(class_mass, temperature: float) -> np.ndarray:
@@ -76,7 +80,9 @@ def target_distribution(class_mass, temperature: float) -> np.ndarray:
     return p / p.sum()
 
 
-def _rebalance(X, y_enc, sw, strategy, target, rng, *, k_neighbors, n_jobs, classes):
+def _rebalance(
+    X, y_enc, sw, strategy, target, rng, *, k_neighbors, n_jobs, classes, shrink=False
+):
     """Resample or reweight ``(X, y_enc, sw)`` toward class distribution ``target``.
 
     Returns ``(X, y_enc, weights, take)``. ``weights`` is None when no weights
@@ -84,6 +90,8 @@ def _rebalance(X, y_enc, sw, strategy, target, rng, *, k_neighbors, n_jobs, clas
     index of the input row it is (a copy of); it is None for ``"smote"``,
     whose synthetic rows have no single source. Original rows come first, in
     order, except for ``"undersample"``, which keeps a subset in order.
+    ``shrink`` lets ``"smote"`` over-sample a class with few rows (see
+    :func:`_smote`).
     """
     n_classes = target.shape[0]
     n = y_enc.shape[0]
@@ -110,7 +118,9 @@ def _rebalance(X, y_enc, sw, strategy, target, rng, *, k_neighbors, n_jobs, clas
         extra = np.clip(target * total - mass, 0.0, None)
         n_extra = np.where(present, np.rint(extra / mean_w), 0).astype(np.int64)
         if strategy == "smote":
-            return _smote(X, y_enc, sw, counts, n_extra, rng, k_neighbors, n_jobs)
+            return _smote(
+                X, y_enc, sw, counts, n_extra, rng, k_neighbors, n_jobs, shrink=shrink
+            )
         parts = [np.arange(n)]
         for c in np.flatnonzero(n_extra):
             index = np.flatnonzero(y_enc == c)
@@ -136,20 +146,96 @@ def _rebalance(X, y_enc, sw, strategy, target, rng, *, k_neighbors, n_jobs, clas
     )
 
 
-def _smote(X, y_enc, sw, counts, n_extra, rng, k_neighbors, n_jobs):
-    """Add ``n_extra[c]`` SMOTE rows to each class with the family's SMOTE."""
+def _smote(X, y_enc, sw, counts, n_extra, rng, k_neighbors, n_jobs, *, shrink=False):
+    """Add ``n_extra[c]`` SMOTE rows to each class with the family's SMOTE.
+
+    With ``shrink`` (``partial_fit``: a batch may hold few rows of a class) a
+    class with ``m <= k_neighbors`` rows is interpolated with ``m - 1``
+    neighbours, and a class with a single row gets copies of it; classes
+    with more rows are over-sampled exactly as without ``shrink``.
+    """
     if not n_extra.any():
         return X, y_enc, sw, None
-    strategy = {int(c): int(counts[c] + n_extra[c]) for c in np.flatnonzero(n_extra)}
-    sampler = SMOTE(
-        sampling_strategy=strategy,
-        k_neighbors=k_neighbors,
-        random_state=int(rng.randint(np.iinfo(np.int32).max)),
-        n_jobs=n_jobs,
-    )
-    out = sampler.fit_resample(X, y_enc, sample_weight=sw)
-    X_r, y_r = out[0], np.asarray(out[1], dtype=y_enc.dtype)
-    return X_r, y_r, (None if sw is None else out[2]), None
+    grow = np.flatnonzero(n_extra)
+    k_of = {int(c): int(k_neighbors) for c in grow}
+    if shrink:
+        k_of = {c: min(k, int(counts[c]) - 1) for c, k in k_of.items()}
+    n = y_enc.shape[0]
+    parts_X, parts_y, parts_w = [X], [y_enc], [sw]
+    for k in sorted(set(k_of.values()), reverse=True):
+        group = [c for c in k_of if k_of[c] == k]
+        if k == 0:  # a single row: its extra rows are copies of it
+            for c in group:
+                take = np.repeat(np.flatnonzero(y_enc == c), n_extra[c])
+                parts_X.append(X[take])
+                parts_y.append(y_enc[take])
+                parts_w.append(None if sw is None else sw[take])
+            continue
+        sampler = SMOTE(
+            sampling_strategy={c: int(counts[c] + n_extra[c]) for c in group},
+            k_neighbors=k,
+            random_state=int(rng.randint(np.iinfo(np.int32).max)),
+            n_jobs=n_jobs,
+        )
+        out = sampler.fit_resample(X, y_enc, sample_weight=sw)
+        parts_X.append(np.asarray(out[0])[n:])
+        parts_y.append(np.asarray(out[1], dtype=y_enc.dtype)[n:])
+        parts_w.append(None if sw is None else np.asarray(out[2])[n:])
+    X_r = np.concatenate(parts_X)
+    y_r = np.concatenate(parts_y)
+    w_r = None if sw is None else np.concatenate(parts_w)
+    return X_r, y_r, w_r, None
+
+
+def _stack(parts):
+    """Rows of dense arrays or sparse matrices, one after the other."""
+    if any(sparse.issparse(part) for part in parts):
+        return sparse.vstack(parts, format="csr")
+    return np.concatenate(parts)
+
+
+def _n_folds(cv):
+    """Number of folds of ``cv`` when it is known before splitting."""
+    if isinstance(cv, Integral) and not isinstance(cv, bool):
+        return int(cv)
+    if hasattr(cv, "n_splits") and isinstance(cv.n_splits, Integral):
+        return int(cv.n_splits)
+    return None
+
+
+def _softmax_logits(log_proba, coef, intercept):
+    """Log of ``softmax(coef * log_proba + intercept)`` along the classes."""
+    z = coef * log_proba + intercept
+    return z - logsumexp(z, axis=1, keepdims=True)
+
+
+def _log_clipped(proba):
+    """``log(proba)`` with probabilities below ``_TINY`` read as ``_TINY``."""
+    return np.log(np.maximum(proba, _TINY))
+
+
+def _fit_logit_shift(proba, y_enc, weights, start):
+    """Shared slope and per-class intercepts of ``p ∝ exp(a log p' + b)``.
+
+    Weighted maximum likelihood on held-out rows (a convex problem);
+    ``start`` holds the analytic intercepts ``log(pi / pi')``. Returns
+    ``(a, b)`` with ``b[0] = 0``.
+    """
+    log_p = _log_clipped(proba)
+    n_classes = proba.shape[1]
+    onehot = np.eye(n_classes)[y_enc]
+    w = weights / weights.sum()
+
+    def loss(theta):
+        b = np.concatenate([[0.0], theta[1:]])
+        log_q = _softmax_logits(log_p, theta[0], b)
+        grad_z = w[:, None] * (np.exp(log_q) - onehot)
+        grad = np.concatenate([[np.sum(grad_z * log_p)], grad_z.sum(axis=0)[1:]])
+        return -np.sum(w * log_q[np.arange(y_enc.shape[0]), y_enc]), grad
+
+    theta0 = np.concatenate([[1.0], start[1:] - start[0]])
+    result = minimize(loss, theta0, jac=True, method="L-BFGS-B")
+    return float(result.x[0]), np.concatenate([[0.0], result.x[1:]])
 
 
 def _weights_error(estimator, method, why, other_strategies):
@@ -213,7 +299,7 @@ class ResampledClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         ``sample_weight`` need an estimator that takes ``sample_weight``: a
         Pipeline gets the weights at its final step, or, with metadata
         routing enabled, at the steps that request them
-        (``set_fit_request(sample_weight=True)``). ``prior_correction=True``
+        (``set_fit_request(sample_weight=True)``). ``prior_correction``
         needs ``predict_proba``.
     strategy : {"upweight", "upsample", "smote", "undersample", "none"}, \
 default="upweight"
@@ -232,10 +318,34 @@ default="upweight"
         so an integer weight acts like that many copies of the row.
     temperature : float >= 1, default=inf
         Temperature :math:`T` of the target distribution.
-    prior_correction : bool, default=True
+    prior_correction : bool or "cv", default=True
         Map ``predict_proba`` back to the training prior; ``predict`` then
-        takes the most probable class under that prior. Set to False to keep
-        the rebalanced probabilities (and the balanced decision rule).
+        takes the most probable class of the corrected probabilities.
+
+        - ``True``: the analytic correction (Bayes' rule, see Notes). Exact
+          when the estimator's probabilities are calibrated on the data it
+          was trained on (a well-specified logistic regression fitted by a
+          full-batch solver); a flexible learner (boosting, forests, deep
+          trees) overfits the rebalanced rare rows and is then left
+          over-confident about the rare class.
+        - ``"cv"``: a correction fitted on held-out rows. Clones of the
+          whole rebalancing (with ``prior_correction=False``) are fitted on
+          the training folds of ``cv``; their probabilities :math:`p'` on
+          the held-out *original* rows (never resampled) fit
+          :math:`p(k \\mid x) \\propto \\exp(a \\log p'(k \\mid x) + b_k)`
+          (one slope :math:`a`, one intercept per class, :math:`b_0 = 0`) by
+          weighted maximum likelihood -- Platt scaling for two classes. The
+          analytic correction is the special case :math:`a = 1`,
+          :math:`b_k = \\log(\\pi_k / \\pi'_k)`. Costs ``cv`` extra fits;
+          ``fit`` only (``partial_fit`` raises).
+        - ``False``: keep the rebalanced probabilities (and the balanced
+          decision rule).
+    cv : int, cross-validation generator or iterable, default=5
+        Folds of ``prior_correction="cv"`` (ignored otherwise): an int is a
+        shuffled :class:`~sklearn.model_selection.StratifiedKFold` seeded
+        from ``random_state`` (:func:`skvariance.utils.crossfit.make_splitter`);
+        the test folds must partition the rows, and every class needs a row
+        in every training fold.
     k_neighbors : int, default=5
         Neighbours for ``strategy="smote"``.
     schedule : {None, "cooldown"}, default=None
@@ -246,6 +356,15 @@ default="upweight"
         distribution) over ``n_epochs`` steps.
     n_epochs : int, default=10
         Number of steps of the cooldown schedule.
+    replay_size : int >= 0 or "auto", default="auto"
+        For :meth:`partial_fit`: the last ``replay_size`` rows of each class
+        (with their weights, in arrival order; ``fit`` fills the memory too)
+        are kept, and a batch that lacks a class is trained with that
+        class's remembered rows added (then rebalanced like any batch), so
+        the stream does not forget a class that stops arriving. The
+        remembered rows count in ``resampled_prior_`` (the model trained on
+        them), not in ``class_prior_`` (the data). ``"auto"`` is 50 for the
+        rebalancing strategies and 0 (no replay) for ``strategy="none"``.
     n_jobs : int, default=None
         Threads for the neighbour search of ``strategy="smote"``, with
         scikit-learn's meaning (see :func:`~skvariance.utils.check_n_jobs`):
@@ -269,6 +388,12 @@ default="upweight"
         Class distribution :math:`\\pi'` the estimator was trained on: with
         several steps (``schedule="cooldown"``, ``partial_fit``), the mixture
         of the class masses of all steps.
+    calibration_coef_ : float
+        Slope :math:`a` of the cross-fitted correction (only with
+        ``prior_correction="cv"``).
+    calibration_intercept_ : ndarray of shape (n_classes,)
+        Intercepts :math:`b_k` of the cross-fitted correction,
+        :math:`b_0 = 0` (only with ``prior_correction="cv"``).
     n_steps_ : int
         Number of ``fit``/``partial_fit`` calls made on the estimator.
     n_features_in_ : int
@@ -292,7 +417,27 @@ default="upweight"
     After several steps (``partial_fit``, ``schedule="cooldown"``) the
     estimator has seen a mixture of class distributions, and :math:`\\pi'`
     is that mixture (the class masses of all steps added up), so a batch
-    without a class does not remove the class from the predictions.
+    without a class does not remove the class from the predictions; the
+    replay memory (``replay_size``) keeps the model itself from forgetting
+    it.
+
+    ``partial_fit`` after ``fit`` continues from the fit: the fitted
+    estimator is updated, the fit's data count in ``class_prior_``, its
+    trained class mass in ``resampled_prior_``, its last rows fill the
+    replay memory, and the random stream goes on from where ``fit`` left
+    it. ``fit`` starts everything afresh, whatever came before. With
+    ``strategy="smote"``, a ``partial_fit`` batch holding ``m <= k_neighbors``
+    rows of a class it over-samples interpolates them with ``m - 1``
+    neighbours, and copies the row when ``m = 1`` (``fit`` needs
+    ``k_neighbors + 1`` rows and says so).
+
+    The analytic correction is only as good as the estimator's
+    calibration on the rebalanced data. On a 6% class, for example,
+    HistGradientBoosting with the analytic correction has a higher held-out
+    log-loss than with no rebalancing at all; ``prior_correction="cv"``
+    measures the map on rows the model did not see instead (see
+    ``benchmarks/bench_resampled_trust.py``). Probabilities below
+    ``1e-15`` are read as ``1e-15`` on its log scale.
 
     Weights (the rebalancing weights of ``"upweight"``, a user
     ``sample_weight`` under any strategy) go to ``estimator.fit`` as
@@ -323,16 +468,32 @@ default="upweight"
     >>> clf.predict_proba(X[:2]).round(3)
     array([[1.   , 0.   ],
            [0.962, 0.038]])
+
+    The cross-fitted correction, for learners that are not calibrated:
+
+    >>> from sklearn.ensemble import HistGradientBoostingClassifier
+    >>> clf = ResampledClassifier(HistGradientBoostingClassifier(max_iter=20),
+    ...                           prior_correction="cv", cv=3,
+    ...                           random_state=0).fit(X, y)
+    >>> clf.calibration_intercept_.shape
+    (2,)
+    >>> bool(0 < clf.calibration_coef_ < 2)
+    True
     """
 
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit", "predict"])],
         "strategy": [StrOptions(set(STRATEGIES))],
         "temperature": [Interval(Real, 1, math.inf, closed="both")],
-        "prior_correction": ["boolean"],
+        "prior_correction": ["boolean", StrOptions({"cv"})],
+        "cv": ["cv_object"],
         "k_neighbors": [Interval(Integral, 1, None, closed="left")],
         "schedule": [StrOptions({"cooldown"}), None],
         "n_epochs": [Interval(Integral, 1, None, closed="left")],
+        "replay_size": [
+            Interval(Integral, 0, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
     }
@@ -343,10 +504,12 @@ default="upweight"
         *,
         strategy: str = "upweight",
         temperature: float = float("inf"),
-        prior_correction: bool = True,
+        prior_correction: bool | str = True,
+        cv=5,
         k_neighbors: int = 5,
         schedule: str | None = None,
         n_epochs: int = 10,
+        replay_size: int | str = "auto",
         n_jobs: int | None = None,
         random_state=None,
     ):
@@ -354,9 +517,11 @@ default="upweight"
         self.strategy = strategy
         self.temperature = temperature
         self.prior_correction = prior_correction
+        self.cv = cv
         self.k_neighbors = k_neighbors
         self.schedule = schedule
         self.n_epochs = n_epochs
+        self.replay_size = replay_size
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -397,10 +562,13 @@ default="upweight"
                     else ""
                 )
                 raise _weights_error(self.estimator, method, why, others)
-        if self.prior_correction and not hasattr(self.estimator, "predict_proba"):
+        if self.prior_correction is not False and not hasattr(
+            self.estimator, "predict_proba"
+        ):
             raise TypeError(
                 f"estimator {name} has no predict_proba, which "
-                "prior_correction=True needs; set prior_correction=False."
+                f"prior_correction={self.prior_correction!r} needs; set "
+                "prior_correction=False."
             )
 
     def _validate(self, X, y, sample_weight, reset):
@@ -416,7 +584,9 @@ default="upweight"
             )
         return X, y, sw
 
-    def _step(self, X, y_enc, sw, class_mass, temperature, rng, method, params):
+    def _step(
+        self, X, y_enc, sw, class_mass, temperature, rng, method, params, shrink=False
+    ):
         """Rebalance toward ``temperature`` and fit or partial_fit once.
 
         ``class_mass`` (total weight per class, seen so far) sets the target
@@ -437,6 +607,7 @@ default="upweight"
             k_neighbors=self.k_neighbors,
             n_jobs=self.n_jobs,
             classes=self.classes_,
+            shrink=shrink,
         )
         kwargs = dict(params)
         if kwargs and take is None:
@@ -526,6 +697,15 @@ default="upweight"
                 f"y has only one class ({self.classes_[0]!r}); "
                 "ResampledClassifier needs at least two classes."
             )
+        counts = np.bincount(y_enc)
+        n_folds = _n_folds(self.cv) if self.prior_correction == "cv" else None
+        if n_folds is not None and counts.min() < n_folds:
+            raise ValueError(
+                f"prior_correction='cv' with cv={self.cv!r} needs at least "
+                f"{n_folds} rows of every class; class "
+                f"{self.classes_[np.argmin(counts)]!r} has {counts.min()}. Use "
+                "fewer folds or prior_correction=True."
+            )
         w = np.ones(y_enc.shape[0]) if sw is None else sw
         class_mass = np.bincount(y_enc, weights=w)
         self.class_prior_ = class_mass / class_mass.sum()
@@ -539,7 +719,97 @@ default="upweight"
                 self._step(X, y_enc, sw, class_mass, temperature, rng, method, params)
             )
         self.n_steps_ = n_steps
+        for name in ("calibration_coef_", "calibration_intercept_"):
+            self.__dict__.pop(name, None)
+        if self.prior_correction == "cv":
+            self._cross_fit_correction(X, y, y_enc, sw, fit_params, rng)
+        # the state partial_fit continues from: the data mass seen, the
+        # random stream and the replay memory all start from this fit
+        self._data_mass = class_mass
+        self._rng = rng
+        self._memory = [None] * self.classes_.shape[0]
+        self._remember(X, y_enc, sw)
         return self
+
+    def _cross_fit_correction(self, X, y, y_enc, sw, fit_params, rng):
+        """Fit the logit recalibration on held-out rows (``prior_correction="cv"``).
+
+        A clone without correction is fitted on the rebalanced training
+        folds; its probabilities on the held-out original rows are the
+        features of a multinomial logit with one shared slope and one
+        intercept per class, fitted by weighted maximum likelihood.
+        """
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        splits = check_splits(self.cv, X, y_enc, seed, classifier=True)
+        for train, _ in splits:
+            missing = np.setdiff1d(np.arange(self.classes_.shape[0]), y_enc[train])
+            if missing.size:
+                raise ValueError(
+                    f"prior_correction='cv' needs every class in every training "
+                    f"fold; class {self.classes_[missing[0]]!r} is missing from "
+                    f"one of cv={self.cv!r}."
+                )
+        inner = clone(self).set_params(prior_correction=False, random_state=seed)
+        raw = cross_fit_predict(
+            inner,
+            X,
+            y,
+            splits,
+            sample_weight=sw,
+            fit_params=fit_params,
+            method="predict_proba",
+            name="ResampledClassifier",
+        )
+        w = np.ones(y_enc.shape[0]) if sw is None else sw
+        start = np.log(self.class_prior_) - np.log(self.resampled_prior_)
+        self.calibration_coef_, self.calibration_intercept_ = _fit_logit_shift(
+            raw, y_enc, w, start
+        )
+
+    def _replay_rows(self):
+        """Rows kept per class for replay (0: no replay)."""
+        if self.replay_size == "auto":
+            return 0 if self.strategy == "none" else 50
+        return int(self.replay_size)
+
+    def _remember(self, X, y_enc, sw):
+        """Keep the last ``replay_size`` rows of each class, in arrival order."""
+        size = self._replay_rows()
+        if size == 0:
+            return
+        for c in np.unique(y_enc):
+            rows = np.flatnonzero(y_enc == c)[-size:]
+            X_c = _safe_indexing(X, rows)
+            w_c = np.ones(rows.shape[0]) if sw is None else sw[rows]
+            if self._memory[c] is not None:
+                X_c = _stack([self._memory[c][0], X_c])
+                w_c = np.concatenate([self._memory[c][1], w_c])
+            keep = np.arange(max(w_c.shape[0] - size, 0), w_c.shape[0])
+            self._memory[c] = (_safe_indexing(X_c, keep), w_c[keep])
+
+    def _with_replay(self, X, y_enc, sw):
+        """The batch plus the remembered rows of the classes it lacks."""
+        present = np.bincount(y_enc, minlength=self.classes_.shape[0]) > 0
+        replay = [
+            c
+            for c in np.flatnonzero(~present)
+            if self._memory is not None and self._memory[c] is not None
+        ]
+        if not replay:
+            return X, y_enc, sw
+        weights = [self._memory[c][1] for c in replay]
+        X_out = _stack([X] + [self._memory[c][0] for c in replay])
+        y_out = np.concatenate(
+            [y_enc]
+            + [
+                np.full(w.shape[0], c, dtype=y_enc.dtype)
+                for c, w in zip(replay, weights)
+            ]
+        )
+        if sw is None and all(np.all(w == 1.0) for w in weights):
+            return X_out, y_out, None
+        w_batch = np.ones(y_enc.shape[0]) if sw is None else sw
+        return X_out, y_out, np.concatenate([w_batch] + weights)
 
     @available_if(_estimator_has("partial_fit"))
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -573,6 +843,12 @@ default="upweight"
             check_n_jobs(self.n_jobs)
             if classes is None:
                 raise ValueError("classes must be given on the first partial_fit.")
+        if self.prior_correction == "cv":
+            raise ValueError(
+                "prior_correction='cv' fits its correction on held-out rows in "
+                "fit and cannot follow a stream; use prior_correction=True (the "
+                "analytic correction) with partial_fit."
+            )
         self._check_estimator("partial_fit", sample_weight)
         params = self._routed("partial_fit", sample_weight, {})
         X, y, sw = self._validate(X, y, sample_weight, reset=first)
@@ -581,8 +857,16 @@ default="upweight"
             self._data_mass = np.zeros(self.classes_.shape[0])
             self._trained_mass = np.zeros(self.classes_.shape[0])
             self._rng = check_random_state(self.random_state)
+            self._memory = [None] * self.classes_.shape[0]
             self.estimator_ = clone(self.estimator)
             self.n_steps_ = 0
+        elif classes is not None and not np.array_equal(
+            np.unique(np.asarray(classes)), self.classes_
+        ):
+            raise ValueError(
+                f"classes={np.unique(np.asarray(classes)).tolist()} differs from "
+                f"the classes of the first call {self.classes_.tolist()}."
+            )
         unknown = np.setdiff1d(np.unique(y), self.classes_)
         if unknown.size:
             raise ValueError(
@@ -596,18 +880,21 @@ default="upweight"
         )
         self.class_prior_ = self._data_mass / self._data_mass.sum()
         temperature = self._schedule_temperature(self.n_steps_)
+        X_fit, y_fit, sw_fit = self._with_replay(X, y_enc, sw)
         self._record(
             self._step(
-                X,
-                y_enc,
-                sw,
+                X_fit,
+                y_fit,
+                sw_fit,
                 self._data_mass,
                 temperature,
                 self._rng,
                 "partial_fit",
                 params,
+                shrink=True,
             )
         )
+        self._remember(X, y_enc, sw)
         self.n_steps_ += 1
         return self
 
@@ -649,8 +936,16 @@ default="upweight"
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
         proba = self.estimator_.predict_proba(X)
-        if not self.prior_correction:
+        if self.prior_correction is False:
             return proba
+        if self.prior_correction == "cv":
+            return np.exp(
+                _softmax_logits(
+                    _log_clipped(proba),
+                    self.calibration_coef_,
+                    self.calibration_intercept_,
+                )
+            )
         ratio = np.divide(
             self.class_prior_,
             self.resampled_prior_,
@@ -688,7 +983,7 @@ default="upweight"
         y_pred : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
-        if self.prior_correction:
+        if self.prior_correction is not False:
             return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
         X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
         return self.estimator_.predict(X)

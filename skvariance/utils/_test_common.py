@@ -181,6 +181,7 @@ def _register_resampling_family():
         {"estimator": LogisticRegression(), "strategy": "upsample"},
         {"estimator": LogisticRegression(), "strategy": "smote", "k_neighbors": 2},
         {"estimator": LogisticRegression(), "strategy": "undersample"},
+        {"estimator": LogisticRegression(), "prior_correction": "cv", "cv": 3},
     ]
     INIT_PARAMS["SMOTE"] = [{"random_state": 0}]
     INIT_PARAMS["SMOTENC"] = [{"categorical_features": [0], "random_state": 0}]

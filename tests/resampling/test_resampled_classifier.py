@@ -244,7 +244,9 @@ def test_partial_fit_corrects_with_the_mixture_of_all_steps():
     first, second = np.arange(300), np.arange(300, 600)
     second = second[y[second] == 0]  # the case: class 0 only
     w = np.random.RandomState(0).uniform(0.5, 2.0, size=len(y))
-    clf = ResampledClassifier(Recorder(), strategy="upsample", random_state=0)
+    clf = ResampledClassifier(
+        Recorder(), strategy="upsample", replay_size=0, random_state=0
+    )
     clf.partial_fit(X[first], y[first], classes=[0, 1], sample_weight=w[first])
     clf.partial_fit(X[second], y[second], sample_weight=w[second])
     masses = [_step_mass(step, [0, 1]) for step in clf.estimator_.steps_]
@@ -509,3 +511,28 @@ def test_bad_input():
     # no predict_proba is fine without prior correction
     ok = ResampledClassifier(LinearSVC(), prior_correction=False).fit(X, y)
     assert ok.predict(X).shape == y.shape
+
+
+def test_weights_error_messages_in_full():
+    X, y = _data(n=200)
+    # three steps: the final one is steps[-1], not steps[1]
+    knn_pipe = make_pipeline(StandardScaler(), StandardScaler(), KNeighborsClassifier())
+    expected = (
+        "estimator Pipeline does not accept sample_weight in fit (its final step "
+        "KNeighborsClassifier does not), which strategy='upweight' needs; use "
+        "strategy='upsample', 'smote' or 'undersample'; or use an estimator, or a "
+        "Pipeline whose final step, that takes sample_weight (or enable metadata "
+        "routing and request it)."
+    )
+    with pytest.raises(TypeError) as info:
+        ResampledClassifier(knn_pipe, strategy="upweight").fit(X, y)
+    assert str(info.value) == expected
+    with sklearn.config_context(enable_metadata_routing=True):
+        with pytest.raises(TypeError) as info:
+            ResampledClassifier(LogisticRegression(), strategy="upweight").fit(X, y)
+    assert str(info.value) == (
+        "estimator LogisticRegression does not request sample_weight in fit, "
+        "which strategy='upweight' needs; use strategy='upsample', 'smote' or "
+        "'undersample'; or request it with set_fit_request(sample_weight=True) on "
+        "the estimator (on the steps that should receive it, in a Pipeline)."
+    )
