@@ -162,6 +162,29 @@ def test_routing_base_model_gets_weights_only_when_it_requests_them():
     np.testing.assert_array_equal(seen[-1][-1], w)
 
 
+def test_routing_weights_for_the_aggregation_alone_with_a_wrapped_model():
+    """A per-level model (wrapped in MultiQuantileRegressor) that does not
+    request the weights: unweighted base fits, weighted aggregation."""
+    from sklearn.linear_model import QuantileRegressor
+
+    X, y = oracle_data(120, seed=25)
+    w = np.where(X[:, 0] > 0, 5.0, 1.0)
+    levels = [0.25, 0.5, 0.75]
+    with sklearn.config_context(enable_metadata_routing=True):
+        lin = QuantileRegressor(alpha=0.0).set_fit_request(sample_weight=False)
+        agg = QuantileAggregator(
+            [("lin", lin), ("right", _Unweightable(1, -0.8, levels))],
+            quantiles=levels,
+            weighting="global",
+            cv=3,
+            random_state=0,
+        ).fit(X, y, sample_weight=w)
+    plain = QuantileRegressor(alpha=0.0, quantile=0.25).fit(X, y)
+    np.testing.assert_allclose(
+        agg.estimators_[0].predict(X)[:, 0], plain.predict(X), atol=1e-6
+    )
+
+
 def test_without_routing_a_model_that_cannot_take_weights_raises():
     X, y = oracle_data(60, seed=24)
     with pytest.raises(TypeError, match=r"estimators\['right'\] _Unweightable"):

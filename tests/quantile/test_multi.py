@@ -188,3 +188,15 @@ def test_estimator_without_sample_weight_gets_a_clear_error(data):
 
     with pytest.raises(TypeError, match="does not accept sample_weight"):
         MultiQuantileRegressor(NoWeights()).fit(X, y, sample_weight=np.ones(y.size))
+
+
+def test_routing_on_without_weights_and_a_model_that_does_not_request_them(data):
+    """With routing on, fit(X, y) without sample_weight must not route a None
+    (the aggregator fits its wrapped per-level models this way)."""
+    X, y = data
+    expected = MultiQuantileRegressor(DecreasingQuantile(), quantiles=LEVELS)
+    expected = expected.fit(X, y).predict(X)
+    with sklearn.config_context(enable_metadata_routing=True):
+        est = DecreasingQuantile().set_fit_request(sample_weight=False)
+        model = MultiQuantileRegressor(est, quantiles=LEVELS).fit(X, y)
+    np.testing.assert_allclose(model.predict(X), expected)
