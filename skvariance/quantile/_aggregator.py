@@ -123,7 +123,9 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         How weights may vary: over models only, over models and levels, or
         also with ``x``.
     cv : int, cross-validation generator or iterable, default=5
-        Splits for the out-of-fold base predictions. An int gives a shuffled
+        Splits for the out-of-fold base predictions
+        (:func:`skvariance.utils.crossfit.check_splits`: the test folds must
+        partition the rows). An int gives a shuffled
         :class:`~sklearn.model_selection.KFold` seeded from ``random_state``.
     monotonize : {"sort", "isotonic"} or None, default="sort"
         How crossing aggregated quantiles are removed (see :func:`monotonize`).
@@ -131,7 +133,11 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
     conformalize : bool, default=False
         Calibrate each pair of levels ``(tau, 1 - tau)`` with the conformal
         quantile of the out-of-fold CQR scores, so that
-        :meth:`predict_interval` covers at least ``1 - 2 tau``. Needs
+        :meth:`predict_interval` covers at least ``1 - 2 tau``: the
+        ``ceil((n + 1)(1 - 2 tau))``-th smallest score
+        (:func:`skvariance.utils.stats.conformal_rank`; ``+inf`` above ``n``),
+        or with ``sample_weight`` the weighted conformal quantile in which
+        the test point carries the mean weight (see the user guide). Needs
         symmetric levels.
     solver : {"highs", "highs-ds", "highs-ipm"}, default="highs-ipm"
         The :func:`scipy.optimize.linprog` method for the weight LP. All give
@@ -210,6 +216,8 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
        (2023).
     .. [2] Romano, Y., Patterson, E. and Candes, E. "Conformalized Quantile
        Regression", NeurIPS 2019.
+    .. [3] Tibshirani, R. J., Foygel Barber, R., Candes, E. and Ramdas, A.
+       "Conformal Prediction Under Covariate Shift", NeurIPS 2019.
 
     Examples
     --------
@@ -235,6 +243,25 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
     (5, 3)
     >>> agg.predict_interval(X[:5], coverage=0.8).shape
     (5, 2)
+
+    With metadata routing the aggregator consumes ``sample_weight`` itself:
+    base models that do not request it are fitted without it.
+
+    >>> import numpy as np, sklearn
+    >>> w = np.where(X[:, 0] > 0, 2.0, 1.0)
+    >>> with sklearn.config_context(enable_metadata_routing=True):
+    ...     weighted = QuantileAggregator(
+    ...         [
+    ...             ("linear", QuantileRegressor(alpha=0.0)
+    ...              .set_fit_request(sample_weight=False)),
+    ...             ("knn", KNNQuantileRegressor(n_neighbors=15)
+    ...              .set_fit_request(sample_weight=False)),
+    ...         ],
+    ...         quantiles=[0.1, 0.5, 0.9],
+    ...         random_state=0,
+    ...     ).fit(X, y, sample_weight=w)
+    >>> weighted.weights_.shape
+    (2, 3)
     """
 
     _parameter_constraints: dict = {
