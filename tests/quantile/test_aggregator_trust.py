@@ -291,3 +291,57 @@ def test_coverage_from_both_sides_where_the_old_rank_was_one_high():
     assert np.all(mean <= nominal + 1 / (n + 1) + 3 * se), mean
     # one rank high would add 1 / (n + 1) = 0.1, about 8 standard errors
     assert np.all(np.abs(mean - exact) <= 3 * se), (mean, exact)
+
+
+def test_predict_weights_shape_and_feature_check():
+    X, y = oracle_data(90, seed=26)
+    agg = QuantileAggregator(
+        _experts(None), quantiles=LEVELS, weighting="global", cv=3, random_state=0
+    ).fit(X, y)
+    w = agg.predict_weights(X[:7])  # 7 rows, 2 features
+    assert w.shape == (7, 2, len(LEVELS))
+    np.testing.assert_array_equal(
+        w, np.broadcast_to(agg.weights_[None, :, None], w.shape)
+    )
+    with pytest.raises(ValueError, match="features"):
+        agg.predict_weights(np.c_[X[:7], X[:7]])
+    # and predict still expects the fitted number of features afterwards
+    assert agg.predict(X[:3]).shape == (3, len(LEVELS))
+
+
+class _Jitter(_Zero):
+    """Quantiles of N(0, 1) at levels 0.1 / 0.9, with the levels 0.11 / 0.89
+    moved inward by a row-dependent amount in [0, 0.4]."""
+
+    def predict(self, X, quantiles=None):
+        X = validate_data(self, X, reset=False)
+        gap = 0.2 * (1 + np.sin(40 * X[:, 0]))
+        z = norm.ppf(0.9)
+        return np.column_stack([-z + 0 * gap, -z + gap, 0 * gap, z - gap, z + 0 * gap])
+
+
+def test_calibrated_levels_close_together_are_widened_not_crossed():
+    """Calibration moves levels 0.1 and 0.11 by different amounts, so the
+    calibrated bounds cross on some rows; the output is the running min of the
+    lower bounds and max of the upper ones, outward from the median."""
+    levels = [0.1, 0.11, 0.5, 0.89, 0.9]
+    rng = np.random.default_rng(3)
+    X = rng.uniform(size=(60, 1))
+    y = rng.normal(size=60)
+    agg = QuantileAggregator(
+        [("a", _Jitter(levels)), ("b", _Jitter(levels))],
+        quantiles=levels,
+        weighting="global",
+        conformalize=True,
+        cv=2,
+        random_state=0,
+    ).fit(X, y)
+    X_test = rng.uniform(size=(400, 1))
+    q = agg.predict(X_test, calibrated=False)
+    c0, c1 = agg.conformal_corrections_
+    raw = q + np.array([-c0, -c1, 0.0, c1, c0])
+    assert np.any(raw[:, 0] > raw[:, 1]) and np.any(raw[:, 4] < raw[:, 3])
+    expected = raw.copy()
+    expected[:, 0] = np.minimum(raw[:, 0], raw[:, 1])
+    expected[:, 4] = np.maximum(raw[:, 3], raw[:, 4])
+    np.testing.assert_array_equal(agg.predict(X_test), expected)
