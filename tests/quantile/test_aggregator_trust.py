@@ -303,7 +303,7 @@ def test_predict_weights_shape_and_feature_check():
     np.testing.assert_array_equal(
         w, np.broadcast_to(agg.weights_[None, :, None], w.shape)
     )
-    with pytest.raises(ValueError, match="features"):
+    with pytest.raises(ValueError, match="QuantileAggregator is expecting 2"):
         agg.predict_weights(np.c_[X[:7], X[:7]])
     # and predict still expects the fitted number of features afterwards
     assert agg.predict(X[:3]).shape == (3, len(LEVELS))

@@ -103,7 +103,7 @@ def test_distance_weights_row_by_row_and_small_weights(data):
     small.fit(X, y, sample_weight=np.full(y.size, 0.01))
     plain = KNNQuantileRegressor(n_neighbors=9, quantiles=[0.3, 0.7]).fit(X, y)
     np.testing.assert_array_equal(small.predict(query), plain.predict(query))
-    with pytest.raises(ValueError, match="features"):
+    with pytest.raises(ValueError, match="KNNQuantileRegressor is expecting 3"):
         plain.predict(X[:3, :2])
     zero = np.zeros(y.size)
     zero[50:] = 1.0
