@@ -108,6 +108,8 @@ def test_distance_weights_row_by_row_and_small_weights(data):
     zero = np.zeros(y.size)
     zero[50:] = 1.0
     with pytest.raises(
-        ValueError, match="every neighbour of some query point has sample_weight 0"
+        ValueError,
+        match=r"^every neighbour of some query point has sample_weight 0; increase "
+        r"n_neighbors or drop zero-weight training rows\.$",
     ):
         KNNQuantileRegressor(n_neighbors=3).fit(X, y, sample_weight=zero).predict(X[:5])
