@@ -6,16 +6,10 @@ import time
 
 import numpy as np
 from sklearn.base import MetaEstimatorMixin, clone
-from sklearn.model_selection import KFold, check_cv
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
-from sklearn.utils.metadata_routing import (
-    MetadataRouter,
-    MethodMapping,
-    process_routing,
-)
-from sklearn.utils.parallel import Parallel, delayed
 
+from .._kernels._conformal import weighted_conformal_quantiles
 from ..utils._seeds import derive_seeds, random_state_params
 from ..utils._sklearn_compat import (
     HasMethods,
@@ -23,13 +17,18 @@ from ..utils._sklearn_compat import (
     Interval,
     Real,
     StrOptions,
-    _check_method_params,
     _fit_context,
     check_is_fitted,
     validate_data,
 )
-from ..utils.metadata import routing_enabled, sample_weight_params
-from ..utils.stats import weighted_quantile
+from ..utils.crossfit import check_splits, cross_fit_predict_many
+from ..utils.metadata import (
+    build_router,
+    route_fit_params,
+    routing_enabled,
+    sample_weight_params,
+)
+from ..utils.stats import conformal_rank
 from ..utils.validation import (
     check_coverage,
     check_n_jobs,
@@ -51,13 +50,33 @@ def _as_quantile_model(estimator, levels):
     return MultiQuantileRegressor(clone(estimator), quantiles=levels, n_jobs=1)
 
 
-def _fit_predict(model, X, y, train, test, fit_params):
-    """Fit on ``train``; return the predictions on ``test`` (or the model)."""
-    params = _check_method_params(X, fit_params, train)
-    model.fit(X[train], y[train], **params)
-    if test is None:
-        return model
-    return np.asarray(model.predict(X[test]), dtype=np.float64)
+def _conformal_correction(scores, coverage, sample_weight=None):
+    """Conformal quantile of the CQR scores at ``coverage`` (``+inf`` if too few).
+
+    Unweighted: the ``k``-th smallest score, ``k = ceil((n + 1) coverage)``
+    (:func:`skvariance.utils.stats.conformal_rank`), ``+inf`` when ``k > n``.
+    Weighted: the smallest score ``s`` whose weight ``sum(w[scores <= s])``
+    reaches ``coverage (W + mean(w))``, ``W = sum(w)``: weighted conformal
+    prediction (Tibshirani et al., 2019) with the test point carrying the
+    mean weight at ``+inf``; equal weights give the unweighted rank.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    n = scores.shape[0]
+    if sample_weight is None:
+        rank = conformal_rank(n, coverage)
+        return np.inf if rank > n else float(np.partition(scores, rank - 1)[rank - 1])
+    order = np.argsort(scores, kind="stable")
+    w = np.asarray(sample_weight, dtype=np.float64)[order]
+    w = w / w.mean()
+    out = np.empty((1, 1))
+    weighted_conformal_quantiles(
+        np.ascontiguousarray(scores[order]),
+        np.cumsum(w),
+        np.ones(1),
+        np.array([float(coverage)]),
+        out,
+    )
+    return float(out[0, 0])
 
 
 def _widen_to_nested(q, center):
@@ -104,7 +123,9 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         How weights may vary: over models only, over models and levels, or
         also with ``x``.
     cv : int, cross-validation generator or iterable, default=5
-        Splits for the out-of-fold base predictions. An int gives a shuffled
+        Splits for the out-of-fold base predictions
+        (:func:`skvariance.utils.crossfit.check_splits`: the test folds must
+        partition the rows). An int gives a shuffled
         :class:`~sklearn.model_selection.KFold` seeded from ``random_state``.
     monotonize : {"sort", "isotonic"} or None, default="sort"
         How crossing aggregated quantiles are removed (see :func:`monotonize`).
@@ -112,7 +133,11 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
     conformalize : bool, default=False
         Calibrate each pair of levels ``(tau, 1 - tau)`` with the conformal
         quantile of the out-of-fold CQR scores, so that
-        :meth:`predict_interval` covers at least ``1 - 2 tau``. Needs
+        :meth:`predict_interval` covers at least ``1 - 2 tau``: the
+        ``ceil((n + 1)(1 - 2 tau))``-th smallest score
+        (:func:`skvariance.utils.stats.conformal_rank`; ``+inf`` above ``n``),
+        or with ``sample_weight`` the weighted conformal quantile in which
+        the test point carries the mean weight (see the user guide). Needs
         symmetric levels.
     solver : {"highs", "highs-ds", "highs-ipm"}, default="highs-ipm"
         The :func:`scipy.optimize.linprog` method for the weight LP. All give
@@ -191,6 +216,8 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
        (2023).
     .. [2] Romano, Y., Patterson, E. and Candes, E. "Conformalized Quantile
        Regression", NeurIPS 2019.
+    .. [3] Tibshirani, R. J., Foygel Barber, R., Candes, E. and Ramdas, A.
+       "Conformal Prediction Under Covariate Shift", NeurIPS 2019.
 
     Examples
     --------
@@ -216,6 +243,25 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
     (5, 3)
     >>> agg.predict_interval(X[:5], coverage=0.8).shape
     (5, 2)
+
+    With metadata routing the aggregator consumes ``sample_weight`` itself:
+    base models that do not request it are fitted without it.
+
+    >>> import numpy as np, sklearn
+    >>> w = np.where(X[:, 0] > 0, 2.0, 1.0)
+    >>> with sklearn.config_context(enable_metadata_routing=True):
+    ...     weighted = QuantileAggregator(
+    ...         [
+    ...             ("linear", QuantileRegressor(alpha=0.0)
+    ...              .set_fit_request(sample_weight=False)),
+    ...             ("knn", KNNQuantileRegressor(n_neighbors=15)
+    ...              .set_fit_request(sample_weight=False)),
+    ...         ],
+    ...         quantiles=[0.1, 0.5, 0.9],
+    ...         random_state=0,
+    ...     ).fit(X, y, sample_weight=w)
+    >>> weighted.weights_.shape
+    (2, 3)
     """
 
     _parameter_constraints: dict = {
@@ -320,25 +366,26 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
 
     # -- fitting ----------------------------------------------------------
     def _routed_params(self, named, sample_weight, fit_params):
-        """Fit parameters of each base model, as its wrapper takes them."""
+        """Fit metadata of each base model, and the weights for every base fit.
+
+        With routing the aggregator consumes ``sample_weight`` (self
+        request) and a base model gets it only if it requests it; without,
+        every base model gets it by the package rule (checked here, before
+        any fit).
+        """
+        names = [name for name, _ in named]
         if routing_enabled():
-            routed = process_routing(
-                self, "fit", sample_weight=sample_weight, **fit_params
+            params = dict(fit_params)
+            if sample_weight is not None:
+                params["sample_weight"] = sample_weight
+            routed = route_fit_params(
+                self, names, params, sample_weight_by_request=True
             )
-            return {name: dict(routed[name].fit) for name, _ in named}
-        if fit_params:
-            raise TypeError(
-                f"fit got unexpected parameters {sorted(fit_params)}; enable "
-                "metadata routing to pass fit parameters to the estimators."
-            )
-        params = {}
+            return routed, None
+        routed = route_fit_params(self, names, fit_params)
         for name, est in named:
-            # raises now, before any fit, if the model cannot take weights
-            own = sample_weight_params(est, sample_weight, name=f"estimators[{name!r}]")
-            wrapped = "quantiles" not in est.get_params(deep=False)
-            # a wrapping MultiQuantileRegressor applies the same rule inside
-            params[name] = {"sample_weight": sample_weight} if own and wrapped else own
-        return params
+            sample_weight_params(est, sample_weight, name=f"estimators[{name!r}]")
+        return routed, sample_weight
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None, **fit_params):
@@ -351,11 +398,13 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         y : array-like of shape (n_samples,)
             Target values.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the pinball loss the aggregation weights minimise, of
-            the conformal quantile, and given to the base models' ``fit``
-            (without metadata routing: to every base model, or a Pipeline's
-            final step, which must accept it; with routing: to those that
-            request it).
+            Weights of the pinball loss the aggregation weights minimise and
+            of the conformal quantile (the aggregator always consumes them),
+            also given to the base models' ``fit``: without metadata routing
+            to every base model, or a Pipeline's final step, which must
+            accept it; with routing only to those that request it
+            (``set_fit_request(sample_weight=True)``), so that the weights can
+            weight the aggregation alone.
         **fit_params : dict
             Other fit parameters for the base models (metadata routing only).
 
@@ -369,21 +418,12 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         if sample_weight is not None:
             sample_weight = check_sample_weight(np.asarray(sample_weight), X)
         sw = check_sample_weight(sample_weight, X)
-        params = self._routed_params(named, sample_weight, fit_params)
+        params, base_weight = self._routed_params(named, sample_weight, fit_params)
         rng = check_random_state(self.random_state)
-        cv = self.cv
-        if isinstance(cv, Integral):
-            cv = KFold(cv, shuffle=True, random_state=int(derive_seeds(rng, 1)[0]))
-        cv = check_cv(cv, y, classifier=False)
-        folds = list(cv.split(X, y))
-        covered = np.zeros(X.shape[0], dtype=int)
-        for _, test in folds:
-            covered[test] += 1
-        if not np.all(covered == 1):
-            raise ValueError(
-                "cv must put every sample in exactly one test fold, so that every "
-                "sample has one out-of-fold prediction."
-            )
+        fold_seed = None
+        if isinstance(self.cv, Integral):
+            fold_seed = int(derive_seeds(rng, 1)[0])
+        folds = check_splits(self.cv, X, y, fold_seed)
         seeds = derive_seeds(rng, len(named))
         models = []
         for (_, est), seed in zip(named, seeds):
@@ -396,23 +436,21 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
             models.append(model.set_params(**unset))
 
         start = time.perf_counter()
-        everything = np.arange(X.shape[0])
-        tasks = [
-            (k, clone(model), train, test)
-            for k, model in enumerate(models)
-            for train, test in folds
-        ] + [(k, clone(model), everything, None) for k, model in enumerate(models)]
-        results = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_predict)(model, X, y, train, test, params[named[k][0]])
-            for k, model, train, test in tasks
+        names = [name for name, _ in named]
+        oof, self.estimators_ = cross_fit_predict_many(
+            models,
+            X,
+            y,
+            folds,
+            sample_weight=base_weight,
+            fit_params=[params[name] for name in names],
+            refit=True,
+            n_jobs=self.n_jobs,
+            names=[f"estimators[{name!r}]" for name in names],
         )
-        P = np.empty((X.shape[0], len(models), levels.size))
-        for (k, _, _, test), result in zip(tasks, results):
-            if test is not None:
-                P[test, k, :] = result
+        P = np.stack(oof, axis=1)
         if not np.all(np.isfinite(P)):
             raise ValueError("a base model predicted NaN or infinity out of fold.")
-        self.estimators_ = results[len(models) * len(folds) :]
         self.named_estimators_ = {
             name: est for (name, _), est in zip(named, self.estimators_)
         }
@@ -433,7 +471,9 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
             )
         )
         if self.conformalize:
-            self.conformal_corrections_ = self._calibrate(q, y, sw, pairs, levels)
+            self.conformal_corrections_ = self._calibrate(
+                q, y, sample_weight, pairs, levels
+            )
         return self
 
     def _fit_weights(self, X, y, sw, P, levels):
@@ -487,17 +527,13 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         q = np.einsum("ikt,ikt->it", self._weights_for(X, P.shape[0]), P)
         return _monotonize(q, self.monotonize)
 
-    def _calibrate(self, q, y, sw, pairs, levels):
-        n = y.shape[0]
+    def _calibrate(self, q, y, sample_weight, pairs, levels):
         corrections = np.empty(len(pairs))
         for p, (lo, hi) in enumerate(pairs):
-            alpha = 1.0 - (levels[hi] - levels[lo])
             scores = np.maximum(q[:, lo] - y, y - q[:, hi])
-            level = np.ceil((n + 1) * (1.0 - alpha)) / n
-            if level > 1.0:
-                corrections[p] = np.inf
-            else:
-                corrections[p] = weighted_quantile(scores, level, sample_weight=sw)
+            corrections[p] = _conformal_correction(
+                scores, levels[hi] - levels[lo], sample_weight
+            )
         return corrections
 
     def _adjust(self, q):
@@ -595,16 +631,14 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         return np.array(self._weights_for(X, X.shape[0]))
 
     def get_metadata_routing(self):
-        """Metadata routing: ``fit`` metadata go to every base model's ``fit``.
+        """Metadata routing: the aggregator consumes ``sample_weight`` itself.
+
+        ``fit`` metadata go to every base model's ``fit`` by its requests;
+        ``sample_weight`` is also consumed by the aggregator (its weight fit
+        and conformal step), so no base model needs to request it.
 
         Returns
         -------
         routing : MetadataRouter
         """
-        router = MetadataRouter(owner=self)
-        for name, est in self._named_estimators():
-            router.add(
-                **{name: est},
-                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
-            )
-        return router
+        return build_router(self, **dict(self._named_estimators()))

@@ -170,9 +170,11 @@ class MultiQuantileRegressor(MetaEstimatorMixin, BaseQuantileRegressor):
 
     def _route_fit_params(self, sample_weight, fit_params):
         if routing_enabled():
-            routed = process_routing(
-                self, "fit", sample_weight=sample_weight, **fit_params
-            )
+            params = dict(fit_params)
+            if sample_weight is not None:
+                # a None passed explicitly counts as passed metadata
+                params["sample_weight"] = sample_weight
+            routed = process_routing(self, "fit", **params)
             return routed.estimator.fit
         if fit_params:
             raise TypeError(

@@ -208,14 +208,17 @@ def build_router(owner, **children):
     return router
 
 
-def route_fit_params(owner, children, params):
+def route_fit_params(owner, children, params, *, sample_weight_by_request=False):
     """Per-child ``fit`` metadata for ``params`` (the rule of ``utils.metadata``).
 
     With routing enabled the params are validated and routed by
-    scikit-learn. ``sample_weight`` is not among them: it is the owner's, it
-    is multiplied into the weights the owner makes and given to the children
-    by the package rule, so it is not routed and a child needs no request for
-    it (a default child built inside ``fit`` could not be given one).
+    scikit-learn. By default ``sample_weight`` is not among them: it is the
+    owner's, it is multiplied into the weights the owner makes and given to
+    the children by the package rule, so it is not routed and a child needs
+    no request for it (a default child built inside ``fit`` could not be
+    given one). With ``sample_weight_by_request=True`` the owner consumes
+    ``sample_weight`` itself (its self request, see :func:`build_router`)
+    and a child gets it too only when it requests it: pass it in ``params``.
     Without routing extra metadata cannot be routed and raises a
     ``TypeError``.
     """
@@ -224,7 +227,8 @@ def route_fit_params(owner, children, params):
         out = {}
         for name in children:
             child = dict(getattr(routed, name).fit)
-            child.pop("sample_weight", None)
+            if not sample_weight_by_request:
+                child.pop("sample_weight", None)
             out[name] = child
         return out
     if params:

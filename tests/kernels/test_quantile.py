@@ -98,3 +98,18 @@ def test_same_result_for_any_number_of_threads():
     finally:
         numba.set_num_threads(before)
     np.testing.assert_array_equal(one, many)
+
+
+def test_exact_ties_of_the_cumulative_weight_take_the_lower_value():
+    """Inverted CDF: at q = k / n the answer is the k-th value, not the next."""
+    values = np.array([[1.0, 2.0, 3.0, 4.0]])
+    q = np.array([0.25, 0.5, 0.75, 1.0])
+    np.testing.assert_array_equal(
+        run_kernel(values, np.ones((1, 4)), q), [[1, 2, 3, 4]]
+    )
+
+
+def test_level_zero_skips_values_without_weight():
+    values = np.array([[1.0, 2.0, 3.0]])
+    out = run_kernel(values, np.array([[0.0, 1.0, 1.0]]), np.array([0.0, 0.5]))
+    np.testing.assert_array_equal(out, [[2.0, 2.0]])

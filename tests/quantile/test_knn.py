@@ -75,3 +75,41 @@ def test_bad_input(data):
     w[0] = 1.0
     with pytest.raises(ValueError, match="sample_weight 0"):
         KNNQuantileRegressor(n_neighbors=3).fit(X, y, sample_weight=w).predict(X)
+
+
+def test_default_is_twenty_neighbours(data):
+    X, y = data
+    knn = KNNQuantileRegressor(quantiles=[0.5]).fit(X, y)
+    idx = _neighbours(X, y, X[:30], 20)
+    expected = np.quantile(y[idx], [0.5], axis=1, method="inverted_cdf").T
+    np.testing.assert_array_equal(knn.predict(X[:30]), expected)
+
+
+def test_distance_weights_row_by_row_and_small_weights(data):
+    X, y = data
+    # row 0 is a training point (all weight on it), row 1 is not
+    query = np.vstack([X[3], X[3] + 0.05])
+    knn = KNNQuantileRegressor(n_neighbors=9, quantiles=[0.3, 0.7], weights="distance")
+    pred = knn.fit(X, y).predict(query)
+    np.testing.assert_array_equal(pred[0], [y[3], y[3]])
+    dist, idx = NearestNeighbors(n_neighbors=9).fit(X).kneighbors(query[1:])
+    v, w = y[idx[0]], 1.0 / dist[0]
+    order = np.argsort(v)
+    cdf = np.cumsum(w[order]) / w.sum()
+    expected = [v[order][np.searchsorted(cdf, q)] for q in (0.3, 0.7)]
+    np.testing.assert_array_equal(pred[1], expected)
+    # tiny positive sample weights are weights, not an error
+    small = KNNQuantileRegressor(n_neighbors=9, quantiles=[0.3, 0.7])
+    small.fit(X, y, sample_weight=np.full(y.size, 0.01))
+    plain = KNNQuantileRegressor(n_neighbors=9, quantiles=[0.3, 0.7]).fit(X, y)
+    np.testing.assert_array_equal(small.predict(query), plain.predict(query))
+    with pytest.raises(ValueError, match="KNNQuantileRegressor is expecting 3"):
+        plain.predict(X[:3, :2])
+    zero = np.zeros(y.size)
+    zero[50:] = 1.0
+    with pytest.raises(
+        ValueError,
+        match=r"^every neighbour of some query point has sample_weight 0; increase "
+        r"n_neighbors or drop zero-weight training rows\.$",
+    ):
+        KNNQuantileRegressor(n_neighbors=3).fit(X, y, sample_weight=zero).predict(X[:5])

@@ -12,6 +12,7 @@ from sklearn.linear_model import QuantileRegressor, Ridge
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import validate_data
 
 from skvariance.metrics import weighted_interval_score
 from skvariance.quantile import MultiQuantileRegressor
@@ -188,3 +189,87 @@ def test_estimator_without_sample_weight_gets_a_clear_error(data):
 
     with pytest.raises(TypeError, match="does not accept sample_weight"):
         MultiQuantileRegressor(NoWeights()).fit(X, y, sample_weight=np.ones(y.size))
+
+
+def test_routing_on_without_weights_and_a_model_that_does_not_request_them(data):
+    """With routing on, fit(X, y) without sample_weight must not route a None
+    (the aggregator fits its wrapped per-level models this way)."""
+    X, y = data
+    expected = MultiQuantileRegressor(DecreasingQuantile(), quantiles=LEVELS)
+    expected = expected.fit(X, y).predict(X)
+    with sklearn.config_context(enable_metadata_routing=True):
+        est = DecreasingQuantile().set_fit_request(sample_weight=False)
+        model = MultiQuantileRegressor(est, quantiles=LEVELS).fit(X, y)
+    np.testing.assert_allclose(model.predict(X), expected)
+
+
+class _Native(DecreasingQuantile):
+    """Native multi-quantile model returning what ``kind`` says."""
+
+    def __init__(self, kind="2d"):
+        self.kind = kind
+
+    def fit(self, X, y, sample_weight=None):
+        X, y = validate_data(self, X, y)
+        self.center_ = float(np.mean(y))
+        return self
+
+    def predict(self, X, quantiles=None):
+        X = validate_data(self, X, reset=False)
+        levels = np.asarray(quantiles)
+        base = np.round(self.center_) + np.round(10 * (levels - 0.5))[None, :]
+        pred = np.repeat(base, X.shape[0], axis=0).astype(np.int64)
+        if self.kind == "1d":
+            return pred[:, 0]
+        if self.kind == "short":
+            return pred[:, :1]
+        return pred
+
+
+def test_native_predictions_are_float_and_1d_single_level_is_a_column(data):
+    X, y = data
+    X5 = X[:5]
+    model = MultiQuantileRegressor(_Native("2d"), quantiles=LEVELS).fit(X, y)
+    pred = model.predict(X5)
+    assert pred.dtype == np.float64 and pred.shape == (5, 3)
+    # one level: a 1-d answer is one column, a 2-d answer is kept as it is
+    for kind in ("1d", "2d"):
+        single = MultiQuantileRegressor(_Native(kind), quantiles=[0.5]).fit(X, y)
+        np.testing.assert_array_equal(
+            single.predict(X5), np.full((5, 1), np.round(np.mean(y)))
+        )
+    # a 1-d answer for two levels is wrong, not reshaped
+    two = MultiQuantileRegressor(_Native("1d"), quantiles=[0.1, 0.9]).fit(X, y)
+    with pytest.raises(ValueError, match=r"returned shape \(5,\); expected"):
+        two.predict(X5)
+    short = MultiQuantileRegressor(_Native("short"), quantiles=LEVELS).fit(X, y)
+    with pytest.raises(
+        ValueError,
+        match=r"_Native.predict\(X, quantiles=...\) returned shape \(5, 1\); "
+        r"expected \(n_samples, n_quantiles\) = \(5, 3\)",
+    ):
+        short.predict(X5)
+
+
+def test_routing_error_names_the_meta_estimator(data):
+    X, y = data
+    with sklearn.config_context(enable_metadata_routing=True):
+        est = DecreasingQuantile().set_fit_request(sample_weight=False)
+        with pytest.raises(TypeError, match=r"^MultiQuantileRegressor.fit got"):
+            MultiQuantileRegressor(est).fit(X, y, sample_weight=np.ones(y.size))
+
+
+def test_score_uses_sample_weight(data):
+    X, y = data
+    model = MultiQuantileRegressor(DecreasingQuantile(), quantiles=LEVELS).fit(X, y)
+    w = np.random.default_rng(1).uniform(0, 3, size=y.size)
+    q = model.predict(X)
+    # WIS of each row, written out: (|y - m| / 2 + sum_k alpha_k / 2 IS_k) / 1.5
+    lo, m, hi = q.T
+    a = 0.2
+    is_ = (hi - lo) + 2 / a * (lo - y) * (y < lo) + 2 / a * (y - hi) * (y > hi)
+    rows = (0.5 * np.abs(y - m) + a / 2 * is_) / 1.5
+    np.testing.assert_allclose(
+        model.score(X, y, sample_weight=w), -np.average(rows, weights=w)
+    )
+    np.testing.assert_allclose(model.score(X, y), -rows.mean())
