@@ -160,3 +160,57 @@ def test_bad_input(kwargs, error, match):
     scores = params.pop("scores")
     with pytest.raises(error, match=match):
         bootstrap_ci(scores, **params)
+
+
+# -- a callable statistic that returns NaN: an error, never a NaN interval -----
+def test_callable_returning_nan_everywhere_raises(scores):
+    def always_nan(s):
+        return np.nan
+
+    with pytest.raises(ValueError, match="statistic 'always_nan' returned NaN"):
+        bootstrap_ci(scores, always_nan, n_resamples=50, random_state=0)
+
+
+def test_callable_returning_nan_on_some_resamples_raises_with_the_count(scores):
+    top = scores.max()
+    calls = {"nan": 0, "all": 0}
+
+    def nan_without_top(s):
+        # NaN on the resamples that miss the largest score (not the data)
+        calls["all"] += 1
+        if s.max() < top:
+            calls["nan"] += 1
+            return np.nan
+        return float(np.mean(s))
+
+    with pytest.raises(ValueError) as err:
+        bootstrap_ci(scores, nan_without_top, n_resamples=2000, random_state=0)
+    assert calls["all"] == 2001  # the scores themselves, then every resample
+    # the largest score's column has 10 draws: P(miss) = 0.9 ** 10 ~ 0.35
+    assert 500 < calls["nan"] < 900
+    assert f"returned NaN on {calls['nan']} of 2000 bootstrap resamples" in str(
+        err.value
+    )
+
+
+def test_callable_returning_nan_on_jackknife_samples_raises_for_bca(scores):
+    n_runs = scores.shape[0]
+
+    def nan_on_fewer_runs(s):
+        return float(np.mean(s)) if s.shape[0] == n_runs else np.nan
+
+    # percentile needs no jackknife: every value is a number
+    ci = bootstrap_ci(scores, nan_on_fewer_runs, n_resamples=200, random_state=0)
+    assert np.isfinite([ci.low, ci.high]).all()
+    with pytest.raises(ValueError, match=r"on 10 of 10 leave-one-run-out"):
+        bootstrap_ci(
+            scores, nan_on_fewer_runs, n_resamples=200, method="bca", random_state=0
+        )
+
+
+def test_vector_callable_with_one_nan_output_raises(scores):
+    def half_nan(s):
+        return np.array([np.mean(s), np.nan if s[0, 0] > 0.7 else 0.0])
+
+    with pytest.raises(ValueError, match="statistic 'half_nan' returned NaN"):
+        bootstrap_ci(scores, half_nan, n_resamples=300, random_state=0)
