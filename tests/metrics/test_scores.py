@@ -148,3 +148,47 @@ def test_pinball_and_wis_of_infinite_quantiles_are_plus_inf():
     assert weighted_interval_score(y, q, levels, sample_weight=w) == pytest.approx(
         2 * 0.3 / 3, rel=1e-15
     )
+
+
+def test_input_checks_say_what_is_wrong():
+    # a degenerate interval lower == upper is allowed (only crossing raises)
+    assert interval_score([1.0, 2.0], [1.0, 1.0], [1.0, 1.0], 0.5) == 2.0
+    with pytest.raises(ValueError, match=r"found 1 crossed interval\(s\)"):
+        coverage_score([0.0, 0.0], [0.0, 1.0], [1.0, 0.5])
+    with pytest.raises(ValueError, match="lower and upper have 1 rows, y_true has 2"):
+        interval_score([0.0, 1.0], [0.0], [1.0], 0.5)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        mean_interval_width([0.0, 1.0], [1.0])
+    with pytest.raises(ValueError, match="sample_weight has 3 entries, y_true has 2"):
+        interval_score([0.0, 1.0], [0.0, 0.0], [1.0, 1.0], 0.5, sample_weight=[1, 1, 1])
+    with pytest.raises(ValueError, match="alpha"):
+        interval_score([0.0], [0.0], [1.0], 0.0)
+    with pytest.raises(ValueError, match="multioutput must be 'average'"):
+        interval_score([0.0], [0.0], [1.0], 0.5, multioutput="mean")
+    with pytest.raises(ValueError, match="multioutput must be 'uniform_average'"):
+        pinball_loss([0.0], [[0.0]], [0.5], multioutput="mean")
+    with pytest.raises(ValueError, match="y_quantiles must have shape"):
+        pinball_loss([0.0, 1.0], [0.0, 1.0], [0.1, 0.9])
+
+
+@pytest.mark.parametrize(
+    "w", [[1.0, -0.5, 1.0], [0.0, 0.0, 0.0], [1.0, np.inf, 1.0], [1.0, np.nan, 1.0]]
+)
+def test_bad_weights_raise(w):
+    with pytest.raises(ValueError, match="finite, non-negative, not all zero"):
+        coverage_score([0.0, 1.0, 2.0], [0.0] * 3, [1.0] * 3, sample_weight=w)
+
+
+def test_small_weights_and_single_level_quantiles():
+    # weights summing to less than one are valid: only their ratios matter
+    w = [0.1, 0.3]
+    assert coverage_score([0.0, 5.0], [0.0, 0.0], [1.0, 1.0], sample_weight=w) == (
+        pytest.approx(0.25, rel=1e-15)
+    )
+    assert mean_interval_width([0.0, 0.0], [1.0, 3.0], sample_weight=w) == (
+        pytest.approx(2.5, rel=1e-15)
+    )
+    # one level: a 1-d prediction is one column
+    assert pinball_loss([1.0, 3.0], [2.0, 2.0], [0.25]) == pytest.approx(
+        (0.75 * 1.0 + 0.25 * 1.0) / 2, rel=1e-15
+    )
