@@ -198,3 +198,47 @@ def test_grid_search_quantile_scorers_with_an_infinite_quantile():
         assert np.isfinite(search.cv_results_[f"mean_test_{name}"][1])
         assert list(search.cv_results_[f"rank_test_{name}"]) == [2, 1]
     assert search.best_params_ == {"infinite": False}
+
+
+def test_interval_scorers_pass_sample_weight_and_read_fitted_levels():
+    X = np.array([[1.0], [-1.0], [-1.0], [-2.0]])
+    y = np.array([0.5, 3.0, 0.0, 0.0])
+    est = _InfiniteTop(coverage=0.8)  # rows 1-3: [-1, 1]; row 0: [-1, inf)
+    w = np.array([0.0, 1.0, 2.0, 1.0])
+    # weighted over rows 1-3: coverage (0 + 2 + 1) / 4, width 2,
+    # interval score (2 + 10 * 2) * 1/4 + 2 * 3/4
+    assert coverage_scorer(est, X, y, sample_weight=w) == 0.75
+    assert neg_mean_interval_width_scorer(est, X, y, sample_weight=w) == -2.0
+    assert neg_interval_score_scorer(est, X, y, sample_weight=w) == pytest.approx(
+        -(22.0 / 4 + 1.5), rel=1e-15
+    )
+    # the quantile scorers: pinball of (-1, 0, 1) at (0.1, 0.5, 0.9) by hand
+    q = est.predict(X)
+    expected = pinball_loss(y, q, [0.1, 0.5, 0.9], sample_weight=w)
+    assert neg_pinball_loss_scorer(est, X, y, sample_weight=w) == -expected
+    row1 = (0.1 * 4 + 0.5 * 3 + 0.9 * 2) / 3  # y = 3 above every quantile
+    row23 = (0.1 * 1 + 0 + 0.1 * 1) / 3  # y = 0: u = (1, 0, -1)
+    assert expected == pytest.approx((row1 + 3 * row23) / 4, rel=1e-12)
+    assert neg_weighted_interval_score_scorer(est, X, y, sample_weight=w) == (
+        pytest.approx(-2 * expected, rel=1e-15)
+    )
+    # a fitted quantiles_ attribute wins over the quantiles parameter
+    est.quantiles_ = np.array([0.2, 0.5, 0.8])
+    assert neg_pinball_loss_scorer(est, X, y, sample_weight=w) == pytest.approx(
+        -pinball_loss(y, q, [0.2, 0.5, 0.8], sample_weight=w), rel=1e-15
+    )
+
+
+def test_scorer_errors_name_the_estimator():
+    class NoCoverage(_InfiniteTop):
+        def __init__(self):
+            super().__init__()
+            del self.coverage
+
+    X, y = np.zeros((2, 1)), np.zeros(2)
+    with pytest.raises(TypeError, match="NoCoverage has no 'coverage' parameter"):
+        neg_interval_score_scorer(NoCoverage(), X, y)
+    with pytest.raises(TypeError, match="LinearRegression has no 'quantiles'"):
+        neg_pinball_loss_scorer(LinearRegression().fit(X, y), X, y)
+    with pytest.raises(TypeError, match="LinearRegression has no predict_interval"):
+        neg_interval_score_scorer(LinearRegression().fit(X, y), X, y)
