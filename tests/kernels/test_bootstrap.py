@@ -302,3 +302,17 @@ def test_task_mean_exceedance_when_every_task_mean_is_nan():
     # some resamples hold a NaN in both tasks, others in one or none
     n_nan = np.isnan(res.mean(axis=1)).sum(axis=1)
     assert {0, 1, 2} <= set(n_nan.tolist())
+
+
+def test_task_mean_exceedance_of_a_nan_threshold_is_zero():
+    """A NaN threshold (sorted last) has no task mean above it, as in NumPy."""
+    scores = _scores(3, (4, 5))
+    thresholds = np.array([-0.5, 0.5, np.nan])
+    got = bootstrap_task_mean_exceedance(
+        scores, thresholds, 5, True, False, np.full((30, 3), -1.0)
+    )
+    res = resamples(scores, 5, 30, True)
+    with np.errstate(invalid="ignore"):
+        expected = (res.mean(axis=1)[:, :, None] > thresholds).mean(axis=1)
+    np.testing.assert_allclose(got, expected, rtol=1e-14)
+    np.testing.assert_array_equal(got[:, 2], 0.0)
