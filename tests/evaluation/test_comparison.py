@@ -564,8 +564,9 @@ def test_nemenyi_pairwise_pvalue_by_hand_and_significant_pairs():
     ]
     assert res.significant_pairs() == expected and len(expected) >= 2
     # a pair exactly at the critical difference is not significant
-    res.ranks = np.array([1.0, 1.0 + res.critical_difference, 3.0, 3.0])
-    assert ("A", "B") not in res.significant_pairs()
+    res.ranks = np.array([1.0, 1.5, 3.0, 3.5])
+    res.critical_difference = 0.5
+    assert res.significant_pairs() == [("A", "C"), ("A", "D"), ("B", "C"), ("B", "D")]
     res.ranks = np.array([1.0, 1.5, 3.5, 4.0])
     res.critical_difference = 2.4
     assert res.significant_pairs() == [("A", "C"), ("A", "D"), ("B", "D")]
@@ -578,8 +579,8 @@ def test_adjust_pvalues_hand_values():
     # BH: sorted times 4/1, 4/2, 4/3, 4/4, running min from the top
     np.testing.assert_allclose(adjust_pvalues(p, "bh"), [0.02, 0.04, 0.04, 0.02])
     np.testing.assert_allclose(
-        adjust_pvalues([0.5, 0.9], "holm"), [1.0, 1.0]
-    )  # capped at 1
+        adjust_pvalues([0.6, 0.9], "holm"), [1.0, 1.0]
+    )  # 2 * 0.6 capped at 1
     np.testing.assert_allclose(adjust_pvalues([0.3, 0.9], "bonferroni"), [0.6, 1.0])
     out = adjust_pvalues([0.0, 1.0], None)
     np.testing.assert_array_equal(out, [0.0, 1.0])
@@ -594,3 +595,34 @@ def test_levels_are_checked(bad):
     res = bayesian_correlated_ttest([0.1, 0.3], [0.2, 0.1], n_train=9, n_test=1)
     with pytest.raises(ValueError, match="confidence_level"):
         res.interval(bad)
+
+
+def test_more_edge_cases_pinned_by_hand():
+    # two repetitions are enough for the 5x2cv statistics
+    p = np.array([[0.5, 0.0], [0.5, 0.0]])
+    two = ttest_5x2cv(p, np.zeros((2, 2)), alternative="greater")
+    assert (two.df, two.alternative) == (2, "greater")
+    # rows (a, 0): sum p^2 = r a^2 = 2 sum s_i^2, so F is exactly 1
+    f = ftest_5x2cv(p, np.zeros((2, 2)))
+    assert f.statistic == 1.0
+    assert f.pvalue == pytest.approx(stats.f.sf(1.0, 4, 2), rel=1e-12)
+    # Iman-Davenport with N (k - 1) - chi2 = 1: F = (N - 1) chi2 / 1 = 3
+    scores = np.array([[0.9, 0.8, 0.7], [0.9, 0.7, 0.8]])
+    res = friedman_nemenyi(scores, alpha=0.1)
+    assert res.statistic == pytest.approx(3.0, rel=1e-12)
+    assert res.iman_davenport_statistic == pytest.approx(3.0, rel=1e-12)
+    assert res.alpha == 0.1
+    with pytest.raises(TypeError, match="scores must be numeric"):
+        friedman_nemenyi([["a", "b"], ["c", "d"]])
+    with pytest.raises(ValueError, match="scores_b contains NaN"):
+        corrected_resampled_ttest([0.1, 0.2], [np.nan, 0.1], n_train=9, n_test=1)
+    with pytest.raises(ValueError, match="scores_a and scores_b must have the same"):
+        corrected_resampled_ttest([0.1, 0.2], [0.1, 0.2, 0.3], n_train=9, n_test=1)
+    with pytest.raises(TypeError, match="n_train must be a positive number"):
+        corrected_resampled_ttest([0.1, 0.2], [0.2, 0.1], n_train="9", n_test=1)
+    with pytest.raises(ValueError, match="must have shape \\(n_repetitions, 2\\)"):
+        ftest_5x2cv(np.ones((5, 3)), np.ones((5, 3)))
+    with pytest.raises(ValueError, match="pvalues must lie in"):
+        adjust_pvalues([0.5, -0.1])
+    with pytest.raises(ValueError, match="pvalues contains NaN"):
+        adjust_pvalues([0.5, np.nan])

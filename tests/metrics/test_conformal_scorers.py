@@ -138,6 +138,8 @@ def test_scorers_need_a_coverage():
         def predict_interval(self, X):
             return np.zeros((len(X), 2))
 
+    with pytest.raises(TypeError, match="give the scorer a target coverage"):
+        neg_coverage_constrained_width_scorer(NoCoverage(), np.zeros((2, 1)), [0, 0])
     with pytest.raises(TypeError, match="NoCoverage has no 'coverage' parameter"):
         neg_coverage_constrained_width_scorer(NoCoverage(), np.zeros((2, 1)), [0, 0])
     scorer = make_coverage_constrained_width_scorer(coverage=0.5, slack=0.0)

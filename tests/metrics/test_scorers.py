@@ -236,9 +236,11 @@ def test_scorer_errors_name_the_estimator():
             del self.coverage
 
     X, y = np.zeros((2, 1)), np.zeros(2)
-    with pytest.raises(TypeError, match="NoCoverage has no 'coverage' parameter"):
+    with pytest.raises(TypeError, match="the interval score needs the nominal"):
         neg_interval_score_scorer(NoCoverage(), X, y)
-    with pytest.raises(TypeError, match="LinearRegression has no 'quantiles'"):
+    with pytest.raises(TypeError, match="quantile scorers need an estimator whose"):
         neg_pinball_loss_scorer(LinearRegression().fit(X, y), X, y)
+    with pytest.raises(TypeError, match="interval scorers need one that returns"):
+        neg_interval_score_scorer(LinearRegression().fit(X, y), X, y)
     with pytest.raises(TypeError, match="LinearRegression has no predict_interval"):
         neg_interval_score_scorer(LinearRegression().fit(X, y), X, y)
