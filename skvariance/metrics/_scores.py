@@ -79,17 +79,17 @@ def _check_bounds(lower, upper, n=None):
     return lo, hi
 
 
-def _mean(values, w, axis=None):
-    """(Weighted) mean in which a zero-weight row counts for nothing.
+def _mean(values, w):
+    """(Weighted) mean over rows in which a zero-weight row counts for nothing.
 
     ``np.average`` would turn ``0 * inf`` into NaN; rows of weight 0 are
     dropped first, so an infinite value in such a row leaves the mean finite
     and an infinite value in any other row makes it ``+inf``.
     """
     if w is None:
-        return np.mean(values, axis=0 if axis is None else axis)
+        return np.mean(values, axis=0)
     keep = w > 0
-    return np.average(values[keep], axis=0 if axis is None else axis, weights=w[keep])
+    return np.average(values[keep], axis=0, weights=w[keep])
 
 
 def _check_weights(sample_weight, n):
@@ -179,7 +179,7 @@ def pinball_loss(
     u = y[:, None] - q
     # u * (tau - 1{u < 0}) is +inf for an infinite quantile on either side.
     losses = u * (levels[None, :] - (u < 0))
-    per_level = _mean(losses, w, axis=0)
+    per_level = _mean(losses, w)
     if multioutput == "raw_values":
         return per_level
     if multioutput != "uniform_average":

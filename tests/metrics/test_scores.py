@@ -154,7 +154,17 @@ def test_input_checks_say_what_is_wrong():
     # a degenerate interval lower == upper is allowed (only crossing raises)
     assert interval_score([1.0, 2.0], [1.0, 1.0], [1.0, 1.0], 0.5) == 2.0
     with pytest.raises(ValueError, match=r"found 1 crossed interval\(s\)"):
-        coverage_score([0.0, 0.0], [0.0, 1.0], [1.0, 0.5])
+        coverage_score([0.0, 0.0, 0.0], [0.0, 1.0, 2.0], [1.0, 0.5, 2.0])
+    with pytest.raises(ValueError, match="only -inf is allowed in lower"):
+        coverage_score([0.0], [np.inf], [np.inf])
+    with pytest.raises(ValueError, match=r"only \+inf is allowed in upper"):
+        coverage_score([0.0], [-np.inf], [-np.inf])
+    with pytest.raises(ValueError, match="an infinite bound is allowed, a missing"):
+        coverage_score([0.0], [np.nan], [1.0])
+    with pytest.raises(ValueError, match="an infinite quantile is allowed, a missing"):
+        pinball_loss([0.0], [[np.nan]], [0.5])
+    with pytest.raises(ValueError, match="y_true is empty"):
+        pinball_loss([], np.zeros((0, 1)), [0.5])
     with pytest.raises(ValueError, match="lower and upper have 1 rows, y_true has 2"):
         interval_score([0.0, 1.0], [0.0], [1.0], 0.5)
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
