@@ -124,6 +124,20 @@ def _jackknife(statistic, data, gamma):
 # --------------------------------------------------------------------------
 
 
+def _check_no_nan(values, name, what):
+    """Raise if the statistic gave NaN on any sample: no silent NaN interval."""
+    bad = np.isnan(values).reshape(values.shape[0], -1).any(axis=1)
+    n_bad = int(bad.sum())
+    if n_bad:
+        raise ValueError(
+            f"statistic {name!r} returned NaN on {n_bad} of {values.shape[0]} "
+            f"{what}; the interval would be NaN or would silently drop them. "
+            "Make the statistic return a number for every resample (for "
+            "example guard a division or a constant-column case)."
+        )
+    return values
+
+
 def _one(
     data,
     statistic,
@@ -137,6 +151,11 @@ def _one(
     gamma,
 ):
     estimate = _point(statistic, data, gamma)
+    if np.any(np.isnan(estimate)):
+        raise ValueError(
+            f"statistic {name!r} returned NaN on the observed scores; a callable "
+            "statistic must return a number for every (resampled) score matrix."
+        )
     dist = _distribution(
         statistic,
         data,
@@ -146,12 +165,16 @@ def _one(
         bool(task_bootstrap),
         gamma,
     )
+    _check_no_nan(dist, name, "bootstrap resamples")
     low, high = _interval(
         dist,
         estimate,
         method,
         confidence_level,
-        lambda: _jackknife(statistic, data, gamma),
+        lambda: [
+            _check_no_nan(theta, name, "leave-one-run-out (jackknife) samples")
+            for theta in _jackknife(statistic, data, gamma)
+        ],
     )
     return BootstrapCI(
         estimate=estimate,
@@ -242,7 +265,10 @@ def bootstrap_ci(
     ------
     ValueError
         NaN or infinite scores, a ragged dict, fewer than 2 runs,
-        ``confidence_level`` outside (0, 1), ``n_resamples < 1``.
+        ``confidence_level`` outside (0, 1), ``n_resamples < 1``; a callable
+        ``statistic`` that returns NaN on the scores or on any resample (or,
+        for ``"bca"``, on any leave-one-run-out sample): the message says on
+        how many. No resample is dropped.
 
     See Also
     --------

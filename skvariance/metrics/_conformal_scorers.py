@@ -72,8 +72,8 @@ def make_coverage_constrained_width_scorer(coverage=None, *, slack="binomial"):
     ``shortfall = max(0, coverage - slack - empirical_coverage)``: a
     candidate that covers the validation fold as promised is ranked by its
     width alone, and one that misses by the whole ``alpha = 1 - coverage``
-    counts as twice as wide. Scores stay finite, so ``GridSearchCV`` can
-    average them over folds.
+    counts as twice as wide. Scores are finite for finite intervals, so
+    ``GridSearchCV`` can average them over folds.
 
     Parameters
     ----------
@@ -89,6 +89,14 @@ def make_coverage_constrained_width_scorer(coverage=None, *, slack="binomial"):
     scorer : callable
         ``scorer(estimator, X, y_true, sample_weight=None)``, greater is
         better; the estimator needs ``predict_interval(X)``.
+
+    Notes
+    -----
+    An interval with an infinite bound has infinite width, so the score of
+    a fold holding one is ``-inf`` and ``GridSearchCV`` ranks the candidate
+    last; its coverage counts the infinite bound as covering (see
+    :func:`~skvariance.metrics.coverage_score`). NaN bounds raise a
+    ``ValueError``.
 
     Examples
     --------
@@ -107,7 +115,8 @@ def make_coverage_constrained_width_scorer(coverage=None, *, slack="binomial"):
 
 #: Minus the mean width of ``predict_interval``, penalised when the empirical
 #: coverage is more than two binomial standard errors below the estimator's
-#: ``coverage`` (see :func:`make_coverage_constrained_width_scorer`).
+#: ``coverage`` (see :func:`make_coverage_constrained_width_scorer`); ``-inf``
+#: when a bound is infinite.
 neg_coverage_constrained_width_scorer = make_coverage_constrained_width_scorer()
 
 

@@ -1,4 +1,13 @@
-"""Scorers for GridSearchCV over quantile and interval estimators."""
+"""Scorers for GridSearchCV over quantile and interval estimators.
+
+Infinite bounds follow the rule of :mod:`skvariance.metrics._scores`: the
+``neg_*`` scorers return ``-inf`` for a fold with an infinite bound or
+quantile (so ``GridSearchCV`` ranks that candidate last instead of turning a
+raised error into NaN), and ``coverage_scorer`` counts an infinite bound as
+covering. ``GridSearchCV`` warns that a mean test score is non-finite and its
+``std_test_*`` of infinite split scores is NaN (``inf - inf``); the
+``split*_test_*``, ``mean_test_*`` and ``rank_test_*`` entries are not.
+"""
 
 from __future__ import annotations
 
@@ -85,17 +94,21 @@ class _IntervalScorer:
 
 
 #: ``scoring=neg_pinball_loss_scorer``: minus the pinball loss averaged over
-#: the estimator's ``quantiles``; greater is better.
+#: the estimator's ``quantiles``; greater is better; ``-inf`` when a predicted
+#: quantile is infinite.
 neg_pinball_loss_scorer = _QuantileScorer(pinball_loss, -1.0, "neg_pinball_loss")
-#: Minus the weighted interval score of the estimator's quantiles.
+#: Minus the weighted interval score of the estimator's quantiles (``-inf``
+#: when a predicted quantile is infinite).
 neg_weighted_interval_score_scorer = _QuantileScorer(
     weighted_interval_score, -1.0, "neg_weighted_interval_score"
 )
 #: Minus the interval score of ``predict_interval`` at the estimator's
-#: ``coverage``.
+#: ``coverage`` (``-inf`` when a bound is infinite).
 neg_interval_score_scorer = _IntervalScorer("interval", "neg_interval_score")
-#: Empirical coverage of ``predict_interval`` (report it; tuning on coverage
-#: alone rewards infinitely wide intervals).
+#: Empirical coverage of ``predict_interval``; an infinite bound covers its
+#: side (report it; tuning on coverage alone rewards infinitely wide
+#: intervals).
 coverage_scorer = _IntervalScorer("coverage", "coverage")
-#: Minus the mean width of ``predict_interval``.
+#: Minus the mean width of ``predict_interval`` (``-inf`` when a bound is
+#: infinite).
 neg_mean_interval_width_scorer = _IntervalScorer("width", "neg_mean_interval_width")

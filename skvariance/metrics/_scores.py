@@ -1,4 +1,22 @@
-"""Quantile and interval scores."""
+"""Quantile and interval scores.
+
+Infinite bounds
+---------------
+Conformal predictors return an infinite bound on purpose when the
+calibration set is too small for the level or a shift weight is too large.
+Every metric here accepts them with one rule:
+
+* an infinite bound is never crossed: it covers its side
+  (``coverage_score``) and adds no miss penalty;
+* the width, the interval score, the pinball loss of an infinite quantile and
+  the weighted interval score of such a row are ``+inf``, and so is their
+  mean over rows (a finite "worst value" would be a guess; ``+inf`` is what
+  the interval is worth, and a ``neg_*`` scorer's ``-inf`` ranks last in
+  ``GridSearchCV``);
+* a row with ``sample_weight`` 0 counts for nothing, even when infinite;
+* NaN raises a ``ValueError``, as do ``lower = +inf`` and ``upper = -inf``
+  (no real value lies in such an interval) and an infinite ``y_true``.
+"""
 
 from __future__ import annotations
 
@@ -25,9 +43,31 @@ def _check_target(y_true, name="y_true"):
     return y
 
 
+def _check_bound(values, name, forbidden):
+    """A 1-d float array of interval bounds: infinities allowed, NaN not.
+
+    ``forbidden`` is the infinity that leaves no real value inside the
+    interval (``+inf`` for a lower bound, ``-inf`` for an upper bound).
+    """
+    b = column_or_1d(np.asarray(values, dtype=np.float64))
+    if b.size == 0:
+        raise ValueError(f"{name} is empty.")
+    if np.any(np.isnan(b)):
+        raise ValueError(
+            f"{name} contains NaN ({int(np.sum(np.isnan(b)))} value(s)); an "
+            "infinite bound is allowed, a missing one is not."
+        )
+    if np.any(b == forbidden):
+        raise ValueError(
+            f"{name} contains {forbidden:+}: such an interval holds no real "
+            f"value; only {'-' if forbidden > 0 else '+'}inf is allowed in {name}."
+        )
+    return b
+
+
 def _check_bounds(lower, upper, n=None):
-    lo = _check_target(lower, "lower")
-    hi = _check_target(upper, "upper")
+    lo = _check_bound(lower, "lower", np.inf)
+    hi = _check_bound(upper, "upper", -np.inf)
     check_consistent_length(lo, hi)
     if n is not None and lo.shape[0] != n:
         raise ValueError(f"lower and upper have {lo.shape[0]} rows, y_true has {n}.")
@@ -37,6 +77,19 @@ def _check_bounds(lower, upper, n=None):
             "interval(s)."
         )
     return lo, hi
+
+
+def _mean(values, w):
+    """(Weighted) mean over rows in which a zero-weight row counts for nothing.
+
+    ``np.average`` would turn ``0 * inf`` into NaN; rows of weight 0 are
+    dropped first, so an infinite value in such a row leaves the mean finite
+    and an infinite value in any other row makes it ``+inf``.
+    """
+    if w is None:
+        return np.mean(values, axis=0)
+    keep = w > 0
+    return np.average(values[keep], axis=0, weights=w[keep])
 
 
 def _check_weights(sample_weight, n):
@@ -61,8 +114,11 @@ def _check_quantile_predictions(y_true, y_quantiles, quantiles):
             f"y_quantiles must have shape (n_samples, n_quantiles) = "
             f"({y.shape[0]}, {levels.size}), got {q.shape}."
         )
-    if not np.all(np.isfinite(q)):
-        raise ValueError("y_quantiles contains NaN or infinity.")
+    if np.any(np.isnan(q)):
+        raise ValueError(
+            f"y_quantiles contains NaN ({int(np.sum(np.isnan(q)))} value(s)); an "
+            "infinite quantile is allowed, a missing one is not."
+        )
     return y, q, levels
 
 
@@ -100,6 +156,13 @@ def pinball_loss(
     --------
     weighted_interval_score : twice the level-averaged pinball loss.
 
+    Notes
+    -----
+    A quantile of ``+inf`` or ``-inf`` has loss ``+inf`` on its row (the
+    observation is infinitely far from it either way), so the mean over rows
+    and, with ``"uniform_average"``, over levels is ``+inf`` unless that row's
+    ``sample_weight`` is 0. NaN quantiles raise a ``ValueError``.
+
     References
     ----------
     Koenker, R. and Bassett, G. (1978). "Regression Quantiles".
@@ -114,8 +177,9 @@ def pinball_loss(
     y, q, levels = _check_quantile_predictions(y_true, y_quantiles, quantiles)
     w = _check_weights(sample_weight, y.shape[0])
     u = y[:, None] - q
+    # u * (tau - 1{u < 0}) is +inf for an infinite quantile on either side.
     losses = u * (levels[None, :] - (u < 0))
-    per_level = np.average(losses, axis=0, weights=w)
+    per_level = _mean(losses, w)
     if multioutput == "raw_values":
         return per_level
     if multioutput != "uniform_average":
@@ -151,6 +215,12 @@ def weighted_interval_score(y_true, y_quantiles, quantiles, *, sample_weight=Non
     -------
     score : float
         Lower is better.
+
+    Notes
+    -----
+    As for :func:`pinball_loss`: an infinite quantile (for example the
+    infinite bound of a conformal interval) makes the score ``+inf`` unless
+    its row has ``sample_weight`` 0; NaN raises a ``ValueError``.
 
     References
     ----------
@@ -201,6 +271,14 @@ def interval_score(
     score : float or ndarray of shape (n_samples,)
         Lower is better.
 
+    Notes
+    -----
+    Infinite bounds: ``lower = -inf`` or ``upper = +inf`` gives the row a
+    score of ``+inf`` (its width), and the average is ``+inf`` unless that
+    row's ``sample_weight`` is 0. An infinite bound is never crossed, so it
+    adds no miss penalty. NaN bounds, ``lower = +inf`` and ``upper = -inf``
+    raise a ``ValueError``.
+
     References
     ----------
     Gneiting, T. and Raftery, A. E. (2007). "Strictly Proper Scoring Rules,
@@ -211,21 +289,26 @@ def interval_score(
     >>> from skvariance.metrics import interval_score
     >>> interval_score([0.0, 3.0], [-1.0, -1.0], [1.0, 1.0], alpha=0.5)
     6.0
+    >>> interval_score([0.0, 3.0], [-1.0, -1.0], [1.0, float("inf")], alpha=0.5)
+    inf
     """
     y = _check_target(y_true)
     lo, hi = _check_bounds(lower, upper, y.shape[0])
     a = check_coverage(alpha, name="alpha")
     w = _check_weights(sample_weight, y.shape[0])
-    scores = (
-        (hi - lo) + (2.0 / a) * (lo - y) * (y < lo) + (2.0 / a) * (y - hi) * (y > hi)
-    )
+    # np.where, not a product with the indicator: (lo - y) * 0 is NaN when
+    # lo = -inf. An infinite bound is never crossed, so it adds no penalty and
+    # its width is +inf.
+    below = np.where(y < lo, (2.0 / a) * (lo - y), 0.0)
+    above = np.where(y > hi, (2.0 / a) * (y - hi), 0.0)
+    scores = (hi - lo) + below + above
     if multioutput == "raw_values":
         return scores
     if multioutput != "average":
         raise ValueError(
             f"multioutput must be 'average' or 'raw_values', got {multioutput!r}."
         )
-    return float(np.average(scores, weights=w))
+    return float(_mean(scores, w))
 
 
 def coverage_score(y_true, lower, upper, *, sample_weight=None):
@@ -240,11 +323,21 @@ def coverage_score(y_true, lower, upper, *, sample_weight=None):
     -------
     coverage : float
 
+    Notes
+    -----
+    An infinite bound covers its side: ``y`` is inside ``[-inf, u]`` when
+    ``y <= u`` and always inside ``[-inf, +inf]``. NaN bounds,
+    ``lower = +inf`` and ``upper = -inf`` raise a ``ValueError``. Coverage
+    alone rewards infinite intervals: report it next to a width or interval
+    score.
+
     Examples
     --------
     >>> from skvariance.metrics import coverage_score
     >>> coverage_score([0.0, 1.0, 5.0], [-1.0, 0.0, 0.0], [1.0, 1.0, 1.0])
     0.6666666666666666
+    >>> coverage_score([0.0, 1.0, 5.0], [-1.0, 0.0, 0.0], [1.0, 1.0, float("inf")])
+    1.0
     """
     y = _check_target(y_true)
     lo, hi = _check_bounds(lower, upper, y.shape[0])
@@ -264,12 +357,22 @@ def mean_interval_width(lower, upper, *, sample_weight=None):
     -------
     width : float
 
+    Notes
+    -----
+    A row with ``lower = -inf`` or ``upper = +inf`` has width ``+inf``, and
+    the mean is ``+inf`` unless that row's ``sample_weight`` is 0. NaN bounds,
+    ``lower = +inf`` and ``upper = -inf`` raise a ``ValueError``.
+
     Examples
     --------
     >>> from skvariance.metrics import mean_interval_width
     >>> mean_interval_width([0.0, 1.0], [2.0, 2.0])
     1.5
+    >>> mean_interval_width([0.0, -float("inf")], [2.0, 2.0])
+    inf
+    >>> mean_interval_width([0.0, -float("inf")], [2.0, 2.0], sample_weight=[1, 0])
+    2.0
     """
     lo, hi = _check_bounds(lower, upper)
     w = _check_weights(sample_weight, lo.shape[0])
-    return float(np.average(hi - lo, weights=w))
+    return float(_mean(hi - lo, w))

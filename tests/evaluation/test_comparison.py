@@ -379,3 +379,250 @@ def test_adjust_pvalues_equals_step_procedures():
         adjust_pvalues(p, "sidak")
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         adjust_pvalues([0.5, 1.5])
+
+
+# -- edge cases and exact values pinned by hand (mutation testing) ------------
+def test_mcnemar_hand_values_and_method_names():
+    y = np.zeros(10, dtype=int)
+    # A right on rows 0-5, B right on rows 3-8: b = 3 (0, 1, 2), c = 3 (6, 7, 8)
+    a = np.where(np.arange(10) < 6, 0, 1)
+    b = np.where((np.arange(10) >= 3) & (np.arange(10) < 9), 0, 1)
+    exact = mcnemar_test(y, a, b)
+    assert (exact.n_a_only, exact.n_b_only, exact.method) == (3, 3, "exact")
+    # b = c: 2 * P(Bin(6, 1/2) <= 3) = 2 * 42/64 > 1, capped at 1
+    assert exact.pvalue == 1.0 and exact.statistic == 3.0
+    asym = mcnemar_test(y, a, b, exact=False)
+    assert asym.method == "asymptotic"
+    # continuity-corrected (|3 - 3| - 1)^2 / 6 = 1/6
+    assert asym.statistic == pytest.approx(1 / 6, rel=1e-12)
+    assert asym.pvalue == pytest.approx(stats.chi2.sf(1 / 6, 1), rel=1e-12)
+    none = mcnemar_test([1, 0], [1, 0], [1, 0], exact=False)
+    assert (none.statistic, none.pvalue, none.method) == (0.0, 1.0, "asymptotic")
+    # b = 1, c = 0: two-sided exact p = 2 * 1/2 = 1
+    one = mcnemar_test([1], [1], [0])
+    assert (one.n_a_only, one.n_b_only, one.pvalue) == (1, 0, 1.0)
+    # b = 5, c = 0: 2 / 32
+    assert mcnemar_test([1] * 5, [1] * 5, [0] * 5).pvalue == 2 / 32
+    with pytest.raises(ValueError, match="y_true is empty"):
+        mcnemar_test([], [], [])
+
+
+def test_bayesian_ttest_degenerate_posteriors_by_hand():
+    a = np.full(6, 0.75)
+    # every difference exactly 0.25, rope 0.25: the point mass sits on the
+    # edge of the ROPE, which is closed: equivalent with probability 1
+    edge = bayesian_correlated_ttest(a, a - 0.25, n_train=5, n_test=1, rope=0.25)
+    assert edge.probabilities == (0.0, 1.0, 0.0)
+    edge = bayesian_correlated_ttest(a - 0.25, a, n_train=5, n_test=1, rope=0.25)
+    assert edge.probabilities == (0.0, 1.0, 0.0)
+    # all differences 0 and no ROPE: the point mass is split half and half
+    zero = bayesian_correlated_ttest(a, a, n_train=5, n_test=1)
+    assert zero.probabilities == (0.5, 0.0, 0.5)
+    assert zero.interval(0.9) == (0.0, 0.0) and zero.rope == 0.0
+    zero = bayesian_correlated_ttest(a, a, n_train=5, n_test=1, rope=0.1)
+    assert zero.probabilities == (0.0, 1.0, 0.0) and zero.rope == 0.1
+    # nonzero constant differences: a point mass, interval of width 0
+    up = bayesian_correlated_ttest(a, a - 0.25, n_train=5, n_test=1)
+    assert up.probabilities == (0.0, 0.0, 1.0)
+    assert up.interval(0.9) == (0.25, 0.25)
+
+
+def test_bayesian_ttest_without_rope_has_no_equivalence_mass():
+    """rope = 0: P(equivalent) is exactly 0, not the float residue 1 - pa - pb."""
+    for seed in range(50):
+        rng = np.random.RandomState(seed)
+        a, b = rng.normal(0.8, 0.02, size=(2, 3, 10))
+        res = bayesian_correlated_ttest(a, b, n_train=90, n_test=10)
+        if 1.0 - res.prob_a_better - res.prob_b_better != 0.0:
+            break
+    else:  # pragma: no cover - the residue appears within a few seeds
+        pytest.skip("no floating-point residue found")
+    assert res.prob_equivalent == 0.0
+
+
+def test_bayesian_ttest_rho_is_n_test_over_n():
+    """rho = n_test / (n_train + n_test): scale^2 = (1/J + rho/(1-rho)) s^2."""
+    d = np.array([0.01, -0.02, 0.03, 0.0, 0.015, -0.005])
+    s2 = np.var(d, ddof=1)  # sum of squares by hand below
+    mean = d.sum() / 6
+    assert s2 == pytest.approx(np.sum((d - mean) ** 2) / 5, rel=1e-15)
+    for n_train, n_test in [(90, 10), (60, 40), (10, 30)]:
+        rho = n_test / (n_train + n_test)
+        res = bayesian_correlated_ttest(d, 0 * d, n_train=n_train, n_test=n_test)
+        assert res.scale == pytest.approx(
+            math.sqrt((1 / 6 + rho / (1 - rho)) * s2), rel=1e-12
+        )
+        assert res.mean == pytest.approx(mean, rel=1e-12) and res.df == 5
+        # with per-split sizes, their means are used
+        per_split = bayesian_correlated_ttest(
+            d, 0 * d, n_train=[n_train - 1, n_train + 1], n_test=[n_test] * 3
+        )
+        assert per_split.scale == pytest.approx(res.scale, rel=1e-12)
+
+
+def test_corrected_ttest_factor_pins_each_size():
+    """(1/J + n_test/n_train): swapping the sizes or dropping 1/J changes t."""
+    d = np.array([0.02, 0.01, 0.03, -0.01, 0.02, 0.0, 0.015, 0.005])
+    J, s2, mean = 8, np.var(d, ddof=1), d.mean()
+    for n_train, n_test in [(70, 30), (30, 70), (99, 1)]:
+        res = corrected_resampled_ttest(d, 0 * d, n_train=n_train, n_test=n_test)
+        se = math.sqrt((1 / J + n_test / n_train) * s2)
+        assert res.std_error == pytest.approx(se, rel=1e-12)
+        assert res.statistic == pytest.approx(mean / se, rel=1e-12)
+        assert res.mean_difference == pytest.approx(mean, rel=1e-12)
+        assert res.df == J - 1 and res.alternative == "two-sided"
+    naive = corrected_resampled_ttest(d, 0 * d, n_train=70, n_test=30, correction=False)
+    assert naive.std_error == pytest.approx(math.sqrt(s2 / J), rel=1e-12)
+    neg = corrected_resampled_ttest(-d, 0 * d, n_train=70, n_test=30)
+    assert neg.statistic == pytest.approx(-mean / math.sqrt((1 / 8 + 3 / 7) * s2))
+    less = corrected_resampled_ttest(
+        -d, 0 * d, n_train=70, n_test=30, alternative="less"
+    )
+    assert less.pvalue == pytest.approx(stats.t.cdf(neg.statistic, 7), rel=1e-12)
+    assert less.alternative == "less"
+    # two-sided p of a large |t| stays in [0, 1] and equals 2 * sf
+    assert neg.pvalue == pytest.approx(2 * stats.t.sf(abs(neg.statistic), 7))
+
+
+def test_5x2cv_hand_values_and_zero_differences():
+    # differences p_i^(j) chosen by hand
+    p = np.array([[0.04, 0.00], [0.01, 0.03], [0.02, 0.02], [0.0, 0.02], [0.03, 0.01]])
+    s2 = np.array([0.0008, 0.0002, 0.0, 0.0002, 0.0002])  # sum_j (p - mean)^2
+    t = ttest_5x2cv(p, np.zeros_like(p))
+    assert t.std_error == pytest.approx(math.sqrt(s2.sum() / 5), rel=1e-12)
+    assert t.statistic == pytest.approx(0.04 / math.sqrt(0.0014 / 5), rel=1e-12)
+    assert (t.df, t.mean_difference) == (5, 0.04)
+    f = ftest_5x2cv(p, np.zeros_like(p))
+    assert f.statistic == pytest.approx(np.sum(p**2) / (2 * 0.0014), rel=1e-12)
+    assert (f.dfn, f.dfd) == (10, 5)
+    assert f.mean_difference == pytest.approx(0.018, rel=1e-12)
+    # three repetitions: F(6, 3), t on 3 degrees of freedom
+    f3 = ftest_5x2cv(p[:3], np.zeros((3, 2)))
+    assert (f3.dfn, f3.dfd) == (6, 3)
+    assert f3.pvalue == pytest.approx(stats.f.sf(f3.statistic, 6, 3), rel=1e-12)
+    assert ttest_5x2cv(p[:3], np.zeros((3, 2))).df == 3
+    # all differences zero: F = 0/0 = 0 with p-value 1
+    zero = ftest_5x2cv(np.ones((5, 2)), np.ones((5, 2)))
+    assert (zero.statistic, zero.pvalue) == (0.0, 1.0)
+    with pytest.raises(ValueError, match="n_repetitions, 2"):
+        ttest_5x2cv(np.ones((1, 2)), np.ones((1, 2)))
+
+
+def test_friedman_hand_values():
+    # 3 data sets, 3 models, no ties: ranks (1, 2, 3), (1, 3, 2), (2, 1, 3)
+    scores = np.array([[0.9, 0.8, 0.7], [0.9, 0.7, 0.8], [0.8, 0.9, 0.7]])
+    res = friedman_nemenyi(scores)
+    np.testing.assert_allclose(res.ranks, [4 / 3, 2.0, 8 / 3])
+    # 12 N / (k (k+1)) [sum R^2 - k (k+1)^2 / 4] = 3 * (16/9 + 4 + 64/9 - 12)
+    chi2 = 12 * 3 / 12 * (16 / 9 + 4 + 64 / 9 - 12)
+    assert res.statistic == pytest.approx(chi2, rel=1e-12)
+    assert res.pvalue == pytest.approx(stats.chi2.sf(chi2, 2), rel=1e-12)
+    f_id = 2 * chi2 / (3 * 2 - chi2)
+    assert res.iman_davenport_statistic == pytest.approx(f_id, rel=1e-12)
+    assert res.iman_davenport_pvalue == pytest.approx(stats.f.sf(f_id, 2, 4))
+    assert res.names == ["model_0", "model_1", "model_2"] and res.n_datasets == 3
+    # Demšar's q_0.05 for k = 3 is 2.343: CD = 2.343 * sqrt(3 * 4 / 18)
+    assert res.critical_difference == pytest.approx(2.343 * math.sqrt(2 / 3), abs=1e-3)
+    assert res.alpha == 0.05
+    # two data sets are enough
+    two = friedman_nemenyi(scores[:2], names=["a", "b", "c"])
+    np.testing.assert_allclose(two.ranks, [1.0, 2.5, 2.5])
+    with pytest.raises(ValueError, match="names must be distinct"):
+        friedman_nemenyi(scores, names=["a", "a", "b"])
+    with pytest.raises(ValueError, match="scores contains NaN"):
+        friedman_nemenyi([[0.1, np.nan], [0.2, 0.3]])
+
+
+def test_friedman_all_tied_and_perfect_separation():
+    tied = friedman_nemenyi(np.ones((4, 3)))
+    assert (tied.statistic, tied.pvalue) == (0.0, 1.0)
+    np.testing.assert_array_equal(tied.ranks, [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(tied.pairwise_pvalues, np.ones((3, 3)))
+    # model order identical on every data set: chi2 = N (k - 1), F infinite
+    perfect = friedman_nemenyi(np.tile([0.9, 0.8, 0.7], (5, 1)))
+    assert perfect.statistic == pytest.approx(10.0, rel=1e-12)
+    assert perfect.iman_davenport_statistic == np.inf
+    assert perfect.iman_davenport_pvalue == 0.0
+
+
+def test_nemenyi_pairwise_pvalue_by_hand_and_significant_pairs():
+    rng = np.random.RandomState(7)
+    scores = rng.rand(20, 4) + np.array([0.0, 0.3, 0.6, 0.05])
+    res = friedman_nemenyi(scores, names=list("ABCD"))
+    se = math.sqrt(4 * 5 / (6 * 20))
+    for i, j in itertools.combinations(range(4), 2):
+        q = abs(res.ranks[i] - res.ranks[j]) / se * math.sqrt(2)
+        assert res.pairwise_pvalues[i, j] == pytest.approx(
+            stats.studentized_range.sf(q, 4, np.inf), rel=1e-6
+        )
+    np.testing.assert_array_equal(np.diag(res.pairwise_pvalues), 1.0)
+    # significant_pairs lists every pair once, in column order, by hand
+    expected = [
+        (res.names[i], res.names[j])
+        for i, j in itertools.combinations(range(4), 2)
+        if abs(res.ranks[i] - res.ranks[j]) > res.critical_difference
+    ]
+    assert res.significant_pairs() == expected and len(expected) >= 2
+    # a pair exactly at the critical difference is not significant
+    res.ranks = np.array([1.0, 1.5, 3.0, 3.5])
+    res.critical_difference = 0.5
+    assert res.significant_pairs() == [("A", "C"), ("A", "D"), ("B", "C"), ("B", "D")]
+    res.ranks = np.array([1.0, 1.5, 3.5, 4.0])
+    res.critical_difference = 2.4
+    assert res.significant_pairs() == [("A", "C"), ("A", "D"), ("B", "D")]
+
+
+def test_adjust_pvalues_hand_values():
+    p = np.array([0.01, 0.04, 0.03, 0.005])
+    # Holm: sorted 0.005, 0.01, 0.03, 0.04 times 4, 3, 2, 1, running max
+    np.testing.assert_allclose(adjust_pvalues(p, "holm"), [0.03, 0.06, 0.06, 0.02])
+    # BH: sorted times 4/1, 4/2, 4/3, 4/4, running min from the top
+    np.testing.assert_allclose(adjust_pvalues(p, "bh"), [0.02, 0.04, 0.04, 0.02])
+    np.testing.assert_allclose(
+        adjust_pvalues([0.6, 0.9], "holm"), [1.0, 1.0]
+    )  # 2 * 0.6 capped at 1
+    np.testing.assert_allclose(adjust_pvalues([0.3, 0.9], "bonferroni"), [0.6, 1.0])
+    out = adjust_pvalues([0.0, 1.0], None)
+    np.testing.assert_array_equal(out, [0.0, 1.0])
+    with pytest.raises(ValueError, match="1-d"):
+        adjust_pvalues([[0.1, 0.2]])
+
+
+@pytest.mark.parametrize("bad", [0.0, 1.0, True, "0.05"])
+def test_levels_are_checked(bad):
+    with pytest.raises(ValueError, match="alpha"):
+        friedman_nemenyi(np.random.RandomState(0).rand(4, 3), alpha=bad)
+    res = bayesian_correlated_ttest([0.1, 0.3], [0.2, 0.1], n_train=9, n_test=1)
+    with pytest.raises(ValueError, match="confidence_level"):
+        res.interval(bad)
+
+
+def test_more_edge_cases_pinned_by_hand():
+    # two repetitions are enough for the 5x2cv statistics
+    p = np.array([[0.5, 0.0], [0.5, 0.0]])
+    two = ttest_5x2cv(p, np.zeros((2, 2)), alternative="greater")
+    assert (two.df, two.alternative) == (2, "greater")
+    # rows (a, 0): sum p^2 = r a^2 = 2 sum s_i^2, so F is exactly 1
+    f = ftest_5x2cv(p, np.zeros((2, 2)))
+    assert f.statistic == 1.0
+    assert f.pvalue == pytest.approx(stats.f.sf(1.0, 4, 2), rel=1e-12)
+    # Iman-Davenport with N (k - 1) - chi2 = 1: F = (N - 1) chi2 / 1 = 3
+    scores = np.array([[0.9, 0.8, 0.7], [0.9, 0.7, 0.8]])
+    res = friedman_nemenyi(scores, alpha=0.1)
+    assert res.statistic == pytest.approx(3.0, rel=1e-12)
+    assert res.iman_davenport_statistic == pytest.approx(3.0, rel=1e-12)
+    assert res.alpha == 0.1
+    with pytest.raises(TypeError, match="scores must be numeric"):
+        friedman_nemenyi([["a", "b"], ["c", "d"]])
+    with pytest.raises(ValueError, match="scores_b contains NaN"):
+        corrected_resampled_ttest([0.1, 0.2], [np.nan, 0.1], n_train=9, n_test=1)
+    with pytest.raises(ValueError, match="scores_a and scores_b must have the same"):
+        corrected_resampled_ttest([0.1, 0.2], [0.1, 0.2, 0.3], n_train=9, n_test=1)
+    with pytest.raises(TypeError, match="n_train must be a positive number"):
+        corrected_resampled_ttest([0.1, 0.2], [0.2, 0.1], n_train="9", n_test=1)
+    with pytest.raises(ValueError, match="must have shape \\(n_repetitions, 2\\)"):
+        ftest_5x2cv(np.ones((5, 3)), np.ones((5, 3)))
+    with pytest.raises(ValueError, match="pvalues must lie in"):
+        adjust_pvalues([0.5, -0.1])
+    with pytest.raises(ValueError, match="pvalues contains NaN"):
+        adjust_pvalues([0.5, np.nan])

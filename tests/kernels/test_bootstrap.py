@@ -252,3 +252,67 @@ def test_same_result_for_any_number_of_threads():
     for trimmed, profile in results[1:]:
         np.testing.assert_array_equal(trimmed, results[0][0])
         np.testing.assert_array_equal(profile, results[0][1])
+
+
+@pytest.mark.parametrize("n_resamples", [1, 64, 65, 129])
+def test_every_resample_is_computed_whatever_the_chunking(n_resamples):
+    """Resamples are split into 64 chunks: 65 = 64 + 1 leaves a remainder."""
+    scores = _scores(9, (4, 3))
+    sorted_values, rank = _ranks(scores)
+    res = resamples(scores, 21, n_resamples, True, True)
+    nan = np.full(n_resamples, np.nan)
+    got = bootstrap_mean(scores, 21, True, True, nan.copy())
+    np.testing.assert_allclose(got, res.mean(axis=(1, 2)), rtol=1e-12)
+    got = bootstrap_median_of_task_means(scores, 21, True, True, nan.copy())
+    np.testing.assert_allclose(got, np.median(res.mean(axis=1), axis=1), rtol=1e-12)
+    got = bootstrap_trimmed_mean(sorted_values, rank, 3, 9, 21, True, True, nan.copy())
+    expected = [np.sort(r.ravel())[3:9].mean() for r in res]
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    thresholds = np.array([-0.5, 0.0, 0.5])
+    positions = np.searchsorted(sorted_values, thresholds, side="right")
+    got = bootstrap_exceedance(
+        rank, positions, 21, True, True, np.full((n_resamples, 3), np.nan)
+    )
+    expected = (res.reshape(n_resamples, -1)[:, :, None] > thresholds).mean(axis=1)
+    np.testing.assert_allclose(got, expected, rtol=1e-14)
+    got = bootstrap_task_mean_exceedance(
+        scores, thresholds, 21, True, True, np.full((n_resamples, 3), np.nan)
+    )
+    expected = (res.mean(axis=1)[:, :, None] > thresholds).mean(axis=1)
+    np.testing.assert_allclose(got, expected, rtol=1e-14)
+    x, y = scores, _scores(10, (5, 3))
+    got = bootstrap_probability_of_improvement(
+        *_pair_inputs(x, y), 21, True, True, nan.copy()
+    )
+    expected = _reference_poi(x, y, 21, n_resamples, True, True)
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+def test_task_mean_exceedance_when_every_task_mean_is_nan():
+    """No valid task mean: above no threshold, 0 everywhere (not -1/n or 1/n)."""
+    scores = np.array([[np.nan, 1.0], [0.0, np.nan], [1.0, 2.0]])
+    thresholds = np.array([-np.inf, 0.0, 5.0])
+    got = bootstrap_task_mean_exceedance(
+        scores, thresholds, 2, False, False, np.empty((40, 3))
+    )
+    res = resamples(scores, 2, 40, False)
+    with np.errstate(invalid="ignore"):
+        expected = (res.mean(axis=1)[:, :, None] > thresholds).mean(axis=1)
+    np.testing.assert_allclose(got, expected, rtol=1e-14)
+    # some resamples hold a NaN in both tasks, others in one or none
+    n_nan = np.isnan(res.mean(axis=1)).sum(axis=1)
+    assert {0, 1, 2} <= set(n_nan.tolist())
+
+
+def test_task_mean_exceedance_of_a_nan_threshold_is_zero():
+    """A NaN threshold (sorted last) has no task mean above it, as in NumPy."""
+    scores = _scores(3, (4, 5))
+    thresholds = np.array([-0.5, 0.5, np.nan])
+    got = bootstrap_task_mean_exceedance(
+        scores, thresholds, 5, True, False, np.full((30, 3), -1.0)
+    )
+    res = resamples(scores, 5, 30, True)
+    with np.errstate(invalid="ignore"):
+        expected = (res.mean(axis=1)[:, :, None] > thresholds).mean(axis=1)
+    np.testing.assert_allclose(got, expected, rtol=1e-14)
+    np.testing.assert_array_equal(got[:, 2], 0.0)
