@@ -294,7 +294,7 @@ class HyperparameterImportanceDisplay:
                 zorder=3,
                 label="expected from noise alone",
             )
-            ax.legend(loc="lower right", fontsize=8)
+            ax.legend(loc="upper right", fontsize=8)
         self.noise_markers_ = dict(zip([_label(k) for k in keys], noise_std))
         for yi, s, v in zip(y[:n_effects], std[:n_effects], values[:n_effects]):
             # share of the variance over the search space (not for noise bars)
