@@ -255,6 +255,11 @@ def test_seed_disagreement_weighted():
             "sample_weight must be finite, non-negative, not all zero.",
         ),
         (
+            lambda: churn([0, 1], [1, 1], sample_weight=[3.0, -1.0]),
+            ValueError,
+            "sample_weight must be finite, non-negative, not all zero.",
+        ),
+        (
             lambda: churn([0, 1], [0, 1], sample_weight=[0.0, 0.0]),
             ValueError,
             "sample_weight must be finite, non-negative, not all zero.",
