@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 import sklearn
 from scipy import stats
-from sklearn.datasets import make_classification, make_regression
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.metrics import r2_score
@@ -20,18 +19,6 @@ from skvariance.model_selection import (
     compare_estimators,
     paired_ttest_5x2cv,
 )
-
-
-@pytest.fixture(scope="module")
-def clf_data():
-    return make_classification(n_samples=150, n_features=6, random_state=0)
-
-
-@pytest.fixture(scope="module")
-def reg_data():
-    X, y = make_regression(n_samples=60, n_features=3, noise=5.0, random_state=0)
-    w = np.random.RandomState(0).uniform(0.1, 3.0, size=60)
-    return X, y, w
 
 
 def _three_models():
