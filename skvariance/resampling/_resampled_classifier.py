@@ -278,8 +278,10 @@ class ResampledClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     .. math:: p_k \\propto n_k^{1/T}
 
     (``temperature`` :math:`T`: 1 keeps the data, ``inf`` balances), reached
-    by one of five strategies, and its probabilities are mapped back to the
-    training prior :math:`\\pi` by
+    by one of five strategies. By default its probabilities and its
+    predictions are those of the rebalanced problem (the balanced decision
+    rule, which catches the rare class); with ``prior_correction`` they are
+    mapped back to the training prior :math:`\\pi` by
 
     .. math:: p(k \\mid x) \\propto p'(k \\mid x) \\, \\pi_k / \\pi'_k
 
@@ -318,9 +320,17 @@ default="upweight"
         so an integer weight acts like that many copies of the row.
     temperature : float >= 1, default=inf
         Temperature :math:`T` of the target distribution.
-    prior_correction : bool or "cv", default=True
-        Map ``predict_proba`` back to the training prior; ``predict`` then
-        takes the most probable class of the corrected probabilities.
+    prior_correction : bool or "cv", default=False
+        Whether to map ``predict_proba`` back to the training prior;
+        ``predict`` always takes the most probable class of
+        ``predict_proba``, so this also chooses the decision rule.
+
+        - ``False`` (default): keep the rebalanced probabilities, and with
+          them the balanced decision rule -- what rebalancing is usually
+          for: the rare class is predicted about as readily as the common
+          ones (high recall of the rare class). The probabilities are those
+          of the rebalanced problem, not of the data: over-confident about
+          the rare class, so their log-loss is worse.
 
         - ``True``: the analytic correction (Bayes' rule, see Notes). Exact
           when the estimator's probabilities are calibrated on the data it
@@ -338,8 +348,16 @@ default="upweight"
           analytic correction is the special case :math:`a = 1`,
           :math:`b_k = \\log(\\pi_k / \\pi'_k)`. Costs ``cv`` extra fits;
           ``fit`` only (``partial_fit`` raises).
-        - ``False``: keep the rebalanced probabilities (and the balanced
-          decision rule).
+
+        With ``True`` or ``"cv"``, ``predict`` is the most probable class
+        under the *training* prior again, which undoes the rebalancing for
+        ``predict``: on statsmodels' ``fair`` data (32% positives) with SMOTE
+        and a logistic regression, held-out recall of the rare class is 0.64
+        with ``False`` and 0.37 with ``True``, log-loss 0.599 against 0.548
+        (``benchmarks/bench_resampled_default.py``). Choose ``False`` to
+        catch the rare class, ``"cv"`` (or ``True`` for a calibrated
+        full-batch model) for probabilities that mean what they say, and
+        pick a threshold on them for the decision.
     cv : int, cross-validation generator or iterable, default=5
         Folds of ``prior_correction="cv"`` (ignored otherwise): an int is a
         shuffled :class:`~sklearn.model_selection.StratifiedKFold` seeded
@@ -466,8 +484,22 @@ default="upweight"
     >>> clf.class_prior_.round(3), clf.resampled_prior_.round(3)
     (array([0.897, 0.103]), array([0.5, 0.5]))
     >>> clf.predict_proba(X[:2]).round(3)
+    array([[0.996, 0.004],
+           [0.745, 0.255]])
+
+    The default keeps the balanced decision rule; the prior correction
+    gives probabilities of the data's prior, and the decision rule with it:
+
+    >>> from sklearn.metrics import recall_score
+    >>> corrected = ResampledClassifier(LogisticRegression(), strategy="upsample",
+    ...                                 prior_correction=True,
+    ...                                 random_state=0).fit(X, y)
+    >>> corrected.predict_proba(X[:2]).round(3)
     array([[1.   , 0.   ],
            [0.962, 0.038]])
+    >>> recall = [recall_score(y, m.predict(X)) for m in (clf, corrected)]
+    >>> [round(float(r), 2) for r in recall]
+    [0.94, 0.76]
 
     The cross-fitted correction, for learners that are not calibrated:
 
@@ -504,7 +536,7 @@ default="upweight"
         *,
         strategy: str = "upweight",
         temperature: float = float("inf"),
-        prior_correction: bool | str = True,
+        prior_correction: bool | str = False,
         cv=5,
         k_neighbors: int = 5,
         schedule: str | None = None,

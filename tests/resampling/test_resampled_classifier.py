@@ -485,7 +485,9 @@ def test_bad_input():
     with pytest.raises(TypeError, match="KNeighborsClassifier does not accept"):
         ResampledClassifier(KNeighborsClassifier()).fit(X, y)
     with pytest.raises(TypeError, match="LinearSVC has no predict_proba"):
-        ResampledClassifier(LinearSVC(), strategy="upsample").fit(X, y)
+        ResampledClassifier(
+            LinearSVC(), strategy="upsample", prior_correction=True
+        ).fit(X, y)
     with pytest.raises(ValueError, match="negative"):
         ResampledClassifier(LogisticRegression()).fit(
             X, y, sample_weight=-np.ones(1000)
@@ -536,3 +538,31 @@ def test_weights_error_messages_in_full():
         "'undersample'; or request it with set_fit_request(sample_weight=True) on "
         "the estimator (on the steps that should receive it, in a Pipeline)."
     )
+
+
+def test_default_keeps_the_balanced_decision_rule():
+    """Issue 16: the default is what rebalancing is for. Upweighting to
+    balance is scikit-learn's class_weight="balanced" (an independent fit),
+    and by default ResampledClassifier's probabilities and predictions are
+    that model's; the prior correction is opt-in and gives the unbalanced
+    rule (far lower recall of the rare class)."""
+    X, y = make_classification(
+        n_samples=2000, weights=[0.95, 0.05], class_sep=0.6, random_state=0
+    )
+    reference = LogisticRegression(class_weight="balanced").fit(X, y)
+    default = ResampledClassifier(LogisticRegression(), random_state=0).fit(X, y)
+    np.testing.assert_allclose(
+        default.predict_proba(X), reference.predict_proba(X), atol=1e-6
+    )
+    np.testing.assert_array_equal(default.predict(X), reference.predict(X))
+    corrected = ResampledClassifier(
+        LogisticRegression(), prior_correction=True, random_state=0
+    ).fit(X, y)
+    recall_default = default.predict(X)[y == 1].mean()
+    recall_corrected = corrected.predict(X)[y == 1].mean()
+    assert recall_default > recall_corrected + 0.1, (recall_default, recall_corrected)
+    # predict stays the argmax of predict_proba under both rules
+    for clf in (default, corrected):
+        np.testing.assert_array_equal(
+            clf.predict(X), clf.classes_[clf.predict_proba(X).argmax(axis=1)]
+        )

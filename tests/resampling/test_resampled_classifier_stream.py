@@ -219,6 +219,7 @@ def test_replay_keeps_predicting_a_class_missing_from_later_batches():
                 ),
                 strategy="upsample",
                 replay_size=replay,
+                prior_correction=True,
                 random_state=0,
             )
             for b in batches:
