@@ -17,6 +17,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skvariance
 from skvariance.utils._test_common import (
+    DEFAULTS_EXEMPT,
+    INIT_PARAMS,
     construct_instances,
     expected_failed_checks,
     grid_params,
@@ -79,6 +81,11 @@ def _data(estimator):
         )
     else:
         X, y = make_regression(n_samples=150, n_features=5, noise=5.0, random_state=0)
+    if type(estimator).__name__ == "SMOTER":
+        # a regression sampler: a right-skewed target, whose upper tail the
+        # default relevance ("extremes", boxplot fences) finds rare
+        X, y = make_regression(n_samples=150, n_features=5, noise=5.0, random_state=0)
+        y = np.exp(y / y.std())
     return X, y
 
 
@@ -204,6 +211,39 @@ def test_every_estimator_is_checked():
             assert any(type(e) is cls for e in TWO_SAMPLE), name
         else:
             assert any(type(e) is cls for e in construct_instances(cls)), name
+
+
+def _required_params(cls):
+    from inspect import Parameter, signature
+
+    return {
+        name
+        for name, p in signature(cls.__init__).parameters.items()
+        if name != "self"
+        and p.default is Parameter.empty
+        and p.kind not in (Parameter.VAR_POSITIONAL, Parameter.VAR_KEYWORD)
+    }
+
+
+@pytest.mark.parametrize(
+    "name, cls",
+    [(n, c) for n, c in all_estimators() if not is_two_sample(c)],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_first_configuration_is_the_defaults(name, cls):
+    """scikit-learn's checks run on the defaults a user gets: the first
+    registered configuration sets only the parameters without a default (a
+    simple base model where one is required), unless the estimator's fit
+    cannot be called as fit(X, y), which is written down with its reason."""
+    if name in DEFAULTS_EXEMPT:
+        assert len(DEFAULTS_EXEMPT[name]) > 40, name
+        return
+    first = INIT_PARAMS.get(name, [{}])
+    assert first, f"{name} has no configuration for the common checks"
+    assert set(first[0]) == _required_params(cls), (
+        f"{name}: first configuration {sorted(first[0])} is not the defaults "
+        f"(required: {sorted(_required_params(cls))})"
+    )
 
 
 def _two_sample_output(fitted, first, second):
