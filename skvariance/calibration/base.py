@@ -15,6 +15,7 @@ import warnings
 from abc import ABCMeta, abstractmethod
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, MetaEstimatorMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import train_test_split
@@ -459,8 +460,11 @@ class BaseConformal(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
         own input (NaN, sparse, strings...). Only what the calibrator needs
         is checked here: a 2-d X, ``n_features_in_`` and ``feature_names_in_``
         set at fit and checked at predict time (scikit-learn's conventions).
-        A list is made an array, as ``check_array`` would.
+        A list is made an array, as ``check_array`` would, and a sparse
+        matrix other than CSR/CSC (COO, DIA...) CSR, whose rows can be taken.
         """
+        if sp.issparse(X) and X.format not in ("csr", "csc"):
+            X = X.tocsr()
         if not hasattr(X, "shape"):
             X = check_array(
                 X,
@@ -481,6 +485,11 @@ class BaseConformal(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
         return X
 
     def _validate_fit(self, X, y, *, y_numeric=True):
+        if y is None:
+            raise ValueError(
+                f"This {type(self).__name__} estimator requires y to be passed, "
+                "but the target y is None."
+            )
         X = self._passthrough_X(X, reset=True)
         y = column_or_1d(
             check_array(
