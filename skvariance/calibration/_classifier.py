@@ -178,7 +178,10 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         is probable enough; ``score="aps", randomized=False`` never gives an
         empty set, at the price of larger sets.
     coverage : float, default=0.9
-        Default nominal coverage in (0, 1) of :meth:`predict_set`.
+        Default nominal coverage in (0, 1) of :meth:`predict_set`. With fewer
+        than ``coverage / (1 - coverage)`` calibration points (per class when
+        ``class_conditional``) the exact conformal set holds every label (that
+        class), returned with a :class:`CalibrationSizeWarning`.
     method : {"split", "cv_plus"}, default="split"
         ``"split"``: calibrate on a held-out ``calibration_size`` share;
         ``"cv_plus"``: one model per fold of ``cv``, every row calibrates
@@ -526,6 +529,9 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
 (n_samples, n_classes, n_levels)
             ``sets[i, k]`` is True when ``classes_[k]`` is in the set of
             ``X[i]``; a third axis when ``coverage`` is an array.
+            A level too high for the calibration set puts every label (per
+            class: that class) in every set, with a
+            :class:`CalibrationSizeWarning`.
         """
         X = self._check_predict(X)
         levels = self._levels(coverage)

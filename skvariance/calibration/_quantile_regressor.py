@@ -118,7 +118,10 @@ class ConformalQuantileRegressor(RegressorMixin, BaseConformal):
         ``None`` uses :class:`~sklearn.linear_model.QuantileRegressor` with
         ``alpha=0``.
     coverage : float, default=0.9
-        Default nominal coverage in (0, 1).
+        Default nominal coverage in (0, 1). With fewer than
+        ``coverage / (1 - coverage)`` calibration points (per group) the exact
+        conformal interval is ``(-inf, inf)``, returned with a
+        :class:`CalibrationSizeWarning`.
     method : {"split"}, default="split"
         Calibration on a held-out share of the rows.
     quantile_levels : array-like of float, default=None
@@ -412,6 +415,8 @@ class ConformalQuantileRegressor(RegressorMixin, BaseConformal):
         Returns
         -------
         intervals : ndarray of shape (n_samples, 2) or (n_samples, 2, n_levels)
+            ``(-inf, inf)`` for a level too high for the calibration set (or
+            the test point's group), with a :class:`CalibrationSizeWarning`.
         """
         X = self._check_predict(X)
         levels = self._levels(coverage)

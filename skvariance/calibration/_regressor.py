@@ -575,6 +575,8 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         intervals : ndarray of shape (n_samples, 2) or (n_samples, 2, n_levels)
             Lower and upper bounds; a third axis when ``coverage`` is an
             array, one entry per level in the order given.
+            ``(-inf, inf)`` for a level too high for the calibration set (or
+            the test point's group), with a :class:`CalibrationSizeWarning`.
         """
         X = self._check_predict(X)
         levels = self._levels(coverage)

@@ -85,10 +85,22 @@ def min_calibration_size(coverage: float) -> int:
 
     The smallest ``n`` whose conformal rank
     (:func:`~skvariance.utils.stats.conformal_rank`) is at most ``n``, that is
-    ``n >= coverage / (1 - coverage)`` in exact arithmetic.
+    ``n >= coverage / (1 - coverage)`` in exact arithmetic. With fewer
+    calibration points (per group) the conformal estimators return infinite
+    bounds with a :class:`CalibrationSizeWarning`.
+
+    Parameters
+    ----------
+    coverage : float
+        Coverage level in (0, 1).
+
+    Returns
+    -------
+    n : int
 
     Examples
     --------
+    >>> from skvariance.calibration import min_calibration_size
     >>> min_calibration_size(0.9)
     9
     >>> min_calibration_size(0.95)

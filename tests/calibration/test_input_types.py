@@ -71,23 +71,23 @@ def test_column_transformer_by_name_in_the_classifier_and_cqr():
 
 
 def test_categorical_from_dtype_reaches_hist_gradient_boosting():
-    X, y = _frame(n=200, seed=2)
+    X, y = _frame(n=120, seed=2)
     reg = ConformalRegressor(
-        HistGradientBoostingRegressor(categorical_features="from_dtype", max_iter=20),
+        HistGradientBoostingRegressor(categorical_features="from_dtype", max_iter=5),
         random_state=0,
     ).fit(X, y)
     np.testing.assert_array_equal(reg.estimator_.is_categorical_, [False, False, True])
     assert np.isfinite(reg.predict_interval(X.iloc[:5])).all()
     cqr = ConformalQuantileRegressor(
         HistGradientBoostingRegressor(
-            loss="quantile", categorical_features="from_dtype", max_iter=20
+            loss="quantile", categorical_features="from_dtype", max_iter=5
         ),
         random_state=0,
     ).fit(X, y)
     assert cqr.estimators_[0].is_categorical_[2]
     assert np.isfinite(cqr.predict_interval(X.iloc[:5])).all()
     clf = ConformalClassifier(
-        HistGradientBoostingClassifier(categorical_features="from_dtype", max_iter=20),
+        HistGradientBoostingClassifier(categorical_features="from_dtype", max_iter=5),
         score="aps",  # the row draws hash the categorical rows too
         random_state=0,
     ).fit(X, (y > 1).astype(int))

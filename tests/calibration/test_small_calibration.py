@@ -269,3 +269,23 @@ def test_grid_search_over_small_folds_completes(estimator, grid, scoring):
         # infinite intervals / full sets cover every point
         assert np.all(search.cv_results_["mean_test_score"] == 1.0)
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_group_without_calibration_rows_is_infinite_not_unseen(weighted):
+    rng = np.random.RandomState(10)
+    X, y = heteroscedastic(rng, 80)
+    groups = np.zeros(80, dtype=int)
+    groups[0] = 5  # one row: in the training part with this seed
+    kwargs = {"shift_weight": np.ones(80)} if weighted else {}
+    reg = ConformalRegressor(Ridge(), random_state=0).fit(X, y, groups=groups, **kwargs)
+    assert 0 not in reg.calibration_indices_
+    np.testing.assert_array_equal(reg.groups_, [0, 5])
+    predict_kwargs = {"shift_weight": np.ones(2)} if weighted else {}
+    if weighted:  # weighted: the infinite bound is returned as before, silently
+        bounds = reg.predict_interval(X[:2], groups=[5, 0], **predict_kwargs)
+    else:
+        with pytest.warns(CalibrationSizeWarning, match="group 5 has 0 samples"):
+            bounds = reg.predict_interval(X[:2], groups=[5, 0], **predict_kwargs)
+    np.testing.assert_array_equal(bounds[0], [-np.inf, np.inf])
+    assert np.isfinite(bounds[1]).all()
