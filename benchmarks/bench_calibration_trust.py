@@ -64,7 +64,7 @@ def empty_share():
         "GaussianNB": GaussianNB(),
     }
     for name, model in models.items():
-        clf = ConformalClassifier(model, randomized=False, random_state=0)
+        clf = ConformalClassifier(model, score="aps", randomized=False, random_state=0)
         sets = clf.fit(X[:1200], y[:1200]).predict_set(X[1200:])
         out[name] = float(np.mean(~sets.any(axis=1)))
     return out

@@ -3,9 +3,12 @@
 from ._classifier import ConformalClassifier
 from ._quantile_regressor import ConformalQuantileRegressor
 from ._regressor import ConformalRegressor
+from .base import CalibrationSizeWarning, min_calibration_size
 
 __all__: list[str] = [
+    "CalibrationSizeWarning",
     "ConformalClassifier",
     "ConformalQuantileRegressor",
     "ConformalRegressor",
+    "min_calibration_size",
 ]

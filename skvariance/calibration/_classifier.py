@@ -31,7 +31,6 @@ from .base import (
     ConformalCalibration,
     ScoreParameter,
     check_shift_weights,
-    min_calibration_size,
     safe_rows,
 )
 
@@ -169,14 +168,20 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
     estimator : classifier with ``predict_proba``, default=None
         ``None`` uses :class:`~sklearn.linear_model.LogisticRegression`.
         Cloned, never modified.
-    score : {"lac", "aps", "raps"}, default="aps"
-        ``"lac"``: ``1 - p_y`` (smallest sets on average); ``"aps"``: the
-        probability mass of the labels ranked at or above ``y``, randomised
-        by a uniform draw (sets adapt to the difficulty of ``x``);
-        ``"raps"``: APS plus ``penalty * max(0, rank - k_reg)`` (smaller,
-        more stable sets).
+    score : {"lac", "aps", "raps"}, default="lac"
+        ``"lac"``: ``1 - p_y``, the least ambiguous sets (smallest on
+        average), MAPIE's default; ``"aps"``: the probability mass of the
+        labels ranked at or above ``y``, randomised by a uniform draw (sets
+        adapt to the difficulty of ``x``, see ``randomized``); ``"raps"``:
+        APS plus ``penalty * max(0, rank - k_reg)`` (smaller, more stable
+        sets). LAC sets (like randomised APS sets) may be empty when no label
+        is probable enough; ``score="aps", randomized=False`` never gives an
+        empty set, at the price of larger sets.
     coverage : float, default=0.9
-        Default nominal coverage in (0, 1) of :meth:`predict_set`.
+        Default nominal coverage in (0, 1) of :meth:`predict_set`. With fewer
+        than ``coverage / (1 - coverage)`` calibration points (per class when
+        ``class_conditional``) the exact conformal set holds every label (that
+        class), returned with a :class:`CalibrationSizeWarning`.
     method : {"split", "cv_plus"}, default="split"
         ``"split"``: calibrate on a held-out ``calibration_size`` share;
         ``"cv_plus"``: one model per fold of ``cv``, every row calibrates
@@ -293,7 +298,7 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         self,
         estimator=None,
         *,
-        score: str = "aps",
+        score: str = "lac",
         coverage: float = 0.9,
         method: str = "split",
         cv=5,
@@ -384,9 +389,6 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
             folds = [np.asarray(test) for _, test in cv.split(X, y_encoded)]
             trains = [np.setdiff1d(np.arange(n), test) for test in folds]
         cal_rows = np.concatenate(folds)
-        weighted = shift_weight is not None or self.weight_function is not None
-        if not weighted:
-            self._check_sizes(y_encoded[cal_rows])
         weights = None
         if self.method == "split":
             # checked (a positive total weight) before any model is fitted
@@ -426,13 +428,14 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
             fold_scores.append(all_scores[np.arange(test.size), y_encoded[test]])
         self.conformity_scores_ = np.concatenate(fold_scores)
         groups = y_encoded if self.class_conditional else None
+        # class-conditional: one calibration per class of classes_ (a class
+        # with no calibration row has an empty one, and is in every set)
+        cal_groups = None if groups is None else (self.classes_, groups[cal_rows])
         if self.method == "split":
             self.estimator_ = models[0]
             self.calibration_indices_ = cal_rows
             self.calibration_ = ConformalCalibration(
-                fold_scores[0],
-                None if groups is None else groups[cal_rows],
-                weights,
+                fold_scores[0], cal_groups, weights
             )
         else:
             # per (fold, class) sorted scores for the CV+ counts
@@ -446,27 +449,10 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
                 for s, test in zip(fold_scores, folds)
             ]
             self._class_counts = np.bincount(y_encoded, minlength=self.classes_.size)
-            self.calibration_ = ConformalCalibration(self.conformity_scores_)
-        return self
-
-    def _check_sizes(self, y_cal):
-        needed = min_calibration_size(self.coverage)
-        if self.class_conditional:
-            counts = np.bincount(y_cal, minlength=self.classes_.size)
-            for c, count in enumerate(counts):
-                if count < needed:
-                    raise ValueError(
-                        f"class {self.classes_[c].tolist()!r} has {count} calibration "
-                        f"samples; class-conditional coverage={self.coverage} "
-                        f"needs at least {needed}. Use more data, a larger "
-                        "calibration_size or a lower coverage."
-                    )
-        elif y_cal.size < needed:
-            raise ValueError(
-                f"the calibration set has {y_cal.size} samples; coverage="
-                f"{self.coverage} needs at least {needed}. Use more data, a "
-                "larger calibration_size or a lower coverage."
+            self.calibration_ = ConformalCalibration(
+                self.conformity_scores_, cal_groups
             )
+        return self
 
     def _draws(self, X):
         """``u`` of each row of X: a function of the row (see Notes)."""
@@ -543,6 +529,9 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
 (n_samples, n_classes, n_levels)
             ``sets[i, k]`` is True when ``classes_[k]`` is in the set of
             ``X[i]``; a third axis when ``coverage`` is an array.
+            A level too high for the calibration set puts every label (per
+            class: that class) in every set, with a
+            :class:`CalibrationSizeWarning`.
         """
         X = self._check_predict(X)
         levels = self._levels(coverage)
@@ -551,8 +540,15 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         # randomised: label in the set when its score is <= the threshold;
         # non-randomised: when the score of the label above it is < it
         inside = np.less if self._nonrandomized else np.less_equal
+        self.calibration_.warn_infinite(
+            levels,
+            consequence=(
+                "its class is in every prediction set"
+                if self.class_conditional
+                else "every prediction set holds every label"
+            ),
+        )
         if self.method == "split":
-            self.calibration_.check_levels(levels)
             weights = self._test_weights(X, shift_weight)
             scores = self._test_scores(self.estimator_, X, u)
             if self.class_conditional:
@@ -568,8 +564,6 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         else:
             if shift_weight is not None:
                 raise ValueError("shift_weight needs method='split'.")
-            if not self.class_conditional:
-                self.calibration_.check_levels(levels)
             sets = self._cv_plus_sets(X, u, levels)
         return sets[:, :, 0] if np.ndim(coverage) == 0 else sets
 
@@ -586,12 +580,8 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
                 ref = sorted_scores[c] if self.class_conditional else sorted_scores[0]
                 counts[:, c] += np.searchsorted(ref, scores[:, c], side=side)
         if self.class_conditional:
-            needed = max(min_calibration_size(float(c)) for c in levels)
-            if self._class_counts.min() < needed:
-                raise ValueError(
-                    f"a class has {self._class_counts.min()} calibration samples; "
-                    f"coverage {levels.max()} needs at least {needed}."
-                )
+            # a class with fewer rows than a level needs has rank > n: the
+            # count is always below it and the class is in every set
             n_ref = self._class_counts
         else:
             n_ref = np.full(n_classes, self.conformity_scores_.size)

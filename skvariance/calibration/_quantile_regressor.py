@@ -27,10 +27,11 @@ from ..utils.validation import (
     check_sample_weight,
 )
 from .base import (
+    INFINITE_INTERVAL,
     BaseConformal,
     ConformalCalibration,
+    calibration_groups,
     check_shift_weights,
-    encode_groups,
     safe_rows,
 )
 
@@ -117,7 +118,10 @@ class ConformalQuantileRegressor(RegressorMixin, BaseConformal):
         ``None`` uses :class:`~sklearn.linear_model.QuantileRegressor` with
         ``alpha=0``.
     coverage : float, default=0.9
-        Default nominal coverage in (0, 1).
+        Default nominal coverage in (0, 1). With fewer than
+        ``coverage / (1 - coverage)`` calibration points (per group) the exact
+        conformal interval is ``(-inf, inf)``, returned with a
+        :class:`CalibrationSizeWarning`.
     method : {"split"}, default="split"
         Calibration on a held-out share of the rows.
     quantile_levels : array-like of float, default=None
@@ -283,10 +287,7 @@ class ConformalQuantileRegressor(RegressorMixin, BaseConformal):
         params = self._fit_params(estimator, sample_weight, fit_params)
         rng = check_random_state(self.random_state)
         train, cal = self._split_indices(n, rng)
-        # labels and codes of the calibration groups, computed once
-        groups_cal = None if groups is None else encode_groups(groups[cal])
-        if shift_weight is None and self.weight_function is None:
-            self._check_calibration_size(cal.size, groups_cal)
+        groups_cal = calibration_groups(groups, cal)
         X_cal = safe_rows(X, cal)
         # checked (a positive total weight) before any model is fitted
         cal_weights = self._calibration_weights(
@@ -414,11 +415,17 @@ class ConformalQuantileRegressor(RegressorMixin, BaseConformal):
         Returns
         -------
         intervals : ndarray of shape (n_samples, 2) or (n_samples, 2, n_levels)
+            ``(-inf, inf)`` for a level too high for the calibration set (or
+            the test point's group), with a :class:`CalibrationSizeWarning`.
         """
         X = self._check_predict(X)
         levels = self._levels(coverage)
         pred = self._base_quantiles(X)
         group_index = self.calibration_.group_index(groups, X.shape[0])
+        # every model pair has the same calibration rows: one check, one warning
+        self.calibration_.warn_infinite(
+            levels, group_index, consequence=INFINITE_INTERVAL
+        )
         weights = self._test_weights(X, shift_weight)
         out = np.empty((X.shape[0], 2, levels.size))
         # levels that share a model pair share its sorted scores (fit's pair is
@@ -429,7 +436,6 @@ class ConformalQuantileRegressor(RegressorMixin, BaseConformal):
             if (lo, hi) not in calibrations:
                 calibrations[lo, hi] = self._calibration(lo, hi)
             calibration = calibrations[lo, hi]
-            calibration.check_levels([level])
             q = calibration.quantiles([level], group_index, weights)[:, 0]
             out[:, 0, k] = pred[:, lo] - q
             out[:, 1, k] = pred[:, hi] + q

@@ -31,11 +31,12 @@ from ..utils.validation import (
     check_sample_weight,
 )
 from .base import (
+    INFINITE_INTERVAL,
     BaseConformal,
     ConformalCalibration,
     ScoreParameter,
+    calibration_groups,
     check_shift_weights,
-    encode_groups,
     safe_rows,
 )
 
@@ -150,10 +151,11 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         ``mu(x) +- q sigma(x)`` that adapt to heteroscedastic noise.
     coverage : float, default=0.9
         Default nominal coverage ``1 - alpha`` in (0, 1) of
-        :meth:`predict_interval` (and used by interval scorers). The
-        calibration set must hold at least ``coverage / (1 - coverage)``
-        points (per group): fewer raise a ``ValueError`` rather than giving an
-        infinite interval.
+        :meth:`predict_interval` (and used by interval scorers). A finite
+        interval needs at least ``coverage / (1 - coverage)`` calibration
+        points (per group, see ``min_calibration_size``); with fewer the exact
+        conformal interval is ``(-inf, inf)``, returned with a
+        :class:`CalibrationSizeWarning` (fitting never fails for it).
     cv : int, cross-validation generator or iterable, default=5
         Folds of ``"cv_plus"``, and of the out-of-fold residuals that train
         ``sigma_estimator``.
@@ -410,10 +412,7 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
 
     def _fit_split(self, estimator, X, y, groups, shift_weight, params, rng):
         train, cal = self._split_indices(X.shape[0], rng)
-        # labels and codes of the calibration groups, computed once
-        groups_cal = None if groups is None else encode_groups(groups[cal])
-        if shift_weight is None and self.weight_function is None:
-            self._check_calibration_size(cal.size, groups_cal)
+        groups_cal = calibration_groups(groups, cal)
         X_cal = safe_rows(X, cal)
         # checked (a positive total weight) before any model is fitted
         weights = self._calibration_weights(
@@ -470,7 +469,6 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         else:
             seeds = derive_seeds(rng, self.n_resamples)
             trains = [rng.randint(0, n, size=n) for _ in range(self.n_resamples)]
-        self._check_calibration_size(n, None)
         models = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_one)(
                 set_random_state(clone(estimator), int(seed)),
@@ -509,7 +507,6 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
                 stacklevel=3,
             )
         out_of = out_of[keep] / counts[keep, None]
-        self._check_calibration_size(keep.size, None)
         mu_all, sigma_all = self._member_predictions(models, X, normalized)
         mu = np.einsum("ik,ki->i", out_of, mu_all[:, keep])
         residuals = y[keep] - mu
@@ -578,13 +575,17 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         intervals : ndarray of shape (n_samples, 2) or (n_samples, 2, n_levels)
             Lower and upper bounds; a third axis when ``coverage`` is an
             array, one entry per level in the order given.
+            ``(-inf, inf)`` for a level too high for the calibration set (or
+            the test point's group), with a :class:`CalibrationSizeWarning`.
         """
         X = self._check_predict(X)
         levels = self._levels(coverage)
         if self.method == "split":
-            self.calibration_.check_levels(levels)
             mu, sigma = self._split_center_scale(X)
             group_index = self.calibration_.group_index(groups, X.shape[0])
+            self.calibration_.warn_infinite(
+                levels, group_index, consequence=INFINITE_INTERVAL
+            )
             weights = self._test_weights(X, shift_weight)
             q = self.calibration_.quantiles(levels, group_index, weights)
             half = q if sigma is None else q * sigma[:, None]
@@ -595,7 +596,7 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
                     f"groups and shift_weight need method='split', got "
                     f"method={self.method!r}."
                 )
-            self.calibration_.check_levels(levels)
+            self.calibration_.warn_infinite(levels, consequence=INFINITE_INTERVAL)
             n = self._signed_scores.size
             low = [_rank_lower(c, n) for c in levels]
             high = [_rank_upper(c, n) for c in levels]

@@ -11,13 +11,15 @@ groups, levels and weights.
 
 from __future__ import annotations
 
+import warnings
 from abc import ABCMeta, abstractmethod
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, MetaEstimatorMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import train_test_split
-from sklearn.utils import get_tags
+from sklearn.utils import check_array, check_consistent_length, column_or_1d, get_tags
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
@@ -41,10 +43,41 @@ from ..utils.validation import check_coverage, check_groups
 
 __all__ = [
     "BaseConformal",
+    "CalibrationSizeWarning",
     "ConformalCalibration",
     "encode_groups",
     "min_calibration_size",
 ]
+
+
+class CalibrationSizeWarning(UserWarning):
+    """A calibration set (or Mondrian group) too small for the coverage asked.
+
+    The conformal quantile of ``n`` calibration scores at coverage ``c`` is
+    the score of rank ``ceil((n + 1) c)``; when that rank exceeds ``n`` the
+    exact conformal answer is ``+inf``: an interval ``(-inf, inf)``, or a
+    prediction set that holds the label. The conformal estimators return that
+    answer and issue this warning, at the predict call that returns it,
+    rather than refusing to fit: a small fold of a grid search must not stop
+    the search.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from sklearn.linear_model import Ridge
+    >>> from skvariance.calibration import CalibrationSizeWarning, ConformalRegressor
+    >>> X = np.arange(40.0).reshape(-1, 1)
+    >>> y = X[:, 0] + np.sin(X[:, 0])
+    >>> reg = ConformalRegressor(Ridge(), calibration_size=8, random_state=0)
+    >>> reg = reg.fit(X, y)  # 8 calibration points; coverage 0.9 needs 9
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     reg.predict_interval(X[:1])
+    array([[-inf,  inf]])
+    >>> caught[0].category.__name__
+    'CalibrationSizeWarning'
+    """
 
 
 def min_calibration_size(coverage: float) -> int:
@@ -52,10 +85,22 @@ def min_calibration_size(coverage: float) -> int:
 
     The smallest ``n`` whose conformal rank
     (:func:`~skvariance.utils.stats.conformal_rank`) is at most ``n``, that is
-    ``n >= coverage / (1 - coverage)`` in exact arithmetic.
+    ``n >= coverage / (1 - coverage)`` in exact arithmetic. With fewer
+    calibration points (per group) the conformal estimators return infinite
+    bounds with a :class:`CalibrationSizeWarning`.
+
+    Parameters
+    ----------
+    coverage : float
+        Coverage level in (0, 1).
+
+    Returns
+    -------
+    n : int
 
     Examples
     --------
+    >>> from skvariance.calibration import min_calibration_size
     >>> min_calibration_size(0.9)
     9
     >>> min_calibration_size(0.95)
@@ -65,6 +110,10 @@ def min_calibration_size(coverage: float) -> int:
     while conformal_rank(n, coverage) > n:
         n += 1
     return n
+
+
+#: what an infinite conformal quantile gives a regressor (CalibrationSizeWarning)
+INFINITE_INTERVAL = "the prediction intervals of its test points are (-inf, inf)"
 
 
 def _as_levels(coverage) -> np.ndarray:
@@ -91,6 +140,21 @@ def encode_groups(groups):
             return labels, lookup[offsets]
     labels, codes = np.unique(groups, return_inverse=True)
     return labels, codes.reshape(-1)
+
+
+def calibration_groups(groups, cal):
+    """Labels of every group seen at fit and the codes of the calibration rows.
+
+    The :func:`encode_groups` encoding (labels, codes) that
+    :class:`ConformalCalibration` takes. A group with no calibration row is
+    kept: its calibration is empty, its conformal quantile ``+inf`` (the
+    exact answer for its test points, with a :class:`CalibrationSizeWarning`)
+    rather than an "unseen group" error.
+    """
+    if groups is None:
+        return None
+    labels, codes = encode_groups(groups)
+    return labels, codes[cal]
 
 
 class ConformalCalibration:
@@ -181,23 +245,51 @@ class ConformalCalibration:
             )
         return pos
 
-    def check_levels(self, levels) -> None:
-        """Raise if some group is too small for a level (unweighted only)."""
+    def warn_infinite(self, levels, group_index=None, *, consequence) -> None:
+        """Warn when a calibration set (or group) is too small for a level.
+
+        The unweighted conformal quantile is ``+inf`` where the rank
+        :func:`~skvariance.utils.stats.conformal_rank` of the level exceeds
+        the number of scores; :meth:`quantiles` returns that exact answer and
+        this method says so with a :class:`CalibrationSizeWarning` (once per
+        call, naming every group concerned and the largest such level). Only
+        groups that some test point belongs to (``group_index``) are named.
+        ``consequence`` says what the infinite quantile gives the caller.
+        """
         if self.weighted:
             return
-        needed = max(min_calibration_size(float(c)) for c in levels)
-        for g, size in enumerate(self.sizes):
-            if size < needed:
-                where = (
-                    "the calibration set"
-                    if self.group_labels is None
-                    else f"calibration group {self.group_labels[g].tolist()!r}"
-                )
-                raise ValueError(
-                    f"{where} has {size} samples; coverage {max(levels)} needs at "
-                    f"least {needed} (the conformal quantile would be infinite). "
-                    "Use more calibration data or a lower coverage."
-                )
+        levels = [float(c) for c in np.atleast_1d(levels)]
+        used = (
+            range(len(self.sizes))
+            if group_index is None
+            else np.flatnonzero(np.bincount(group_index, minlength=len(self.sizes)))
+        )
+        messages = []
+        for g in used:
+            size = self.sizes[g]
+            infinite = [c for c in levels if conformal_rank(size, c) > size]
+            if not infinite:
+                continue
+            level = max(infinite)
+            where = (
+                "the calibration set"
+                if self.group_labels is None
+                else f"calibration group {self.group_labels[g].tolist()!r}"
+            )
+            messages.append(
+                f"{where} has {size} samples; coverage {level} needs at least "
+                f"{min_calibration_size(level)}"
+            )
+        if messages:
+            warnings.warn(
+                CalibrationSizeWarning(
+                    "; ".join(messages) + f": the conformal quantile is +inf, so "
+                    f"{consequence} (the exact conformal answer). Use more "
+                    "calibration data, a larger calibration_size or a lower "
+                    "coverage for a finite one."
+                ),
+                stacklevel=3,
+            )
 
     def quantiles(self, levels, group_index, test_weights=None) -> np.ndarray:
         """Conformal quantile of the scores for every test point and level.
@@ -218,6 +310,9 @@ class ConformalCalibration:
         for g, scores in enumerate(self.sorted_scores):
             rows = np.flatnonzero(group_index == g)
             if rows.size == 0:
+                continue
+            if scores.size == 0:  # no calibration point in this group
+                out[rows] = np.inf
                 continue
             w = np.ascontiguousarray(test_weights[rows], dtype=np.float64)
             out[rows] = weighted_conformal_quantiles(
@@ -369,18 +464,56 @@ class BaseConformal(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
         return _check_method_params(X, params, indices)
 
     # -- data ------------------------------------------------------------
+    def _passthrough_X(self, X, *, reset):
+        """X as the estimator will receive it, with the wrapper's own checks.
+
+        A DataFrame (feature names, categorical dtypes), a sparse matrix or
+        an array is passed through unchanged: the estimator validates its
+        own input (NaN, sparse, strings...). Only what the calibrator needs
+        is checked here: a 2-d X, ``n_features_in_`` and ``feature_names_in_``
+        set at fit and checked at predict time (scikit-learn's conventions).
+        A list is made an array, as ``check_array`` would, and a sparse
+        matrix other than CSR/CSC (COO, DIA...) CSR, whose rows can be taken.
+        """
+        if sp.issparse(X) and X.format not in ("csr", "csc"):
+            X = X.tocsr()
+        if not hasattr(X, "shape"):
+            X = check_array(
+                X,
+                accept_sparse=True,
+                dtype=None,
+                ensure_all_finite=False,
+                ensure_2d=False,
+                estimator=self,
+            )
+        if len(X.shape) != 2:
+            raise ValueError(
+                f"Expected a 2-d X of shape (n_samples, n_features), got shape "
+                f"{tuple(X.shape)}. Reshape your data either using "
+                "array.reshape(-1, 1) if your data has a single feature or "
+                "array.reshape(1, -1) if it contains a single sample."
+            )
+        validate_data(self, X, reset=reset, skip_check_array=True)
+        return X
+
     def _validate_fit(self, X, y, *, y_numeric=True):
-        input_tags = get_tags(self).input_tags
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            dtype=None if input_tags.string else "numeric",
-            ensure_all_finite=not input_tags.allow_nan,
-            y_numeric=y_numeric,
-            multi_output=False,
+        if y is None:
+            raise ValueError(
+                f"This {type(self).__name__} estimator requires y to be passed, "
+                "but the target y is None."
+            )
+        X = self._passthrough_X(X, reset=True)
+        y = column_or_1d(
+            check_array(
+                y,
+                ensure_2d=False,
+                dtype="numeric" if y_numeric else None,
+                input_name="y",
+                estimator=self,
+            ),
+            warn=True,
         )
+        check_consistent_length(X, y)
         if X.shape[0] < 2:
             raise ValueError(
                 f"{type(self).__name__} needs at least 2 samples to fit and "
@@ -418,41 +551,9 @@ class BaseConformal(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
         is_cal[cal] = True
         return np.flatnonzero(~is_cal), np.flatnonzero(is_cal)
 
-    def _check_calibration_size(self, n_cal, groups_cal):
-        """Raise before fitting if a calibration set is too small for coverage."""
-        needed = min_calibration_size(self.coverage)
-        if groups_cal is None:
-            sizes = {"the calibration set": n_cal}
-        elif isinstance(groups_cal, tuple):  # encode_groups(...) output
-            labels, codes = groups_cal
-            counts = np.bincount(codes, minlength=len(labels))
-            sizes = {
-                f"calibration group {g!r}": c for g, c in zip(labels.tolist(), counts)
-            }
-        else:
-            labels, counts = np.unique(groups_cal, return_counts=True)
-            sizes = {
-                f"calibration group {g!r}": c for g, c in zip(labels.tolist(), counts)
-            }
-        for where, size in sizes.items():
-            if size < needed:
-                raise ValueError(
-                    f"{where} has {size} samples; coverage={self.coverage} needs at "
-                    f"least {needed} (the conformal quantile would be infinite). "
-                    "Use more data, a larger calibration_size or a lower coverage."
-                )
-
     def _check_predict(self, X):
         check_is_fitted(self)
-        input_tags = get_tags(self).input_tags
-        return validate_data(
-            self,
-            X,
-            reset=False,
-            accept_sparse=["csr", "csc"],
-            dtype=None if input_tags.string else "numeric",
-            ensure_all_finite=not input_tags.allow_nan,
-        )
+        return self._passthrough_X(X, reset=False)
 
     def _levels(self, coverage):
         coverage = self.coverage if coverage is None else coverage

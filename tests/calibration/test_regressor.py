@@ -305,23 +305,6 @@ def test_coverage_outside_unit_interval(data, coverage):
         reg.predict_interval(X_test, coverage=[0.5, coverage])
 
 
-def test_calibration_set_too_small_is_an_error(data):
-    X, y, X_test, _ = data
-    with pytest.raises(ValueError, match="calibration set has 10 samples"):
-        ConformalRegressor(Ridge(), coverage=0.95, calibration_size=10).fit(X, y)
-    reg = ConformalRegressor(Ridge(), coverage=0.9, calibration_size=10).fit(X, y)
-    with pytest.raises(ValueError, match="needs at least 19"):
-        reg.predict_interval(X_test, coverage=0.95)
-
-
-def test_small_mondrian_group_is_an_error(data):
-    X, y, *_ = data
-    groups = np.zeros(X.shape[0], dtype=int)
-    groups[:12] = 1  # about 3 calibration points in group 1
-    with pytest.raises(ValueError, match="calibration group 1"):
-        ConformalRegressor(Ridge(), random_state=0).fit(X, y, groups=groups)
-
-
 def test_groups_checked_at_predict(data):
     X, y, X_test, _ = data
     groups = (X[:, 1] > 0).astype(int)
