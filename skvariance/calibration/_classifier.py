@@ -11,7 +11,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.parallel import Parallel, delayed
 
 from .._kernels._conformal import cumulative_label_scores
 from ..utils._seeds import derive_seeds, set_random_state
@@ -23,7 +22,7 @@ from ..utils._sklearn_compat import (
     StrOptions,
     _fit_context,
 )
-from ..utils.parallel import fit_estimator
+from ..utils.parallel import Parallel, delayed, fit_estimator
 from ..utils.stats import conformal_rank
 from ..utils.validation import check_n_jobs, check_sample_weight
 from .base import (

@@ -8,7 +8,6 @@ import numpy as np
 from sklearn.base import RegressorMixin, clone
 from sklearn.linear_model import QuantileRegressor
 from sklearn.utils import check_random_state
-from sklearn.utils.parallel import Parallel, delayed
 
 from ..utils._seeds import derive_seeds, set_random_state
 from ..utils._sklearn_compat import (
@@ -19,7 +18,7 @@ from ..utils._sklearn_compat import (
     StrOptions,
     _fit_context,
 )
-from ..utils.parallel import fit_estimator
+from ..utils.parallel import Parallel, delayed, fit_estimator
 from ..utils.validation import (
     check_groups,
     check_n_jobs,

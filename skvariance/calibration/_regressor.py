@@ -10,7 +10,6 @@ from sklearn.base import RegressorMixin, clone
 from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import check_cv, cross_val_predict
 from sklearn.utils import check_random_state
-from sklearn.utils.parallel import Parallel, delayed
 
 from .._kernels._conformal import cv_plus_order_statistics
 from ..utils._seeds import derive_seeds, set_random_state
@@ -22,7 +21,7 @@ from ..utils._sklearn_compat import (
     StrOptions,
     _fit_context,
 )
-from ..utils.parallel import fit_estimator
+from ..utils.parallel import Parallel, delayed, fit_estimator
 from ..utils.stats import conformal_rank
 from ..utils.validation import (
     check_groups,

@@ -20,7 +20,6 @@ from sklearn.utils.metadata_routing import (
 )
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import column_or_1d
 
 from ..utils._seeds import derive_seeds, set_random_state, warn_if_unseeded
@@ -34,7 +33,7 @@ from ..utils._sklearn_compat import (
     validate_data,
 )
 from ..utils.metadata import routing_enabled, sample_weight_params
-from ..utils.parallel import fit_estimator
+from ..utils.parallel import Parallel, delayed, fit_estimator
 from ..utils.validation import check_n_jobs, check_sample_weight
 
 __all__ = ["SeedEnsembleClassifier", "SeedEnsembleRegressor"]

@@ -11,9 +11,9 @@ from sklearn.metrics import check_scoring
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.utils import check_random_state, indexable
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.parallel import Parallel, delayed
 
 from ..utils._seeds import derive_seeds, set_random_state
+from ..utils.parallel import Parallel, delayed
 from ..utils.validation import check_n_jobs, check_positive_int
 from ._fitting import check_probability, check_target, fit_and_score, route_params
 

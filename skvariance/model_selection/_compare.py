@@ -11,7 +11,6 @@ import numpy as np
 from sklearn.base import clone, is_classifier
 from sklearn.metrics import check_scoring
 from sklearn.utils import check_random_state, indexable
-from sklearn.utils.parallel import Parallel, delayed
 
 from ..evaluation import (
     adjust_pvalues,
@@ -22,6 +21,7 @@ from ..evaluation import (
 )
 from ..utils._seeds import derive_seeds, set_random_state
 from ..utils.crossfit import make_splitter, reseed_splitter
+from ..utils.parallel import Parallel, delayed
 from ..utils.validation import (
     check_n_jobs,
     check_named_estimators,

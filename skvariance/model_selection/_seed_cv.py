@@ -11,7 +11,6 @@ from sklearn.base import clone, is_classifier
 from sklearn.metrics import check_scoring, get_scorer
 from sklearn.model_selection import check_cv
 from sklearn.utils import check_array, indexable
-from sklearn.utils.parallel import Parallel, delayed
 
 from ..utils._seeds import derive_seeds, set_random_state, warn_if_unseeded
 from ..utils._sklearn_compat import (
@@ -21,6 +20,7 @@ from ..utils._sklearn_compat import (
     Real,
     validate_params,
 )
+from ..utils.parallel import Parallel, delayed
 from ..utils.validation import check_n_jobs
 from ._fitting import fit_and_score, route_params
 
