@@ -80,6 +80,7 @@ class _BaseSeedEnsemble(MetaEstimatorMixin, BaseEstimator):
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
         "exclude_seeds": ["array-like", None],
+        "verbose": ["verbose"],
     }
 
     def __sklearn_tags__(self):
@@ -145,7 +146,7 @@ class _BaseSeedEnsemble(MetaEstimatorMixin, BaseEstimator):
         warn_if_unseeded(self.estimator, type(self).__name__, stacklevel=4)
         seeds = derive_seeds(self.random_state, self.n_seeds, exclude=exclude)
         members = [set_random_state(clone(self.estimator), int(s)) for s in seeds]
-        self.estimators_ = Parallel(n_jobs=n_jobs)(
+        self.estimators_ = Parallel(n_jobs=n_jobs, verbose=self.verbose)(
             delayed(_fit_member)(member, X, y, member_params) for member in members
         )
         self.seeds_ = seeds
@@ -219,6 +220,10 @@ class SeedEnsembleRegressor(RegressorMixin, _BaseSeedEnsemble):
         on seeds disjoint from its tuning seeds this way). With an int
         ``random_state`` the ensemble is reproducible: a clone fitted on the
         same data has the same ``seeds_`` and members.
+    verbose : int, default=0
+        Progress of the fits: ``0`` prints nothing; ``1`` and more print
+        joblib's progress messages (more as ``verbose`` grows). The members
+        do not depend on it.
 
     Attributes
     ----------
@@ -315,6 +320,7 @@ class SeedEnsembleRegressor(RegressorMixin, _BaseSeedEnsemble):
         n_jobs: int | None = None,
         random_state=None,
         exclude_seeds=None,
+        verbose: int = 0,
     ):
         self.estimator = estimator
         self.n_seeds = n_seeds
@@ -322,6 +328,7 @@ class SeedEnsembleRegressor(RegressorMixin, _BaseSeedEnsemble):
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.exclude_seeds = exclude_seeds
+        self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None, **fit_params):
@@ -435,6 +442,10 @@ class SeedEnsembleClassifier(ClassifierMixin, _BaseSeedEnsemble):
         on seeds disjoint from its tuning seeds this way). With an int
         ``random_state`` the ensemble is reproducible: a clone fitted on the
         same data has the same ``seeds_`` and members.
+    verbose : int, default=0
+        Progress of the fits: ``0`` prints nothing; ``1`` and more print
+        joblib's progress messages (more as ``verbose`` grows). The members
+        do not depend on it.
 
     Attributes
     ----------
@@ -492,6 +503,7 @@ class SeedEnsembleClassifier(ClassifierMixin, _BaseSeedEnsemble):
         n_jobs: int | None = None,
         random_state=None,
         exclude_seeds=None,
+        verbose: int = 0,
     ):
         self.estimator = estimator
         self.n_seeds = n_seeds
@@ -499,6 +511,7 @@ class SeedEnsembleClassifier(ClassifierMixin, _BaseSeedEnsemble):
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.exclude_seeds = exclude_seeds
+        self.verbose = verbose
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

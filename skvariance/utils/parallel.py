@@ -32,12 +32,21 @@ import sys
 import threading
 import warnings
 from dataclasses import dataclass
+from numbers import Integral
 
 import numpy as np
 from sklearn.utils.parallel import Parallel as _SkParallel
 from sklearn.utils.parallel import delayed as _sk_delayed
 
-__all__ = ["Parallel", "aligned", "delayed", "fit_estimator"]
+__all__ = [
+    "Parallel",
+    "aligned",
+    "check_verbose",
+    "delayed",
+    "emit_collected",
+    "fit_estimator",
+    "report",
+]
 
 ALIGNMENT = 64
 
@@ -292,3 +301,34 @@ class Parallel(_SkParallel):
         if any(records):
             emit_collected(records)
         return results
+
+
+# -- progress ------------------------------------------------------------------------
+def check_verbose(verbose) -> int:
+    """``verbose`` as an int >= 0 (scikit-learn's convention), else an error.
+
+    Examples
+    --------
+    >>> check_verbose(2)
+    2
+    """
+    if isinstance(verbose, bool) or not isinstance(verbose, Integral):
+        raise TypeError(f"verbose must be an int >= 0, got {verbose!r}.")
+    if verbose < 0:
+        raise ValueError(f"verbose must be an int >= 0, got {verbose}.")
+    return int(verbose)
+
+
+def report(verbose: int, owner: str, message: str) -> None:
+    """Print ``"[owner] message"`` when ``verbose > 0`` (a stage of long work).
+
+    The fits themselves report through joblib (``Parallel(verbose=...)``).
+
+    Examples
+    --------
+    >>> report(1, "seed_cross_validate", "50 fits (10 seeds x 5 splits)")
+    [seed_cross_validate] 50 fits (10 seeds x 5 splits)
+    >>> report(0, "seed_cross_validate", "nothing printed")
+    """
+    if verbose > 0:
+        print(f"[{owner}] {message}", flush=True)
