@@ -210,6 +210,10 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
     random_state : int, RandomState instance or None, default=None
         Seeds the split, the models' own seeds and the key of the APS/RAPS
         draws ``u`` (see Notes).
+    verbose : int, default=0
+        Progress of the fold models of ``"cv_plus"``: ``0`` prints nothing;
+        ``1`` and more print joblib's progress messages. Results do not
+        depend on it.
 
     Attributes
     ----------
@@ -284,6 +288,7 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         "weight_function": [callable, HasMethods(["predict"]), None],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
+        "verbose": ["verbose"],
     }
 
     score = ScoreParameter(ClassifierMixin.score)
@@ -304,6 +309,7 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         weight_function=None,
         n_jobs: int | None = None,
         random_state=None,
+        verbose: int = 0,
     ):
         self.estimator = estimator
         self.score = score
@@ -318,6 +324,7 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         self.weight_function = weight_function
         self.n_jobs = n_jobs
         self.random_state = random_state
+        self.verbose = verbose
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -408,7 +415,7 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         if len(trains) == 1:  # split: one model, no worker pool to start
             models = [_fit_one(*next(jobs))]
         else:
-            models = Parallel(n_jobs=self.n_jobs)(
+            models = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
                 delayed(_fit_one)(*job) for job in jobs
             )
         self.estimators_ = models

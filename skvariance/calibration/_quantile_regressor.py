@@ -137,6 +137,9 @@ class ConformalQuantileRegressor(RegressorMixin, BaseConformal):
         Per-level models fitted in parallel; results do not depend on it.
     random_state : int, RandomState instance or None, default=None
         Seeds the split and the models' own seeds.
+    verbose : int, default=0
+        Progress of the per-level models: ``0`` prints nothing; ``1`` and more print
+        joblib's progress messages. Results do not depend on it.
 
     Attributes
     ----------
@@ -189,6 +192,7 @@ class ConformalQuantileRegressor(RegressorMixin, BaseConformal):
         "weight_function": [callable, HasMethods(["predict"]), None],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -203,6 +207,7 @@ class ConformalQuantileRegressor(RegressorMixin, BaseConformal):
         weight_function=None,
         n_jobs: int | None = None,
         random_state=None,
+        verbose: int = 0,
     ):
         self.estimator = estimator
         self.coverage = coverage
@@ -213,6 +218,7 @@ class ConformalQuantileRegressor(RegressorMixin, BaseConformal):
         self.weight_function = weight_function
         self.n_jobs = n_jobs
         self.random_state = random_state
+        self.verbose = verbose
 
     def _default_estimator(self):
         return QuantileRegressor(alpha=0.0, solver="highs")
@@ -301,7 +307,7 @@ class ConformalQuantileRegressor(RegressorMixin, BaseConformal):
                 )
                 for seed, level in zip(seeds, levels)
             ]
-            self.estimators_ = Parallel(n_jobs=self.n_jobs)(
+            self.estimators_ = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
                 delayed(_fit_one)(m, X_train, y_train, train_params) for m in members
             )
         else:

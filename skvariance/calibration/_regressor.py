@@ -184,6 +184,10 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         with ``rng = check_random_state(random_state)``: the models' seeds are
         ``derive_seeds(rng, n_resamples)``, then bootstrap sample ``b`` is
         ``rng.randint(0, n_samples, size=n_samples)``, in order.
+    verbose : int, default=0
+        Progress of the models of ``"cv_plus"`` and ``"jackknife_plus_ab"``:
+        ``0`` prints nothing; ``1`` and more print joblib's progress
+        messages. Results do not depend on it.
 
     Attributes
     ----------
@@ -285,6 +289,7 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         "n_resamples": [Interval(Integral, 2, None, closed="left")],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
+        "verbose": ["verbose"],
     }
 
     score = ScoreParameter(RegressorMixin.score)
@@ -303,6 +308,7 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         n_resamples: int = 30,
         n_jobs: int | None = None,
         random_state=None,
+        verbose: int = 0,
     ):
         self.estimator = estimator
         self.method = method
@@ -315,6 +321,7 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         self.n_resamples = n_resamples
         self.n_jobs = n_jobs
         self.random_state = random_state
+        self.verbose = verbose
 
     def _default_estimator(self):
         return LinearRegression()
@@ -470,7 +477,7 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
             seeds = derive_seeds(rng, self.n_resamples)
             trains = [rng.randint(0, n, size=n) for _ in range(self.n_resamples)]
         self._check_calibration_size(n, None)
-        models = Parallel(n_jobs=self.n_jobs)(
+        models = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
             delayed(_fit_one)(
                 set_random_state(clone(estimator), int(seed)),
                 safe_rows(X, tr),
