@@ -24,11 +24,13 @@ class _OddWarning(UserWarning):
 
 def _warn_some(i):
     if i % 2 == 0:
-        warnings.warn("even", UserWarning)
-        warnings.warn("even", UserWarning)  # twice in one task: counted once
-    warnings.warn("always here", RuntimeWarning)
+        warnings.warn("even", UserWarning, stacklevel=1)
+        warnings.warn(
+            "even", UserWarning, stacklevel=1
+        )  # twice in one task: counted once
+    warnings.warn("always here", RuntimeWarning, stacklevel=1)
     if i == 3:
-        warnings.warn("only three", UserWarning)
+        warnings.warn("only three", UserWarning, stacklevel=1)
     return i * i
 
 
