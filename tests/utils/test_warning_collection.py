@@ -5,9 +5,10 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import make_classification
+from sklearn.datasets import make_classification, make_regression
+from sklearn.dummy import DummyClassifier
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import KFold
 
 from skvariance.utils.parallel import Parallel, delayed, emit_collected
@@ -162,3 +163,110 @@ def test_seed_cross_validate_shows_one_convergence_warning_for_50_fits(n_jobs):
                 )
                 expected[j, k] = m.score(X[te], y[te])
     np.testing.assert_array_equal(res.scores["score"], expected)
+
+
+class _WarningRidge(Ridge):
+    """Ridge whose every fit raises a ConvergenceWarning."""
+
+    def fit(self, X, y, sample_weight=None):
+        warnings.warn("did not converge", ConvergenceWarning, stacklevel=1)
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+Xr, yr = make_regression(n_samples=60, n_features=3, noise=5.0, random_state=0)
+Xc, yc = make_classification(n_samples=60, n_features=4, random_state=0)
+SLOW_LR = LogisticRegression(max_iter=2)
+
+
+def _call_sites():
+    from skvariance.calibration import ConformalClassifier, ConformalRegressor
+    from skvariance.ensemble import SeedEnsembleClassifier, SeedEnsembleRegressor
+    from skvariance.model_selection import (
+        adaptive_compare,
+        cheap_bootstrap_ci,
+        compare_estimators,
+        seed_churn,
+    )
+    from skvariance.utils.crossfit import check_splits, cross_fit_predict
+
+    lr = SLOW_LR
+    splits = check_splits(4, Xr, yr, seed=0)
+    return {
+        # name: (call, number of fits)
+        "compare_estimators": (
+            lambda: compare_estimators(
+                [lr, DummyClassifier()],
+                Xc,
+                yc,
+                cv=3,
+                n_seeds=2,
+                random_state=0,
+            ),
+            12,
+        ),
+        "cheap_bootstrap_ci": (
+            lambda: cheap_bootstrap_ci(lr, Xc, yc, n_resamples=3, random_state=0),
+            4,
+        ),
+        "seed_churn": (
+            lambda: seed_churn(lr, Xc, yc, cv=3, n_seeds=2, random_state=0),
+            6,
+        ),
+        "adaptive_compare": (
+            lambda: adaptive_compare(
+                [lr, DummyClassifier()],
+                Xc,
+                yc,
+                cv=2,
+                max_seeds=2,
+                batch_size=2,
+                random_state=0,
+            ),
+            4,
+        ),
+        "SeedEnsembleRegressor": (
+            lambda: SeedEnsembleRegressor(_WarningRidge(), n_seeds=5).fit(Xr, yr),
+            5,
+        ),
+        "SeedEnsembleClassifier": (
+            lambda: SeedEnsembleClassifier(lr, n_seeds=4, random_state=0).fit(Xc, yc),
+            4,
+        ),
+        "cross_fit_predict": (
+            lambda: cross_fit_predict(_WarningRidge(), Xr, yr, splits),
+            4,
+        ),
+        "ConformalRegressor-cv_plus": (
+            lambda: ConformalRegressor(
+                _WarningRidge(), method="cv_plus", cv=3, random_state=0
+            ).fit(Xr, yr),
+            3,
+        ),
+        "ConformalRegressor-jackknife_plus_ab": (
+            lambda: ConformalRegressor(
+                _WarningRidge(),
+                method="jackknife_plus_ab",
+                n_resamples=20,
+                random_state=0,
+            ).fit(Xr, yr),
+            20,
+        ),
+        "ConformalClassifier-cv_plus": (
+            lambda: ConformalClassifier(lr, method="cv_plus", cv=3, random_state=0).fit(
+                Xc, yc
+            ),
+            3,
+        ),
+    }
+
+
+@pytest.mark.parametrize("name", list(_call_sites()))
+def test_every_loop_of_fits_shows_a_convergence_warning_once(name):
+    call, n_fits = _call_sites()[name]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        call()
+    convergence = [w for w in caught if w.category is ConvergenceWarning]
+    assert len(convergence) == 1, [str(w.message) for w in convergence]
+    count = COUNT.search(str(convergence[0].message)).groups()
+    assert count[1] == str(n_fits)
