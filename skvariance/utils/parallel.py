@@ -104,7 +104,10 @@ def fit_estimator(estimator, X, y=None, **fit_params):
 # ``catch_warnings`` would restore each other's state in the wrong order and
 # could leave the process recording forever. The hook is installed by the
 # first running task and removed by the last; each warning goes to the log
-# of the task running in the thread that raised it.
+# of the task running in the thread that raised it. Before Python 3.14 the
+# warnings state cannot be made thread-safe from here (scikit-learn's own
+# per-task ``catch_warnings`` may restore a stale state under another
+# thread): with threads a warning can then escape the count, never a result.
 _lock = threading.RLock()
 _local = threading.local()
 _hook: dict = {"active": 0, "context": None, "showwarning": None}
@@ -129,6 +132,10 @@ def _start_recording() -> list:
             warnings.simplefilter("always")
             warnings.showwarning = _dispatch
             _hook["context"] = context
+        elif warnings.showwarning is not _dispatch:
+            # another thread's catch_warnings (scikit-learn's per-task
+            # wrapper) restored its own state under a running task
+            warnings.showwarning = _dispatch
         _hook["active"] += 1
     log: list = []
     if getattr(_local, "logs", None) is None:
