@@ -293,6 +293,10 @@ class Parallel(_SkParallel):
     *args, **kwargs
         As :class:`sklearn.utils.parallel.Parallel` (``n_jobs``,
         ``verbose``...); ``return_as`` must stay ``"list"``.
+    records : list or None, default=None
+        When given, each task's warnings are appended to it instead of being
+        emitted, so that a caller running several batches of the same fits
+        emits them once at the end (:func:`emit_collected`).
 
     Examples
     --------
@@ -301,11 +305,17 @@ class Parallel(_SkParallel):
     [0, 1, 2]
     """
 
+    def __init__(self, *args, records=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.records = records
+
     def __call__(self, iterable):
         out = super().__call__(iterable)
         records = [o.records for o in out if isinstance(o, _Recorded)]
         results = [o.result if isinstance(o, _Recorded) else o for o in out]
-        if any(records):
+        if self.records is not None:
+            self.records.extend(records)
+        elif any(records):
             emit_collected(records)
         return results
 
