@@ -222,8 +222,8 @@ def _module_name(filename):
         if getattr(module, "__file__", None) == filename:
             return name
     # what warn_explicit does for module=None (None itself drops the warning)
-    module = filename or "<unknown>"
-    return module[:-3] if module.lower().endswith(".py") else module
+    name = filename or "<unknown>"
+    return name[:-3] if name.lower().endswith(".py") else name
 
 
 def _warning(category, text):
@@ -268,6 +268,9 @@ def emit_collected(records, *, what="fits") -> None:
         if n_tasks > 1 and not nested:
             tail = "; shown once" if count > 1 else ""
             text = f"{text} (raised in {count} of {n_tasks} {what}{tail})"
+        # no registry: every catch_warnings (each task's, scikit-learn's
+        # per-task wrapper) resets Python's registries, so the "default"
+        # action shows the message once per call
         warnings.warn_explicit(
             _warning(category, text),
             category,
