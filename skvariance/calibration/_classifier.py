@@ -11,7 +11,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.parallel import Parallel, delayed
 
 from .._kernels._conformal import cumulative_label_scores
 from ..utils._seeds import derive_seeds, set_random_state
@@ -23,7 +22,7 @@ from ..utils._sklearn_compat import (
     StrOptions,
     _fit_context,
 )
-from ..utils.parallel import fit_estimator
+from ..utils.parallel import Parallel, delayed, fit_estimator
 from ..utils.stats import conformal_rank
 from ..utils.validation import check_n_jobs, check_sample_weight
 from .base import (
@@ -216,6 +215,10 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
     random_state : int, RandomState instance or None, default=None
         Seeds the split, the models' own seeds and the key of the APS/RAPS
         draws ``u`` (see Notes).
+    verbose : int, default=0
+        Progress of the fold models of ``"cv_plus"``: ``0`` prints nothing;
+        ``1`` and more print joblib's progress messages. Results do not
+        depend on it.
 
     Attributes
     ----------
@@ -290,6 +293,7 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         "weight_function": [callable, HasMethods(["predict"]), None],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
+        "verbose": ["verbose"],
     }
 
     score = ScoreParameter(ClassifierMixin.score)
@@ -310,6 +314,7 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         weight_function=None,
         n_jobs: int | None = None,
         random_state=None,
+        verbose: int = 0,
     ):
         self.estimator = estimator
         self.score = score
@@ -324,6 +329,7 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         self.weight_function = weight_function
         self.n_jobs = n_jobs
         self.random_state = random_state
+        self.verbose = verbose
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -411,7 +417,7 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         if len(trains) == 1:  # split: one model, no worker pool to start
             models = [_fit_one(*next(jobs))]
         else:
-            models = Parallel(n_jobs=self.n_jobs)(
+            models = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
                 delayed(_fit_one)(*job) for job in jobs
             )
         self.estimators_ = models

@@ -8,7 +8,6 @@ import numpy as np
 from sklearn.base import RegressorMixin, clone
 from sklearn.linear_model import QuantileRegressor
 from sklearn.utils import check_random_state
-from sklearn.utils.parallel import Parallel, delayed
 
 from ..utils._seeds import derive_seeds, set_random_state
 from ..utils._sklearn_compat import (
@@ -19,7 +18,7 @@ from ..utils._sklearn_compat import (
     StrOptions,
     _fit_context,
 )
-from ..utils.parallel import fit_estimator
+from ..utils.parallel import Parallel, delayed, fit_estimator
 from ..utils.validation import (
     check_groups,
     check_n_jobs,
@@ -142,6 +141,9 @@ class ConformalQuantileRegressor(RegressorMixin, BaseConformal):
         Per-level models fitted in parallel; results do not depend on it.
     random_state : int, RandomState instance or None, default=None
         Seeds the split and the models' own seeds.
+    verbose : int, default=0
+        Progress of the per-level models: ``0`` prints nothing; ``1`` and more print
+        joblib's progress messages. Results do not depend on it.
 
     Attributes
     ----------
@@ -194,6 +196,7 @@ class ConformalQuantileRegressor(RegressorMixin, BaseConformal):
         "weight_function": [callable, HasMethods(["predict"]), None],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -208,6 +211,7 @@ class ConformalQuantileRegressor(RegressorMixin, BaseConformal):
         weight_function=None,
         n_jobs: int | None = None,
         random_state=None,
+        verbose: int = 0,
     ):
         self.estimator = estimator
         self.coverage = coverage
@@ -218,6 +222,7 @@ class ConformalQuantileRegressor(RegressorMixin, BaseConformal):
         self.weight_function = weight_function
         self.n_jobs = n_jobs
         self.random_state = random_state
+        self.verbose = verbose
 
     def _default_estimator(self):
         return QuantileRegressor(alpha=0.0, solver="highs")
@@ -303,7 +308,7 @@ class ConformalQuantileRegressor(RegressorMixin, BaseConformal):
                 )
                 for seed, level in zip(seeds, levels)
             ]
-            self.estimators_ = Parallel(n_jobs=self.n_jobs)(
+            self.estimators_ = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
                 delayed(_fit_one)(m, X_train, y_train, train_params) for m in members
             )
         else:

@@ -10,7 +10,6 @@ from sklearn.base import RegressorMixin, clone
 from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import check_cv, cross_val_predict
 from sklearn.utils import check_random_state
-from sklearn.utils.parallel import Parallel, delayed
 
 from .._kernels._conformal import cv_plus_order_statistics
 from ..utils._seeds import derive_seeds, set_random_state
@@ -22,7 +21,7 @@ from ..utils._sklearn_compat import (
     StrOptions,
     _fit_context,
 )
-from ..utils.parallel import fit_estimator
+from ..utils.parallel import Parallel, delayed, fit_estimator
 from ..utils.stats import conformal_rank
 from ..utils.validation import (
     check_groups,
@@ -187,6 +186,10 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         with ``rng = check_random_state(random_state)``: the models' seeds are
         ``derive_seeds(rng, n_resamples)``, then bootstrap sample ``b`` is
         ``rng.randint(0, n_samples, size=n_samples)``, in order.
+    verbose : int, default=0
+        Progress of the models of ``"cv_plus"`` and ``"jackknife_plus_ab"``:
+        ``0`` prints nothing; ``1`` and more print joblib's progress
+        messages. Results do not depend on it.
 
     Attributes
     ----------
@@ -288,6 +291,7 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         "n_resamples": [Interval(Integral, 2, None, closed="left")],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
+        "verbose": ["verbose"],
     }
 
     score = ScoreParameter(RegressorMixin.score)
@@ -306,6 +310,7 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         n_resamples: int = 30,
         n_jobs: int | None = None,
         random_state=None,
+        verbose: int = 0,
     ):
         self.estimator = estimator
         self.method = method
@@ -318,6 +323,7 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         self.n_resamples = n_resamples
         self.n_jobs = n_jobs
         self.random_state = random_state
+        self.verbose = verbose
 
     def _default_estimator(self):
         return LinearRegression()
@@ -469,7 +475,7 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         else:
             seeds = derive_seeds(rng, self.n_resamples)
             trains = [rng.randint(0, n, size=n) for _ in range(self.n_resamples)]
-        models = Parallel(n_jobs=self.n_jobs)(
+        models = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
             delayed(_fit_one)(
                 set_random_state(clone(estimator), int(seed)),
                 safe_rows(X, tr),

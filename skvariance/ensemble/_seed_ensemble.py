@@ -20,7 +20,6 @@ from sklearn.utils.metadata_routing import (
 )
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import column_or_1d
 
 from ..utils._seeds import derive_seeds, set_random_state, warn_if_unseeded
@@ -34,7 +33,7 @@ from ..utils._sklearn_compat import (
     validate_data,
 )
 from ..utils.metadata import routing_enabled, sample_weight_params
-from ..utils.parallel import fit_estimator
+from ..utils.parallel import Parallel, delayed, fit_estimator
 from ..utils.validation import check_n_jobs, check_sample_weight
 
 __all__ = ["SeedEnsembleClassifier", "SeedEnsembleRegressor"]
@@ -81,6 +80,7 @@ class _BaseSeedEnsemble(MetaEstimatorMixin, BaseEstimator):
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
         "exclude_seeds": ["array-like", None],
+        "verbose": ["verbose"],
     }
 
     def __sklearn_tags__(self):
@@ -146,7 +146,7 @@ class _BaseSeedEnsemble(MetaEstimatorMixin, BaseEstimator):
         warn_if_unseeded(self.estimator, type(self).__name__, stacklevel=4)
         seeds = derive_seeds(self.random_state, self.n_seeds, exclude=exclude)
         members = [set_random_state(clone(self.estimator), int(s)) for s in seeds]
-        self.estimators_ = Parallel(n_jobs=n_jobs)(
+        self.estimators_ = Parallel(n_jobs=n_jobs, verbose=self.verbose)(
             delayed(_fit_member)(member, X, y, member_params) for member in members
         )
         self.seeds_ = seeds
@@ -220,6 +220,10 @@ class SeedEnsembleRegressor(RegressorMixin, _BaseSeedEnsemble):
         on seeds disjoint from its tuning seeds this way). With an int
         ``random_state`` the ensemble is reproducible: a clone fitted on the
         same data has the same ``seeds_`` and members.
+    verbose : int, default=0
+        Progress of the fits: ``0`` prints nothing; ``1`` and more print
+        joblib's progress messages (more as ``verbose`` grows). The members
+        do not depend on it.
 
     Attributes
     ----------
@@ -316,6 +320,7 @@ class SeedEnsembleRegressor(RegressorMixin, _BaseSeedEnsemble):
         n_jobs: int | None = None,
         random_state=None,
         exclude_seeds=None,
+        verbose: int = 0,
     ):
         self.estimator = estimator
         self.n_seeds = n_seeds
@@ -323,6 +328,7 @@ class SeedEnsembleRegressor(RegressorMixin, _BaseSeedEnsemble):
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.exclude_seeds = exclude_seeds
+        self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None, **fit_params):
@@ -436,6 +442,10 @@ class SeedEnsembleClassifier(ClassifierMixin, _BaseSeedEnsemble):
         on seeds disjoint from its tuning seeds this way). With an int
         ``random_state`` the ensemble is reproducible: a clone fitted on the
         same data has the same ``seeds_`` and members.
+    verbose : int, default=0
+        Progress of the fits: ``0`` prints nothing; ``1`` and more print
+        joblib's progress messages (more as ``verbose`` grows). The members
+        do not depend on it.
 
     Attributes
     ----------
@@ -493,6 +503,7 @@ class SeedEnsembleClassifier(ClassifierMixin, _BaseSeedEnsemble):
         n_jobs: int | None = None,
         random_state=None,
         exclude_seeds=None,
+        verbose: int = 0,
     ):
         self.estimator = estimator
         self.n_seeds = n_seeds
@@ -500,6 +511,7 @@ class SeedEnsembleClassifier(ClassifierMixin, _BaseSeedEnsemble):
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.exclude_seeds = exclude_seeds
+        self.verbose = verbose
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

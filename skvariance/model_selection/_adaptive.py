@@ -10,10 +10,10 @@ import numpy as np
 from sklearn.base import clone, is_classifier
 from sklearn.metrics import check_scoring
 from sklearn.utils import check_random_state, indexable
-from sklearn.utils.parallel import Parallel, delayed
 
 from ..utils._seeds import derive_seeds, set_random_state
 from ..utils.crossfit import make_splitter
+from ..utils.parallel import Parallel, delayed, emit_collected
 from ..utils.validation import (
     check_n_jobs,
     check_named_estimators,
@@ -304,6 +304,46 @@ def _run_score(estimator, X, y, cv, seed, scorer, fit_params, score_params, spli
     return float(np.mean(scores))
 
 
+def _run_batches(
+    test,
+    parallel,
+    ests,
+    X,
+    y,
+    cv,
+    seeds,
+    scorers,
+    fit,
+    score,
+    split,
+    batch_size,
+    max_seeds,
+    scores,
+):
+    """Run batches of seeds until the sequential test stops."""
+    done = 0
+    while not test.finished:
+        active = test.active_agents()
+        runs = range(done, min(done + batch_size, max_seeds))
+        jobs = [(e, r) for r in runs for e in active]
+        values = parallel(
+            delayed(_run_score)(
+                ests[e], X, y, cv, int(seeds[r, e]), scorers[e], fit[e], score[e], split
+            )
+            for e, r in jobs
+        )
+        block: dict[int, list] = {e: [] for e in active}
+        for (e, _), v in zip(jobs, values):
+            block[e].append(v)
+            scores[e].append(v)
+        if not np.all(np.isfinite(values)):
+            raise ValueError(
+                "some fits gave a non-finite score; check the scorer and the data."
+            )
+        test.update({e: np.asarray(v) for e, v in block.items()})
+        done = runs.stop
+
+
 def adaptive_compare(
     estimators,
     X,
@@ -477,28 +517,25 @@ def adaptive_compare(
     n_interims = -(-max_seeds // batch_size)
     test = _AdaStop(len(ests), n_interims, float(alpha), n_permutations, perm_rng)
     scores: list[list[float]] = [[] for _ in ests]
-    parallel = Parallel(n_jobs=n_jobs)
-    done = 0
-    while not test.finished:
-        active = test.active_agents()
-        runs = range(done, min(done + batch_size, max_seeds))
-        jobs = [(e, r) for r in runs for e in active]
-        values = parallel(
-            delayed(_run_score)(
-                ests[e], X, y, cv, int(seeds[r, e]), scorers[e], fit[e], score[e], split
-            )
-            for e, r in jobs
-        )
-        block: dict[int, list] = {e: [] for e in active}
-        for (e, _), v in zip(jobs, values):
-            block[e].append(v)
-            scores[e].append(v)
-        if not np.all(np.isfinite(values)):
-            raise ValueError(
-                "some fits gave a non-finite score; check the scorer and the data."
-            )
-        test.update({e: np.asarray(v) for e, v in block.items()})
-        done = runs.stop
+    records: list = []  # the batches' warnings, shown once at the end
+    parallel = Parallel(n_jobs=n_jobs, records=records)
+    _run_batches(
+        test,
+        parallel,
+        ests,
+        X,
+        y,
+        cv,
+        seeds,
+        scorers,
+        fit,
+        score,
+        split,
+        batch_size,
+        max_seeds,
+        scores,
+    )
+    emit_collected(records)
 
     pairs = [(names[a], names[b]) for a, b in test.comparisons]
     return AdaptiveCompareResult(

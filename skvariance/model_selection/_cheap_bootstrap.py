@@ -11,9 +11,9 @@ from sklearn.metrics import check_scoring
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.utils import check_random_state, indexable
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.parallel import Parallel, delayed
 
 from ..utils._seeds import derive_seeds, set_random_state
+from ..utils.parallel import Parallel, check_verbose, delayed, report
 from ..utils.validation import check_n_jobs, check_positive_int
 from ._fitting import check_probability, check_target, fit_and_score, route_params
 
@@ -68,6 +68,7 @@ def cheap_bootstrap_ci(
     n_jobs: int | None = None,
     random_state=None,
     params: dict | None = None,
+    verbose: int = 0,
 ) -> CheapBootstrapResult:
     """Lam's cheap bootstrap interval for a model's test score.
 
@@ -112,6 +113,10 @@ def cheap_bootstrap_ci(
         Fit parameters indexed like ``X`` (``sample_weight`` handled as in
         :func:`compare_estimators`); they reach ``fit`` only, never the
         scorer.
+    verbose : int, default=0
+        Progress: ``0`` prints nothing; ``1`` and more print the number of
+        fits, then joblib's progress messages (more of them as ``verbose``
+        grows, as in scikit-learn). Results do not depend on it.
 
     Returns
     -------
@@ -146,6 +151,7 @@ def cheap_bootstrap_ci(
     n_resamples = check_positive_int(n_resamples, name="n_resamples")
     confidence_level = check_probability(confidence_level, "confidence_level")
     n_jobs = check_n_jobs(n_jobs)
+    verbose = check_verbose(verbose)
     if (X_test is None) != (y_test is None):
         raise ValueError("X_test and y_test must be given together.")
     X, y = indexable(X, y)
@@ -191,7 +197,10 @@ def cheap_bootstrap_ci(
         for _ in range(n_resamples)
     ]
     jobs = [(train_idx, test_idx), *draws]
-    out = Parallel(n_jobs=n_jobs)(
+    report(
+        verbose, "cheap_bootstrap_ci", f"{len(jobs)} fits (1 + {n_resamples} resamples)"
+    )
+    out = Parallel(n_jobs=n_jobs, verbose=verbose)(
         delayed(fit_and_score)(
             set_random_state(clone(estimator), int(seed)),
             X,

@@ -8,10 +8,10 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import clone, is_classifier
 from sklearn.utils import check_random_state, indexable
-from sklearn.utils.parallel import Parallel, delayed
 
 from ..utils._seeds import derive_seeds, set_random_state
 from ..utils.crossfit import make_splitter
+from ..utils.parallel import Parallel, delayed
 from ..utils.validation import check_n_jobs, check_positive_int
 from ._fitting import check_target, fit_and_score, route_params
 

@@ -11,7 +11,6 @@ import numpy as np
 from sklearn.base import clone, is_classifier
 from sklearn.metrics import check_scoring
 from sklearn.utils import check_random_state, indexable
-from sklearn.utils.parallel import Parallel, delayed
 
 from ..evaluation import (
     adjust_pvalues,
@@ -22,6 +21,7 @@ from ..evaluation import (
 )
 from ..utils._seeds import derive_seeds, set_random_state
 from ..utils.crossfit import make_splitter, reseed_splitter
+from ..utils.parallel import Parallel, check_verbose, delayed, report
 from ..utils.validation import (
     check_n_jobs,
     check_named_estimators,
@@ -53,7 +53,9 @@ _DEFAULT_CORRECTION = _Default("holm")
 
 
 # -- shared machinery -------------------------------------------------------------
-def _score_grid(estimators, X, y, splits, seeds, scorers, fit, score, n_jobs):
+def _score_grid(
+    estimators, X, y, splits, seeds, scorers, fit, score, n_jobs, verbose=0
+):
     """Scores of shape (n_estimators, n_seeds, n_splits) on a shared grid.
 
     Row ``j`` uses the splits ``splits[j]`` and, for every estimator, every
@@ -65,7 +67,7 @@ def _score_grid(estimators, X, y, splits, seeds, scorers, fit, score, n_jobs):
         for train, test in splits[j]
         for i in range(len(estimators))
     ]
-    out = Parallel(n_jobs=n_jobs)(
+    out = Parallel(n_jobs=n_jobs, verbose=verbose)(
         delayed(fit_and_score)(
             set_random_state(clone(estimators[i]), int(seeds[j])),
             X,
@@ -234,6 +236,7 @@ def compare_estimators(
     n_jobs: int | None = None,
     random_state=None,
     params: dict | None = None,
+    verbose: int = 0,
 ) -> CompareEstimatorsResult:
     """Fit every estimator on the same (seed, split) grid and test every pair.
 
@@ -300,6 +303,10 @@ def compare_estimators(
         enabled every parameter is routed by the estimators', scorers' and
         splitter's requests (with ``scoring=None`` nothing is routed to
         ``score``).
+    verbose : int, default=0
+        Progress: ``0`` prints nothing; ``1`` and more print the number of
+        fits, then joblib's progress messages (more of them as ``verbose``
+        grows, as in scikit-learn). Results do not depend on it.
 
     Returns
     -------
@@ -386,6 +393,7 @@ def compare_estimators(
     else:
         correction = None if correction is None else str(correction)
     n_jobs = check_n_jobs(n_jobs)
+    verbose = check_verbose(verbose)
     X, y, groups = indexable(X, y, groups)
     check_target(y)
     classifier = all(is_classifier(e) for e in ests)
@@ -432,7 +440,13 @@ def compare_estimators(
             UserWarning,
             stacklevel=2,
         )
-    table = _score_grid(ests, X, y, splits, seeds, scorers, fit, score, n_jobs)
+    report(
+        verbose,
+        "compare_estimators",
+        f"{len(ests) * n_seeds * n_splits} fits ({len(ests)} estimators x "
+        f"{n_seeds} seeds x {n_splits} splits)",
+    )
+    table = _score_grid(ests, X, y, splits, seeds, scorers, fit, score, n_jobs, verbose)
     n_train, n_test = _split_sizes(splits)
     pairwise = {
         (names[a], names[b]): res

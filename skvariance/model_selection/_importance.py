@@ -11,6 +11,7 @@ import numpy as np
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 
+from ..utils.parallel import check_verbose, report
 from ._seed_cv import variance_components
 
 __all__ = ["HyperparameterImportanceResult", "hyperparameter_importance"]
@@ -356,7 +357,7 @@ def _grid_anova(grid):
 
 
 def _fanova_grid(
-    X, y, levels, values, numeric, n_grid, max_cells, random_state, n_trees
+    X, y, levels, values, numeric, n_grid, max_cells, random_state, n_trees, verbose=0
 ):
     """Fit a forest surrogate and evaluate it on a product grid of levels.
 
@@ -366,8 +367,16 @@ def _fanova_grid(
     from sklearn.ensemble import RandomForestRegressor
 
     order = _category_order(X, y, values, numeric)
+    report(
+        verbose,
+        "hyperparameter_importance",
+        f"fitting a surrogate forest of {n_trees} trees on {len(y)} candidates",
+    )
     forest = RandomForestRegressor(
-        n_estimators=n_trees, min_samples_leaf=1, random_state=random_state
+        n_estimators=n_trees,
+        min_samples_leaf=1,
+        random_state=random_state,
+        verbose=verbose,
     ).fit(_surrogate_features(X, values, numeric, order), y)
     d = X.shape[1]
     m = n_grid
@@ -391,6 +400,11 @@ def _fanova_grid(
     points = np.column_stack([g.ravel() for g in mesh])
     features = _surrogate_features(points, values, numeric, order)
     shape = [len(lv) for lv in grid_levels]
+    report(
+        verbose,
+        "hyperparameter_importance",
+        f"evaluating the surrogate on a grid of {cells} cells",
+    )
     return forest.predict(features).reshape(shape), shape
 
 
@@ -403,6 +417,7 @@ def hyperparameter_importance(
     n_trees: int = 100,
     max_cells: int = 50_000,
     random_state=None,
+    verbose: int = 0,
 ) -> HyperparameterImportanceResult:
     """How much of the score variance each hyperparameter explains, beside noise.
 
@@ -440,6 +455,10 @@ def hyperparameter_importance(
         Largest product grid evaluated by ``"fanova"``.
     random_state : int, RandomState instance or None, default=None
         Seed of the surrogate forest.
+    verbose : int, default=0
+        Progress: ``0`` prints nothing; ``1`` and more print each stage and
+        the surrogate forest's progress (``"fanova"``, as scikit-learn's
+        forests print it). The result does not depend on it.
 
     Returns
     -------
@@ -515,6 +534,7 @@ def hyperparameter_importance(
     ):
         if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
             raise ValueError(f"{name} must be an int >= {low}, got {value!r}.")
+    verbose = check_verbose(verbose)
     results = getattr(search, "cv_results_", None)
     if results is None:
         raise NotFittedError(
@@ -558,6 +578,9 @@ def hyperparameter_importance(
             "method='anova' needs a full grid (every combination of the "
             "hyperparameters' values evaluated equally often); use 'fanova'."
         )
+    report(
+        verbose, "hyperparameter_importance", f"{method} over {len(rows)} candidates"
+    )
     if method == "anova":
         shape = [len(lv) for lv in levels]
         cells = int(np.prod(shape))
@@ -567,7 +590,7 @@ def hyperparameter_importance(
     else:
         seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
         grid, shape = _fanova_grid(
-            X, y, levels, values, numeric, n_grid, max_cells, seed, n_trees
+            X, y, levels, values, numeric, n_grid, max_cells, seed, n_trees, verbose
         )
     # what each effect would be from the noise of the candidate means alone:
     # (L - 1) sigma^2 / N for L levels over N candidates (exact for a full

@@ -11,7 +11,6 @@ from sklearn.base import clone, is_classifier
 from sklearn.metrics import check_scoring, get_scorer
 from sklearn.model_selection import check_cv
 from sklearn.utils import check_array, indexable
-from sklearn.utils.parallel import Parallel, delayed
 
 from ..utils._seeds import derive_seeds, set_random_state, warn_if_unseeded
 from ..utils._sklearn_compat import (
@@ -21,6 +20,7 @@ from ..utils._sklearn_compat import (
     Real,
     validate_params,
 )
+from ..utils.parallel import Parallel, delayed, report
 from ..utils.validation import check_n_jobs
 from ._fitting import fit_and_score, route_params
 
@@ -496,6 +496,7 @@ def _scorers(estimator, scoring) -> tuple[dict[str, Callable], set[str]]:
         "n_seeds": [Interval(Integral, 2, None, closed="left")],
         "scoring": [str, callable, list, tuple, set, dict, None],
         "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
         "random_state": ["random_state"],
         "params": [dict, None],
         "confidence_level": [Interval(Real, 0, 1, closed="neither")],
@@ -512,6 +513,7 @@ def seed_cross_validate(
     n_seeds: int = 10,
     scoring=None,
     n_jobs: int | None = None,
+    verbose: int = 0,
     random_state=None,
     params: dict | None = None,
     confidence_level: float = 0.95,
@@ -552,6 +554,10 @@ def seed_cross_validate(
         a :func:`joblib.parallel_config` context, ``-1`` all cores, ``0`` is
         rejected; see :func:`~skvariance.utils.check_n_jobs`). Results do not
         depend on ``n_jobs`` or on the joblib backend.
+    verbose : int, default=0
+        Progress: ``0`` prints nothing; ``1`` and more print the number of
+        fits, then joblib's progress messages (more of them as ``verbose``
+        grows, as in scikit-learn). Results do not depend on it.
     random_state : int, RandomState instance or None, default=None
         Source of the seeds.
     params : dict, default=None
@@ -651,7 +657,12 @@ def seed_cross_validate(
         for seed in seeds
         for train, test in splits
     ]
-    out = Parallel(n_jobs=n_jobs)(
+    report(
+        verbose,
+        "seed_cross_validate",
+        f"{len(tasks)} fits ({n_seeds} seeds x {len(splits)} splits)",
+    )
+    out = Parallel(n_jobs=n_jobs, verbose=verbose)(
         delayed(fit_and_score)(
             member,
             X,

@@ -491,6 +491,7 @@ class SeedSearchCV(BaseSearchCV):
                 n_jobs=n_jobs,
                 random_state=refit_state,
                 exclude_seeds=self.seeds_,
+                verbose=self.verbose,
             )
         else:
             best = set_random_state(best, int(self.refit_seeds_[0]))

@@ -161,6 +161,9 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
     random_state : int, RandomState instance or None, default=None
         Seeds the folds (when ``cv`` is an int) and every nested
         ``random_state`` of the base models that is left ``None``.
+    verbose : int, default=0
+        Progress of the (model, fold) fits: ``0`` prints nothing; ``1`` and
+        more print joblib's progress messages. Results do not depend on it.
 
     Attributes
     ----------
@@ -277,6 +280,7 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         "local_smoothing": [Interval(Real, 0, None, closed="neither")],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -294,6 +298,7 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         local_smoothing: float = 0.05,
         n_jobs: int | None = None,
         random_state=None,
+        verbose: int = 0,
     ):
         self.estimators = estimators
         self.quantiles = quantiles
@@ -307,6 +312,7 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         self.local_smoothing = local_smoothing
         self.n_jobs = n_jobs
         self.random_state = random_state
+        self.verbose = verbose
 
     # -- validation -------------------------------------------------------
     def _named_estimators(self):
@@ -446,6 +452,7 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
             fit_params=[params[name] for name in names],
             refit=True,
             n_jobs=self.n_jobs,
+            verbose=self.verbose,
             names=[f"estimators[{name!r}]" for name in names],
         )
         P = np.stack(oof, axis=1)

@@ -30,10 +30,10 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.model_selection import KFold, StratifiedKFold, check_cv
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.parallel import Parallel, delayed
 
 from ._sklearn_compat import _check_method_params, _safe_indexing
 from .metadata import sample_weight_params
+from .parallel import Parallel, delayed
 
 __all__ = [
     "check_splits",

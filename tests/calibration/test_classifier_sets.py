@@ -320,6 +320,7 @@ def test_documented_defaults():
         "weight_function": None,
         "n_jobs": None,
         "random_state": None,
+        "verbose": 0,
     }
 
 
