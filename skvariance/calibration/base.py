@@ -322,6 +322,21 @@ class ConformalCalibration:
                 levels,
                 np.empty((rows.size, levels.size)),
             )
+        infinite = np.isinf(out).any(axis=1)
+        if infinite.any():
+            warnings.warn(
+                CalibrationSizeWarning(
+                    f"{int(infinite.sum())} of {n_test} test points get an "
+                    "infinite conformal quantile: under covariate-shift weights "
+                    "their own weight is too large (or their group has no "
+                    "calibration point) for coverage "
+                    f"{float(levels.max())}, so the exact weighted conformal "
+                    "answer is unbounded there (Tibshirani et al., 2019). The "
+                    "calibration data cover the shifted target too thinly; use "
+                    "more calibration data or a lower coverage."
+                ),
+                stacklevel=3,
+            )
         return out
 
 

@@ -192,6 +192,9 @@ def test_bad_input():
         ConformalClassifier().fit(X, y, shift_weight=-np.ones(300))
 
 
+@pytest.mark.filterwarnings(
+    "ignore::skvariance.calibration.CalibrationSizeWarning"
+)  # infinite weighted bounds are part of what this checks
 def test_unit_shift_weights_give_the_unweighted_sets():
     rng = np.random.RandomState(6)
     X, y = _three_classes(rng, 400)

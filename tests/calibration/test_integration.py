@@ -162,6 +162,9 @@ def _shift_problem(r, n_train=400, n_target=400, n_test=200, shift=1.0):
     return X, y, X_target, X_test, y_test
 
 
+@pytest.mark.filterwarnings(
+    "ignore::skvariance.calibration.CalibrationSizeWarning"
+)  # infinite weighted bounds are part of what this checks
 @pytest.mark.slow
 def test_weighted_conformal_with_estimated_density_ratio_restores_coverage():
     n_reps = 60
@@ -191,6 +194,9 @@ def test_weighted_conformal_with_estimated_density_ratio_restores_coverage():
     assert weighted.mean() - plain.mean() > 0.03
 
 
+@pytest.mark.filterwarnings(
+    "ignore::skvariance.calibration.CalibrationSizeWarning"
+)  # infinite weighted bounds are part of what this checks
 def test_density_ratio_bound_method_survives_clone():
     X, y, X_target, X_test, _ = _shift_problem(0, n_train=200, n_target=200)
     dre = DensityRatioEstimator(LogisticRegression(), random_state=0)
@@ -215,6 +221,9 @@ def test_density_ratio_bound_method_survives_clone():
     assert np.all(np.isfinite(scores))
 
 
+@pytest.mark.filterwarnings(
+    "ignore::skvariance.calibration.CalibrationSizeWarning"
+)  # infinite weighted bounds are part of what this checks
 def test_density_ratio_object_is_unfitted_by_clone():
     # passing the fitted estimator itself (it has predict) works until the
     # calibrator is cloned: clone() clones the estimator param, unfitted; the

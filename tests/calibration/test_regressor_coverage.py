@@ -103,6 +103,9 @@ def test_mondrian_covers_each_group_where_marginal_does_not():
     assert np.mean(marginal_b) < 0.8
 
 
+@pytest.mark.filterwarnings(
+    "ignore::skvariance.calibration.CalibrationSizeWarning"
+)  # infinite weighted bounds are part of what this checks
 @pytest.mark.slow
 def test_weighted_conformal_restores_coverage_under_known_shift():
     shift = 1.0
@@ -132,6 +135,9 @@ def test_weighted_conformal_restores_coverage_under_known_shift():
     assert plain.mean() < 0.9 - 4 * se, plain.mean()
 
 
+@pytest.mark.filterwarnings(
+    "ignore::skvariance.calibration.CalibrationSizeWarning"
+)  # infinite weighted bounds are part of what this checks
 def test_weighted_shift_weight_arrays_equal_weight_function():
     rng = np.random.RandomState(0)
     X, y = heteroscedastic(rng, 200)

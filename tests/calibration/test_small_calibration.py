@@ -271,6 +271,9 @@ def test_grid_search_over_small_folds_completes(estimator, grid, scoring):
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
 
 
+@pytest.mark.filterwarnings(
+    "ignore::skvariance.calibration.CalibrationSizeWarning"
+)  # infinite weighted bounds are part of what this checks
 @pytest.mark.parametrize("weighted", [False, True])
 def test_group_without_calibration_rows_is_infinite_not_unseen(weighted):
     rng = np.random.RandomState(10)

@@ -129,6 +129,9 @@ def _heavy_shift(X):
     return np.exp(4.0 * X[:, 0])
 
 
+@pytest.mark.filterwarnings(
+    "ignore::skvariance.calibration.CalibrationSizeWarning"
+)  # infinite weighted bounds are part of what this checks
 def test_grid_search_ranks_an_infinite_candidate_last_without_nan():
     """A conformal candidate with infinite bounds: -inf, ranked last, no NaN."""
     X, y = make_regression(n_samples=120, n_features=3, noise=1.0, random_state=0)
