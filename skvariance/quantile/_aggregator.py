@@ -22,6 +22,7 @@ from ..utils._sklearn_compat import (
     validate_data,
 )
 from ..utils.crossfit import check_splits, cross_fit_predict_many
+from ..utils.intervals import coverage_columns, default_coverage, stack_interval
 from ..utils.metadata import (
     build_router,
     route_fit_params,
@@ -30,7 +31,6 @@ from ..utils.metadata import (
 )
 from ..utils.stats import conformal_rank
 from ..utils.validation import (
-    check_coverage,
     check_n_jobs,
     check_quantile_levels,
     check_sample_weight,
@@ -582,7 +582,7 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         return q if index is None else q[:, index]
 
     def predict_interval(
-        self, X, coverage: float = 0.9, *, calibrated: bool = True
+        self, X, coverage=0.9, *, calibrated: bool = True
     ) -> np.ndarray:
         """Central interval between levels ``(1 - coverage) / 2`` and its mirror.
 
@@ -590,27 +590,25 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         ----------
         X : array-like of shape (n_samples, n_features)
             Input samples.
-        coverage : float, default=0.9
-            Nominal coverage; one of ``coverages_``.
+        coverage : float or array-like of float, default=0.9
+            Nominal coverage(s); each one of ``coverages_`` (a ``ValueError``
+            naming them otherwise: no interpolation between levels). ``None``
+            uses the largest of ``coverages_``.
         calibrated : bool, default=True
             As in :meth:`predict`.
 
         Returns
         -------
-        interval : ndarray of shape (n_samples, 2)
-            Lower and upper bounds.
+        intervals : ndarray of shape (n_samples, 2) or (n_samples, 2, n_levels)
+            Lower and upper bounds; a third axis when ``coverage`` is an
+            array, one entry per level in the order given.
         """
         check_is_fitted(self)
-        coverage = check_coverage(coverage)
-        tau = (1.0 - coverage) / 2.0
-        try:
-            index = match_levels([tau, 1.0 - tau], self.quantiles_)
-        except ValueError as exc:
-            raise ValueError(
-                f"coverage={coverage} needs levels {tau:g} and {1 - tau:g}; this "
-                f"model offers coverages {np.round(self.coverages_, 10).tolist()}."
-            ) from exc
-        return self.predict(X, calibrated=calibrated)[:, index]
+        if coverage is None:
+            coverage = default_coverage(self.quantiles_)
+        lower, upper, scalar = coverage_columns(coverage, self.quantiles_)
+        q = self.predict(X, calibrated=calibrated)
+        return stack_interval(q[:, lower], q[:, upper], scalar)
 
     def predict_weights(self, X) -> np.ndarray:
         """Aggregation weights at each sample.

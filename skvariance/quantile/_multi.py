@@ -222,6 +222,9 @@ class MultiQuantileRegressor(MetaEstimatorMixin, BaseQuantileRegressor):
         pred = check_array(pred, input_name="predictions of the estimator")
         return np.sort(pred, axis=1)
 
+    def _predicts_any_level(self) -> bool:
+        return self.quantile_parameter_ is None
+
     def get_metadata_routing(self):
         """Metadata routing of this object: ``fit`` metadata go to the estimator.
 

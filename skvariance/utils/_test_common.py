@@ -411,7 +411,8 @@ def _register_quantile():
         )
 
     INIT_PARAMS["MultiQuantileRegressor"] = [{"estimator": gbr()}]
-    INIT_PARAMS["KNNQuantileRegressor"] = [{"n_neighbors": 5}]
+    # the defaults (n_neighbors="auto") and a small explicit k
+    INIT_PARAMS["KNNQuantileRegressor"] = [{}, {"n_neighbors": 5}]
 
     def bases():
         return [("gbr", gbr()), ("knn", KNNQuantileRegressor(n_neighbors=3))]

@@ -17,6 +17,7 @@ from ..utils._sklearn_compat import (
     check_is_fitted,
     validate_data,
 )
+from ..utils.intervals import predict_gaussian_interval
 from ..utils.metadata import sample_weight_params
 from ..utils.parallel import aligned
 from ..utils.validation import check_n_jobs, check_sample_weight
@@ -413,3 +414,28 @@ class InverseVarianceEnsembleRegressor(
             np.sqrt(max(self.weights_ @ self.error_covariance_ @ self.weights_, 0))
         )
         return y_pred, np.full(y_pred.shape, rmse)
+
+    def predict_interval(self, X, coverage=None) -> np.ndarray:
+        """Gaussian prediction interval ``mean -/+ z * std`` (model-based).
+
+        ``std`` is the cross-fitted RMSE of the combination (see Notes of the
+        class), the same for every row, so the interval has a constant width:
+        on heteroscedastic data it over-covers where the noise is small and
+        under-covers where it is large, even when its average coverage is
+        right. No finite-sample guarantee; see
+        :class:`~skvariance.calibration.ConformalRegressor` for one.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+        coverage : float or array-like of float, default=None
+            Nominal coverage(s) in (0, 1); ``None`` means 0.9.
+
+        Returns
+        -------
+        intervals : ndarray of shape (n_samples, 2) or (n_samples, 2, n_levels)
+            Lower and upper bounds; a third axis when ``coverage`` is an
+            array, one entry per level in the order given.
+        """
+        return predict_gaussian_interval(self, X, coverage, default=0.9)

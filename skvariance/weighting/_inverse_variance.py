@@ -20,6 +20,7 @@ from ..utils._sklearn_compat import (
     check_is_fitted,
     validate_data,
 )
+from ..utils.intervals import predict_gaussian_interval
 from ..utils.metadata import sample_weight_params
 from ..utils.validation import check_n_jobs, check_sample_weight
 from ._density_ratio import effective_sample_size
@@ -495,6 +496,32 @@ class InverseVarianceRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator
         if not return_std:
             return y_pred
         return y_pred, np.sqrt(self.predict_variance(X, _validated=True))
+
+    def predict_interval(self, X, coverage=None) -> np.ndarray:
+        """Gaussian prediction interval ``mean -/+ z * std`` (model-based).
+
+        The central interval of :math:`N(\\hat f(x), \\hat\\sigma^2(x))`,
+        :math:`z` the :math:`(1 + c)/2` quantile of the standard normal
+        (:func:`skvariance.utils.intervals.gaussian_interval`). Its coverage
+        holds only as far as the mean and variance models are right and the
+        noise is Gaussian; for a finite-sample guarantee wrap the model in
+        :class:`~skvariance.calibration.ConformalRegressor` with
+        ``score="normalized"``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+        coverage : float or array-like of float, default=None
+            Nominal coverage(s) in (0, 1); ``None`` means 0.9.
+
+        Returns
+        -------
+        intervals : ndarray of shape (n_samples, 2) or (n_samples, 2, n_levels)
+            Lower and upper bounds; a third axis when ``coverage`` is an
+            array, one entry per level in the order given.
+        """
+        return predict_gaussian_interval(self, X, coverage, default=0.9)
 
     def predict_variance(self, X, *, _validated: bool = False):
         """Predicted noise variance :math:`\\hat\\sigma^2(x)`, floored.
