@@ -116,7 +116,9 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         (wrapped in :class:`MultiQuantileRegressor`), one whose ``predict``
         takes ``quantiles`` (quantile-forest), or one with a ``quantiles``
         parameter (this family's estimators, set to ``quantiles``). Unnamed
-        estimators are named after their class. They are cloned.
+        estimators are named after their class, as
+        :func:`~sklearn.pipeline.make_pipeline` names its steps (see
+        ``estimator_names_``). They are cloned.
     quantiles : array-like of float, default=(0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
         Levels in (0, 1), strictly increasing.
     weighting : {"global", "per_quantile", "local"}, default="per_quantile"
@@ -171,10 +173,17 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         ``quantiles_``.
     named_estimators_ : dict
         The same, by name.
+    estimator_names_ : list of str
+        The base models' names, in the order of ``estimators`` and of the
+        rows of ``weights_``: the given names of ``(name, estimator)``
+        tuples; for unnamed estimators the lower-case class name, with
+        ``"-1"``, ``"-2"``... when it repeats (as
+        :func:`~sklearn.pipeline.make_pipeline` names its steps).
     weights_ : ndarray of shape (n_estimators,) or (n_estimators, n_quantiles)
         ``"global"``: one weight per model; ``"per_quantile"``: one per model
         and level; ``"local"``: the average over the training samples of the
-        local weights (see :meth:`predict_weights`).
+        local weights (see :meth:`predict_weights`). Rows follow
+        ``estimator_names_``; :meth:`weights_to_frame` labels them.
     local_coef_ : ndarray of shape (n_quantiles, n_estimators, 1 + n_features)
         Intercepts and slopes of the local weight logits (``"local"`` only).
     cv_predictions_ : ndarray of shape (n_samples, n_estimators, n_quantiles)
@@ -310,9 +319,16 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
 
     # -- validation -------------------------------------------------------
     def _named_estimators(self):
-        named, counts = [], {}
-        for item in self.estimators:
-            if isinstance(item, tuple):
+        # unnamed estimators are named as make_pipeline names its steps: the
+        # lower-case class name, with "-1", "-2"... only when it repeats
+        bases = [
+            None if isinstance(item, tuple) else type(item).__name__.lower()
+            for item in self.estimators
+        ]
+        total = {base: bases.count(base) for base in bases if base is not None}
+        named, seen = [], {}
+        for item, base in zip(self.estimators, bases):
+            if base is None:
                 if len(item) != 2 or not isinstance(item[0], str):
                     raise TypeError(
                         "estimators must hold (name, estimator) tuples or "
@@ -320,9 +336,8 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
                     )
                 named.append(item)
                 continue
-            base = type(item).__name__.lower()
-            counts[base] = counts.get(base, 0) + 1
-            named.append((f"{base}-{counts[base]}", item))
+            seen[base] = seen.get(base, 0) + 1
+            named.append((base if total[base] == 1 else f"{base}-{seen[base]}", item))
         names = [name for name, _ in named]
         if len(set(names)) != len(names):
             raise ValueError(f"estimator names must be unique, got {names}.")
@@ -454,6 +469,7 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         self.named_estimators_ = {
             name: est for (name, _), est in zip(named, self.estimators_)
         }
+        self.estimator_names_ = list(names)
         self.cv_fit_time_ = time.perf_counter() - start
         self.cv_predictions_ = P
         self.quantiles_ = levels
@@ -627,6 +643,44 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
         return np.array(self._weights_for(X, X.shape[0]))
+
+    def weights_to_frame(self):
+        """``weights_`` as a pandas DataFrame labelled by estimator and level.
+
+        Returns
+        -------
+        frame : pandas.DataFrame
+            One row per base model (index ``estimator_names_``, named
+            ``"estimator"``); one column per level of ``quantiles_`` for
+            ``weighting="per_quantile"`` and ``"local"`` (the average local
+            weights), a single column ``"weight"`` for ``"global"``.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_regression
+        >>> from sklearn.linear_model import QuantileRegressor
+        >>> from skvariance.quantile import KNNQuantileRegressor, QuantileAggregator
+        >>> X, y = make_regression(n_samples=100, n_features=2, noise=5, random_state=0)
+        >>> agg = QuantileAggregator(
+        ...     [QuantileRegressor(alpha=0.0), KNNQuantileRegressor()],
+        ...     quantiles=[0.1, 0.5, 0.9], random_state=0,
+        ... ).fit(X, y)
+        >>> frame = agg.weights_to_frame()
+        >>> frame.index.tolist(), frame.columns.tolist()
+        (['quantileregressor', 'knnquantileregressor'], [0.1, 0.5, 0.9])
+        """
+        check_is_fitted(self)
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover - pandas is a test dep
+            raise ImportError(
+                "weights_to_frame needs pandas; weights_ holds the same numbers."
+            ) from exc
+        index = pd.Index(self.estimator_names_, name="estimator")
+        if self.weights_.ndim == 1:
+            return pd.DataFrame({"weight": self.weights_}, index=index)
+        columns = pd.Index(self.quantiles_.tolist(), name="quantile")
+        return pd.DataFrame(self.weights_, index=index, columns=columns)
 
     def get_metadata_routing(self):
         """Metadata routing: the aggregator consumes ``sample_weight`` itself.

@@ -185,8 +185,11 @@ class InverseVarianceEnsembleRegressor(
     ----------
     estimators_ : list of estimators
         The members refitted on all rows, in the order of ``estimators``.
+    estimator_names_ : list of str
+        The members' names, in the order of ``estimators_`` and ``weights_``.
     weights_ : ndarray of shape (n_estimators,)
-        Combination weights; they sum to 1.
+        Combination weights; they sum to 1. :meth:`weights_to_frame` labels
+        them with ``estimator_names_``.
     covariance_ : ndarray of shape (n_estimators, n_estimators)
         The error second-moment matrix the weights are computed from, as
         ``covariance`` says (shrunk, full or diagonal).
@@ -368,11 +371,52 @@ class InverseVarianceEnsembleRegressor(
         self.covariance_ = self._covariance(errors, weight, self.error_covariance_)
         self.weights_ = _min_variance_weights(self.covariance_, self.non_negative)
         self.oof_predictions_ = oof
+        self.estimator_names_ = [name for name, _ in members]
         self.estimators_ = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_one)(est, X, y, sw, routed[name], f"estimators[{name!r}]")
             for (name, _), est in zip(members, clones)
         )
         return self
+
+    def weights_to_frame(self):
+        """Per-member results as a pandas DataFrame, one row per member.
+
+        Returns
+        -------
+        frame : pandas.DataFrame
+            Index ``estimator_names_`` (named ``"estimator"``); columns
+            ``"weight"`` (``weights_``) and ``"cv_rmse"``, each member's
+            cross-fitted root mean squared error (square root of the diagonal
+            of ``error_covariance_``).
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_regression
+        >>> from sklearn.linear_model import LinearRegression, Ridge
+        >>> from skvariance.weighting import InverseVarianceEnsembleRegressor
+        >>> X, y = make_regression(n_samples=100, n_features=3, noise=5, random_state=0)
+        >>> ens = InverseVarianceEnsembleRegressor(
+        ...     [("ols", LinearRegression()), ("ridge", Ridge(alpha=50.0))],
+        ...     random_state=0,
+        ... ).fit(X, y)
+        >>> frame = ens.weights_to_frame()
+        >>> frame.index.tolist(), frame.columns.tolist()
+        (['ols', 'ridge'], ['weight', 'cv_rmse'])
+        """
+        check_is_fitted(self)
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover - pandas is a test dep
+            raise ImportError(
+                "weights_to_frame needs pandas; weights_ holds the same numbers."
+            ) from exc
+        return pd.DataFrame(
+            {
+                "weight": self.weights_,
+                "cv_rmse": np.sqrt(np.diag(self.error_covariance_)),
+            },
+            index=pd.Index(self.estimator_names_, name="estimator"),
+        )
 
     def predict_members(self, X) -> np.ndarray:
         """Every member's prediction.
