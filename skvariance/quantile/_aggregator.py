@@ -19,7 +19,6 @@ from ..utils._sklearn_compat import (
     StrOptions,
     _fit_context,
     check_is_fitted,
-    validate_data,
 )
 from ..utils.crossfit import check_splits, cross_fit_predict_many
 from ..utils.intervals import coverage_columns, default_coverage, stack_interval
@@ -34,6 +33,9 @@ from ..utils.validation import (
     check_n_jobs,
     check_quantile_levels,
     check_sample_weight,
+    num_samples,
+    passthrough_tags,
+    validate_passthrough,
 )
 from ._monotonize import monotonize as _monotonize
 from ._multi import MultiQuantileRegressor
@@ -428,8 +430,7 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         self : QuantileAggregator
         """
         levels, named, pairs = self._check_params()
-        X, y = validate_data(self, X, y, y_numeric=True)
-        y = y.astype(np.float64)
+        X, y = validate_passthrough(self, X, y)
         if sample_weight is not None:
             sample_weight = check_sample_weight(np.asarray(sample_weight), X)
         sw = check_sample_weight(sample_weight, X)
@@ -590,7 +591,7 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
             Non-decreasing across levels.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
+        X = validate_passthrough(self, X, reset=False)
         index = None if quantiles is None else match_levels(quantiles, self.quantiles_)
         q = self._aggregate(self._base_predictions(X), X)
         if calibrated:
@@ -641,8 +642,8 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
             samples unless ``weighting="local"``.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
-        return np.array(self._weights_for(X, X.shape[0]))
+        X = validate_passthrough(self, X, reset=False)
+        return np.array(self._weights_for(X, num_samples(X)))
 
     def weights_to_frame(self):
         """``weights_`` as a pandas DataFrame labelled by estimator and level.
@@ -681,6 +682,14 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
             return pd.DataFrame({"weight": self.weights_}, index=index)
         columns = pd.Index(self.quantiles_.tolist(), name="quantile")
         return pd.DataFrame(self.weights_, index=index, columns=columns)
+
+    def __sklearn_tags__(self):
+        # X reaches every base model as given
+        models = [
+            item[1] if isinstance(item, tuple) and len(item) == 2 else item
+            for item in (self.estimators if isinstance(self.estimators, list) else [])
+        ]
+        return passthrough_tags(super().__sklearn_tags__(), models)
 
     def get_metadata_routing(self):
         """Metadata routing: the aggregator consumes ``sample_weight`` itself.

@@ -15,12 +15,16 @@ from ..utils._sklearn_compat import (
     StrOptions,
     _fit_context,
     check_is_fitted,
-    validate_data,
 )
 from ..utils.intervals import predict_gaussian_interval
 from ..utils.metadata import sample_weight_params
 from ..utils.parallel import aligned
-from ..utils.validation import check_n_jobs, check_sample_weight
+from ..utils.validation import (
+    check_n_jobs,
+    check_sample_weight,
+    passthrough_tags,
+    validate_passthrough,
+)
 from .base import (
     build_router,
     check_splits,
@@ -297,6 +301,15 @@ class InverseVarianceEnsembleRegressor(
             raise ValueError(f"estimators names must be unique, got {names}.")
         return self.estimators
 
+    def __sklearn_tags__(self):
+        # X reaches every member as given
+        members = [
+            item[1]
+            for item in (self.estimators if isinstance(self.estimators, list) else [])
+            if isinstance(item, tuple) and len(item) == 2
+        ]
+        return passthrough_tags(super().__sklearn_tags__(), members)
+
     def get_metadata_routing(self):
         """Routing of ``fit`` metadata to every member (by its name).
 
@@ -338,7 +351,7 @@ class InverseVarianceEnsembleRegressor(
         """
         check_n_jobs(self.n_jobs)
         members = self._members()
-        X, y = validate_data(self, X, y, y_numeric=True)
+        X, y = validate_passthrough(self, X, y)
         sw = None
         if sample_weight is not None:
             sw = check_sample_weight(np.asarray(sample_weight), X)
@@ -431,7 +444,7 @@ class InverseVarianceEnsembleRegressor(
         predictions : ndarray of shape (n_samples, n_estimators)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
+        X = validate_passthrough(self, X, reset=False)
         return np.column_stack([est.predict(X) for est in self.estimators_])
 
     def predict(self, X, return_std: bool = False):

@@ -18,11 +18,16 @@ from ..utils._sklearn_compat import (
     StrOptions,
     _fit_context,
     check_is_fitted,
-    validate_data,
 )
 from ..utils.intervals import predict_gaussian_interval
 from ..utils.metadata import sample_weight_params
-from ..utils.validation import check_n_jobs, check_sample_weight
+from ..utils.validation import (
+    check_n_jobs,
+    check_sample_weight,
+    num_samples,
+    passthrough_tags,
+    validate_passthrough,
+)
 from ._density_ratio import effective_sample_size
 from .base import (
     build_router,
@@ -281,6 +286,10 @@ class InverseVarianceRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator
         )
         return mean, var
 
+    def __sklearn_tags__(self):
+        # X reaches the mean and variance models as given
+        return passthrough_tags(super().__sklearn_tags__(), self._estimators())
+
     def get_metadata_routing(self):
         """Routing of ``fit`` metadata to the mean and the variance model.
 
@@ -359,7 +368,7 @@ class InverseVarianceRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator
             The fitted estimator.
         """
         check_n_jobs(self.n_jobs)
-        X, y = validate_data(self, X, y, y_numeric=True)
+        X, y = validate_passthrough(self, X, y)
         user_sw = (
             None
             if sample_weight is None
@@ -491,7 +500,7 @@ class InverseVarianceRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator
             Only when ``return_std=True``; at least ``sqrt(variance_floor_)``.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
+        X = validate_passthrough(self, X, reset=False)
         y_pred = self.estimator_.predict(X)
         if not return_std:
             return y_pred
@@ -539,9 +548,9 @@ class InverseVarianceRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator
         """
         if not _validated:
             check_is_fitted(self)
-            X = validate_data(self, X, reset=False)
+            X = validate_passthrough(self, X, reset=False)
         if self.variance_estimator_ is None:
-            return np.zeros(X.shape[0])
+            return np.zeros(num_samples(X))
         variance = self._to_variance(self.variance_estimator_.predict(X))
         return np.clip(variance, *self.variance_bounds_)
 
