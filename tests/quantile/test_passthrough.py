@@ -12,8 +12,17 @@ from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import QuantileRegressor
 from sklearn.pipeline import make_pipeline
+from threadpoolctl import threadpool_limits
 
 from skvariance.quantile import MultiQuantileRegressor, QuantileAggregator
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_openmp_thread():
+    # HistGradientBoosting's OpenMP threads on tiny data are slower than one
+    # (minutes instead of a second on a loaded 2-core machine)
+    with threadpool_limits(1):
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ from sklearn.ensemble import (
 )
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
+from threadpoolctl import threadpool_limits
 
 from skvariance.weighting import (
     DensityRatioEstimator,
@@ -24,6 +25,14 @@ from skvariance.weighting import (
     InverseVarianceRegressor,
     RLearner,
 )
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_openmp_thread():
+    # HistGradientBoosting's OpenMP threads on tiny data are slower than one
+    # (minutes instead of a second on a loaded 2-core machine)
+    with threadpool_limits(1):
+        yield
 
 
 @pytest.fixture(scope="module")
