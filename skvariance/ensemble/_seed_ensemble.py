@@ -426,6 +426,17 @@ class SeedEnsembleRegressor(RegressorMixin, _BaseSeedEnsemble):
             Lower and upper bounds; a third axis when ``coverage`` is an
             array, one entry per level in the order given. Single-output
             ensembles only (a ``ValueError`` otherwise).
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_regression
+        >>> from sklearn.tree import DecisionTreeRegressor
+        >>> from skvariance.ensemble import SeedEnsembleRegressor
+        >>> X, y = make_regression(n_samples=100, n_features=4, random_state=0)
+        >>> tree = DecisionTreeRegressor(max_features=2)
+        >>> ens = SeedEnsembleRegressor(tree, n_seeds=5, random_state=0).fit(X, y)
+        >>> ens.predict_interval(X[:3]).shape
+        (3, 2)
         """
         return predict_gaussian_interval(self, X, coverage, default=0.9)
 

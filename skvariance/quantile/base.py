@@ -178,6 +178,19 @@ class BaseQuantileRegressor(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         intervals : ndarray of shape (n_samples, 2) or (n_samples, 2, n_levels)
             Lower and upper bounds; a third axis when ``coverage`` is an
             array, one entry per level in the order given.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skvariance.quantile import KNNQuantileRegressor
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.uniform(size=(200, 1))
+        >>> y = X[:, 0] + rng.normal(scale=0.1, size=200)
+        >>> knn = KNNQuantileRegressor().fit(X, y)
+        >>> knn.predict_interval(X[:2]).shape  # levels 0.05 and 0.95
+        (2, 2)
+        >>> knn.predict_interval(X[:2], coverage=[0.5, 0.8]).shape
+        (2, 2, 2)
         """
         check_is_fitted(self)
         if coverage is None:

@@ -494,5 +494,19 @@ class InverseVarianceEnsembleRegressor(
         intervals : ndarray of shape (n_samples, 2) or (n_samples, 2, n_levels)
             Lower and upper bounds; a third axis when ``coverage`` is an
             array, one entry per level in the order given.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_regression
+        >>> from sklearn.linear_model import LinearRegression, Ridge
+        >>> from skvariance.weighting import InverseVarianceEnsembleRegressor
+        >>> X, y = make_regression(n_samples=100, n_features=3, noise=5, random_state=0)
+        >>> ens = InverseVarianceEnsembleRegressor(
+        ...     [("ols", LinearRegression()), ("ridge", Ridge(alpha=50.0))],
+        ...     random_state=0,
+        ... ).fit(X, y)
+        >>> lower, upper = ens.predict_interval(X[:3], coverage=0.8).T
+        >>> bool((upper - lower > 0).all())
+        True
         """
         return predict_gaussian_interval(self, X, coverage, default=0.9)

@@ -529,6 +529,17 @@ class InverseVarianceRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator
         intervals : ndarray of shape (n_samples, 2) or (n_samples, 2, n_levels)
             Lower and upper bounds; a third axis when ``coverage`` is an
             array, one entry per level in the order given.
+
+        Examples
+        --------
+        >>> from skvariance.datasets import make_heteroscedastic_regression
+        >>> from skvariance.weighting import InverseVarianceRegressor
+        >>> X, y, _ = make_heteroscedastic_regression(300, 1, random_state=0)
+        >>> reg = InverseVarianceRegressor(random_state=0).fit(X, y)
+        >>> reg.predict_interval(X[:4]).shape
+        (4, 2)
+        >>> reg.predict_interval(X[:4], coverage=[0.5, 0.9]).shape
+        (4, 2, 2)
         """
         return predict_gaussian_interval(self, X, coverage, default=0.9)
 
