@@ -152,7 +152,9 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
     local_transformer : transformer, default=None
         For ``weighting="local"``: features of the weight model, computed from
         ``X`` by this transformer (cloned, fitted on the training data) and
-        standardised; ``None`` uses ``X`` itself, standardised.
+        standardised; ``None`` uses ``X`` itself, standardised (so ``X`` must
+        then be numeric and dense: for a DataFrame with other columns pass a
+        transformer such as a ``ColumnTransformer``).
     local_penalty : float, default=1e-3
         Ridge penalty on the slopes of the local weight model.
     local_smoothing : float, default=0.05

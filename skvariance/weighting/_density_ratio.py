@@ -9,7 +9,7 @@ from scipy import sparse
 from scipy.spatial.distance import cdist
 from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.metrics import roc_auc_score
-from sklearn.utils import check_array, check_random_state, indexable
+from sklearn.utils import check_array, check_random_state, get_tags, indexable
 
 from ..utils._seeds import set_random_state
 from ..utils._sklearn_compat import (
@@ -343,7 +343,8 @@ class DensityRatioEstimator(BaseEstimator):
             X_source = check_array(X_source, input_name="X_source")
             X_target = check_array(X_target, input_name="X_target")
         else:
-            (X_source,), (X_target,) = indexable(X_source), indexable(X_target)
+            X_source = self._check_for_classifier(X_source, "X_source")
+            X_target = self._check_for_classifier(X_target, "X_target")
         n_target_features = (
             X_target.shape[1] if hasattr(X_target, "shape") else len(X_target[0])
         )
@@ -361,6 +362,27 @@ class DensityRatioEstimator(BaseEstimator):
                     "least 2."
                 )
         return X_source, X_target
+
+    def _check_for_classifier(self, X, name):
+        """A sample as the classifier receives it, NaN named when it cannot take it.
+
+        DataFrames and sparse matrices are passed as they are (the classifier
+        checks their values); an array or list is checked here, naming the
+        sample, for NaN or infinity the classifier does not accept.
+        """
+        if hasattr(X, "iloc") or sparse.issparse(X):
+            return indexable(X)[0]
+        classifier = smooth_classifier() if self.classifier is None else self.classifier
+        try:
+            allow_nan = get_tags(classifier).input_tags.allow_nan
+        except (AttributeError, TypeError, ValueError):  # pragma: no cover
+            allow_nan = False
+        return check_array(
+            X,
+            dtype=None,
+            ensure_all_finite="allow-nan" if allow_nan else True,
+            input_name=name,
+        )
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X_source, X_target):

@@ -3,6 +3,7 @@ import pickle
 import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.utils.estimator_checks import (
@@ -10,6 +11,7 @@ from sklearn.utils.estimator_checks import (
     check_no_attributes_set_in_init,
     check_parameters_default_constructible,
 )
+from threadpoolctl import threadpool_limits
 
 from skvariance.weighting import (
     DensityRatioEstimator,
@@ -133,9 +135,16 @@ def test_nan_is_the_classifier_business_and_named_by_ulsif():
     # uLSIF computes with the values: it checks them and names the sample
     with pytest.raises(ValueError, match="X_target"):
         DensityRatioEstimator(method="ulsif").fit(X_source, X_nan)
-    # the classifier gets the samples as given: its own error, or NaN support
-    with pytest.raises(ValueError, match="NaN"):
+    # a classifier that cannot take NaN: the sample is named before any fit
+    with pytest.raises(ValueError, match="X_target contains NaN"):
         DensityRatioEstimator(LogisticRegression()).fit(X_source, X_nan)
+    # one that can (allow_nan tag) gets the NaN
+    X_some_nan = X_target.copy()
+    X_some_nan[::5, 0] = np.nan
+    hgb = HistGradientBoostingClassifier(max_iter=5, random_state=0)
+    with threadpool_limits(1):
+        weights = DensityRatioEstimator(hgb).fit(X_source, X_some_nan).predict(X_source)
+    assert np.all(np.isfinite(weights))
 
 
 def test_bad_source_and_classifier_are_named():
