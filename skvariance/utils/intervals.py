@@ -73,6 +73,15 @@ def stack_interval(lower, upper, scalar: bool) -> np.ndarray:
 
     Returns shape (n_samples, 2) when ``scalar`` (one level), else
     (n_samples, 2, n_levels).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvariance.utils.intervals import stack_interval
+    >>> stack_interval(np.zeros((3, 1)), np.ones((3, 1)), True).shape
+    (3, 2)
+    >>> stack_interval(np.zeros((3, 2)), np.ones((3, 2)), False).shape
+    (3, 2, 2)
     """
     out = np.stack([np.asarray(lower, float), np.asarray(upper, float)], axis=1)
     return out[:, :, 0] if scalar else out

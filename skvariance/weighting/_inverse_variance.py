@@ -511,7 +511,7 @@ class InverseVarianceRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator
 
         The central interval of :math:`N(\\hat f(x), \\hat\\sigma^2(x))`,
         :math:`z` the :math:`(1 + c)/2` quantile of the standard normal
-        (:func:`skvariance.utils.intervals.gaussian_interval`). Its coverage
+        (:func:`skvariance.utils.gaussian_interval`). Its coverage
         holds only as far as the mean and variance models are right and the
         noise is Gaussian; for a finite-sample guarantee wrap the model in
         :class:`~skvariance.calibration.ConformalRegressor` with
