@@ -183,3 +183,22 @@ def test_density_ratio_pandas_categorical_and_sparse(frame):
         sparse.csr_matrix(s)
     )
     np.testing.assert_allclose(got, plain.predict(s), rtol=1e-8)
+
+
+def test_importance_resampler_takes_a_frame_through_its_transformer(frame):
+    # ImportanceResampler never converted X: its transformer sees the frame
+    from sklearn.preprocessing import KBinsDiscretizer
+
+    from skvariance.weighting import ImportanceResampler
+
+    X, _ = frame
+    bins = KBinsDiscretizer(
+        n_bins=4, encode="onehot", quantile_method="averaged_inverted_cdf"
+    )
+    transformer = ColumnTransformer([("bins", bins, ["a"])])
+    pool, target = X.iloc[:100], X.iloc[100:].assign(a=lambda d: d["a"] + 1.0)
+    resampler = ImportanceResampler(transformer=transformer, n_samples=30)
+    picked = resampler.set_params(random_state=0).fit(pool, target).select(pool)
+    assert isinstance(picked, pd.DataFrame) and len(picked) == 30
+    # rows from the shifted side of the pool are favoured
+    assert picked["a"].mean() > pool["a"].mean()
