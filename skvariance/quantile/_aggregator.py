@@ -21,7 +21,12 @@ from ..utils._sklearn_compat import (
     check_is_fitted,
 )
 from ..utils.crossfit import check_splits, cross_fit_predict_many
-from ..utils.intervals import coverage_columns, default_coverage, stack_interval
+from ..utils.intervals import (
+    coverage_columns,
+    default_coverage,
+    stack_interval,
+    symmetric_coverages,
+)
 from ..utils.metadata import (
     build_router,
     route_fit_params,
@@ -482,13 +487,8 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         self.weight_fit_time_ = time.perf_counter() - start
 
         q = self._aggregate(P, X)
-        self.coverages_ = np.array(
-            sorted(
-                levels[-1 - j] - levels[j]
-                for j in range(levels.size // 2)
-                if np.isclose(levels[j] + levels[-1 - j], 1.0, rtol=0, atol=1e-12)
-            )
-        )
+        # the coverages predict_interval answers (one rule: utils.intervals)
+        self.coverages_ = symmetric_coverages(levels)
         if self.conformalize:
             self.conformal_corrections_ = self._calibrate(
                 q, y, sample_weight, pairs, levels

@@ -76,3 +76,13 @@ def test_a_given_name_clashing_with_a_class_name_is_refused(data):
     )
     with pytest.raises(ValueError, match="names must be unique"):
         agg.fit(*data)
+
+
+def test_coverages_are_every_symmetric_pair_predict_interval_answers(data):
+    # (0.4, 0.6) are not at mirror positions among these levels
+    levels = [0.2, 0.4, 0.6, 0.7, 0.8]
+    agg = QuantileAggregator(_models()[:2], quantiles=levels, cv=3, random_state=0)
+    agg.fit(*data)
+    np.testing.assert_allclose(agg.coverages_, [0.2, 0.6])
+    q = agg.predict(data[0][:5])
+    np.testing.assert_array_equal(agg.predict_interval(data[0][:5], 0.2), q[:, [1, 2]])
