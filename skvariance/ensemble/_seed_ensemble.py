@@ -32,6 +32,7 @@ from ..utils._sklearn_compat import (
     check_is_fitted,
     validate_data,
 )
+from ..utils.intervals import predict_gaussian_interval
 from ..utils.metadata import routing_enabled, sample_weight_params
 from ..utils.parallel import Parallel, delayed, fit_estimator
 from ..utils.validation import check_n_jobs, check_sample_weight
@@ -406,6 +407,44 @@ class SeedEnsembleRegressor(RegressorMixin, _BaseSeedEnsemble):
             mad = np.median(np.abs(means - y_pred), axis=0)
             variance = np.median(within, axis=0) + (_MAD_TO_STD * mad) ** 2
         return y_pred, np.sqrt(variance)
+
+    def predict_interval(self, X, coverage=None) -> np.ndarray:
+        """Gaussian prediction interval ``mean -/+ z * std`` (model-based).
+
+        ``mean`` and ``std`` are those of ``predict(X, return_std=True)``
+        (law of total variance over the seeds, or its median/MAD version),
+        :math:`z` the :math:`(1 + c)/2` quantile of the standard normal. The
+        interval covers noise only as far as the members report it: with
+        members without ``return_std`` it holds the seed spread alone, far
+        narrower than the noise. No finite-sample guarantee; see
+        :class:`~skvariance.calibration.ConformalRegressor` for one.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+        coverage : float or array-like of float, default=None
+            Nominal coverage(s) in (0, 1); ``None`` means 0.9.
+
+        Returns
+        -------
+        intervals : ndarray of shape (n_samples, 2) or (n_samples, 2, n_levels)
+            Lower and upper bounds; a third axis when ``coverage`` is an
+            array, one entry per level in the order given. Single-output
+            ensembles only (a ``ValueError`` otherwise).
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_regression
+        >>> from sklearn.tree import DecisionTreeRegressor
+        >>> from skvariance.ensemble import SeedEnsembleRegressor
+        >>> X, y = make_regression(n_samples=100, n_features=4, random_state=0)
+        >>> tree = DecisionTreeRegressor(max_features=2)
+        >>> ens = SeedEnsembleRegressor(tree, n_seeds=5, random_state=0).fit(X, y)
+        >>> ens.predict_interval(X[:3]).shape
+        (3, 2)
+        """
+        return predict_gaussian_interval(self, X, coverage, default=0.9)
 
 
 class SeedEnsembleClassifier(ClassifierMixin, _BaseSeedEnsemble):

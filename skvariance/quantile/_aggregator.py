@@ -19,9 +19,14 @@ from ..utils._sklearn_compat import (
     StrOptions,
     _fit_context,
     check_is_fitted,
-    validate_data,
 )
 from ..utils.crossfit import check_splits, cross_fit_predict_many
+from ..utils.intervals import (
+    coverage_columns,
+    default_coverage,
+    stack_interval,
+    symmetric_coverages,
+)
 from ..utils.metadata import (
     build_router,
     route_fit_params,
@@ -30,10 +35,12 @@ from ..utils.metadata import (
 )
 from ..utils.stats import conformal_rank
 from ..utils.validation import (
-    check_coverage,
     check_n_jobs,
     check_quantile_levels,
     check_sample_weight,
+    num_samples,
+    passthrough_tags,
+    validate_passthrough,
 )
 from ._monotonize import monotonize as _monotonize
 from ._multi import MultiQuantileRegressor
@@ -116,7 +123,9 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         (wrapped in :class:`MultiQuantileRegressor`), one whose ``predict``
         takes ``quantiles`` (quantile-forest), or one with a ``quantiles``
         parameter (this family's estimators, set to ``quantiles``). Unnamed
-        estimators are named after their class. They are cloned.
+        estimators are named after their class, as
+        :func:`~sklearn.pipeline.make_pipeline` names its steps (see
+        ``estimator_names_``). They are cloned.
     quantiles : array-like of float, default=(0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
         Levels in (0, 1), strictly increasing.
     weighting : {"global", "per_quantile", "local"}, default="per_quantile"
@@ -148,7 +157,9 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
     local_transformer : transformer, default=None
         For ``weighting="local"``: features of the weight model, computed from
         ``X`` by this transformer (cloned, fitted on the training data) and
-        standardised; ``None`` uses ``X`` itself, standardised.
+        standardised; ``None`` uses ``X`` itself, standardised (so ``X`` must
+        then be numeric and dense: for a DataFrame with other columns pass a
+        transformer such as a ``ColumnTransformer``).
     local_penalty : float, default=1e-3
         Ridge penalty on the slopes of the local weight model.
     local_smoothing : float, default=0.05
@@ -174,10 +185,17 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         ``quantiles_``.
     named_estimators_ : dict
         The same, by name.
+    estimator_names_ : list of str
+        The base models' names, in the order of ``estimators`` and of the
+        rows of ``weights_``: the given names of ``(name, estimator)``
+        tuples; for unnamed estimators the lower-case class name, with
+        ``"-1"``, ``"-2"``... when it repeats (as
+        :func:`~sklearn.pipeline.make_pipeline` names its steps).
     weights_ : ndarray of shape (n_estimators,) or (n_estimators, n_quantiles)
         ``"global"``: one weight per model; ``"per_quantile"``: one per model
         and level; ``"local"``: the average over the training samples of the
-        local weights (see :meth:`predict_weights`).
+        local weights (see :meth:`predict_weights`). Rows follow
+        ``estimator_names_``; :meth:`weights_to_frame` labels them.
     local_coef_ : ndarray of shape (n_quantiles, n_estimators, 1 + n_features)
         Intercepts and slopes of the local weight logits (``"local"`` only).
     cv_predictions_ : ndarray of shape (n_samples, n_estimators, n_quantiles)
@@ -316,9 +334,16 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
 
     # -- validation -------------------------------------------------------
     def _named_estimators(self):
-        named, counts = [], {}
-        for item in self.estimators:
-            if isinstance(item, tuple):
+        # unnamed estimators are named as make_pipeline names its steps: the
+        # lower-case class name, with "-1", "-2"... only when it repeats
+        bases = [
+            None if isinstance(item, tuple) else type(item).__name__.lower()
+            for item in self.estimators
+        ]
+        total = {base: bases.count(base) for base in bases if base is not None}
+        named, seen = [], {}
+        for item, base in zip(self.estimators, bases):
+            if base is None:
                 if len(item) != 2 or not isinstance(item[0], str):
                     raise TypeError(
                         "estimators must hold (name, estimator) tuples or "
@@ -326,9 +351,8 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
                     )
                 named.append(item)
                 continue
-            base = type(item).__name__.lower()
-            counts[base] = counts.get(base, 0) + 1
-            named.append((f"{base}-{counts[base]}", item))
+            seen[base] = seen.get(base, 0) + 1
+            named.append((base if total[base] == 1 else f"{base}-{seen[base]}", item))
         names = [name for name, _ in named]
         if len(set(names)) != len(names):
             raise ValueError(f"estimator names must be unique, got {names}.")
@@ -419,8 +443,7 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         self : QuantileAggregator
         """
         levels, named, pairs = self._check_params()
-        X, y = validate_data(self, X, y, y_numeric=True)
-        y = y.astype(np.float64)
+        X, y = validate_passthrough(self, X, y)
         if sample_weight is not None:
             sample_weight = check_sample_weight(np.asarray(sample_weight), X)
         sw = check_sample_weight(sample_weight, X)
@@ -461,6 +484,7 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         self.named_estimators_ = {
             name: est for (name, _), est in zip(named, self.estimators_)
         }
+        self.estimator_names_ = list(names)
         self.cv_fit_time_ = time.perf_counter() - start
         self.cv_predictions_ = P
         self.quantiles_ = levels
@@ -470,13 +494,8 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         self.weight_fit_time_ = time.perf_counter() - start
 
         q = self._aggregate(P, X)
-        self.coverages_ = np.array(
-            sorted(
-                levels[-1 - j] - levels[j]
-                for j in range(levels.size // 2)
-                if np.isclose(levels[j] + levels[-1 - j], 1.0, rtol=0, atol=1e-12)
-            )
-        )
+        # the coverages predict_interval answers (one rule: utils.intervals)
+        self.coverages_ = symmetric_coverages(levels)
         if self.conformalize:
             self.conformal_corrections_ = self._calibrate(
                 q, y, sample_weight, pairs, levels
@@ -581,7 +600,7 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
             Non-decreasing across levels.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
+        X = validate_passthrough(self, X, reset=False)
         index = None if quantiles is None else match_levels(quantiles, self.quantiles_)
         q = self._aggregate(self._base_predictions(X), X)
         if calibrated:
@@ -589,7 +608,7 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         return q if index is None else q[:, index]
 
     def predict_interval(
-        self, X, coverage: float = 0.9, *, calibrated: bool = True
+        self, X, coverage=0.9, *, calibrated: bool = True
     ) -> np.ndarray:
         """Central interval between levels ``(1 - coverage) / 2`` and its mirror.
 
@@ -597,27 +616,25 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         ----------
         X : array-like of shape (n_samples, n_features)
             Input samples.
-        coverage : float, default=0.9
-            Nominal coverage; one of ``coverages_``.
+        coverage : float or array-like of float, default=0.9
+            Nominal coverage(s); each one of ``coverages_`` (a ``ValueError``
+            naming them otherwise: no interpolation between levels). ``None``
+            uses the largest of ``coverages_``.
         calibrated : bool, default=True
             As in :meth:`predict`.
 
         Returns
         -------
-        interval : ndarray of shape (n_samples, 2)
-            Lower and upper bounds.
+        intervals : ndarray of shape (n_samples, 2) or (n_samples, 2, n_levels)
+            Lower and upper bounds; a third axis when ``coverage`` is an
+            array, one entry per level in the order given.
         """
         check_is_fitted(self)
-        coverage = check_coverage(coverage)
-        tau = (1.0 - coverage) / 2.0
-        try:
-            index = match_levels([tau, 1.0 - tau], self.quantiles_)
-        except ValueError as exc:
-            raise ValueError(
-                f"coverage={coverage} needs levels {tau:g} and {1 - tau:g}; this "
-                f"model offers coverages {np.round(self.coverages_, 10).tolist()}."
-            ) from exc
-        return self.predict(X, calibrated=calibrated)[:, index]
+        if coverage is None:
+            coverage = default_coverage(self.quantiles_)
+        lower, upper, scalar = coverage_columns(coverage, self.quantiles_)
+        q = self.predict(X, calibrated=calibrated)
+        return stack_interval(q[:, lower], q[:, upper], scalar)
 
     def predict_weights(self, X) -> np.ndarray:
         """Aggregation weights at each sample.
@@ -634,8 +651,54 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
             samples unless ``weighting="local"``.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
-        return np.array(self._weights_for(X, X.shape[0]))
+        X = validate_passthrough(self, X, reset=False)
+        return np.array(self._weights_for(X, num_samples(X)))
+
+    def weights_to_frame(self):
+        """``weights_`` as a pandas DataFrame labelled by estimator and level.
+
+        Returns
+        -------
+        frame : pandas.DataFrame
+            One row per base model (index ``estimator_names_``, named
+            ``"estimator"``); one column per level of ``quantiles_`` for
+            ``weighting="per_quantile"`` and ``"local"`` (the average local
+            weights), a single column ``"weight"`` for ``"global"``.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_regression
+        >>> from sklearn.linear_model import QuantileRegressor
+        >>> from skvariance.quantile import KNNQuantileRegressor, QuantileAggregator
+        >>> X, y = make_regression(n_samples=100, n_features=2, noise=5, random_state=0)
+        >>> agg = QuantileAggregator(
+        ...     [QuantileRegressor(alpha=0.0), KNNQuantileRegressor()],
+        ...     quantiles=[0.1, 0.5, 0.9], random_state=0,
+        ... ).fit(X, y)
+        >>> frame = agg.weights_to_frame()
+        >>> frame.index.tolist(), frame.columns.tolist()
+        (['quantileregressor', 'knnquantileregressor'], [0.1, 0.5, 0.9])
+        """
+        check_is_fitted(self)
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover - pandas is a test dep
+            raise ImportError(
+                "weights_to_frame needs pandas; weights_ holds the same numbers."
+            ) from exc
+        index = pd.Index(self.estimator_names_, name="estimator")
+        if self.weights_.ndim == 1:
+            return pd.DataFrame({"weight": self.weights_}, index=index)
+        columns = pd.Index(self.quantiles_.tolist(), name="quantile")
+        return pd.DataFrame(self.weights_, index=index, columns=columns)
+
+    def __sklearn_tags__(self):
+        # X reaches every base model as given
+        models = [
+            item[1] if isinstance(item, tuple) and len(item) == 2 else item
+            for item in (self.estimators if isinstance(self.estimators, list) else [])
+        ]
+        return passthrough_tags(super().__sklearn_tags__(), models)
 
     def get_metadata_routing(self):
         """Metadata routing: the aggregator consumes ``sample_weight`` itself.

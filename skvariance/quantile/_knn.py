@@ -19,6 +19,9 @@ from .base import BaseQuantileRegressor
 
 __all__ = ["KNNQuantileRegressor"]
 
+#: Neighbours used by ``n_neighbors="auto"`` when there are enough rows.
+AUTO_NEIGHBORS = 20
+
 
 class KNNQuantileRegressor(BaseQuantileRegressor):
     """Quantiles of the targets of the ``n_neighbors`` nearest training points.
@@ -30,8 +33,11 @@ class KNNQuantileRegressor(BaseQuantileRegressor):
 
     Parameters
     ----------
-    n_neighbors : int, default=20
-        Number of neighbours (at most the number of training samples).
+    n_neighbors : "auto" or int, default="auto"
+        Number of neighbours. ``"auto"`` uses ``min(20, n_samples)``: 20
+        neighbours, or every training row when there are fewer than 20 (the
+        number used is stored in ``n_neighbors_``). An int larger than the
+        number of training samples raises a ``ValueError``.
     quantiles : array-like of float, default=(0.05, 0.5, 0.95)
         Default levels, strictly increasing in (0, 1): the columns of
         :meth:`predict` and the levels :meth:`score` uses.
@@ -45,6 +51,9 @@ class KNNQuantileRegressor(BaseQuantileRegressor):
     ----------
     quantiles_ : ndarray of shape (n_quantiles,)
         The default levels, sorted.
+    n_neighbors_ : int
+        The number of neighbours used: ``n_neighbors``, or what ``"auto"``
+        resolved to.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -82,7 +91,10 @@ class KNNQuantileRegressor(BaseQuantileRegressor):
     """
 
     _parameter_constraints: dict = {
-        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "n_neighbors": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "quantiles": ["array-like"],
         "weights": [StrOptions({"uniform", "distance"})],
         "metric": [str],
@@ -91,7 +103,7 @@ class KNNQuantileRegressor(BaseQuantileRegressor):
     def __init__(
         self,
         *,
-        n_neighbors: int = 20,
+        n_neighbors: int | str = "auto",
         quantiles=(0.05, 0.5, 0.95),
         weights: str = "uniform",
         metric: str = "minkowski",
@@ -120,11 +132,16 @@ class KNNQuantileRegressor(BaseQuantileRegressor):
         """
         self.quantiles_ = check_quantile_levels(self.quantiles)
         X, y = validate_data(self, X, y, y_numeric=True)
-        if self.n_neighbors > X.shape[0]:
+        if self.n_neighbors == "auto":
+            self.n_neighbors_ = min(AUTO_NEIGHBORS, X.shape[0])
+        elif self.n_neighbors > X.shape[0]:
             raise ValueError(
                 f"n_neighbors={self.n_neighbors} exceeds the number of training "
-                f"samples, n_samples={X.shape[0]}."
+                f"samples, n_samples={X.shape[0]}; pass a smaller n_neighbors or "
+                "n_neighbors='auto'."
             )
+        else:
+            self.n_neighbors_ = int(self.n_neighbors)
         self._sample_weight = (
             None
             if sample_weight is None
@@ -132,7 +149,7 @@ class KNNQuantileRegressor(BaseQuantileRegressor):
         )
         self._y = y.astype(np.float64)
         self._index = NearestNeighbors(
-            n_neighbors=self.n_neighbors, metric=self.metric
+            n_neighbors=self.n_neighbors_, metric=self.metric
         ).fit(X)
         return self
 

@@ -17,11 +17,16 @@ from ..utils._sklearn_compat import (
     Integral,
     _fit_context,
     check_is_fitted,
-    validate_data,
 )
 from ..utils.metadata import routing_enabled, sample_weight_params
 from ..utils.parallel import fit_estimator
-from ..utils.validation import check_n_jobs, check_quantile_levels
+from ..utils.validation import (
+    check_n_jobs,
+    check_quantile_levels,
+    num_samples,
+    passthrough_tags,
+    validate_passthrough,
+)
 from .base import BaseQuantileRegressor, check_quantile_estimator, match_levels
 
 __all__ = ["MultiQuantileRegressor"]
@@ -36,11 +41,12 @@ def native_quantile_predict(estimator, X, levels) -> np.ndarray:
     pred = np.asarray(estimator.predict(X, quantiles=list(levels)), dtype=np.float64)
     if pred.ndim == 1 and len(levels) == 1:
         pred = pred[:, None]
-    if pred.shape != (X.shape[0], len(levels)):
+    n_samples = num_samples(X)
+    if pred.shape != (n_samples, len(levels)):
         raise ValueError(
             f"{type(estimator).__name__}.predict(X, quantiles=...) returned shape "
             f"{pred.shape}; expected (n_samples, n_quantiles) = "
-            f"({X.shape[0]}, {len(levels)})."
+            f"({n_samples}, {len(levels)})."
         )
     return pred
 
@@ -152,7 +158,7 @@ class MultiQuantileRegressor(MetaEstimatorMixin, BaseQuantileRegressor):
         levels = check_quantile_levels(self.quantiles)
         check_n_jobs(self.n_jobs)
         param = check_quantile_estimator(self.estimator)
-        X, y = validate_data(self, X, y, y_numeric=True)
+        X, y = validate_passthrough(self, X, y)
         params = self._route_fit_params(sample_weight, fit_params)
         if param is None:
             members = [clone(self.estimator)]
@@ -199,7 +205,7 @@ class MultiQuantileRegressor(MetaEstimatorMixin, BaseQuantileRegressor):
         y_quantiles : ndarray of shape (n_samples, n_quantiles)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
+        X = validate_passthrough(self, X, reset=False)
         if self.quantile_parameter_ is None:
             levels = (
                 self.quantiles_
@@ -221,6 +227,13 @@ class MultiQuantileRegressor(MetaEstimatorMixin, BaseQuantileRegressor):
             )
         pred = check_array(pred, input_name="predictions of the estimator")
         return np.sort(pred, axis=1)
+
+    def _predicts_any_level(self) -> bool:
+        return self.quantile_parameter_ is None
+
+    def __sklearn_tags__(self):
+        # X reaches the quantile model(s) as given
+        return passthrough_tags(super().__sklearn_tags__(), [self.estimator])
 
     def get_metadata_routing(self):
         """Metadata routing of this object: ``fit`` metadata go to the estimator.

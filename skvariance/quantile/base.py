@@ -11,6 +11,13 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
 from ..metrics import weighted_interval_score
+from ..utils._sklearn_compat import check_is_fitted
+from ..utils.intervals import (
+    coverage_columns,
+    default_coverage,
+    interval_levels,
+    stack_interval,
+)
 from ..utils.validation import check_quantile_levels
 
 __all__ = [
@@ -141,6 +148,62 @@ class BaseQuantileRegressor(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
     @abstractmethod
     def predict(self, X, quantiles=None):
         """Predicted quantiles, shape (n_samples, n_quantiles)."""
+
+    def _predicts_any_level(self) -> bool:
+        """Whether ``predict(X, quantiles=...)`` answers levels not fitted."""
+        return True
+
+    def predict_interval(self, X, coverage=None) -> np.ndarray:
+        """Central interval between the levels ``(1 - c)/2`` and ``(1 + c)/2``.
+
+        The bounds are the columns :meth:`predict` gives at those two levels:
+        a model-based interval, whose coverage holds only as far as the
+        quantile model is right (no finite-sample guarantee; see
+        :class:`~skvariance.calibration.ConformalQuantileRegressor` for one).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+        coverage : float or array-like of float, default=None
+            Nominal coverage(s) in (0, 1). ``None`` uses the outermost
+            symmetric pair of levels ``(tau, 1 - tau)`` in ``quantiles_``
+            (0.9 for the default levels; a ``ValueError`` if there is none).
+            A model that predicts only its fitted levels raises a
+            ``ValueError`` naming the coverages it offers for any other
+            coverage; it never interpolates between levels.
+
+        Returns
+        -------
+        intervals : ndarray of shape (n_samples, 2) or (n_samples, 2, n_levels)
+            Lower and upper bounds; a third axis when ``coverage`` is an
+            array, one entry per level in the order given.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skvariance.quantile import KNNQuantileRegressor
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.uniform(size=(200, 1))
+        >>> y = X[:, 0] + rng.normal(scale=0.1, size=200)
+        >>> knn = KNNQuantileRegressor().fit(X, y)
+        >>> knn.predict_interval(X[:2]).shape  # levels 0.05 and 0.95
+        (2, 2)
+        >>> knn.predict_interval(X[:2], coverage=[0.5, 0.8]).shape
+        (2, 2, 2)
+        """
+        check_is_fitted(self)
+        if coverage is None:
+            coverage = default_coverage(self.quantiles_)
+        if not self._predicts_any_level():
+            lower, upper, scalar = coverage_columns(coverage, self.quantiles_)
+            q = self.predict(X)
+            return stack_interval(q[:, lower], q[:, upper], scalar)
+        coverages, scalar = interval_levels(coverage)
+        lower, upper = (1.0 - coverages) / 2.0, (1.0 + coverages) / 2.0
+        levels, index = np.unique(np.concatenate([lower, upper]), return_inverse=True)
+        q = self.predict(X, quantiles=levels)[:, index]
+        return stack_interval(q[:, : lower.size], q[:, lower.size :], scalar)
 
     def score(self, X, y, sample_weight=None) -> float:
         """Negative weighted interval score of ``predict(X)`` (higher is better).

@@ -6,6 +6,15 @@ from ._seeds import (
     set_random_state,
     warn_if_unseeded,
 )
+from .intervals import (
+    coverage_columns,
+    default_coverage,
+    gaussian_interval,
+    interval_levels,
+    predict_gaussian_interval,
+    stack_interval,
+    symmetric_coverages,
+)
 from .metadata import accepts_sample_weight, sample_weight_params
 from .parallel import fit_estimator
 from .stats import conformal_rank, weighted_quantile
@@ -18,6 +27,7 @@ from .validation import (
     check_quantile_levels,
     check_sample_weight,
     check_sample_weight_support,
+    validate_passthrough,
 )
 
 __all__ = [
@@ -31,11 +41,19 @@ __all__ = [
     "check_sample_weight",
     "check_sample_weight_support",
     "conformal_rank",
+    "coverage_columns",
+    "default_coverage",
     "derive_seeds",
     "fit_estimator",
+    "gaussian_interval",
+    "interval_levels",
+    "predict_gaussian_interval",
     "random_state_params",
     "sample_weight_params",
     "set_random_state",
+    "stack_interval",
+    "symmetric_coverages",
+    "validate_passthrough",
     "warn_if_unseeded",
     "weighted_quantile",
 ]

@@ -24,6 +24,9 @@ __all__ = [
     "check_quantile_levels",
     "check_sample_weight",
     "check_sample_weight_support",
+    "num_samples",
+    "passthrough_tags",
+    "validate_passthrough",
 ]
 
 
@@ -344,3 +347,103 @@ def check_named_estimators(estimators, *, name: str = "estimators", minimum: int
         if not hasattr(est, "fit"):
             raise TypeError(f"estimator {key!r} has no fit method.")
     return names, [est for _, est in items]
+
+
+def validate_passthrough(estimator, X, y=None, *, reset: bool = True):
+    """Check a meta-estimator's ``X`` without converting it; check ``y``.
+
+    For meta-estimators that hand ``X`` to inner estimators as they would
+    receive it (pandas DataFrames with their column names and dtypes, sparse
+    matrices, lists): only the shape of ``X`` is checked (2-d, and at
+    predict time the number and names of the features seen in ``fit``,
+    setting or checking ``n_features_in_`` and ``feature_names_in_``). Its
+    values (NaN, strings, sparsity) are the inner estimators' business, so a
+    ``ColumnTransformer`` selecting columns by name or
+    ``HistGradientBoostingRegressor(categorical_features="from_dtype")``
+    works inside. ``y``, which the meta-estimator computes with, is checked
+    numeric, finite and 1-d, with as many entries as ``X`` has rows.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        The meta-estimator (its feature attributes are set or checked).
+    X : array-like or sparse matrix of shape (n_samples, n_features)
+        Returned as it is.
+    y : array-like of shape (n_samples,), default=None
+        The target, or ``None`` at predict time.
+    reset : bool, default=True
+        ``True`` in ``fit``, ``False`` afterwards.
+
+    Returns
+    -------
+    X : the ``X`` given, untouched when its rows can be indexed (arrays,
+        DataFrames, lists, CSR); other sparse formats become CSR, other
+        array-likes arrays (:func:`sklearn.utils.indexable`)
+    y : ndarray of shape (n_samples,), dtype float64
+        Only when ``y`` is given.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.linear_model import LinearRegression
+    >>> model = LinearRegression()
+    >>> X = pd.DataFrame({"a": [1.0, 2.0], "b": ["x", "y"]})
+    >>> X_out, y = validate_passthrough(model, X, [1, 2])
+    >>> X_out is X, model.feature_names_in_.tolist(), y.dtype
+    (True, ['a', 'b'], dtype('float64'))
+    """
+    from sklearn.utils import check_array, check_consistent_length, indexable
+    from sklearn.utils.validation import column_or_1d
+
+    from ._sklearn_compat import validate_data
+
+    ndim = np.ndim(X) if isinstance(X, (list, tuple)) else getattr(X, "ndim", 2)
+    if ndim != 2:
+        raise ValueError(
+            f"Expected a 2D array for X, got a {ndim}D array instead. Reshape "
+            "your data either using array.reshape(-1, 1) if your data has a "
+            "single feature or array.reshape(1, -1) if it contains a single "
+            "sample."
+        )
+    # rows must be selectable for cross-fitting: a sparse matrix becomes CSR,
+    # an object that is only convertible becomes an array; DataFrames and
+    # lists stay as they are
+    (X,) = indexable(X)
+    if y is None and not reset:
+        validate_data(estimator, X, reset=reset, skip_check_array=True)
+        return X
+    # names, feature count and "y is None" (scikit-learn's own message) first
+    validate_data(estimator, X, y, reset=reset, skip_check_array=True)
+    y = check_array(
+        y, ensure_2d=False, dtype="numeric", ensure_all_finite=True, input_name="y"
+    )
+    y = column_or_1d(y, warn=True).astype(np.float64)
+    check_consistent_length(X, y)
+    return X, y
+
+
+def passthrough_tags(tags, estimators):
+    """Set ``tags.input_tags.sparse`` from the inner estimators X is passed to.
+
+    A meta-estimator that hands ``X`` through untouched
+    (:func:`validate_passthrough`) accepts sparse input exactly when every
+    inner estimator does. ``None`` entries (defaults built in ``fit``) and
+    objects without tags are skipped.
+    """
+    from sklearn.utils import get_tags
+
+    sparse = []
+    for est in estimators:
+        if est is None or not hasattr(est, "fit"):
+            continue
+        try:
+            sparse.append(get_tags(est).input_tags.sparse)
+        except (AttributeError, TypeError, ValueError):  # pragma: no cover
+            sparse.append(False)
+    tags.input_tags.sparse = bool(sparse) and all(sparse)
+    return tags
+
+
+def num_samples(X) -> int:
+    """Number of rows of ``X`` (array, DataFrame, sparse matrix or list)."""
+    return int(X.shape[0]) if hasattr(X, "shape") else len(X)

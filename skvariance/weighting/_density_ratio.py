@@ -5,10 +5,11 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+from scipy import sparse
 from scipy.spatial.distance import cdist
 from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.metrics import roc_auc_score
-from sklearn.utils import check_array, check_random_state
+from sklearn.utils import check_array, check_random_state, get_tags, indexable
 
 from ..utils._seeds import set_random_state
 from ..utils._sklearn_compat import (
@@ -21,7 +22,7 @@ from ..utils._sklearn_compat import (
     check_is_fitted,
     validate_data,
 )
-from ..utils.validation import check_n_jobs
+from ..utils.validation import check_n_jobs, num_samples, validate_passthrough
 from .base import (
     check_splits,
     cross_fit_predict,
@@ -94,6 +95,21 @@ def _ulsif_alpha(phi_source, phi_target, regularization):
     h = phi_target.mean(axis=0)
     alpha = np.linalg.solve(H + regularization * np.eye(H.shape[0]), h)
     return np.maximum(alpha, 0.0)
+
+
+def _stack_rows(first, second):
+    """The rows of two samples, one above the other, in their own container.
+
+    DataFrames are concatenated (columns and dtypes kept, a fresh index),
+    sparse matrices stacked sparse, anything else as a NumPy array.
+    """
+    if hasattr(first, "iloc") and hasattr(second, "iloc"):
+        import pandas as pd
+
+        return pd.concat([first, second], ignore_index=True)
+    if sparse.issparse(first) or sparse.issparse(second):
+        return sparse.vstack([first, second], format="csr")
+    return np.vstack([np.asarray(first), np.asarray(second)])
 
 
 @fill_doc
@@ -313,28 +329,60 @@ class DensityRatioEstimator(BaseEstimator):
                 "X_source must be a 2-d array of source rows (n_source, "
                 f"n_features), got an array with {np.ndim(X_source)} dimension(s)."
             )
-        # names and feature count from the raw input, values checked with
-        # the array's own name in the messages
+        # names and feature count from the raw input; the values are checked
+        # here only for uLSIF, which computes with them: the classifier gets
+        # the samples as it would receive them (DataFrames, sparse matrices)
         validate_data(self, X_source, skip_check_array=True)
-        X_source = check_array(X_source, input_name="X_source")
         if np.ndim(X_target) != 2:
             raise ValueError(
                 "X_target must be a 2-d array of target rows (n_target, "
                 f"n_features), got an array with {np.ndim(X_target)} dimension(s); "
                 "fit takes two samples, fit(X_source, X_target), not (X, y)."
             )
-        X_target = check_array(X_target, input_name="X_target")
-        if X_target.shape[1] != X_source.shape[1]:
+        if self.method == "ulsif":
+            X_source = check_array(X_source, input_name="X_source")
+            X_target = check_array(X_target, input_name="X_target")
+        else:
+            X_source = self._check_for_classifier(X_source, "X_source")
+            X_target = self._check_for_classifier(X_target, "X_target")
+        n_target_features = (
+            X_target.shape[1] if hasattr(X_target, "shape") else len(X_target[0])
+        )
+        if n_target_features != self.n_features_in_:
             raise ValueError(
-                f"X_target has {X_target.shape[1]} features but X_source has "
-                f"{X_source.shape[1]}."
+                f"X_target has {n_target_features} features but X_source has "
+                f"{self.n_features_in_}."
             )
+        # the same column names as X_source, when it has names
+        validate_data(self, X_target, reset=False, skip_check_array=True)
         for name, arr in (("X_source", X_source), ("X_target", X_target)):
-            if arr.shape[0] < 2:
+            if num_samples(arr) < 2:
                 raise ValueError(
-                    f"{name} has {arr.shape[0]} row(s); each domain needs at least 2."
+                    f"{name} has {num_samples(arr)} row(s); each domain needs at "
+                    "least 2."
                 )
         return X_source, X_target
+
+    def _check_for_classifier(self, X, name):
+        """A sample as the classifier receives it, NaN named when it cannot take it.
+
+        DataFrames and sparse matrices are passed as they are (the classifier
+        checks their values); an array or list is checked here, naming the
+        sample, for NaN or infinity the classifier does not accept.
+        """
+        if hasattr(X, "iloc") or sparse.issparse(X):
+            return indexable(X)[0]
+        classifier = smooth_classifier() if self.classifier is None else self.classifier
+        try:
+            allow_nan = get_tags(classifier).input_tags.allow_nan
+        except (AttributeError, TypeError, ValueError):  # pragma: no cover
+            allow_nan = False
+        return check_array(
+            X,
+            dtype=None,
+            ensure_all_finite="allow-nan" if allow_nan else True,
+            input_name=name,
+        )
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X_source, X_target):
@@ -355,7 +403,7 @@ class DensityRatioEstimator(BaseEstimator):
         check_n_jobs(self.n_jobs)
         X_source, X_target = self._validate_samples(X_source, X_target)
         rng = check_random_state(self.random_state)
-        self.n_source_, self.n_target_ = X_source.shape[0], X_target.shape[0]
+        self.n_source_, self.n_target_ = num_samples(X_source), num_samples(X_target)
         if self.method == "classifier":
             raw, target_ratio, auc = self._fit_classifier(X_source, X_target, rng)
         else:
@@ -425,8 +473,9 @@ class DensityRatioEstimator(BaseEstimator):
                 f"{type(classifier).__name__}."
             )
         classifier = set_random_state(clone(classifier), derive_seed(rng))
-        Z = np.vstack([X_source, X_target])
-        domain = np.r_[np.zeros(len(X_source), int), np.ones(len(X_target), int)]
+        Z = _stack_rows(X_source, X_target)
+        n = self.n_source_
+        domain = np.r_[np.zeros(n, int), np.ones(self.n_target_, int)]
         splits = check_splits(self.cv, Z, domain, derive_seed(rng), classifier=True)
         proba = cross_fit_predict(
             classifier,
@@ -438,7 +487,6 @@ class DensityRatioEstimator(BaseEstimator):
             name="classifier",
         )[:, 1]
         self.classifier_ = clone(classifier).fit(Z, domain)
-        n = len(X_source)
         auc = float(roc_auc_score(domain, proba))
         return self._odds_to_ratio(proba[:n]), self._odds_to_ratio(proba[n:]), auc
 
@@ -516,5 +564,8 @@ class DensityRatioEstimator(BaseEstimator):
             ``clip``; non-negative.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
+        if self.method == "ulsif":
+            X = validate_data(self, X, reset=False)
+        else:
+            X = validate_passthrough(self, X, reset=False)
         return self._clip(self._raw_ratio(X) * self.normalization_)

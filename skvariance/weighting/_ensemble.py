@@ -15,11 +15,16 @@ from ..utils._sklearn_compat import (
     StrOptions,
     _fit_context,
     check_is_fitted,
-    validate_data,
 )
+from ..utils.intervals import predict_gaussian_interval
 from ..utils.metadata import sample_weight_params
 from ..utils.parallel import aligned
-from ..utils.validation import check_n_jobs, check_sample_weight
+from ..utils.validation import (
+    check_n_jobs,
+    check_sample_weight,
+    passthrough_tags,
+    validate_passthrough,
+)
 from .base import (
     build_router,
     check_splits,
@@ -184,8 +189,11 @@ class InverseVarianceEnsembleRegressor(
     ----------
     estimators_ : list of estimators
         The members refitted on all rows, in the order of ``estimators``.
+    estimator_names_ : list of str
+        The members' names, in the order of ``estimators_`` and ``weights_``.
     weights_ : ndarray of shape (n_estimators,)
-        Combination weights; they sum to 1.
+        Combination weights; they sum to 1. :meth:`weights_to_frame` labels
+        them with ``estimator_names_``.
     covariance_ : ndarray of shape (n_estimators, n_estimators)
         The error second-moment matrix the weights are computed from, as
         ``covariance`` says (shrunk, full or diagonal).
@@ -293,6 +301,15 @@ class InverseVarianceEnsembleRegressor(
             raise ValueError(f"estimators names must be unique, got {names}.")
         return self.estimators
 
+    def __sklearn_tags__(self):
+        # X reaches every member as given
+        members = [
+            item[1]
+            for item in (self.estimators if isinstance(self.estimators, list) else [])
+            if isinstance(item, tuple) and len(item) == 2
+        ]
+        return passthrough_tags(super().__sklearn_tags__(), members)
+
     def get_metadata_routing(self):
         """Routing of ``fit`` metadata to every member (by its name).
 
@@ -334,7 +351,7 @@ class InverseVarianceEnsembleRegressor(
         """
         check_n_jobs(self.n_jobs)
         members = self._members()
-        X, y = validate_data(self, X, y, y_numeric=True)
+        X, y = validate_passthrough(self, X, y)
         sw = None
         if sample_weight is not None:
             sw = check_sample_weight(np.asarray(sample_weight), X)
@@ -367,11 +384,52 @@ class InverseVarianceEnsembleRegressor(
         self.covariance_ = self._covariance(errors, weight, self.error_covariance_)
         self.weights_ = _min_variance_weights(self.covariance_, self.non_negative)
         self.oof_predictions_ = oof
+        self.estimator_names_ = [name for name, _ in members]
         self.estimators_ = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_one)(est, X, y, sw, routed[name], f"estimators[{name!r}]")
             for (name, _), est in zip(members, clones)
         )
         return self
+
+    def weights_to_frame(self):
+        """Per-member results as a pandas DataFrame, one row per member.
+
+        Returns
+        -------
+        frame : pandas.DataFrame
+            Index ``estimator_names_`` (named ``"estimator"``); columns
+            ``"weight"`` (``weights_``) and ``"cv_rmse"``, each member's
+            cross-fitted root mean squared error (square root of the diagonal
+            of ``error_covariance_``).
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_regression
+        >>> from sklearn.linear_model import LinearRegression, Ridge
+        >>> from skvariance.weighting import InverseVarianceEnsembleRegressor
+        >>> X, y = make_regression(n_samples=100, n_features=3, noise=5, random_state=0)
+        >>> ens = InverseVarianceEnsembleRegressor(
+        ...     [("ols", LinearRegression()), ("ridge", Ridge(alpha=50.0))],
+        ...     random_state=0,
+        ... ).fit(X, y)
+        >>> frame = ens.weights_to_frame()
+        >>> frame.index.tolist(), frame.columns.tolist()
+        (['ols', 'ridge'], ['weight', 'cv_rmse'])
+        """
+        check_is_fitted(self)
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover - pandas is a test dep
+            raise ImportError(
+                "weights_to_frame needs pandas; weights_ holds the same numbers."
+            ) from exc
+        return pd.DataFrame(
+            {
+                "weight": self.weights_,
+                "cv_rmse": np.sqrt(np.diag(self.error_covariance_)),
+            },
+            index=pd.Index(self.estimator_names_, name="estimator"),
+        )
 
     def predict_members(self, X) -> np.ndarray:
         """Every member's prediction.
@@ -386,7 +444,7 @@ class InverseVarianceEnsembleRegressor(
         predictions : ndarray of shape (n_samples, n_estimators)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
+        X = validate_passthrough(self, X, reset=False)
         return np.column_stack([est.predict(X) for est in self.estimators_])
 
     def predict(self, X, return_std: bool = False):
@@ -413,3 +471,42 @@ class InverseVarianceEnsembleRegressor(
             np.sqrt(max(self.weights_ @ self.error_covariance_ @ self.weights_, 0))
         )
         return y_pred, np.full(y_pred.shape, rmse)
+
+    def predict_interval(self, X, coverage=None) -> np.ndarray:
+        """Gaussian prediction interval ``mean -/+ z * std`` (model-based).
+
+        ``std`` is the cross-fitted RMSE of the combination (see Notes of the
+        class), the same for every row, so the interval has a constant width:
+        on heteroscedastic data it over-covers where the noise is small and
+        under-covers where it is large, even when its average coverage is
+        right. No finite-sample guarantee; see
+        :class:`~skvariance.calibration.ConformalRegressor` for one.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+        coverage : float or array-like of float, default=None
+            Nominal coverage(s) in (0, 1); ``None`` means 0.9.
+
+        Returns
+        -------
+        intervals : ndarray of shape (n_samples, 2) or (n_samples, 2, n_levels)
+            Lower and upper bounds; a third axis when ``coverage`` is an
+            array, one entry per level in the order given.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_regression
+        >>> from sklearn.linear_model import LinearRegression, Ridge
+        >>> from skvariance.weighting import InverseVarianceEnsembleRegressor
+        >>> X, y = make_regression(n_samples=100, n_features=3, noise=5, random_state=0)
+        >>> ens = InverseVarianceEnsembleRegressor(
+        ...     [("ols", LinearRegression()), ("ridge", Ridge(alpha=50.0))],
+        ...     random_state=0,
+        ... ).fit(X, y)
+        >>> lower, upper = ens.predict_interval(X[:3], coverage=0.8).T
+        >>> bool((upper - lower > 0).all())
+        True
+        """
+        return predict_gaussian_interval(self, X, coverage, default=0.9)

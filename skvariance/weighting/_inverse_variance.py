@@ -18,10 +18,16 @@ from ..utils._sklearn_compat import (
     StrOptions,
     _fit_context,
     check_is_fitted,
-    validate_data,
 )
+from ..utils.intervals import predict_gaussian_interval
 from ..utils.metadata import sample_weight_params
-from ..utils.validation import check_n_jobs, check_sample_weight
+from ..utils.validation import (
+    check_n_jobs,
+    check_sample_weight,
+    num_samples,
+    passthrough_tags,
+    validate_passthrough,
+)
 from ._density_ratio import effective_sample_size
 from .base import (
     build_router,
@@ -280,6 +286,10 @@ class InverseVarianceRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator
         )
         return mean, var
 
+    def __sklearn_tags__(self):
+        # X reaches the mean and variance models as given
+        return passthrough_tags(super().__sklearn_tags__(), self._estimators())
+
     def get_metadata_routing(self):
         """Routing of ``fit`` metadata to the mean and the variance model.
 
@@ -358,7 +368,7 @@ class InverseVarianceRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator
             The fitted estimator.
         """
         check_n_jobs(self.n_jobs)
-        X, y = validate_data(self, X, y, y_numeric=True)
+        X, y = validate_passthrough(self, X, y)
         user_sw = (
             None
             if sample_weight is None
@@ -490,11 +500,48 @@ class InverseVarianceRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator
             Only when ``return_std=True``; at least ``sqrt(variance_floor_)``.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
+        X = validate_passthrough(self, X, reset=False)
         y_pred = self.estimator_.predict(X)
         if not return_std:
             return y_pred
         return y_pred, np.sqrt(self.predict_variance(X, _validated=True))
+
+    def predict_interval(self, X, coverage=None) -> np.ndarray:
+        """Gaussian prediction interval ``mean -/+ z * std`` (model-based).
+
+        The central interval of :math:`N(\\hat f(x), \\hat\\sigma^2(x))`,
+        :math:`z` the :math:`(1 + c)/2` quantile of the standard normal
+        (:func:`skvariance.utils.gaussian_interval`). Its coverage
+        holds only as far as the mean and variance models are right and the
+        noise is Gaussian; for a finite-sample guarantee wrap the model in
+        :class:`~skvariance.calibration.ConformalRegressor` with
+        ``score="normalized"``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+        coverage : float or array-like of float, default=None
+            Nominal coverage(s) in (0, 1); ``None`` means 0.9.
+
+        Returns
+        -------
+        intervals : ndarray of shape (n_samples, 2) or (n_samples, 2, n_levels)
+            Lower and upper bounds; a third axis when ``coverage`` is an
+            array, one entry per level in the order given.
+
+        Examples
+        --------
+        >>> from skvariance.datasets import make_heteroscedastic_regression
+        >>> from skvariance.weighting import InverseVarianceRegressor
+        >>> X, y, _ = make_heteroscedastic_regression(300, 1, random_state=0)
+        >>> reg = InverseVarianceRegressor(random_state=0).fit(X, y)
+        >>> reg.predict_interval(X[:4]).shape
+        (4, 2)
+        >>> reg.predict_interval(X[:4], coverage=[0.5, 0.9]).shape
+        (4, 2, 2)
+        """
+        return predict_gaussian_interval(self, X, coverage, default=0.9)
 
     def predict_variance(self, X, *, _validated: bool = False):
         """Predicted noise variance :math:`\\hat\\sigma^2(x)`, floored.
@@ -512,9 +559,9 @@ class InverseVarianceRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator
         """
         if not _validated:
             check_is_fitted(self)
-            X = validate_data(self, X, reset=False)
+            X = validate_passthrough(self, X, reset=False)
         if self.variance_estimator_ is None:
-            return np.zeros(X.shape[0])
+            return np.zeros(num_samples(X))
         variance = self._to_variance(self.variance_estimator_.predict(X))
         return np.clip(variance, *self.variance_bounds_)
 

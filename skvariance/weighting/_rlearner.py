@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
 from sklearn.utils import check_random_state
 
@@ -20,7 +21,13 @@ from ..utils._sklearn_compat import (
     validate_data,
 )
 from ..utils.metadata import sample_weight_params
-from ..utils.validation import check_n_jobs, check_sample_weight
+from ..utils.validation import (
+    check_n_jobs,
+    check_sample_weight,
+    num_samples,
+    passthrough_tags,
+    validate_passthrough,
+)
 from ._density_ratio import OverlapWarning
 from .base import (
     build_router,
@@ -243,6 +250,12 @@ class RLearner(MetaEstimatorMixin, BaseEstimator):
             "effect_model": effect,
         }
 
+    def __sklearn_tags__(self):
+        # X (without a treatment column) reaches the three models as given
+        kind = self.treatment_type if self.treatment_type != "auto" else "binary"
+        models = self._models(kind).values()
+        return passthrough_tags(super().__sklearn_tags__(), models)
+
     def get_metadata_routing(self):
         """Routing of ``fit`` metadata to the three models.
 
@@ -256,6 +269,27 @@ class RLearner(MetaEstimatorMixin, BaseEstimator):
         return build_router(self, **self._models(kind))
 
     # -- input --------------------------------------------------------------
+    def _check_X(self, X, y=None, *, reset):
+        """X as the models receive it; checked in full where a column is read.
+
+        A treatment column of a NumPy array (or list) is read here, so such
+        an ``X`` is validated as before (numeric, finite). A DataFrame or a
+        sparse matrix, and any ``X`` when the treatment is passed apart, goes
+        to the models as given (column names and dtypes kept).
+        """
+        if (
+            self.treatment_column is not None
+            and not hasattr(X, "iloc")
+            and not sparse.issparse(X)
+        ):
+            if y is None:
+                return validate_data(self, X, reset=reset)
+            X, y = validate_data(self, X, y, y_numeric=True, reset=reset)
+            return X, y.astype(np.float64)
+        if y is None:
+            return validate_passthrough(self, X, reset=reset)
+        return validate_passthrough(self, X, y, reset=reset)
+
     def _split_treatment(self, X, treatment, *, fitting):
         """(covariates, treatment or None) from validated ``X``."""
         if self.treatment_column is None:
@@ -271,7 +305,7 @@ class RLearner(MetaEstimatorMixin, BaseEstimator):
                 "treatment was passed while treatment_column="
                 f"{self.treatment_column} also names a column of X; give one."
             )
-        n_features = X.shape[1]
+        n_features = self.n_features_in_
         column = self.treatment_column
         if not -n_features <= column < n_features:
             raise ValueError(
@@ -283,6 +317,15 @@ class RLearner(MetaEstimatorMixin, BaseEstimator):
                 f"X has {n_features} feature(s); with treatment_column set it "
                 "needs at least one covariate column beside the treatment."
             )
+        # X as the models would receive it: a DataFrame keeps its other
+        # columns' names and dtypes, a sparse matrix stays sparse
+        if hasattr(X, "iloc"):
+            return X.drop(columns=X.columns[column]), X.iloc[:, column].to_numpy()
+        if sparse.issparse(X):
+            keep = np.arange(n_features) != column % n_features
+            X = X.tocsr()
+            return X[:, keep], X[:, [column]].toarray().ravel()
+        X = np.asarray(X)
         return np.delete(X, column, axis=1), X[:, column]
 
     def _check_treatment(self, treatment, n_samples, *, kind=None):
@@ -390,9 +433,9 @@ class RLearner(MetaEstimatorMixin, BaseEstimator):
             The fitted learner.
         """
         check_n_jobs(self.n_jobs)
-        X, y = validate_data(self, X, y, y_numeric=True)
+        X, y = self._check_X(X, y, reset=True)
         X_cov, w = self._split_treatment(X, treatment, fitting=True)
-        w, kind = self._check_treatment(w, X.shape[0])
+        w, kind = self._check_treatment(w, len(y))
         sw = None
         if sample_weight is not None:
             sw = check_sample_weight(np.asarray(sample_weight), X)
@@ -535,7 +578,7 @@ class RLearner(MetaEstimatorMixin, BaseEstimator):
             continuous one the change of :math:`E[Y]` per unit of treatment.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
+        X = self._check_X(X, reset=False)
         X_cov, _ = self._split_treatment(X, None, fitting=False)
         return self.effect_model_.predict(X_cov)
 
@@ -563,7 +606,7 @@ class RLearner(MetaEstimatorMixin, BaseEstimator):
         score : float
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
+        X = self._check_X(X, reset=False)
         X_cov, w = self._split_treatment(X, treatment, fitting=False)
         if w is None:
             raise ValueError(
@@ -571,7 +614,7 @@ class RLearner(MetaEstimatorMixin, BaseEstimator):
                 "treatment=..., with GridSearchCV enable metadata routing and "
                 "call set_score_request(treatment=True), or set treatment_column."
             )
-        w, kind = self._check_treatment(w, X.shape[0], kind=self.treatment_type_)
+        w, kind = self._check_treatment(w, num_samples(X), kind=self.treatment_type_)
         y = np.asarray(y, dtype=float)
         sw = (
             np.ones(len(y))
