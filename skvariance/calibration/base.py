@@ -15,7 +15,6 @@ import warnings
 from abc import ABCMeta, abstractmethod
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, MetaEstimatorMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import train_test_split
@@ -35,11 +34,10 @@ from ..utils._sklearn_compat import (
     _check_method_params,
     _safe_indexing,
     check_is_fitted,
-    validate_data,
 )
 from ..utils.metadata import routing_enabled, sample_weight_params
 from ..utils.stats import conformal_rank
-from ..utils.validation import check_coverage, check_groups
+from ..utils.validation import check_coverage, check_groups, passthrough_X
 
 __all__ = [
     "BaseConformal",
@@ -490,8 +488,6 @@ class BaseConformal(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
         A list is made an array, as ``check_array`` would, and a sparse
         matrix other than CSR/CSC (COO, DIA...) CSR, whose rows can be taken.
         """
-        if sp.issparse(X) and X.format not in ("csr", "csc"):
-            X = X.tocsr()
         if not hasattr(X, "shape"):
             X = check_array(
                 X,
@@ -501,15 +497,7 @@ class BaseConformal(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
                 ensure_2d=False,
                 estimator=self,
             )
-        if len(X.shape) != 2:
-            raise ValueError(
-                f"Expected a 2-d X of shape (n_samples, n_features), got shape "
-                f"{tuple(X.shape)}. Reshape your data either using "
-                "array.reshape(-1, 1) if your data has a single feature or "
-                "array.reshape(1, -1) if it contains a single sample."
-            )
-        validate_data(self, X, reset=reset, skip_check_array=True)
-        return X
+        return passthrough_X(self, X, reset=reset)
 
     def _validate_fit(self, X, y, *, y_numeric=True):
         if y is None:

@@ -27,6 +27,7 @@ from .validation import (
     check_quantile_levels,
     check_sample_weight,
     check_sample_weight_support,
+    passthrough_X,
     validate_passthrough,
 )
 
@@ -53,6 +54,7 @@ __all__ = [
     "set_random_state",
     "stack_interval",
     "symmetric_coverages",
+    "passthrough_X",
     "validate_passthrough",
     "warn_if_unseeded",
     "weighted_quantile",

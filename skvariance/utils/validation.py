@@ -25,6 +25,7 @@ __all__ = [
     "check_sample_weight",
     "check_sample_weight_support",
     "num_samples",
+    "passthrough_X",
     "passthrough_tags",
     "validate_passthrough",
 ]
@@ -392,10 +393,26 @@ def validate_passthrough(estimator, X, y=None, *, reset: bool = True):
     >>> X_out is X, model.feature_names_in_.tolist(), y.dtype
     (True, ['a', 'b'], dtype('float64'))
     """
-    from sklearn.utils import check_array, check_consistent_length, indexable
+    from sklearn.utils import check_array, check_consistent_length
     from sklearn.utils.validation import column_or_1d
 
     from ._sklearn_compat import validate_data
+
+    if y is None and not reset:
+        return passthrough_X(estimator, X, reset=reset)
+    X = _passthrough_shape(X)
+    # names, feature count and "y is None" (scikit-learn's own message) first
+    validate_data(estimator, X, y, reset=reset, skip_check_array=True)
+    y = check_array(
+        y, ensure_2d=False, dtype="numeric", ensure_all_finite=True, input_name="y"
+    )
+    y = column_or_1d(y, warn=True).astype(np.float64)
+    check_consistent_length(X, y)
+    return X, y
+
+
+def _passthrough_shape(X):
+    from sklearn.utils import indexable
 
     ndim = np.ndim(X) if isinstance(X, (list, tuple)) else getattr(X, "ndim", 2)
     if ndim != 2:
@@ -409,17 +426,43 @@ def validate_passthrough(estimator, X, y=None, *, reset: bool = True):
     # an object that is only convertible becomes an array; DataFrames and
     # lists stay as they are
     (X,) = indexable(X)
-    if y is None and not reset:
-        validate_data(estimator, X, reset=reset, skip_check_array=True)
-        return X
-    # names, feature count and "y is None" (scikit-learn's own message) first
-    validate_data(estimator, X, y, reset=reset, skip_check_array=True)
-    y = check_array(
-        y, ensure_2d=False, dtype="numeric", ensure_all_finite=True, input_name="y"
-    )
-    y = column_or_1d(y, warn=True).astype(np.float64)
-    check_consistent_length(X, y)
-    return X, y
+    return X
+
+
+def passthrough_X(estimator, X, *, reset: bool = True):
+    """The ``X`` part of :func:`validate_passthrough`, for meta-estimators
+    that check their ``y`` themselves (classifiers' labels, for example).
+
+    Checks that ``X`` is 2-d, makes its rows indexable (other sparse formats
+    become CSR) and sets (``reset=True``) or checks ``n_features_in_`` and
+    ``feature_names_in_``; the values are left to the inner estimators.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        The meta-estimator (its feature attributes are set or checked).
+    X : array-like or sparse matrix of shape (n_samples, n_features)
+    reset : bool, default=True
+        ``True`` in ``fit``, ``False`` afterwards.
+
+    Returns
+    -------
+    X : the ``X`` given, untouched when its rows can be indexed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.linear_model import LinearRegression
+    >>> model = LinearRegression()
+    >>> X = pd.DataFrame({"a": [1.0, 2.0], "b": ["x", "y"]})
+    >>> passthrough_X(model, X) is X, model.n_features_in_
+    (True, 2)
+    """
+    from ._sklearn_compat import validate_data
+
+    X = _passthrough_shape(X)
+    validate_data(estimator, X, reset=reset, skip_check_array=True)
+    return X
 
 
 def passthrough_tags(tags, estimators):
