@@ -22,6 +22,7 @@ extensions = [
     "sphinx.ext.mathjax",
     "sphinx.ext.doctest",
     "numpydoc",
+    "matplotlib.sphinxext.plot_directive",
     "sphinx_gallery.gen_gallery",
     "api_reference",
 ]
@@ -102,6 +103,13 @@ if "python" not in _online:
         (r"py:.*", "|".join(n for n in dir(builtins) if not n.startswith("_"))),
         (r"py:.*", rf"({'|'.join(_stdlib)})(\..*)?"),
     ]
+
+# the landing page's snippet runs at build time and shows its figure
+plot_include_source = True
+plot_html_show_source_link = False
+plot_html_show_formats = False
+plot_formats = [("png", 100)]
+plot_rcparams = {"savefig.bbox": "tight"}
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"skvariance {release}"
