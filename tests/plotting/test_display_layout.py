@@ -78,17 +78,27 @@ def _critical_difference():
 
 
 def _hyperparameter_importance():
-    from sklearn.datasets import make_classification
-    from sklearn.model_selection import GridSearchCV
-    from sklearn.tree import DecisionTreeClassifier
+    # a result as hyperparameter_importance returns it (fitting a search
+    # here would take seconds and change nothing in the layout)
+    from skvariance.model_selection import HyperparameterImportanceResult
 
-    X, y = make_classification(n_samples=120, random_state=0)
-    search = GridSearchCV(
-        DecisionTreeClassifier(random_state=0),
-        {"max_depth": [1, 2, 4], "min_samples_leaf": [1, 5]},
-        cv=3,
-    ).fit(X, y)
-    return plotting.HyperparameterImportanceDisplay.from_search(search)
+    result = HyperparameterImportanceResult(
+        main_effects={"max_depth": 2.1e-3, "min_samples_leaf": 4.0e-4},
+        interactions={("max_depth", "min_samples_leaf"): 1.5e-4},
+        total_variance=2.9e-3,
+        expected_noise={
+            "max_depth": 2.0e-4,
+            "min_samples_leaf": 1.0e-4,
+            ("max_depth", "min_samples_leaf"): 2.0e-4,
+        },
+        seed_variance=3.0e-4,
+        split_variance=6.0e-4,
+        noise_variance=1.0e-4,
+        method="anova",
+        metric="balanced_accuracy",
+        n_candidates=6,
+    )
+    return plotting.HyperparameterImportanceDisplay.from_result(result)
 
 
 BUILDERS = {
