@@ -252,7 +252,7 @@ def benchmark_estimators(
     ... )
     >>> res.scores.shape
     (3, 3)
-    >>> [round(r, 2) for r in res.ranks]
+    >>> res.ranks.round(2).tolist()
     [1.33, 1.67, 3.0]
     """
     names, ests = check_named_estimators(estimators)
