@@ -44,6 +44,6 @@ __all__ += [
     "hyperparameter_importance",
 ]
 
-from ._benchmark import BenchmarkResult, benchmark_estimators
+from ._benchmark import BenchmarkResult, benchmark_estimators  # noqa: E402
 
 __all__ += ["BenchmarkResult", "benchmark_estimators"]
