@@ -82,8 +82,8 @@ def test_to_frame_names_rows_and_columns(result):
 
 def test_same_random_state_same_result_for_any_n_jobs(datasets):
     ests = [("a", DecisionTreeClassifier(max_features=2)), ("b", GaussianNB())]
-    small = dict(list(datasets.items())[:3])
-    kw = dict(cv=3, n_seeds=2, random_state=0)
+    small = dict(list(datasets.items())[:2])
+    kw = dict(cv=2, n_seeds=2, random_state=0)
     one = benchmark_estimators(ests, small, n_jobs=1, **kw)
     two = benchmark_estimators(ests, small, n_jobs=2, **kw)
     np.testing.assert_array_equal(one.scores, two.scores)
