@@ -20,6 +20,11 @@ SUBPACKAGES = [
     ("skvariance.plotting", "Plotting"),
     ("skvariance.datasets", "Data generators"),
     ("skvariance.utils", "Utilities"),
+    ("skvariance.utils.crossfit", "Fold construction and cross-fitting"),
+    ("skvariance.utils.metadata", "Metadata and sample weights"),
+    ("skvariance.utils.stats", "Shared statistics"),
+    ("skvariance.utils.validation", "Input validation"),
+    ("skvariance.utils.parallel", "Reproducible parallel fits"),
     ("skvariance.utils.discovery", "Discovery"),
 ]
 

@@ -12,6 +12,8 @@ resampled t-test of Nadeau and Bengio inflates the variance by the
 train/test overlap, and the Bayesian correlated t-test of Benavoli et al.
 turns the same posterior into the probabilities that A is better, that the
 two are practically equivalent (within a ROPE), or that B is better.
+
+Run time: about 16 s on one core.
 """
 
 # %%

@@ -14,6 +14,8 @@ with the same step. Here it is a step of an imbalanced-learn pipeline in
 front of :class:`~sklearn.neighbors.KNeighborsRegressor`; we compare the
 error on the rare region and on the common one, with and without it, and
 let cross-validation pick the relevance threshold.
+
+Run time: about 5 s on one core.
 """
 
 # %%

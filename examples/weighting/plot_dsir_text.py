@@ -10,6 +10,8 @@ in proportion to them (Gumbel top-k). Here the pool is the docstrings of
 scikit-learn and NumPy and the target the docstrings of
 ``scipy.stats``: the selection is far closer to the target than a uniform
 subset, by the KL divergence of the hashed n-gram distributions.
+
+Run time: about 3 s on one core.
 """
 
 # %%

@@ -273,7 +273,8 @@ def bootstrap_ci(
     See Also
     --------
     iqm, optimality_gap, probability_of_improvement, performance_profile
-    IntervalEstimatesDisplay : plot the intervals of several algorithms.
+    skvariance.plotting.IntervalEstimatesDisplay : plot the intervals of
+        several algorithms.
 
     Notes
     -----

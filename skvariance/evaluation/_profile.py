@@ -108,7 +108,7 @@ def performance_profile(
 
     See Also
     --------
-    PerformanceProfileDisplay : plot the profiles with their bands.
+    skvariance.plotting.PerformanceProfileDisplay : plot the profiles with their bands.
 
     References
     ----------

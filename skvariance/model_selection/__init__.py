@@ -43,3 +43,7 @@ __all__ += [
     "HyperparameterImportanceResult",
     "hyperparameter_importance",
 ]
+
+from ._benchmark import BenchmarkResult, benchmark_estimators  # noqa: E402
+
+__all__ += ["BenchmarkResult", "benchmark_estimators"]

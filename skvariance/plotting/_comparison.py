@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._layout import text_width
+
 __all__ = ["CriticalDifferenceDisplay", "HyperparameterImportanceDisplay"]
 
 
@@ -27,7 +29,9 @@ class CriticalDifferenceDisplay:
     left); a thick bar joins every group of models whose ranks differ by
     less than Nemenyi's critical difference, drawn to scale above the axis:
     models joined by a bar are not significantly different. Build it with
-    :meth:`from_scores` or :meth:`from_result`.
+    :meth:`from_scores` or :meth:`from_result` (which takes the result of
+    :func:`~skvariance.model_selection.benchmark_estimators` or of
+    :func:`~skvariance.model_selection.compare_estimators`).
 
     Parameters
     ----------
@@ -38,7 +42,15 @@ class CriticalDifferenceDisplay:
     critical_difference : float
         Nemenyi's critical difference.
     pvalue : float, default=None
-        Friedman p-value, shown in the title when given.
+        Friedman p-value, shown in the title when given. When it is above
+        ``alpha`` the title says that Friedman's test does not reject equal
+        ranks (the diagram is still drawn; autorank refuses to draw it by
+        default).
+    alpha : float, default=0.05
+        Level of the test and of the critical difference.
+    note : str, default=None
+        A line added to the title (``from_result`` says there when the ranks
+        come from the cross-validation cells of one data set).
 
     Attributes
     ----------
@@ -46,6 +58,8 @@ class CriticalDifferenceDisplay:
     ax_ : matplotlib Axes
     cliques_ : list of list of str
         The groups joined by a bar (not significantly different).
+    title_ : str
+        The title drawn (empty without ``pvalue`` and ``note``).
 
     See Also
     --------
@@ -70,20 +84,75 @@ class CriticalDifferenceDisplay:
     [['D', 'C', 'B'], ['B', 'A']]
     """
 
-    def __init__(self, ranks, names, critical_difference, *, pvalue=None):
+    def __init__(
+        self, ranks, names, critical_difference, *, pvalue=None, alpha=0.05, note=None
+    ):
         self.ranks = ranks
         self.names = names
         self.critical_difference = critical_difference
         self.pvalue = pvalue
+        self.alpha = alpha
+        self.note = note
 
     @classmethod
     def from_result(cls, result, *, ax=None) -> CriticalDifferenceDisplay:
-        """Plot a :class:`~skvariance.evaluation.FriedmanNemenyiResult`."""
+        """Plot the average ranks of a comparison.
+
+        Parameters
+        ----------
+        result : FriedmanNemenyiResult, BenchmarkResult or CompareEstimatorsResult
+            From :func:`~skvariance.evaluation.friedman_nemenyi`,
+            :func:`~skvariance.model_selection.benchmark_estimators` (ranks
+            over data sets) or
+            :func:`~skvariance.model_selection.compare_estimators` (ranks over
+            the cross-validation cells of one data set, see Notes).
+        ax : matplotlib Axes, default=None
+            Where to draw; a new figure sized to the names when ``None``.
+
+        Returns
+        -------
+        display : CriticalDifferenceDisplay
+
+        Notes
+        -----
+        A :class:`~skvariance.model_selection.CompareEstimatorsResult` holds
+        one data set: its ``(seed, split)`` cells (the per-split means over
+        the seeds when the folds were not re-seeded) are the blocks of
+        Friedman's test. They share training rows, so they are not
+        independent and the critical difference is optimistic; the diagram
+        says so. Compare over several data sets with
+        :func:`~skvariance.model_selection.benchmark_estimators`.
+        """
+        note = None
+        if hasattr(result, "friedman"):  # BenchmarkResult
+            result = result.friedman
+        elif hasattr(result, "pairwise") and isinstance(
+            getattr(result, "scores", None), dict
+        ):  # CompareEstimatorsResult: the CV cells of one data set
+            from ..evaluation import friedman_nemenyi
+
+            cells = np.stack([np.asarray(result.scores[n]) for n in result.names])
+            if not result.folds_reseeded:
+                cells = cells.mean(axis=1, keepdims=True)
+            table = cells.reshape(len(result.names), -1).T
+            result = friedman_nemenyi(table, alpha=result.alpha, names=result.names)
+            note = (
+                f"ranks over {table.shape[0]} CV cells of one data set: not "
+                "independent, the CD is optimistic"
+            )
+        for attr in ("ranks", "names", "critical_difference", "pvalue"):
+            if not hasattr(result, attr):
+                raise TypeError(
+                    "result must be a FriedmanNemenyiResult, a BenchmarkResult or "
+                    f"a CompareEstimatorsResult, got {type(result).__name__}."
+                )
         return cls(
             result.ranks,
             result.names,
             result.critical_difference,
             pvalue=result.pvalue,
+            alpha=getattr(result, "alpha", 0.05),
+            note=note,
         ).plot(ax=ax)
 
     @classmethod
@@ -96,8 +165,28 @@ class CriticalDifferenceDisplay:
         result = friedman_nemenyi(scores, alpha=alpha, names=names)
         return cls.from_result(result, ax=ax)
 
+    def _title(self):
+        lines = []
+        if self.pvalue is not None:
+            p, alpha = float(self.pvalue), float(self.alpha)
+            if p <= alpha:
+                lines.append(f"Average rank (Friedman p = {p:.3g} <= {alpha:g})")
+            else:
+                lines.append(
+                    f"Average rank: Friedman p = {p:.3g} > {alpha:g} does not "
+                    "reject\nequal ranks; the Nemenyi groups below are not "
+                    "evidence of a difference"
+                )
+        if self.note:
+            lines.append(f"({self.note})")
+        return "\n".join(lines)
+
     def plot(self, *, ax=None) -> CriticalDifferenceDisplay:
-        """Draw the diagram on ``ax`` (a new figure by default)."""
+        """Draw the diagram on ``ax`` (a new figure by default).
+
+        A new figure is made wide enough for the longest names on either
+        side, so that no label is cut at the edge.
+        """
         import matplotlib.pyplot as plt
 
         ranks = np.asarray(self.ranks, dtype=float)
@@ -113,11 +202,24 @@ class CriticalDifferenceDisplay:
         cliques = _cliques(r_sorted, cd)
         half = (k + 1) // 2
         n_rows = max(half, k - half)
+        left_labels = [f"{names[i]} ({ranks[i]:.2f})" for i in order[:half]]
+        right_labels = [f"({ranks[i]:.2f}) {names[i]}" for i in order[half:]]
+        title = self._title()
+        lo, hi = 1, max(k, int(np.ceil(r_sorted[-1])))
         if ax is None:
-            fig, ax = plt.subplots(figsize=(7, 1.6 + 0.35 * n_rows))
+            # the axis gets 0.75 inch per rank; the labels their own width
+            # on each side (measured, not guessed from the number of letters)
+            width_left = text_width(left_labels)
+            width_right = text_width(right_labels)
+            axis_width = max(0.75 * (hi - lo + 1.2), text_width([title]) * 0.6)
+            fig_width = axis_width + width_left + width_right + 0.5
+            n_title = title.count("\n") + 1 if title else 0
+            fig, ax = plt.subplots(
+                figsize=(fig_width, 1.6 + 0.35 * n_rows + 0.2 * n_title),
+                layout="constrained",
+            )
         else:
             fig = ax.figure
-        lo, hi = 1, max(k, int(np.ceil(r_sorted[-1])))
         ax.set_xlim(lo - 0.6, hi + 0.6)
         top = 0.0
         ax.hlines(top, lo, hi, color="black", lw=1)
@@ -139,21 +241,20 @@ class CriticalDifferenceDisplay:
                 y_lab = label_top - 0.35 * pos
                 ax.vlines(r, y_lab, top, color="0.3", lw=1)
                 ax.hlines(y_lab, lo - 0.5, r, color="0.3", lw=1)
-                ax.text(
-                    lo - 0.55, y_lab, f"{names[idx]} ({r:.2f})", ha="right", va="center"
-                )
+                ax.text(lo - 0.55, y_lab, left_labels[pos], ha="right", va="center")
             else:
                 y_lab = label_top - 0.35 * (k - 1 - pos)
                 ax.vlines(r, y_lab, top, color="0.3", lw=1)
                 ax.hlines(y_lab, r, hi + 0.5, color="0.3", lw=1)
                 ax.text(
-                    hi + 0.55, y_lab, f"({r:.2f}) {names[idx]}", ha="left", va="center"
+                    hi + 0.55, y_lab, right_labels[pos - half], ha="left", va="center"
                 )
         ax.set_ylim(label_top - 0.35 * n_rows, top + 1.1)
         ax.axis("off")
-        if self.pvalue is not None:
-            ax.set_title(f"Average rank (Friedman p = {self.pvalue:.3g})")
+        if title:
+            ax.set_title(title, fontsize=10)
         self.cliques_ = [[names[order[m]] for m in range(i, j + 1)] for i, j in cliques]
+        self.title_ = title
         self.figure_, self.ax_ = fig, ax
         return self
 
@@ -268,7 +369,14 @@ class HyperparameterImportanceDisplay:
                 colors.append("0.6")
         std = np.sqrt(np.maximum(np.asarray(values, dtype=float), 0.0))
         if ax is None:
-            fig, ax = plt.subplots(figsize=(6.5, 0.9 + 0.38 * len(labels)))
+            # the bars get 4.5 inches; the labels on the left their own width
+            fig, ax = plt.subplots(
+                figsize=(
+                    max(6.5, 4.5 + text_width(labels) + 0.6),
+                    1.4 + 0.38 * len(labels),
+                ),
+                layout="constrained",
+            )
         else:
             fig = ax.figure
         y = np.arange(len(labels))[::-1]

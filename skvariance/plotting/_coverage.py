@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._layout import text_width
+
 __all__ = ["CoverageDisplay"]
 
 
@@ -193,7 +195,9 @@ class CoverageDisplay:
 
         n_panels = 3 if self.group_coverage else 2
         if ax is None:
-            _, ax = plt.subplots(1, n_panels, figsize=(4.2 * n_panels, 3.8))
+            _, ax = plt.subplots(
+                1, n_panels, figsize=(4.2 * n_panels, 3.8), layout="constrained"
+            )
         ax = np.asarray(ax, dtype=object).ravel()
         if ax.shape != (n_panels,):
             raise ValueError(f"ax must hold exactly {n_panels} Axes, got {ax.size}.")
@@ -246,7 +250,15 @@ class CoverageDisplay:
             )
             ax[2].axhline(top, color="0.4", linestyle="--", linewidth=1)
             ax[2].set_xticks(positions)
-            ax[2].set_xticklabels([str(g) for g in labels])
+            names = [str(g) for g in labels]
+            # long group names are slanted so that neighbours do not overlap
+            slanted = text_width(names) > 4.2 / max(len(names), 1) * 0.8
+            ax[2].set_xticklabels(
+                names,
+                rotation=30 if slanted else 0,
+                ha="right" if slanted else "center",
+                rotation_mode="anchor" if slanted else "default",
+            )
             ax[2].set_ylim(0, 1.05)
             ax[2].set_xlabel("group")
             ax[2].set_ylabel(f"coverage at {top:g}")

@@ -7,6 +7,8 @@ from itertools import combinations
 
 import numpy as np
 
+from ._layout import text_width
+
 __all__ = [
     "IntervalEstimatesDisplay",
     "PerformanceProfileDisplay",
@@ -125,8 +127,12 @@ class IntervalEstimatesDisplay:
             fig, axes = plt.subplots(
                 1,
                 len(stats),
-                figsize=(3.2 * len(stats), 0.5 * len(names) + 1.2),
+                figsize=(
+                    3.2 * len(stats) + text_width(names) + 0.3,
+                    0.5 * len(names) + 1.2,
+                ),
                 squeeze=False,
+                layout="constrained",
             )
             axes = axes[0]
         else:
@@ -251,7 +257,7 @@ class PerformanceProfileDisplay:
         import matplotlib.pyplot as plt
 
         if ax is None:
-            fig, ax = plt.subplots(figsize=(5, 3.5))
+            fig, ax = plt.subplots(figsize=(5, 3.5), layout="constrained")
         colors = _colors(list(self.profiles))
         self.lines_ = {}
         for name, prof in self.profiles.items():
@@ -357,7 +363,10 @@ class ProbabilityOfImprovementDisplay:
 
         labels = list(self.results)
         if ax is None:
-            fig, ax = plt.subplots(figsize=(5, 0.5 * len(labels) + 1.2))
+            fig, ax = plt.subplots(
+                figsize=(3.5 + text_width(labels) + 0.3, 0.5 * len(labels) + 1.2),
+                layout="constrained",
+            )
         positions = np.arange(len(labels))[::-1]
         for pos, label in zip(positions, labels):
             r = self.results[label]

@@ -195,7 +195,7 @@ class SeedVarianceDisplay:
         import matplotlib.pyplot as plt
 
         if ax is None:
-            _, ax = plt.subplots(1, 2, figsize=(10, 4))
+            _, ax = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
         ax = np.asarray(ax, dtype=object).ravel()
         if ax.shape != (2,):
             raise ValueError(f"ax must hold exactly 2 Axes, got {ax.shape[0]}.")

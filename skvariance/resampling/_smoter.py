@@ -192,7 +192,7 @@ class SMOTER(BaseSMOTE, BaseSampler):
           rare value at all -- or, by chance, one rare tail only.
         - ``"density"``: one minus the min-max scaled kernel density of
           the target (Gaussian kernel, Silverman's bandwidth,
-          :func:`silverman_bandwidth`): the rarest value has relevance 1,
+          ``silverman_bandwidth``): the rarest value has relevance 1,
           the most frequent 0. It marks everything below half the peak
           density: large shares (about 25% of a normal target, 39% of a
           lognormal one), but also rare values that are not in a tail, such

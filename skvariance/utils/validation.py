@@ -24,6 +24,7 @@ __all__ = [
     "check_quantile_levels",
     "check_sample_weight",
     "check_sample_weight_support",
+    "effective_n_threads",
     "num_samples",
     "passthrough_X",
     "passthrough_tags",
@@ -263,7 +264,8 @@ def check_n_jobs(n_jobs, *, name: str = "n_jobs") -> int | None:
     a positive int is that many workers. ``0`` has no meaning and is
     rejected. The same rule holds for joblib workers (meta-estimators,
     functions) and for numba threads (samplers' kernels, see
-    :func:`effective_n_threads`). Results never depend on ``n_jobs``.
+    :func:`~skvariance.utils.validation.effective_n_threads`). Results never
+    depend on ``n_jobs``.
 
     Examples
     --------

@@ -102,3 +102,80 @@ def test_importance_display_without_seeds():
     ).fit(X, y)
     disp = HyperparameterImportanceDisplay.from_search(search)
     assert disp.labels_ == ["max_depth", "split (one score)"]
+
+
+def _title(disp):
+    return disp.ax_.get_title()
+
+
+def test_critical_difference_says_when_friedman_does_not_reject():
+    rng = np.random.RandomState(0)
+    noise = rng.rand(8, 4)  # no model is better: Friedman does not reject
+    result = friedman_nemenyi(noise, names=list("ABCD"))
+    assert result.pvalue > 0.05
+    disp = CriticalDifferenceDisplay.from_result(result)
+    assert "does not reject" in _title(disp)
+    assert f"p = {result.pvalue:.3g} > 0.05" in _title(disp)
+    assert disp.cliques_  # the diagram is still drawn
+    clear = rng.rand(12, 4) + np.array([0.0, 0.5, 1.0, 1.5])
+    result = friedman_nemenyi(clear, names=list("ABCD"))
+    assert result.pvalue < 0.05
+    disp = CriticalDifferenceDisplay.from_result(result)
+    assert "does not reject" not in _title(disp)
+    assert f"p = {result.pvalue:.3g} <= 0.05" in _title(disp)
+
+
+def test_critical_difference_from_compare_estimators_result():
+    from scipy import stats
+    from sklearn.dummy import DummyClassifier
+    from sklearn.naive_bayes import GaussianNB
+
+    from skvariance.model_selection import compare_estimators
+
+    X, y = make_classification(n_samples=120, random_state=0)
+    names = ["nb", "tree", "dummy"]
+    res = compare_estimators(
+        dict(
+            zip(
+                names,
+                [GaussianNB(), DecisionTreeClassifier(max_depth=2), DummyClassifier()],
+            )
+        ),
+        X,
+        y,
+        cv=3,
+        n_seeds=2,
+        random_state=0,
+    )
+    disp = CriticalDifferenceDisplay.from_result(res)
+    # blocks: the 6 (seed, split) cells; ranks and Friedman from scipy
+    table = np.column_stack([res.scores[n].ravel() for n in names])
+    np.testing.assert_allclose(disp.ranks, stats.rankdata(-table, axis=1).mean(axis=0))
+    _, pvalue = stats.friedmanchisquare(*table.T)
+    assert disp.pvalue == pytest.approx(pvalue, rel=1e-12)
+    assert "6 CV cells of one data set" in _title(disp)
+
+
+def test_critical_difference_from_benchmark_result():
+    from sklearn.dummy import DummyClassifier
+    from sklearn.model_selection import KFold
+    from sklearn.naive_bayes import GaussianNB
+
+    from skvariance.model_selection import benchmark_estimators
+
+    datasets = {
+        f"d{s}": make_classification(n_samples=60, random_state=s) for s in range(3)
+    }
+    res = benchmark_estimators(
+        {"nb": GaussianNB(), "dummy": DummyClassifier()}, datasets, cv=KFold(2)
+    )
+    disp = CriticalDifferenceDisplay.from_result(res)
+    np.testing.assert_array_equal(disp.ranks, res.ranks)
+    assert disp.names == ["nb", "dummy"]
+    assert disp.critical_difference == res.critical_difference
+    assert disp.pvalue == res.pvalue
+
+
+def test_critical_difference_from_result_rejects_other_objects():
+    with pytest.raises(TypeError, match="FriedmanNemenyiResult"):
+        CriticalDifferenceDisplay.from_result({"ranks": [1, 2]})
