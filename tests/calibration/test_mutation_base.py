@@ -50,3 +50,34 @@ def test_non_callable_weight_function_message():
         "weight_function must be a callable X -> weights or a fitted object "
         "with predict(X), got float."
     )
+
+
+def test_shift_weights_are_float_and_column_or_row_vectors_are_flattened():
+    from skvariance.calibration.base import check_shift_weights
+
+    w = check_shift_weights([1, 2, 3], 3, name="w")
+    assert w.dtype == np.float64  # kills dtype=None (int array kept)
+    np.testing.assert_array_equal(w, [1.0, 2.0, 3.0])
+    for shape in [(3, 1), (1, 3)]:
+        got = check_shift_weights(np.arange(3.0).reshape(shape), 3, name="w")
+        assert got.shape == (3,)
+        np.testing.assert_array_equal(got, [0.0, 1.0, 2.0])
+    # a genuine matrix is not flattened, even when its size matches
+    with pytest.raises(ValueError) as exc:
+        check_shift_weights(np.ones((3, 2)), 6, name="w")
+    assert str(exc.value) == "w must have shape (6,), got (3, 2)."
+    with pytest.raises(ValueError) as exc:
+        check_shift_weights(np.ones(3), 4, name="w")
+    assert str(exc.value) == "w must have shape (4,), got (3,)."
+
+
+def test_shift_weights_messages():
+    from skvariance.calibration.base import check_shift_weights
+
+    with pytest.raises(TypeError) as exc:
+        check_shift_weights(["a", "b"], 2, name="w")
+    assert str(exc.value) == "w must be an array of non-negative floats."
+    with pytest.raises(ValueError) as exc:
+        check_shift_weights([-1.0, 0.0, 0.5, 2.0], 4, name="w")
+    # one negative value: not the zero, not the 0.5
+    assert str(exc.value) == "w must be non-negative; found 1 negative value(s)."

@@ -1,0 +1,151 @@
+"""Tests written against mutants of skvariance/calibration/_quantile_regressor.py."""
+
+import numpy as np
+import pytest
+from scipy.stats import norm
+from sklearn.base import BaseEstimator, RegressorMixin
+
+from skvariance.calibration import ConformalQuantileRegressor
+
+
+class FixedQuantiles(RegressorMixin, BaseEstimator):
+    """Quantile model that ignores the data: ``x0 + 2 * Phi^-1(level)``."""
+
+    def fit(self, X, y, sample_weight=None):
+        self.n_features_in_ = np.asarray(X).shape[1]
+        return self
+
+    def predict(self, X, quantiles=(0.05, 0.95)):
+        X = np.asarray(X)
+        return X[:, [0]] + 2.0 * norm.ppf(np.asarray(quantiles))[None, :]
+
+
+def test_predict_is_the_midpoint_of_the_coverage_pair():
+    # quantile levels 0.1 < 0.5 < 0.8: coverage 0.7 pairs 0.1 (target 0.15)
+    # with 0.8 (target 0.85). Kills every mutant of ``predict`` (no test
+    # called it): the pair, the sum, the halving.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 2))
+    y = X[:, 0] + rng.normal(size=40)
+    cqr = ConformalQuantileRegressor(
+        FixedQuantiles(),
+        coverage=0.7,
+        quantile_levels=[0.1, 0.5, 0.8],
+        random_state=0,
+    ).fit(X, y)
+    X_test = rng.normal(size=(5, 2))
+    want = X_test[:, 0] + (norm.ppf(0.1) + norm.ppf(0.8))  # 2 * (a + b) / 2
+    np.testing.assert_allclose(cqr.predict(X_test), want, rtol=0, atol=1e-12)
+
+
+class RecordingQuantile(RegressorMixin, BaseEstimator):
+    """Single-quantile model (``quantile`` parameter) that records its fit."""
+
+    def __init__(self, quantile=0.5):
+        self.quantile = quantile
+
+    def fit(self, X, y, sample_weight=None):
+        self.X_fit_ = np.asarray(X)
+        self.sample_weight_ = sample_weight
+        self.n_features_in_ = self.X_fit_.shape[1]
+        return self
+
+    def predict(self, X):
+        return np.asarray(X)[:, 0] + norm.ppf(self.quantile)
+
+
+def test_sample_weight_reaches_every_per_level_model():
+    # kills ``fit_estimator(estimator, X, y, )`` (params dropped)
+    rng = np.random.RandomState(0)
+    n = 40
+    X = np.column_stack([rng.normal(size=n), np.arange(n)])
+    y = X[:, 0] + rng.normal(size=n)
+    sw = 1.0 + np.arange(n)  # the weight of row i is 1 + X[i, 1]
+    cqr = ConformalQuantileRegressor(RecordingQuantile(), coverage=0.5, random_state=0)
+    cqr.fit(X, y, sample_weight=sw)
+    assert len(cqr.estimators_) == 2
+    for model in cqr.estimators_:
+        assert model.sample_weight_ is not None
+        np.testing.assert_array_equal(model.sample_weight_, 1.0 + model.X_fit_[:, 1])
+
+
+def test_predict_signature_failure_means_no_quantiles_argument():
+    # kills ``return True`` when inspect.signature fails (a builtin predict)
+    from types import SimpleNamespace
+
+    from skvariance.calibration._quantile_regressor import (
+        _predict_accepts_quantiles,
+    )
+
+    assert _predict_accepts_quantiles(SimpleNamespace(predict=max)) is False
+
+
+class _AlphaObjective(RegressorMixin, BaseEstimator):
+    """A LightGBM-like parameter set: ``alpha`` and ``objective``."""
+
+    def __init__(self, alpha=0.9, objective="quantile"):
+        self.alpha = alpha
+        self.objective = objective
+
+
+class _Wrapper(RegressorMixin, BaseEstimator):
+    """Its own ``alpha`` is a penalty (no loss); the inner model's is a level."""
+
+    def __init__(self, alpha=1.0, inner=None):
+        self.alpha = alpha
+        self.inner = inner
+
+
+def test_level_parameter_detection():
+    from sklearn.ensemble import GradientBoostingRegressor
+    from sklearn.linear_model import Ridge
+
+    from skvariance.calibration._quantile_regressor import _level_parameter
+
+    gbr = GradientBoostingRegressor(loss="quantile")
+    assert _level_parameter(gbr, None) == "alpha"
+    # explicit name: accepted when it is a parameter (kills ``in`` flipped)
+    assert _level_parameter(gbr, "alpha") == "alpha"
+    with pytest.raises(ValueError) as exc:
+        _level_parameter(gbr, "level")
+    assert str(exc.value) == (
+        "quantile_param='level' is not a parameter of GradientBoostingRegressor."
+    )
+    # an alpha whose sibling loss is not the pinball loss is no level
+    for est in (
+        GradientBoostingRegressor(loss="squared_error"),
+        _AlphaObjective(objective="regression"),
+        Ridge(),
+    ):
+        with pytest.raises(TypeError) as exc:
+            _level_parameter(est, None)
+        assert str(exc.value) == (
+            f"estimator {type(est).__name__} is not a quantile model: it has no "
+            "predict(X, quantiles=...), no 'quantiles'/'default_quantiles' "
+            "levels and no 'quantile' parameter (nor 'alpha' with "
+            "loss='quantile'); pass quantile_param to name the parameter that "
+            "sets the level."
+        )
+    # objective="quantile" beside alpha (no loss parameter) is a level
+    assert _level_parameter(_AlphaObjective(), None) == "alpha"
+    # a penalty alpha without a loss is skipped, the search goes on to the
+    # nested one (kills ``continue`` -> ``break``)
+    wrapped = _Wrapper(inner=GradientBoostingRegressor(loss="quantile"))
+    assert _level_parameter(wrapped, None) == "inner__alpha"
+
+
+def test_default_estimator_is_the_unpenalized_quantile_regression():
+    # kills alpha=1.0 (the L1 penalty of QuantileRegressor's own default)
+    from sklearn.linear_model import QuantileRegressor
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 2))
+    y = 3.0 * X[:, 0] + rng.normal(size=60)
+    X_test = rng.normal(size=(5, 2))
+    default = ConformalQuantileRegressor(coverage=0.8, random_state=0).fit(X, y)
+    explicit = ConformalQuantileRegressor(
+        QuantileRegressor(alpha=0.0, solver="highs"), coverage=0.8, random_state=0
+    ).fit(X, y)
+    np.testing.assert_allclose(
+        default.predict_quantiles(X_test), explicit.predict_quantiles(X_test)
+    )
