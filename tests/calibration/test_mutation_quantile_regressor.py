@@ -149,3 +149,44 @@ def test_default_estimator_is_the_unpenalized_quantile_regression():
     np.testing.assert_allclose(
         default.predict_quantiles(X_test), explicit.predict_quantiles(X_test)
     )
+
+
+class _Levels(RegressorMixin, BaseEstimator):
+    """Parameter sets of multi-quantile models (levels fixed at construction)."""
+
+    def __init__(self, quantiles=None, default_quantiles=None):
+        self.quantiles = quantiles
+        self.default_quantiles = default_quantiles
+
+
+def test_native_levels():
+    from skvariance.calibration._quantile_regressor import _native_levels
+
+    # ``default_quantiles`` is read too; two levels are enough
+    got = _native_levels(_Levels(default_quantiles=(0.05, 0.95)))
+    np.testing.assert_array_equal(got, [0.05, 0.95])
+    # float32 levels come back as float64
+    got = _native_levels(_Levels(quantiles=np.array([0.1, 0.5, 0.9], np.float32)))
+    assert got.dtype == np.float64
+    np.testing.assert_array_equal(got, np.array([0.1, 0.5, 0.9], np.float32))
+    assert _native_levels(_Levels(quantiles=(0.5,))) is None
+
+
+class _RowPredictions(RecordingQuantile):
+    """Returns its predictions as one row, shape (1, n_samples)."""
+
+    def predict(self, X):
+        return super().predict(X)[None, :]
+
+
+def test_per_level_predictions_of_any_shape_are_flattened():
+    # kills ``c.reshape(None)`` (a (1, n) prediction kept as a row)
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 2))
+    y = X[:, 0] + rng.normal(size=40)
+    cqr = ConformalQuantileRegressor(
+        _RowPredictions(), coverage=0.8, random_state=0
+    ).fit(X, y)
+    X_test = rng.normal(size=(3, 2))
+    want = X_test[:, [0]] + norm.ppf([0.1, 0.9])[None, :]
+    np.testing.assert_allclose(cqr.predict_quantiles(X_test), want, atol=1e-12)
