@@ -190,3 +190,56 @@ def test_per_level_predictions_of_any_shape_are_flattened():
     X_test = rng.normal(size=(3, 2))
     want = X_test[:, [0]] + norm.ppf([0.1, 0.9])[None, :]
     np.testing.assert_allclose(cqr.predict_quantiles(X_test), want, atol=1e-12)
+
+
+def _xy(n=40, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, 2))
+    return X, X[:, 0] + rng.normal(size=n)
+
+
+def test_the_pair_never_uses_the_median_level():
+    # levels 0.1 < 0.5 < 0.9 at coverage 0.1: the targets 0.45 and 0.55 are
+    # nearest the median, which belongs to neither side (kills ``q <= 0.5``,
+    # ``q < 1.5`` and ``q >= 0.5``)
+    X, y = _xy()
+    cqr = ConformalQuantileRegressor(
+        FixedQuantiles(), coverage=0.1, quantile_levels=[0.1, 0.5, 0.9]
+    ).fit(X, y)
+    X_test = _xy(4, 1)[0]
+    # 2 * (Phi^-1(0.1) + Phi^-1(0.9)) / 2 = 0
+    np.testing.assert_allclose(cqr.predict(X_test), X_test[:, 0], atol=1e-12)
+
+
+class _Float32Quantiles(FixedQuantiles):
+    def predict(self, X, quantiles=(0.05, 0.95)):
+        return super().predict(X, quantiles).astype(np.float32)
+
+
+class _BadQuantiles(FixedQuantiles):
+    def __init__(self, extra_column=False):
+        self.extra_column = extra_column
+
+    def predict(self, X, quantiles=(0.05, 0.95)):
+        pred = super().predict(X, quantiles)
+        if self.extra_column:
+            return np.column_stack([pred, pred[:, 0]])
+        return np.where(np.asarray(X)[:, [0]] > 1e3, np.nan, pred)
+
+
+def test_model_predictions_are_float64_and_checked():
+    X, y = _xy()
+    cqr = ConformalQuantileRegressor(_Float32Quantiles(), random_state=0).fit(X, y)
+    assert cqr.predict_quantiles(X[:3]).dtype == np.float64
+    with pytest.raises(ValueError) as exc:
+        ConformalQuantileRegressor(_BadQuantiles(extra_column=True)).fit(X, y)
+    assert str(exc.value) == (
+        "the quantile model returned predictions of shape (10, 3); expected "
+        "(n_samples, 2)."
+    )
+    cqr = ConformalQuantileRegressor(_BadQuantiles(), random_state=0).fit(X, y)
+    X_nan = X[:2].copy()
+    X_nan[1, 0] = 1e4
+    with pytest.raises(ValueError) as exc:
+        cqr.predict_quantiles(X_nan)
+    assert str(exc.value) == "the quantile model returned NaN predictions."
