@@ -243,3 +243,98 @@ def test_model_predictions_are_float64_and_checked():
     with pytest.raises(ValueError) as exc:
         cqr.predict_quantiles(X_nan)
     assert str(exc.value) == "the quantile model returned NaN predictions."
+
+
+def test_constructor_stores_every_parameter():
+    # kills ``self.<param> = None`` in __init__ (weight_function, n_jobs,
+    # random_state, quantile_param)
+    params = dict(
+        estimator=FixedQuantiles(),
+        coverage=0.7,
+        method="split",
+        quantile_levels=[0.1, 0.9],
+        quantile_param="quantile",
+        calibration_size=7,
+        weight_function=np.ones_like,
+        n_jobs=2,
+        random_state=3,
+    )
+    got = ConformalQuantileRegressor(**params).get_params(deep=False)
+    assert got == params
+
+
+def _cqr_by_hand(X, y, X_test, level, random_state, weights=None, w_test=None):
+    """Split (seeded as documented in base._split_indices), CQR scores of the
+    data-independent FixedQuantiles model, weighted conformal quantile."""
+    n = X.shape[0]
+    cal = np.sort(
+        np.random.RandomState(random_state).permutation(n)[: int(np.ceil(0.25 * n))]
+    )
+    lo_level, hi_level = (1 - level) / 2, (1 + level) / 2
+    fixed = FixedQuantiles()
+    q_cal = fixed.predict(X[cal], (lo_level, hi_level))
+    scores = np.maximum(q_cal[:, 0] - y[cal], y[cal] - q_cal[:, 1])
+    order = np.argsort(scores, kind="stable")
+    s = scores[order]
+    w = np.ones(cal.size) if weights is None else weights[cal][order]
+    w_t = np.ones(X_test.shape[0]) if w_test is None else w_test
+    q = np.empty(X_test.shape[0])
+    for j in range(X_test.shape[0]):
+        if weights is None:  # rank ceil((n + 1) level)
+            rank = int(np.ceil((cal.size + 1) * level - 1e-9))
+            q[j] = s[rank - 1] if rank <= cal.size else np.inf
+            continue
+        target = level * (w.sum() + w_t[j])
+        target -= 1e-10 * target
+        pos = np.searchsorted(np.cumsum(w), target, side="left")
+        q[j] = s[pos] if pos < s.size else np.inf
+    q_test = fixed.predict(X_test, (lo_level, hi_level))
+    return np.column_stack([q_test[:, 0] - q, q_test[:, 1] + q]), cal
+
+
+def test_weighted_cqr_by_hand():
+    # kills the calibration weights dropped and every test-weight mutant of
+    # predict_interval (weights None, X or shift_weight replaced by None)
+    rng = np.random.RandomState(5)
+    X, y = _xy(60, 2)
+    sw = rng.uniform(0.2, 3.0, 60)
+    X_test = _xy(6, 3)[0]
+    sw_test = rng.uniform(0.2, 3.0, 6)
+    cqr = ConformalQuantileRegressor(
+        FixedQuantiles(), coverage=0.6, quantile_levels=[0.2, 0.8], random_state=4
+    ).fit(X, y, shift_weight=sw)
+    got = cqr.predict_interval(X_test, coverage=[0.6], shift_weight=sw_test)
+    want, cal = _cqr_by_hand(X, y, X_test, 0.6, 4, sw, sw_test)
+    np.testing.assert_array_equal(cqr.calibration_indices_, cal)
+    np.testing.assert_allclose(got[:, :, 0], want, atol=1e-12)
+
+
+def test_mondrian_cqr_by_hand():
+    # kills ``calibration.quantiles([level], None, ...)`` (the group of each
+    # test row ignored) and the group index left out
+    X, y = _xy(80, 6)
+    groups = (X[:, 1] > 0).astype(int)
+    y = y + 3.0 * groups * np.sign(y - X[:, 0])  # group 1: much wider scores
+    X_test = _xy(6, 7)[0]
+    g_test = np.array([0, 1, 0, 1, 1, 0])
+    cqr = ConformalQuantileRegressor(
+        FixedQuantiles(), coverage=0.6, quantile_levels=[0.2, 0.8], random_state=1
+    ).fit(X, y, groups=groups)
+    got = cqr.predict_interval(X_test, coverage=[0.6], groups=g_test)[:, :, 0]
+    n = X.shape[0]
+    cal = np.sort(np.random.RandomState(1).permutation(n)[: int(np.ceil(0.25 * n))])
+    for g in (0, 1):
+        rows = cal[groups[cal] == g]
+        want, _ = _cqr_by_hand_rows(X, y, X_test[g_test == g], 0.6, rows)
+        np.testing.assert_allclose(got[g_test == g], want, atol=1e-12)
+
+
+def _cqr_by_hand_rows(X, y, X_test, level, rows):
+    fixed = FixedQuantiles()
+    lo_level, hi_level = (1 - level) / 2, (1 + level) / 2
+    q_cal = fixed.predict(X[rows], (lo_level, hi_level))
+    s = np.sort(np.maximum(q_cal[:, 0] - y[rows], y[rows] - q_cal[:, 1]))
+    rank = int(np.ceil((rows.size + 1) * level - 1e-9))
+    q = s[rank - 1]
+    q_test = fixed.predict(X_test, (lo_level, hi_level))
+    return np.column_stack([q_test[:, 0] - q, q_test[:, 1] + q]), rows
