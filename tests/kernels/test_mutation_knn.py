@@ -1,0 +1,44 @@
+"""Hand mutations of skvariance/_kernels/_knn.py that the other tests missed."""
+
+import numpy as np
+
+from skvariance._kernels._knn import EMPTY, rounding_slack, topk_update_pair
+
+
+def _update(X, rows, cols, best_dist, best_idx):
+    r0, r1 = rows
+    c0, c1 = cols
+    no_codes = np.empty((X.shape[0], 0), dtype=np.int32)
+    topk_update_pair(
+        X[r0:r1] @ X[c0:c1].T,
+        np.einsum("ij,ij->i", X[r0:r1], X[r0:r1]),
+        np.einsum("ij,ij->i", X[c0:c1], X[c0:c1]),
+        no_codes[r0:r1],
+        no_codes[c0:c1],
+        0.0,
+        r0,
+        c0,
+        best_dist,
+        best_idx,
+        X[r0:r1],
+        X[c0:c1],
+        np.empty(0, np.int64),
+        np.empty(0, np.int64),
+        np.empty(0),
+        rounding_slack(X.shape[1]),
+    )
+
+
+def test_an_equal_distance_with_a_lower_index_replaces_the_last_entry():
+    # The lists hold the first k candidates by (distance, index) "whatever
+    # the order in which candidates arrive": rows 1 and 2 are both at
+    # distance 1 from row 0; row 2 arrives first, then row 1 must replace it.
+    # Kills ``if d <= worst`` -> ``if d < worst``.
+    X = np.array([[0.0], [1.0], [-1.0]])
+    best_dist = np.full((3, 1), np.inf)
+    best_idx = np.full((3, 1), EMPTY, dtype=np.int64)
+    _update(X, (0, 1), (2, 3), best_dist, best_idx)
+    assert best_idx[0, 0] == 2
+    _update(X, (0, 1), (1, 2), best_dist, best_idx)
+    np.testing.assert_array_equal(best_idx[:, 0], [1, 0, 0])
+    np.testing.assert_array_equal(best_dist[:, 0], [1.0, 1.0, 1.0])
