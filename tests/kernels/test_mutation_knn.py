@@ -42,3 +42,33 @@ def test_an_equal_distance_with_a_lower_index_replaces_the_last_entry():
     _update(X, (0, 1), (1, 2), best_dist, best_idx)
     np.testing.assert_array_equal(best_idx[:, 0], [1, 0, 0])
     np.testing.assert_array_equal(best_dist[:, 0], [1.0, 1.0, 1.0])
+
+
+def test_categorical_penalty_is_added_once_per_mismatching_column():
+    # squared distance plus ``penalty * mismatches``: 0 for equal codes
+    # (kills ``penalty * (mismatches + 1)``, which shifts every pair alike and
+    # so keeps the neighbour order)
+    X = np.array([[0.0], [1.0], [3.0]])
+    codes = np.array([[0, 1], [0, 1], [1, 1]], dtype=np.int32)
+    best_dist = np.full((3, 2), np.inf)
+    best_idx = np.full((3, 2), EMPTY, dtype=np.int64)
+    topk_update_pair(
+        X @ X.T,
+        (X**2).ravel(),
+        (X**2).ravel(),
+        codes,
+        codes,
+        0.5,
+        0,
+        0,
+        best_dist,
+        best_idx,
+        X,
+        X,
+        np.empty(0, np.int64),
+        np.empty(0, np.int64),
+        np.empty(0),
+        rounding_slack(1),
+    )
+    np.testing.assert_array_equal(best_idx, [[1, 2], [0, 2], [1, 0]])
+    np.testing.assert_array_equal(best_dist, [[1.0, 9.5], [1.0, 4.5], [4.5, 9.5]])
