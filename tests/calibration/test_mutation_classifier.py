@@ -86,3 +86,42 @@ def test_entry_scores_break_ties_by_label_index_with_many_classes():
             want[c] = previous
             previous = scores[i, c]
         np.testing.assert_array_equal(got[i], want)
+
+
+def _aps_by_hand(proba, u, penalty, k_reg):
+    out = np.empty_like(proba)
+    for i in range(proba.shape[0]):
+        order = sorted(range(proba.shape[1]), key=lambda c: (-proba[i, c], c))
+        before = 0.0
+        for r, c in enumerate(order):
+            out[i, c] = before + u[i] * proba[i, c] + penalty * max(0, r + 1 - k_reg)
+            before += proba[i, c]
+    return out
+
+
+def test_label_scores_defaults_dtype_and_message():
+    import pytest
+
+    from skvariance.calibration._classifier import label_scores
+
+    rng = np.random.RandomState(0)
+    proba = rng.dirichlet(np.ones(5), size=6)
+    u = rng.uniform(size=6)
+    # defaults: no penalty (RAPS is APS), the penalty from rank 1 on
+    np.testing.assert_allclose(
+        label_scores(proba, "raps", u), _aps_by_hand(proba, u, 0.0, 1), atol=1e-12
+    )
+    np.testing.assert_allclose(
+        label_scores(proba, "raps", u, penalty=0.1),
+        _aps_by_hand(proba, u, 0.1, 1),
+        atol=1e-12,
+    )
+    # float32 probabilities are scored in float64
+    for score in ("lac", "aps"):
+        got = label_scores(proba.astype(np.float32), score, u)
+        assert got.dtype == np.float64
+    bad = proba.copy()
+    bad[2, 1] = np.nan
+    with pytest.raises(ValueError) as exc:
+        label_scores(bad, "aps", u)
+    assert str(exc.value) == "the estimator's predict_proba returned NaN or infinity."
