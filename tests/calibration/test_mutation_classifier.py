@@ -116,6 +116,8 @@ def test_label_scores_defaults_dtype_and_message():
         _aps_by_hand(proba, u, 0.1, 1),
         atol=1e-12,
     )
+    # LAC: 1 - p (kills ``2.0 - proba``, which would keep every set)
+    np.testing.assert_array_equal(label_scores(proba, "lac", u), 1.0 - proba)
     # float32 probabilities are scored in float64
     for score in ("lac", "aps"):
         got = label_scores(proba.astype(np.float32), score, u)
