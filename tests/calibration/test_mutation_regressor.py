@@ -110,3 +110,12 @@ def test_kth_smallest_against_a_full_sort(ranks):
     for k, r in enumerate(ranks):
         want = -np.inf if r < 1 else np.inf if r > 300 else full[:, r - 1]
         np.testing.assert_array_equal(got[:, k], want)
+
+
+def test_floor_sigma():
+    floor = regressor_module._floor_sigma
+    assert floor(None, 0.5) is None
+    np.testing.assert_array_equal(floor(np.array([0.0, 0.4, 2.0]), 0.5), [0.5] * 2 + [2])
+    with pytest.raises(ValueError) as exc:
+        floor(np.array([1.0, np.nan]), 0.5)
+    assert str(exc.value) == "the predicted standard deviation contains NaN."
