@@ -81,3 +81,28 @@ def test_shift_weights_messages():
         check_shift_weights([-1.0, 0.0, 0.5, 2.0], 4, name="w")
     # one negative value: not the zero, not the 0.5
     assert str(exc.value) == "w must be non-negative; found 1 negative value(s)."
+
+
+def test_weighted_groups_with_one_and_with_no_test_row():
+    # group 0 has one test row, group 1 none, group 2 two: kills
+    # ``rows.size == 1`` (a lone test row left unwritten) and ``break`` at an
+    # empty group (the later groups left unwritten)
+    from skvariance.calibration.base import ConformalCalibration
+
+    rng = np.random.RandomState(3)
+    scores = rng.uniform(size=60)
+    groups = np.repeat([0, 1, 2], 20)
+    weights = rng.uniform(0.5, 2.0, 60)
+    cal = ConformalCalibration(scores, groups, weights)
+    group_of_test = np.array([2, 0, 2])
+    test_weights = np.array([0.7, 1.3, 0.2])
+    got = cal.quantiles(np.array([0.6]), group_of_test, test_weights)[:, 0]
+    want = []
+    for g, w_test in zip(group_of_test, test_weights):
+        rows = np.flatnonzero(groups == g)
+        order = np.argsort(scores[rows])
+        cum = np.cumsum(weights[rows][order])
+        target = 0.6 * (cum[-1] + w_test)
+        target -= 1e-10 * target
+        want.append(scores[rows][order][np.searchsorted(cum, target)])
+    np.testing.assert_array_equal(got, want)
