@@ -106,3 +106,19 @@ def test_weighted_groups_with_one_and_with_no_test_row():
         target -= 1e-10 * target
         want.append(scores[rows][order][np.searchsorted(cum, target)])
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("coverage", [0.3, 0.5, 0.51, 0.8, 0.9, 0.95, 0.99])
+def test_min_calibration_size_is_the_smallest_n_by_brute_force(coverage):
+    # kills the start of the search raised to 2 (min_calibration_size(0.5)
+    # is 1: ceil(2 * 0.5) = 1 <= 1)
+    from fractions import Fraction
+
+    from skvariance.calibration.base import min_calibration_size
+
+    def rank(n):
+        exact = Fraction(str(coverage)) * (n + 1)
+        return -(-exact.numerator // exact.denominator)
+
+    want = next(n for n in range(1, 1000) if rank(n) <= n)
+    assert min_calibration_size(coverage) == want

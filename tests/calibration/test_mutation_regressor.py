@@ -120,3 +120,23 @@ def test_floor_sigma():
     with pytest.raises(ValueError) as exc:
         floor(np.array([1.0, np.nan]), 0.5)
     assert str(exc.value) == "the predicted standard deviation contains NaN."
+
+
+def test_sigma_floor_is_a_millionth_of_the_mean_absolute_residual():
+    # split and fit written out: the calibration rows are the first
+    # ceil(0.25 n) of RandomState(seed).permutation(n) (base._split_indices)
+    rng = np.random.RandomState(2)
+    X, y = heteroscedastic(rng, 40)
+    n_cal = 10
+    cal = np.sort(np.random.RandomState(5).permutation(40)[:n_cal])
+    train = np.setdiff1d(np.arange(40), cal)
+    model = LinearRegression().fit(X[train], y[train])
+    scale = np.mean(np.abs(y[cal] - model.predict(X[cal])))
+    assert 0 < scale < 1  # so that ``scale > 1`` would take the other branch
+    reg = ConformalRegressor(
+        LinearWithStd(), score="normalized", coverage=0.8, random_state=5
+    ).fit(X, y)
+    np.testing.assert_array_equal(reg.calibration_indices_, cal)
+    assert reg.sigma_floor_ == pytest.approx(1e-6 * scale, rel=1e-9)
+    absolute = ConformalRegressor(LinearRegression(), coverage=0.8).fit(X, y)
+    assert absolute.sigma_floor_ is None
