@@ -140,3 +140,25 @@ def test_sigma_floor_is_a_millionth_of_the_mean_absolute_residual():
     assert reg.sigma_floor_ == pytest.approx(1e-6 * scale, rel=1e-9)
     absolute = ConformalRegressor(LinearRegression(), coverage=0.8).fit(X, y)
     assert absolute.sigma_floor_ is None
+
+
+class _ExactWithStd(LinearWithStd):
+    """Predicts ``x0`` exactly (whatever it was fitted on), std ``0.2 + |x0|``."""
+
+    def predict(self, X, return_std=False):
+        mu = np.asarray(X)[:, 0].copy()
+        if return_std:
+            return mu, 0.2 + np.abs(mu)
+        return mu
+
+
+def test_sigma_floor_with_zero_calibration_residuals():
+    # every residual is exactly 0: the floor falls back to 1e-12, not to
+    # 1e-6 * 0 = 0 (kills ``scale >= 0`` and the branch forced on) nor to
+    # another constant
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 2))
+    reg = ConformalRegressor(
+        _ExactWithStd(), score="normalized", coverage=0.8, random_state=0
+    ).fit(X, X[:, 0])
+    assert reg.sigma_floor_ == 1e-12
