@@ -1,0 +1,164 @@
+"""Tests written against mutants of skvariance/calibration/_regressor.py that survived.
+
+References are written out here with the full (n_test, n_train) matrix and
+exact rational ranks; nothing is read from the fitted object but its output.
+"""
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LinearRegression
+from sklearn.model_selection import KFold
+
+from skvariance.calibration import ConformalRegressor
+from skvariance.calibration import _regressor as regressor_module
+from skvariance.utils._seeds import derive_seeds
+
+from ._helpers import LinearWithStd, heteroscedastic
+
+
+def _rank(n, level):
+    """ceil((n + 1) level) in exact rational arithmetic, at least 1."""
+    exact = Fraction(str(level)) * (n + 1)
+    return max(int(-(-exact.numerator // exact.denominator)), 1)
+
+
+def _kth(values, r):
+    n = values.shape[1]
+    if r < 1:
+        return np.full(values.shape[0], -np.inf)
+    if r > n:
+        return np.full(values.shape[0], np.inf)
+    return np.sort(values, axis=1)[:, r - 1]
+
+
+def _by_hand(method, X, y, X_test, normalized, n_resamples, random_state):
+    """Centres, scales and signed scores of CV+ / J+aB, from the full matrix."""
+    n = X.shape[0]
+    if method == "cv_plus":
+        trains = [tr for tr, _ in KFold(5).split(X)]
+    else:
+        rng = np.random.RandomState(random_state)
+        derive_seeds(rng, n_resamples)  # LinearRegression: seeds unused
+        trains = [rng.randint(0, n, size=n) for _ in range(n_resamples)]
+    models = [LinearRegression().fit(X[tr], y[tr]) for tr in trains]
+    out = np.ones((n, len(models)), dtype=bool)
+    for k, tr in enumerate(trains):
+        out[tr, k] = False
+    assert out.any(axis=1).all()
+    w = out / out.sum(axis=1, keepdims=True)  # (n, K)
+    mu_train = np.stack([m.predict(X) for m in models])  # (K, n)
+    mu_oob = np.einsum("ik,ki->i", w, mu_train)
+    sigma = (lambda Z: 0.2 + np.abs(Z[:, 0])) if normalized else None
+    signed = y - mu_oob
+    if normalized:
+        signed = signed / sigma(X)  # every model has the same sigma(x)
+    centers = np.stack([m.predict(X_test) for m in models]).T @ w.T  # (m, n)
+    scales = np.ones_like(centers)
+    if normalized:
+        scales = scales * sigma(X_test)[:, None]
+    return centers, scales, signed
+
+
+@pytest.mark.parametrize("method", ["cv_plus", "jackknife_plus_ab"])
+@pytest.mark.parametrize("normalized", [False, True])
+def test_cross_methods_by_hand_in_small_chunks(method, normalized, monkeypatch):
+    # kills: J+aB normalized scales dropped or unfloored, chunk loop
+    # ``range(0, chunk)`` / no step / ``stop = None``; the chunked call uses
+    # fresh test rows so that np.empty cannot hand back the previous answer.
+    rng = np.random.RandomState(1)
+    X, y = heteroscedastic(rng, 60)
+    X_a, _ = heteroscedastic(rng, 11)
+    X_b, _ = heteroscedastic(rng, 11)
+    est = LinearWithStd() if normalized else LinearRegression()
+    reg = ConformalRegressor(
+        est,
+        method=method,
+        score="normalized" if normalized else "absolute",
+        coverage=0.8,
+        n_resamples=20,
+        random_state=4,
+    ).fit(X, y)
+    levels = [0.5, 0.8, 0.95]
+    quantile_levels = [0.05, 0.3, 0.9]
+    n = X.shape[0]
+    monkeypatch.setattr(regressor_module, "_CHUNK_ELEMENTS", 3 * n)  # 3 rows
+    for X_test in (X_a, X_b):
+        c, s, signed = _by_hand(method, X, y, X_test, normalized, 20, 4)
+        r = np.abs(signed)
+        got = reg.predict_interval(X_test, coverage=levels)
+        for k, level in enumerate(levels):
+            hi = _rank(n, level)
+            lo = n + 1 - hi
+            np.testing.assert_allclose(got[:, 0, k], _kth(c - r * s, lo), atol=1e-10)
+            np.testing.assert_allclose(got[:, 1, k], _kth(c + r * s, hi), atol=1e-10)
+        got_q = reg.predict_quantiles(X_test, quantile_levels)
+        for k, p in enumerate(quantile_levels):
+            want = _kth(c + signed * s, _rank(n, p))
+            np.testing.assert_allclose(got_q[:, k], want, atol=1e-10)
+
+
+@pytest.mark.parametrize("ranks", [[1], [300], [2, 299], [0, 1, 150, 300, 301]])
+def test_kth_smallest_against_a_full_sort(ranks):
+    # kills the kth list of np.partition shifted (r + 1, r - 2) or with the
+    # end ranks left out (2 <= r, 1 < r, r < n)
+    rng = np.random.RandomState(0)
+    values = rng.normal(size=(4, 300))
+    got = regressor_module._kth_smallest(values, ranks)
+    full = np.sort(values, axis=1)
+    for k, r in enumerate(ranks):
+        want = -np.inf if r < 1 else np.inf if r > 300 else full[:, r - 1]
+        np.testing.assert_array_equal(got[:, k], want)
+
+
+def test_floor_sigma():
+    floor = regressor_module._floor_sigma
+    assert floor(None, 0.5) is None
+    got = floor(np.array([0.0, 0.4, 2.0]), 0.5)
+    np.testing.assert_array_equal(got, [0.5, 0.5, 2.0])
+    with pytest.raises(ValueError) as exc:
+        floor(np.array([1.0, np.nan]), 0.5)
+    assert str(exc.value) == "the predicted standard deviation contains NaN."
+
+
+def test_sigma_floor_is_a_millionth_of_the_mean_absolute_residual():
+    # split and fit written out: the calibration rows are the first
+    # ceil(0.25 n) of RandomState(seed).permutation(n) (base._split_indices)
+    rng = np.random.RandomState(2)
+    X, y = heteroscedastic(rng, 40)
+    n_cal = 10
+    cal = np.sort(np.random.RandomState(5).permutation(40)[:n_cal])
+    train = np.setdiff1d(np.arange(40), cal)
+    model = LinearRegression().fit(X[train], y[train])
+    scale = np.mean(np.abs(y[cal] - model.predict(X[cal])))
+    assert 0 < scale < 1  # so that ``scale > 1`` would take the other branch
+    reg = ConformalRegressor(
+        LinearWithStd(), score="normalized", coverage=0.8, random_state=5
+    ).fit(X, y)
+    np.testing.assert_array_equal(reg.calibration_indices_, cal)
+    assert reg.sigma_floor_ == pytest.approx(1e-6 * scale, rel=1e-9)
+    absolute = ConformalRegressor(LinearRegression(), coverage=0.8).fit(X, y)
+    assert absolute.sigma_floor_ is None
+
+
+class _ExactWithStd(LinearWithStd):
+    """Predicts ``x0`` exactly (whatever it was fitted on), std ``0.2 + |x0|``."""
+
+    def predict(self, X, return_std=False):
+        mu = np.asarray(X)[:, 0].copy()
+        if return_std:
+            return mu, 0.2 + np.abs(mu)
+        return mu
+
+
+def test_sigma_floor_with_zero_calibration_residuals():
+    # every residual is exactly 0: the floor falls back to 1e-12, not to
+    # 1e-6 * 0 = 0 (kills ``scale >= 0`` and the branch forced on) nor to
+    # another constant
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 2))
+    reg = ConformalRegressor(
+        _ExactWithStd(), score="normalized", coverage=0.8, random_state=0
+    ).fit(X, X[:, 0])
+    assert reg.sigma_floor_ == 1e-12
