@@ -126,6 +126,19 @@ def _register_seed_family():
             "error_score": "raise",
         },
     ]
+    EXPECTED_FAILED_CHECKS["SeedSearchCV"] = lambda est: (
+        {}
+        if est.error_score == "raise"
+        else {
+            "check_dtype_object": (
+                "with the default error_score=np.nan a fit that raises on string "
+                "features becomes a nan score and a FitFailedWarning, as in "
+                "GridSearchCV, where the check wants the error itself (pytest "
+                "turns the warning into an error); the error_score='raise' "
+                "configuration passes it"
+            )
+        }
+    )
     PARALLEL_FUNCTIONS["seed_cross_validate"] = _run_seed_cross_validate
 
 
@@ -235,10 +248,14 @@ def _register_resampling_family():
         "imbalanced-learn's check calls fit_resample twice (dense and sparse, "
         "array and list...) and compares the rows drawn, which needs a fixed "
         "random_state; with the default random_state=None the two calls draw "
-        "different rows -- imbalanced-learn's own SMOTENC fails it the same way "
-        "unseeded. The seeded configuration below passes it",
+        "different rows -- imbalanced-learn's own SMOTE and SMOTENC fail it the "
+        "same way unseeded. The seeded configurations pass it",
     )
     INIT_PARAMS["SMOTENC"].append({"categorical_features": [0], "random_state": 0})
+    INIT_PARAMS["SMOTE"].append({"random_state": 0})
+    EXPECTED_FAILED_CHECKS["SMOTE"] = lambda est: (
+        unseeded if est.random_state is None else {}
+    )
     EXPECTED_FAILED_CHECKS["SMOTENC"] = lambda est: {
         **(unseeded if est.random_state is None else {}),
         **old_sklearn_checks,
