@@ -258,6 +258,7 @@ def test_constructor_stores_every_parameter():
         weight_function=np.ones_like,
         n_jobs=2,
         random_state=3,
+        verbose=1,
     )
     got = ConformalQuantileRegressor(**params).get_params(deep=False)
     assert got == params
