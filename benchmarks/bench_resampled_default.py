@@ -74,9 +74,7 @@ MODELS = {
     "logistic": lambda seed: make_pipeline(
         StandardScaler(), LogisticRegression(max_iter=2000)
     ),
-    "hgb": lambda seed: HistGradientBoostingClassifier(
-        max_iter=100, random_state=seed
-    ),
+    "hgb": lambda seed: HistGradientBoostingClassifier(max_iter=100, random_state=seed),
 }
 CORRECTIONS = (False, True, "cv")
 
