@@ -9,6 +9,7 @@ from sklearn.base import RegressorMixin, clone
 from sklearn.linear_model import QuantileRegressor
 from sklearn.utils import check_random_state
 
+from ..quantile.base import quantile_parameter
 from ..utils._seeds import derive_seeds, set_random_state
 from ..utils._sklearn_compat import (
     HasMethods,
@@ -69,22 +70,11 @@ def _level_parameter(estimator, explicit):
             )
         return explicit
 
-    def quantile_loss(prefix):
-        # a sibling loss/objective, when there is one, must be the pinball loss
-        losses = [params.get(prefix + k) for k in ("loss", "objective")]
-        losses = [v for v in losses if isinstance(v, str)]
-        return not losses or "quantile" in losses
-
-    for suffix, needs_loss_param in (("quantile", False), ("alpha", True)):
-        for key in params:
-            if key != suffix and not key.endswith("__" + suffix):
-                continue
-            prefix = key[: -len(suffix)]
-            has_loss = any(prefix + k in params for k in ("loss", "objective"))
-            if needs_loss_param and not has_loss:
-                continue
-            if quantile_loss(prefix):
-                return key
+    # one owner for "which parameter sets the level" (the quantile family's):
+    # a ValueError when a quantile parameter exists with a non-quantile loss
+    param = quantile_parameter(estimator)
+    if param is not None:
+        return param
     raise TypeError(
         f"estimator {type(estimator).__name__} is not a quantile model: it has no "
         "predict(X, quantiles=...), no 'quantiles'/'default_quantiles' levels and "

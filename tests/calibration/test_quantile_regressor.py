@@ -171,3 +171,24 @@ def test_levels_sharing_a_model_pair_match_a_hand_computed_quantile():
         q = np.sort(scores)[int(np.ceil((cal.size + 1) * level)) - 1]
         np.testing.assert_allclose(bounds[:, 0, k], pred[:, lo] - q)
         np.testing.assert_allclose(bounds[:, 1, k], pred[:, hi] + q)
+
+
+def test_quantile_model_errors_agree_with_the_quantile_family():
+    """One owner decides which parameter sets a model's quantile level: a
+    model with a quantile parameter but the squared-error loss is a
+    ValueError (a wrong value), a model with none a TypeError, in CQR as in
+    MultiQuantileRegressor."""
+    from sklearn.ensemble import (
+        GradientBoostingRegressor,
+        HistGradientBoostingRegressor,
+    )
+
+    from skvariance.quantile import MultiQuantileRegressor
+
+    X = np.random.RandomState(0).normal(size=(60, 2))
+    y = X[:, 0]
+    for wrapper in (ConformalQuantileRegressor, MultiQuantileRegressor):
+        with pytest.raises(ValueError, match="loss='quantile'"):
+            wrapper(HistGradientBoostingRegressor()).fit(X, y)
+        with pytest.raises(TypeError, match="GradientBoostingRegressor"):
+            wrapper(GradientBoostingRegressor()).fit(X, y)
