@@ -1,4 +1,11 @@
-"""Hand mutations of skvariance/_kernels/_knn.py that the other tests missed."""
+"""Hand mutations of skvariance/_kernels/_knn.py that the other tests missed.
+
+k12 (dropping ``- slack * penalty * n_cat`` from the row filter bound) has no
+test here because it is equivalent: the filter adds the same float ``p`` last
+(``lower = fl(x + p)``) as the direct distance (``d = fl(D + p)``), and
+rounding is monotone, so ``x <= D`` (the non-categorical bound) already gives
+``lower <= d``; a pair with ``d <= worst`` is never skipped.
+"""
 
 import numpy as np
 
