@@ -7,6 +7,8 @@ correction, floor, power choice and final weights written out.
 
 import numpy as np
 import pytest
+import sklearn
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.model_selection import KFold
 from sklearn.tree import DecisionTreeRegressor
@@ -344,3 +346,95 @@ def test_degenerate_weights_warning_reports_hand_numbers():
     msg = str(record[0].message)
     assert f"effective sample size is {ess:.1f} of 47 rows" in msg
     assert f"(max/min weight ratio {ratio:.3g})" in msg
+
+
+def test_choose_power_uses_the_user_weights_everywhere():
+    # random borderline cases (power 1's errors are power 0's times 0.6..1.6):
+    # the weighted mean difference, Kish's n_eff and the weighted se decide
+    rng = np.random.RandomState(0)
+    chosen = []
+    for _ in range(300):
+        n = 10
+        y = rng.standard_normal(n)
+        e0 = rng.standard_normal(n)
+        cands = {0.0: y + e0, 1.0: y + e0 * rng.uniform(0.6, 1.6, n)}
+        var = rng.uniform(0.1, 10.0, n)
+        sw = rng.uniform(0.1, 5.0, n)
+        power, _ = InverseVarianceRegressor._choose_power(y, cands, var, sw)
+        assert power == _nll_mse_choice(y, cands, var, sw)[0]
+        chosen.append(power)
+    assert 0.0 in chosen and 1.0 in chosen
+
+
+class _MeanTagged(LinearRegression):
+    def fit(self, X, y, sample_weight=None, tag=None):
+        self.tag_ = tag
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+class _VarTagged(LinearRegression):
+    def fit(self, X, y, sample_weight=None, vtag=None):
+        self.vtag_ = vtag
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+def test_routing_sends_each_model_its_own_metadata():
+    X, y = _data()
+    tag, vtag = np.arange(len(y)) * 1.0, -np.arange(len(y)) * 1.0
+    with sklearn.config_context(enable_metadata_routing=True):
+        reg = InverseVarianceRegressor(
+            _MeanTagged().set_fit_request(sample_weight=True, tag=True),
+            variance_estimator=_VarTagged().set_fit_request(vtag=True),
+            cv=_folds(len(y)),
+            n_iter=1,
+            weight_power=1.0,
+        )
+        routing = reg.get_metadata_routing()
+        assert routing.owner == "InverseVarianceRegressor"
+        reg.fit(X, y, tag=tag, vtag=vtag)
+    np.testing.assert_array_equal(reg.estimator_.tag_, tag)
+    np.testing.assert_array_equal(reg.variance_estimator_.vtag_, vtag)
+    assert not hasattr(reg.estimator_, "vtag_")
+
+
+def test_documented_defaults_and_params_are_stored():
+    params = InverseVarianceRegressor().get_params()
+    assert params["n_iter"] == 2
+    assert params["weight_power"] == "auto"
+    assert params["variance_floor"] == 1e-3
+    assert InverseVarianceRegressor(n_jobs=2).get_params()["n_jobs"] == 2
+
+
+def test_predict_interval_default_is_90_percent_gaussian():
+    X, y = _data(seed=4)
+    reg = _fit(X, y, _folds(len(y)), n_iter=1, weight_power=1.0)
+    mean, std = reg.predict(X[:6], return_std=True)
+    z = 1.6448536269514722  # norm.ppf(0.95)
+    expected = np.column_stack([mean - z * std, mean + z * std])
+    np.testing.assert_allclose(reg.predict_interval(X[:6]), expected, rtol=1e-9)
+
+
+def test_predict_variance_validates_its_input():
+    X, y = _data()
+    with pytest.raises(NotFittedError):
+        InverseVarianceRegressor().predict_variance(X)
+    reg = _fit(X, y, _folds(len(y)), n_iter=1, weight_power=1.0)
+    with pytest.raises(ValueError, match="InverseVarianceRegressor is expecting 2"):
+        reg.predict_variance(np.ones((3, 3)))
+
+
+@pytest.mark.parametrize("s, expected", [(2.6, 0.0), (2.3, 1.0)])
+def test_choose_power_weighted_two_se_rule_by_hand(s, expected):
+    # y = 0; power 0 errs by 1 (sq0 = 1); power 1 is exact on rows 0-3 (tiny
+    # variance: its nll wins) and has sq = s on rows 4-7; user weights 1 and 3.
+    # Weighted: mean diff 0.75 s - 1, variance 0.1875 s^2, Kish n_eff
+    # 16^2 / 40 = 6.4, so admissible iff 0.75 s - 1 <= 2 s sqrt(0.1875 / 6.4),
+    # i.e. s <= 2.45. (Unweighted mean diff, unweighted spread or
+    # n_eff = 16^2 / sum w^3 would all admit s = 2.6.)
+    y = np.zeros(8)
+    rows = np.arange(8) < 4
+    var = np.where(rows, 1e-6, 1e6)
+    sw = np.where(rows, 1.0, 3.0)
+    cands = {0.0: np.ones(8), 1.0: np.where(rows, 0.0, np.sqrt(s))}
+    power, _ = InverseVarianceRegressor._choose_power(y, cands, var, sw)
+    assert power == expected
