@@ -6,9 +6,11 @@ directly; the non-negative ones by enumerating the supports), the std.
 """
 
 import itertools
+import sys
 
 import numpy as np
 import pytest
+import sklearn
 from sklearn.covariance import ledoit_wolf
 from sklearn.dummy import DummyRegressor
 from sklearn.linear_model import LinearRegression, Ridge
@@ -136,7 +138,7 @@ def test_non_negative_weights_match_support_enumeration():
     np.testing.assert_allclose(free, raw / raw.sum(), rtol=1e-9)
     assert free.min() < 0
     constrained = _min_variance_weights(cov, True)
-    np.testing.assert_allclose(constrained, _simplex_min(cov), atol=1e-6)
+    np.testing.assert_allclose(constrained, _simplex_min(cov), atol=1e-12)
     assert constrained.min() >= 0 and constrained.sum() == pytest.approx(1.0)
     # already non-negative: returned as the closed form
     cov2 = np.diag([1.0, 2.0, 4.0])
@@ -190,6 +192,13 @@ def test_members_are_validated_by_name():
     ]:
         with pytest.raises(TypeError, match=r"\(str, regressor\) pairs"):
             InverseVarianceEnsembleRegressor([bad]).fit(X, y)
+
+    class _FitOnly:
+        def fit(self, X, y):
+            return self
+
+    with pytest.raises(TypeError, match=r"\(str, regressor\) pairs"):
+        InverseVarianceEnsembleRegressor([("a", _FitOnly())]).fit(X, y)
     dup = [("a", LinearRegression()), ("a", Ridge())]
     with pytest.raises(ValueError, match="names must be unique"):
         InverseVarianceEnsembleRegressor(dup).fit(X, y)
@@ -199,3 +208,42 @@ def test_defaults():
     params = InverseVarianceEnsembleRegressor(_members()).get_params(deep=False)
     assert params["cv"] == 5 and params["covariance"] == "shrunk"
     assert params["non_negative"] is False and params["n_jobs"] is None
+    assert InverseVarianceEnsembleRegressor([], n_jobs=2).get_params()["n_jobs"] == 2
+
+
+def test_tags_follow_well_formed_members_only():
+    # sparse input is accepted when every well-formed (name, model) member
+    # accepts it (LinearRegression does); malformed lists give no members
+    lr = LinearRegression()
+    tags = InverseVarianceEnsembleRegressor([("a", lr)]).__sklearn_tags__()
+    assert tags.input_tags.sparse
+    for bad in [(("a", lr),), [("a", lr, 1)], None]:
+        tags = InverseVarianceEnsembleRegressor(bad).__sklearn_tags__()
+        assert not tags.input_tags.sparse
+
+
+class _Tagged(LinearRegression):
+    def fit(self, X, y, sample_weight=None, tag=None):
+        self.tag_ = tag
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+def test_routing_sends_members_their_metadata():
+    X, y = _data()
+    tag = np.arange(len(y)) * 1.0
+    with sklearn.config_context(enable_metadata_routing=True):
+        reg = InverseVarianceEnsembleRegressor(
+            [("a", _Tagged().set_fit_request(tag=True)), ("b", Ridge())],
+            cv=_folds(len(y)),
+        )
+        assert reg.get_metadata_routing().owner == "InverseVarianceEnsembleRegressor"
+        reg.fit(X, y, tag=tag)
+    np.testing.assert_array_equal(reg.estimators_[0].tag_, tag)
+
+
+def test_weights_to_frame_without_pandas_names_it(monkeypatch):
+    X, y = _data()
+    reg = InverseVarianceEnsembleRegressor(_members(), cv=_folds(len(y))).fit(X, y)
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(ImportError, match="^weights_to_frame needs pandas; weights_"):
+        reg.weights_to_frame()
