@@ -138,13 +138,25 @@ def test_non_negative_weights_match_support_enumeration():
     np.testing.assert_allclose(free, raw / raw.sum(), rtol=1e-9)
     assert free.min() < 0
     constrained = _min_variance_weights(cov, True)
-    np.testing.assert_allclose(constrained, _simplex_min(cov), atol=1e-12)
+    np.testing.assert_allclose(constrained, _simplex_min(cov), rtol=0, atol=1e-12)
     assert constrained.min() >= 0 and constrained.sum() == pytest.approx(1.0)
     # already non-negative: returned as the closed form
     cov2 = np.diag([1.0, 2.0, 4.0])
     np.testing.assert_allclose(
-        _min_variance_weights(cov2, True), [4, 2, 1] / np.float64(7)
+        _min_variance_weights(cov2, True), [4, 2, 1] / np.float64(7), rtol=1e-14
     )
+    # six members, three correlated groups: two weights are clipped to 0
+    a = rng.standard_normal((300, 6))
+    E = a.copy()
+    E[:, 1] = a[:, 0] + 0.2 * a[:, 1]
+    E[:, 2] = a[:, 0] + 0.5 * a[:, 2]
+    E[:, 3] = 3 * a[:, 3]
+    E[:, 4] = a[:, 3] + a[:, 4]
+    E[:, 5] = 0.5 * a[:, 0] + a[:, 5]
+    cov6 = E.T @ E / 300
+    got = _min_variance_weights(cov6, True)
+    np.testing.assert_allclose(got, _simplex_min(cov6), rtol=0, atol=1e-5)
+    assert got.min() >= 0 and got.sum() == pytest.approx(1.0, abs=1e-15)
 
 
 def test_combine_by_hand_along_each_axis():
