@@ -23,7 +23,9 @@ Run: ``OMP_NUM_THREADS=1 python benchmarks/bench_resampled_default.py``.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.datasets import load_breast_cancer, load_digits
+
+# the same four data sets as the trust benchmark (one definition)
+from bench_resampled_trust import datasets
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import (
@@ -37,38 +39,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skvariance.resampling import ResampledClassifier
-
-
-def _subsample_rare(X, y, share, seed):
-    rng = np.random.RandomState(seed)
-    rare, common = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
-    n_rare = int(round(share * len(common) / (1 - share)))
-    keep = np.sort(np.r_[common, rng.choice(rare, n_rare, replace=False)])
-    return X[keep], y[keep]
-
-
-def datasets():
-    import statsmodels.api as sm
-
-    fair = sm.datasets.fair.load_pandas().data
-    yield (
-        "fair (affairs>0)",
-        fair.drop(columns="affairs").to_numpy(float),
-        (fair["affairs"] > 0).to_numpy(int),
-    )
-    rand = sm.datasets.randhie.load_pandas().data.iloc[:8000]
-    yield (
-        "randhie (hlthp)",
-        rand.drop(columns=["hlthp", "hlthg", "hlthf"]).to_numpy(float),
-        rand["hlthp"].to_numpy(int),
-    )
-    X, y = load_breast_cancer(return_X_y=True)
-    yield ("breast_cancer (6%)",) + _subsample_rare(X, 1 - y, 0.06, seed=0)
-    X, y = load_digits(return_X_y=True)
-    yield ("digits (8 vs rest, 5%)",) + _subsample_rare(
-        X, (y == 8).astype(int), 0.05, 0
-    )
-
 
 MODELS = {
     "logistic": lambda seed: make_pipeline(
