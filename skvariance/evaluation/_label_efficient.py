@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from numbers import Integral, Real
 
 import numpy as np
-from scipy import stats
+from scipy.special import ndtri
 from sklearn.utils import check_random_state
 
 __all__ = [
@@ -190,7 +190,8 @@ class StratifiedScoreResult(ScoreCIResult):
             f"StratifiedScoreResult(estimate={self.estimate:.6g}, {level} "
             f"CI=[{self.low:.6g}, {self.high:.6g}], "
             f"std_error={self.std_error:.4g}, n_strata={len(self.strata_sizes)}, "
-            f"n_labelled={self.n_labelled}, population={int(np.sum(self.strata_sizes))}, "
+            f"n_labelled={self.n_labelled}, "
+            f"population={int(np.sum(self.strata_sizes))}, "
             f"finite_population={self.finite_population})"
         )
 
@@ -271,9 +272,7 @@ def _vector(values, name, *, min_size=1) -> np.ndarray:
             f"{name} must be 1-d (one value per row), got shape {arr.shape}."
         )
     if arr.size < min_size:
-        raise ValueError(
-            f"{name} needs at least {min_size} value(s), got {arr.size}."
-        )
+        raise ValueError(f"{name} needs at least {min_size} value(s), got {arr.size}.")
     arr = arr.astype(np.float64)
     if not np.all(np.isfinite(arr)):
         raise ValueError(
@@ -292,7 +291,8 @@ def _check_level(confidence_level) -> float:
         )
     if not 0 < confidence_level < 1:
         raise ValueError(
-            f"confidence_level must be strictly between 0 and 1, got {confidence_level}."
+            "confidence_level must be strictly between 0 and 1, got "
+            f"{confidence_level}."
         )
     return float(confidence_level)
 
@@ -310,9 +310,9 @@ def _normal_interval(estimate, std_error, confidence_level, alternative):
     """Normal-theory interval, as statsmodels' ``_zconfint_generic``."""
     alpha = 1.0 - confidence_level
     if alternative == "two-sided":
-        z = stats.norm.ppf(1.0 - alpha / 2.0)
+        z = ndtri(1.0 - alpha / 2.0)
         return estimate - z * std_error, estimate + z * std_error
-    z = stats.norm.ppf(1.0 - alpha)
+    z = ndtri(1.0 - alpha)
     if alternative == "greater":
         return estimate - z * std_error, np.inf
     return -np.inf, estimate + z * std_error
@@ -867,7 +867,9 @@ def stratified_sample(
         raise ValueError("Pass loss_std or strata_std, not both.")
     if strata is None:
         if isinstance(n_strata, bool) or not isinstance(n_strata, Integral):
-            raise TypeError(f"n_strata must be an integer, got {type(n_strata).__name__}.")
+            raise TypeError(
+                f"n_strata must be an integer, got {type(n_strata).__name__}."
+            )
         if n_strata < 1:
             raise ValueError(f"n_strata must be >= 1, got {n_strata}.")
         labels = _quantile_strata(pred, int(n_strata))
@@ -888,7 +890,9 @@ def stratified_sample(
             )
         labels = labels_arr.astype(np.int64)
         if labels.min() < 0:
-            raise ValueError("strata must be labelled 0 .. n_strata - 1, got a negative label.")
+            raise ValueError(
+                "strata must be labelled 0 .. n_strata - 1, got a negative label."
+            )
         n_h = np.bincount(labels)
         if np.any(n_h == 0):
             raise ValueError(
@@ -926,7 +930,9 @@ def stratified_sample(
         mean_var = np.bincount(labels, weights=row_var, minlength=n_strata_) / n_h
         mean_pred = np.bincount(labels, weights=pred, minlength=n_strata_) / n_h
         var_pred = (
-            np.bincount(labels, weights=(pred - mean_pred[labels]) ** 2, minlength=n_strata_)
+            np.bincount(
+                labels, weights=(pred - mean_pred[labels]) ** 2, minlength=n_strata_
+            )
             / n_h
         )
         s_h = np.sqrt(mean_var + var_pred)
