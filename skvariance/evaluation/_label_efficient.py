@@ -668,10 +668,12 @@ def neyman_allocation(
     stratum by default, so every stratum's variance can be estimated): strata
     whose share falls outside the bounds are set to the bound and the rest
     of the budget is re-allocated over the other strata, until no bound is
-    crossed. The real-valued shares are then rounded by largest remainder
-    (ties to the lower stratum index), which keeps the sum equal to
-    ``budget``. When every remaining stratum has :math:`S_h = 0` the
-    remainder is allotted in proportion to :math:`N_h`.
+    crossed (the real shares are :math:`\min(N_h, \max(m, c N_h S_h))` with
+    :math:`c` set so that they sum to ``budget``). They are then rounded by
+    largest remainder (ties to the lower stratum index), which keeps the sum
+    equal to ``budget``. Strata with :math:`S_h = 0` get ``min_per_stratum``
+    labels unless every other stratum is fully labelled; the rest of the
+    budget then goes to them in proportion to :math:`N_h`.
 
     Parameters
     ----------
@@ -745,35 +747,55 @@ def neyman_allocation(
     alloc = np.floor(target).astype(np.int64)
     rest = int(budget - alloc.sum())
     if rest > 0:
-        frac = target - alloc
+        # largest remainder among the strata that are not full
+        frac = np.where(alloc < sizes, target - alloc, -np.inf)
         order = np.argsort(-frac, kind="stable")
         alloc[order[:rest]] += 1
     return alloc
 
 
-def _bounded_shares(sizes, std, budget, minimum):
-    """Real shares ``∝ N_h S_h`` within ``[minimum, N_h]``, summing to budget."""
-    share = np.empty(sizes.size)
-    fixed = np.zeros(sizes.size, dtype=bool)
-    while True:
-        free = ~fixed
-        left = budget - share[fixed].sum()
-        weight = sizes[free] * std[free]
-        if weight.sum() <= 0:
-            weight = sizes[free]
-        share[free] = left * weight / weight.sum()
-        low = free & (share < minimum)
-        high = free & (share > sizes)
-        if not (low.any() or high.any()):
-            return share
-        # Fix the strata below the minimum first: raising them lowers the
-        # others' shares, which may then no longer cross their cap.
-        if low.any():
-            share[low] = minimum
-            fixed |= low
+def _fill(weight, low, high, total):
+    """``clip(c * weight, low, high)`` with ``c`` such that the sum is ``total``.
+
+    The sum is continuous and non-decreasing in ``c``; ``c`` is found by
+    bisection (``low.sum() <= total <= high.sum()`` and ``weight > 0``).
+    """
+    c_low, c_high = 0.0, float(np.max(high / weight))
+    for _ in range(200):
+        c = 0.5 * (c_low + c_high)
+        if np.clip(c * weight, low, high).sum() < total:
+            c_low = c
         else:
-            share[high] = sizes[high]
-            fixed |= high
+            c_high = c
+    return np.clip(c_high * weight, low, high)
+
+
+def _bounded_shares(sizes, std, budget, minimum):
+    """Real shares ``∝ N_h S_h`` within ``[minimum, N_h]``, summing to budget.
+
+    Strata with ``S_h = 0`` keep the minimum unless the others are full; the
+    rest of the budget then goes to them in proportion to ``N_h``.
+    """
+    weight = sizes * std
+    low = np.full(sizes.size, minimum)
+    share = low.copy()
+    varying = weight > 0
+    room = sizes[varying].sum() + low[~varying].sum()
+    if varying.any():
+        share[varying] = _fill(
+            weight[varying],
+            low[varying],
+            sizes[varying],
+            min(budget, room) - low[~varying].sum(),
+        )
+    if budget > room:
+        share[~varying] = _fill(
+            sizes[~varying],
+            low[~varying],
+            sizes[~varying],
+            budget - room + low[~varying].sum(),
+        )
+    return share
 
 
 def _quantile_strata(pred, n_strata):

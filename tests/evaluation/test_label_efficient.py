@@ -315,12 +315,28 @@ def test_stratified_formula_exact():
         ([10, 10, 10], [1.0, 1.0, 1.0], 4, 1, [2, 1, 1]),
         # min_per_stratum = 0 allows an empty stratum
         ([100, 100], [0.0, 1.0], 10, 0, [0, 10]),
+        # the varying strata are full: the rest goes to the constant one
+        ([1000, 5, 5], [0.0, 1.0, 1.0], 30, 2, [20, 5, 5]),
+        # every stratum full
+        ([3, 4, 5], [1.0, 0.0, 2.0], 12, 2, [3, 4, 5]),
     ],
 )
 def test_neyman_allocation_by_hand(sizes, std, budget, minimum, expected):
     alloc = neyman_allocation(sizes, std, budget, min_per_stratum=minimum)
     np.testing.assert_array_equal(alloc, expected)
     assert alloc.dtype.kind == "i" and alloc.sum() == budget
+
+
+def test_neyman_allocation_bounds_random():
+    rng = np.random.default_rng(8)
+    for _ in range(200):
+        k = int(rng.integers(1, 6))
+        sizes = rng.integers(2, 60, k)
+        std = rng.choice([0.0, 0.1, 1.0, 5.0], k)
+        budget = int(rng.integers(2 * k, sizes.sum() + 1))
+        alloc = neyman_allocation(sizes, std, budget)
+        assert alloc.sum() == budget
+        assert np.all(alloc >= 2) and np.all(alloc <= sizes)
 
 
 def test_neyman_allocation_minimises_variance():
