@@ -757,17 +757,21 @@ def neyman_allocation(
 def _fill(weight, low, high, total):
     """``clip(c * weight, low, high)`` with ``c`` such that the sum is ``total``.
 
-    The sum is continuous and non-decreasing in ``c``; ``c`` is found by
-    bisection (``low.sum() <= total <= high.sum()`` and ``weight > 0``).
+    The sum is piecewise linear and non-decreasing in ``c``, with breakpoints
+    at ``low / weight`` and ``high / weight``: ``c`` is interpolated exactly
+    between the two breakpoints that bracket ``total``
+    (``low.sum() <= total <= high.sum()`` and ``weight > 0``).
     """
-    c_low, c_high = 0.0, float(np.max(high / weight))
-    for _ in range(200):
-        c = 0.5 * (c_low + c_high)
-        if np.clip(c * weight, low, high).sum() < total:
-            c_low = c
-        else:
-            c_high = c
-    return np.clip(c_high * weight, low, high)
+    knots = np.unique(np.concatenate([low / weight, high / weight]))
+    sums = np.clip(knots[:, None] * weight, low, high).sum(axis=1)
+    k = int(np.searchsorted(sums, total))
+    if k == 0:
+        return low.astype(float)
+    if k == knots.size:
+        return high.astype(float)
+    step = (total - sums[k - 1]) / (sums[k] - sums[k - 1])
+    c = knots[k - 1] + step * (knots[k] - knots[k - 1])
+    return np.clip(c * weight, low, high)
 
 
 def _bounded_shares(sizes, std, budget, minimum):
