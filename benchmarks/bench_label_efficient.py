@@ -24,7 +24,10 @@ Two tables.
    5 quantile strata of the surrogate. ``noise`` rows repeat PPI++ and the
    stratified design with the surrogate's predictions randomly permuted (a
    surrogate that knows nothing). ``width_ratio`` is the mean width over the
-   uniform mean width at the same number of labels.
+   uniform mean width at the same number of labels. The stratified interval
+   has the finite-population correction (the target is the pool's mean),
+   PPI's does not: ``uniform (fpc)`` is the uniform sample with the
+   correction (one stratum), the fair baseline for the stratified rows.
 """
 
 import sys
@@ -32,7 +35,11 @@ import sys
 import numpy as np
 from _harness import compare, environment, print_table
 
-from skvariance.evaluation import prediction_powered_ci, stratified_sample
+from skvariance.evaluation import (
+    prediction_powered_ci,
+    stratified_sample,
+    stratified_score_ci,
+)
 
 
 def _peer_table(quick):
@@ -137,6 +144,9 @@ def _efficiency_rows(name, loss, pred, loss_std, budgets, reps):
                 "uniform": prediction_powered_ci(
                     loss[idx], pred[idx], pred[rest], method="classical"
                 ),
+                "uniform (fpc)": stratified_score_ci(
+                    loss[idx], np.zeros(n, dtype=int), [loss.size]
+                ),
                 "ppi++": prediction_powered_ci(loss[idx], pred[idx], pred[rest]),
                 "ppi++ (noise)": prediction_powered_ci(
                     loss[idx], noise_pred[idx], noise_pred[rest]
@@ -201,6 +211,7 @@ def main(quick: bool = False) -> str:
     for name, build in (
         ("fair (0-1 loss)", _fair),
         ("randhie (squared error)", _randhie),
+        ("co2 (squared error)", _co2),
     ):
         loss, pred, loss_std = build()
         rows += _efficiency_rows(name, loss, pred, loss_std, budgets, reps)

@@ -747,7 +747,9 @@ def neyman_allocation(
     alloc = np.floor(target).astype(np.int64)
     rest = int(budget - alloc.sum())
     if rest > 0:
-        # largest remainder among the strata that are not full
+        # largest remainder among the strata that are not full (a guard
+        # against rounding: in exact arithmetic a full stratum's remainder
+        # is 0 and never among the `rest` largest, so `<` and `<=` agree)
         frac = np.where(alloc < sizes, target - alloc, -np.inf)
         order = np.argsort(-frac, kind="stable")
         alloc[order[:rest]] += 1

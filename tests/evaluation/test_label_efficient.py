@@ -404,6 +404,16 @@ def test_stratified_sample_plan():
     assert list(frame.columns) == ["stratum", "size", "anticipated_std", "n_labels"]
 
 
+def test_quantile_strata_ties_go_up():
+    # a prediction equal to a bin edge goes to the upper bin (np.digitize's
+    # convention): the median 0.5 is an edge here
+    pred = np.repeat([0.1, 0.5, 0.9], 4)
+    plan = stratified_sample(pred, 6, n_strata=2, allocation="proportional")
+    np.testing.assert_array_equal(plan.strata_sizes, [4, 8])
+    np.testing.assert_array_equal(plan.strata, np.repeat([0, 1, 1], 4))
+    np.testing.assert_array_equal(plan.allocation, [2, 4])
+
+
 def test_score_ci_from_plan_matches_function():
     rng = np.random.default_rng(6)
     p = rng.beta(0.5, 3.0, 1000)
