@@ -76,6 +76,18 @@ class ScoreCIResult:
     alternative : str
         ``"two-sided"``, ``"greater"`` (lower bound only) or ``"less"``
         (upper bound only).
+
+    Examples
+    --------
+    >>> from skvariance.evaluation import prediction_powered_ci
+    >>> res = prediction_powered_ci([0.0, 1.0, 0.0, 1.0], [0.1, 0.9, 0.2, 0.7],
+    ...                             [0.3, 0.6, 0.8, 0.1, 0.4])
+    >>> res
+    ScoreCIResult(method='ppi++', estimate=0.465943, 95% CI=[0.182052, 0.749835],
+    std_error=0.1448, lambda_=0.9731, n_labelled=4, n_unlabelled=5)
+    >>> res.to_frame()[["estimate", "low", "high"]].round(3)
+       estimate    low   high
+    0     0.466  0.182  0.75
     """
 
     estimate: float
@@ -154,6 +166,19 @@ class StratifiedScoreResult(ScoreCIResult):
         stratum.
     finite_population : bool
         Whether the finite-population correction ``1 - n_h / N_h`` was applied.
+
+    Examples
+    --------
+    >>> from skvariance.evaluation import stratified_score_ci
+    >>> res = stratified_score_ci([0, 1, 0, 1, 1, 1], [0, 0, 0, 1, 1, 1], [40, 10])
+    >>> res
+    StratifiedScoreResult(estimate=0.466667, 95% CI=[-0.0360088, 0.969342],
+    std_error=0.2565, n_strata=2, n_labelled=6, population=50,
+    finite_population=True)
+    >>> res.strata_frame()[["size", "n_labelled", "mean"]].round(3)
+       size  n_labelled   mean
+    0    40           3  0.333
+    1    10           3  1.000
     """
 
     strata_sizes: np.ndarray = field(default=None)
@@ -213,6 +238,18 @@ class StratifiedSample:
     strata_std : ndarray of shape (n_strata,)
         Anticipated standard deviation of the loss in every stratum, the
         input of the Neyman allocation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvariance.evaluation import stratified_sample
+    >>> pred = np.linspace(0.0, 0.5, 100)   # predicted error probabilities
+    >>> plan = stratified_sample(pred, 20, n_strata=2, loss_std="bernoulli",
+    ...                          random_state=0)
+    >>> plan.to_frame().round(3)
+       stratum  size  anticipated_std  n_labels
+    0        0    50            0.329         8
+    1        1    50            0.484        12
     """
 
     indices: np.ndarray
@@ -234,6 +271,7 @@ class StratifiedSample:
         Returns
         -------
         result : StratifiedScoreResult
+            The stratified estimate of the pool's mean loss.
         """
         return stratified_score_ci(
             loss_labelled, self.strata[self.indices], self.strata_sizes, **kwargs
@@ -1034,6 +1072,8 @@ def stratified_score_ci(
     Returns
     -------
     result : StratifiedScoreResult
+        ``estimate``, ``low``, ``high``, ``std_error`` and the per-stratum
+        figures (:meth:`StratifiedScoreResult.strata_frame`).
 
     See Also
     --------
