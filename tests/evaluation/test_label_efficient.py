@@ -130,6 +130,17 @@ def test_one_sided_equals_ppi_py(data, method, alternative):
         assert res.low == -np.inf and np.isfinite(res.high)
 
 
+def test_ppi_py_tuned_interval_ignores_alternative():
+    # The documented difference: ppi_py 0.2.3's ppi_mean_ci(lam=None) returns
+    # the two-sided interval whatever `alternative`; ours is one-sided.
+    y, f, g = _DATA["anes96"]()
+    peer = ppi_py.ppi_mean_ci(y, f, g, alpha=0.1, alternative="larger")
+    two = prediction_powered_ci(y, f, g, confidence_level=0.9)
+    one = prediction_powered_ci(y, f, g, confidence_level=0.9, alternative="greater")
+    np.testing.assert_allclose(np.ravel(peer), [two.low, two.high], atol=1e-12)
+    assert one.high == np.inf and one.low > two.low
+
+
 def test_fixed_lambda_equals_ppi_py():
     y, f, g = _DATA["regression"]()
     for lam in (-0.5, 0.3, 1.7):
