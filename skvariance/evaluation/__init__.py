@@ -50,3 +50,25 @@ __all__ += [
     "mcnemar_test",
     "ttest_5x2cv",
 ]
+
+from ._label_efficient import (
+    ScoreCIResult,
+    StratifiedSample,
+    StratifiedScoreResult,
+    control_variate_ci,
+    neyman_allocation,
+    prediction_powered_ci,
+    stratified_sample,
+    stratified_score_ci,
+)
+
+__all__ += [
+    "ScoreCIResult",
+    "StratifiedSample",
+    "StratifiedScoreResult",
+    "control_variate_ci",
+    "neyman_allocation",
+    "prediction_powered_ci",
+    "stratified_sample",
+    "stratified_score_ci",
+]
