@@ -50,3 +50,11 @@ __all__ += [
     "mcnemar_test",
     "ttest_5x2cv",
 ]
+
+from ._active import (  # noqa: E402
+    ActiveTester,
+    ActiveTestingResult,
+    active_testing_estimate,
+)
+
+__all__ += ["ActiveTester", "ActiveTestingResult", "active_testing_estimate"]
