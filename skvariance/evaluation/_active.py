@@ -399,9 +399,11 @@ class ActiveTester:
             )
         out = np.empty(n, dtype=np.intp)
         for k in range(n):
+            # one uniform per draw, inverse CDF over the pool in its order
             q = _proposal(expected, self._taken, self._mixing)
             cdf = np.cumsum(q)
-            i = int(np.searchsorted(cdf, self._rng.random_sample() * cdf[-1], "right"))
+            u = self._rng.random_sample() * cdf[-1]
+            i = int(np.searchsorted(cdf, u, side="right"))
             self._taken[i] = True
             self._order.append(i)
             self._q.append(float(q[i] / cdf[-1]))
