@@ -438,3 +438,12 @@ def test_update_and_estimate_reject_bad_input():
         t.propose(expected, 3)
     with pytest.raises(ValueError, match="true_loss must be a 1-d array"):
         active_testing_estimate(expected, loss[:5], 3)
+
+
+def test_a_zero_uniform_never_picks_a_labelled_point():
+    class ZeroState(np.random.RandomState):
+        def random_sample(self, size=None):
+            return 0.0 if size is None else np.zeros(size)
+
+    t = ActiveTester(budget=3, random_state=ZeroState(0))
+    np.testing.assert_array_equal(t.propose(np.ones(4), 3), [0, 1, 2])
