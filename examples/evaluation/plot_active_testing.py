@@ -100,6 +100,6 @@ plt.show()
 # %%
 # With an uninformative surrogate active testing is no better than uniform
 # sampling -- it can be worse, as the weights then only add noise; the
-# ``mixing`` with the uniform distribution (10% by default) bounds how much.
+# ``mixing`` with the uniform distribution (30% by default) bounds how much.
 # The benchmark ``benchmarks/bench_active_testing.py`` measures this on two
 # data sets and two losses.

@@ -218,7 +218,7 @@ class ActiveTester:
     budget : int
         Total number of points that may be proposed (the label budget); at
         most the pool size.
-    mixing : float in [0, 1], default=0.1
+    mixing : float in [0, 1], default=0.3
         Share of the uniform distribution mixed into the proposal:
         ``q(i) = (1 - mixing) * l(i) / sum_j l(j) + mixing / R`` over the
         ``R`` unlabelled points. LURE divides each loss by ``R q(i)``; a point
@@ -226,7 +226,11 @@ class ActiveTester:
         ``q`` and, when drawn, an enormous weight -- an unbiased but
         heavy-tailed estimate. Mixing bounds ``1 / (R q)`` by ``1 / mixing``.
         ``mixing=1`` is uniform sampling (LURE is then the plain mean);
-        ``mixing=0`` requires every expected loss to be positive.
+        ``mixing=0`` requires every expected loss to be positive. The default
+        0.3 was chosen on ``benchmarks/bench_active_testing.py``: against 0.1
+        it kept the RMSE within noise with good surrogates, and with a
+        surrogate that misses some errors (or is pure noise) it cut the RMSE
+        and raised the coverage of the interval (e.g. 0.76 -> 0.87).
     confidence_level : float in (0, 1), default=0.95
         Nominal coverage of the interval returned by :meth:`estimate`.
     random_state : int, RandomState instance or None, default=None
@@ -304,7 +308,7 @@ class ActiveTester:
         surrogate: Callable | object | None = None,
         *,
         budget: int,
-        mixing: float = 0.1,
+        mixing: float = 0.3,
         confidence_level: float = 0.95,
         random_state=None,
     ):
@@ -503,7 +507,7 @@ def active_testing_estimate(
     true_loss,
     budget: int,
     *,
-    mixing: float = 0.1,
+    mixing: float = 0.3,
     confidence_level: float = 0.95,
     random_state=None,
 ) -> ActiveTestingResult:
@@ -523,7 +527,7 @@ def active_testing_estimate(
         (called once with the ``budget`` drawn indices, in draw order).
     budget : int
         Number of labels, at most ``n_pool``.
-    mixing : float in [0, 1], default=0.1
+    mixing : float in [0, 1], default=0.3
         Uniform share of the proposal (see :class:`ActiveTester`).
     confidence_level : float in (0, 1), default=0.95
         Nominal coverage of the interval.
@@ -546,7 +550,7 @@ def active_testing_estimate(
     >>> loss = rng.exponential(size=1000)
     >>> res = active_testing_estimate(loss + 0.1, loss, budget=100, random_state=0)
     >>> res
-    ActiveTestingResult(estimate=0.9946, 95% CI=[0.9564, 1.033], std_error=0.0195, ...)
+    ActiveTestingResult(estimate=0.9619, 95% CI=[0.8913, 1.033], std_error=0.0361, ...)
     >>> round(float(loss.mean()), 3)
     1.008
     >>> bool(res.low < loss.mean() < res.high)
