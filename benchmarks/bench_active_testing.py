@@ -23,8 +23,8 @@ rows; the other 60% are the test pool whose mean loss (cross-entropy or
 For every case, ``repeats`` seeds of each method: RMSE of the estimate
 against the pool's true mean loss, mean interval width and coverage of the
 95% interval; ``rmse_ratio`` = active (default ``mixing=0.3``) / uniform
-(below 1: active testing needs fewer labels). ``ours_s`` is the time of one active-testing run
-(proposal of ``M`` points and the LURE estimate).
+(below 1: active testing needs fewer labels). ``ours_s`` is the time of one
+active-testing run (proposal of ``M`` points and the LURE estimate).
 """
 
 import numpy as np
