@@ -31,7 +31,12 @@ def _q_reference(expected, taken, mixing):
 
 
 def _lure_reference(losses, q, n_pool):
-    """R_LURE = (1/M) sum_m v_m L_m, eq. (3) of Farquhar et al., in a loop."""
+    """R_LURE = (1/M) sum_m v_m L_m, eq. (3) of Farquhar et al., in a loop.
+
+    The same weights as ``FancyUnbiasedRiskEstimator`` in Kossen et al.'s
+    research code (jlko/active-testing, ``risk_estimators.py``): v = 1 when
+    M = N, otherwise 1 + (N-M)/(N-m) (1/((N-m+1) q) - 1).
+    """
     big_m = len(losses)
     total = 0.0
     for m in range(1, big_m + 1):
