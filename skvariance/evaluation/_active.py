@@ -133,16 +133,38 @@ def _lure(losses: np.ndarray, q: np.ndarray, n_pool: int) -> tuple[float, float]
     return estimate, variance
 
 
-def _proposal(expected: np.ndarray, taken: np.ndarray, mixing: float) -> np.ndarray:
-    """Proposal over the pool: 0 on ``taken``, the mixture elsewhere."""
-    remaining = ~taken
-    n_remaining = np.count_nonzero(remaining)
+def _draw(expected, taken, n, mixing, rng, order, probs):
+    """Draw ``n`` pool indices one after the other, without replacement.
+
+    At each step the proposal over the unlabelled points is
+    ``(1 - mixing) * expected / sum(expected) + mixing / n_remaining`` (uniform
+    when the remaining expected losses sum to 0), labelled points get 0, and
+    one uniform number picks the point by inverse CDF over the pool in its
+    order. Appends to ``order`` and ``probs`` (the drawn point's probability)
+    and marks ``taken``.
+    """
     weights = np.where(taken, 0.0, expected)
-    total = weights.sum()
-    uniform = remaining / n_remaining
-    if total <= 0.0:
-        return uniform
-    return (1.0 - mixing) * weights / total + mixing * uniform
+    remaining = (~taken).astype(float)
+    n_remaining = int(remaining.sum())
+    out = np.empty(n, dtype=np.intp)
+    for k in range(n):
+        total = weights.sum()
+        if total > 0.0:
+            a, b = (1.0 - mixing) / total, mixing / n_remaining
+        else:
+            a, b = 0.0, 1.0  # uniform: q is normalised by cdf[-1] below
+        q = weights * a + remaining * b
+        cdf = np.cumsum(q)
+        u = rng.random_sample() * cdf[-1]
+        i = int(np.searchsorted(cdf, u, side="right"))
+        taken[i] = True
+        weights[i] = 0.0
+        remaining[i] = 0.0
+        n_remaining -= 1
+        order.append(i)
+        probs.append(float(q[i] / cdf[-1]))
+        out[k] = i
+    return out
 
 
 # -- validation ---------------------------------------------------------------
@@ -401,18 +423,9 @@ class ActiveTester:
                 "loss: a zero-probability point can never be labelled and LURE "
                 "would be biased. Use mixing > 0."
             )
-        out = np.empty(n, dtype=np.intp)
-        for k in range(n):
-            # one uniform per draw, inverse CDF over the pool in its order
-            q = _proposal(expected, self._taken, self._mixing)
-            cdf = np.cumsum(q)
-            u = self._rng.random_sample() * cdf[-1]
-            i = int(np.searchsorted(cdf, u, side="right"))
-            self._taken[i] = True
-            self._order.append(i)
-            self._q.append(float(q[i] / cdf[-1]))
-            out[k] = i
-        return out
+        return _draw(
+            expected, self._taken, n, self._mixing, self._rng, self._order, self._q
+        )
 
     def update(self, idx, losses) -> ActiveTester:
         """Record the true losses of proposed points.

@@ -254,12 +254,12 @@ def test_coverage_two_sided_slow():
 def test_variance_lower_than_uniform_with_informative_surrogate():
     loss, expected = _pool(n=300, seed=7, noise=0.3)
     n, big_m = 300, 30
-    est, _, _, _ = _simulate(loss, expected, big_m, 600)
+    est, _, _, _ = _simulate(loss, expected, big_m, 400)
     # simple random sampling without replacement, exact variance of the mean
     srs_var = (1 - big_m / n) * loss.var(ddof=1) / big_m
-    assert est.var(ddof=1) < 0.2 * srs_var
+    assert est.var(ddof=1) < 0.05 * srs_var  # about 0.023 here
     # and with an uninformative (constant) surrogate LURE is uniform sampling
-    est_u, _, _, _ = _simulate(loss, np.ones(n), big_m, 600)
+    est_u, _, _, _ = _simulate(loss, np.ones(n), big_m, 400)
     ratio = est_u.var(ddof=1) / srs_var
     assert 0.8 < ratio < 1.2
 
