@@ -185,6 +185,10 @@ def _check_expected(values, name: str) -> np.ndarray:
             f"{name} must be non-negative: a proposal is proportional to the "
             f"expected loss, got minimum {arr.min():g}."
         )
+    with np.errstate(over="ignore"):
+        overflow = not np.isfinite(arr.sum())
+    if overflow:
+        raise ValueError(f"{name} are too large: their sum overflows; rescale them.")
     return arr
 
 

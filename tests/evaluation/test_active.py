@@ -375,6 +375,8 @@ def test_result_frame_and_repr():
         ({"budget": 3}, -np.ones(5), 1, ValueError, "must be non-negative"),
         ({"budget": 3}, np.array([1, np.nan, 1]), 1, ValueError, "finite"),
         ({"budget": 3}, np.ones((5, 2)), 1, ValueError, "1-d array"),
+        ({"budget": 3}, np.full(3, 1e308), 1, ValueError, "sum overflows"),
+        ({"budget": 3}, np.array(["a", "b"]), 1, TypeError, "array of numbers"),
         ({"budget": 3}, np.array([]), 1, ValueError, "non-empty"),
         (
             {"budget": 3, "mixing": 0.0},
