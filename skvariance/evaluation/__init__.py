@@ -51,7 +51,7 @@ __all__ += [
     "ttest_5x2cv",
 ]
 
-from ._label_efficient import (
+from ._label_efficient import (  # noqa: E402
     ScoreCIResult,
     StratifiedSample,
     StratifiedScoreResult,
@@ -72,3 +72,11 @@ __all__ += [
     "stratified_sample",
     "stratified_score_ci",
 ]
+
+from ._active import (  # noqa: E402
+    ActiveTester,
+    ActiveTestingResult,
+    active_testing_estimate,
+)
+
+__all__ += ["ActiveTester", "ActiveTestingResult", "active_testing_estimate"]
