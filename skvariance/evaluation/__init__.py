@@ -50,3 +50,25 @@ __all__ += [
     "mcnemar_test",
     "ttest_5x2cv",
 ]
+
+from ._across_datasets import (  # noqa: E402
+    ConoverResult,
+    ControlComparisonResult,
+    EffectSizeResult,
+    WilcoxonResult,
+    compare_to_control,
+    conover_posthoc,
+    effect_size,
+    wilcoxon_test,
+)
+
+__all__ += [
+    "ConoverResult",
+    "ControlComparisonResult",
+    "EffectSizeResult",
+    "WilcoxonResult",
+    "compare_to_control",
+    "conover_posthoc",
+    "effect_size",
+    "wilcoxon_test",
+]

@@ -95,9 +95,7 @@ class McNemarResult:
 
     def to_frame(self):
         """The result as a one-row pandas DataFrame."""
-        return _one_row(
-            self, ["statistic", "pvalue", "n_a_only", "n_b_only", "method"]
-        )
+        return _one_row(self, ["statistic", "pvalue", "n_a_only", "n_b_only", "method"])
 
 
 @dataclass(eq=False)
