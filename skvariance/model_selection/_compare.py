@@ -520,6 +520,39 @@ class PairedCVTestResult:
     scores_b: np.ndarray = field(repr=False)
     seeds: np.ndarray = field(repr=False)
 
+    def confidence_interval(self, confidence_level: float = 0.95) -> tuple:
+        """Interval of the mean difference ``a - b`` (the 5x2cv t-test only).
+
+        :meth:`~skvariance.evaluation.TTestResult.confidence_interval` of
+        :func:`~skvariance.evaluation.ttest_5x2cv` on the score tables:
+        :math:`p_1^{(1)} \\mp t_{5} \\sqrt{\\sum_i s_i^2 / 5}`, the
+        interval the test inverts. The F-test has none: a ``ValueError``.
+        """
+        if isinstance(self.df, tuple):
+            raise ValueError(
+                "the combined 5x2cv F-test has no confidence interval of the "
+                "mean difference; use paired_ttest_5x2cv."
+            )
+        return ttest_5x2cv(self.scores_a, self.scores_b).confidence_interval(
+            confidence_level
+        )
+
+    def to_frame(self, confidence_level: float = 0.95):
+        """One-row DataFrame: statistic, p-value, df (and the t-test's interval)."""
+        import pandas as pd
+
+        frame = pd.DataFrame(
+            {
+                "statistic": [self.statistic],
+                "pvalue": [self.pvalue],
+                "df": [self.df],
+            }
+        )
+        if not isinstance(self.df, tuple):
+            low, high = self.confidence_interval(confidence_level)
+            frame["ci_low"], frame["ci_high"] = low, high
+        return frame
+
 
 def _five_by_two(estimator_a, estimator_b, X, y, scoring, n_jobs, random_state, params):
     names, ests = check_named_estimators(
