@@ -590,6 +590,15 @@ def _instances():
     from skvariance.model_selection._churn import SeedChurnResult
 
     fr = friedman_nemenyi(table)
+    sizes = np.full((5, 2), 50.0)
+    compared = model_selection.CompareEstimatorsResult(
+        names=["p", "q"],
+        scores={"p": a, "q": b},
+        seeds=np.arange(5),
+        n_train=sizes,
+        n_test=sizes,
+        pairwise={("p", "q"): corrected_resampled_ttest(a, b, n_train=50, n_test=50)},
+    )
     return {
         "BootstrapCI": ci,
         "BootstrapCIDict": cis,
@@ -633,6 +642,10 @@ def _instances():
             negative_flip_rate=0.05,
             accuracy=np.array([0.8, 0.9]),
             seeds=np.arange(2),
+        ),
+        "CompareEstimatorsResult": compared,
+        "MultiMetricCompareResult": model_selection.MultiMetricCompareResult(
+            {"m1": compared, "m2": compared}
         ),
         "BenchmarkResult": BenchmarkResult(
             names=list("xyz"),
