@@ -701,3 +701,65 @@ def test_known_to_frame_values():
     assert list(
         itertools.chain(inst["FriedmanNemenyiResult"].to_frame().index)
     ) == list("xyz")
+
+
+# -- R (PMCMRplus) references ported from scikit-posthocs' own test suite -------------
+DF_BN = np.array([[4, 3, 4, 4, 5, 6, 3], [1, 2, 3, 5, 6, 7, 7], [1, 2, 6, 4, 1, 5, 1]])
+CONOVER_R = np.array(  # PMCMRplus::frdAllPairsConoverTest on DF_BN, unadjusted
+    [
+        [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+        [0.9147508, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+        [0.1518030, 0.18071036, 1.0, 0.0, 0.0, 0.0, 0.0],
+        [0.2140927, 0.25232845, 0.8305955, 1.0, 0.0, 0.0, 0.0],
+        [0.2140927, 0.25232845, 0.8305955, 1.0, 1.0, 0.0, 0.0],
+        [0.0181602, 0.02222747, 0.2523284, 0.1807104, 0.1807104, 1.0, 0.0],
+        [0.5242303, 0.59465124, 0.3989535, 0.5242303, 0.5242303, 0.05991984, 1.0],
+    ]
+)
+CONOVER_TUKEY_R = np.array(  # the same with p.adjust = "single-step"
+    [
+        [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+        [0.99999986, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+        [0.72638075, 0.7905289, 1.0, 0.0, 0.0, 0.0, 0.0],
+        [0.84667448, 0.8934524, 0.9999910, 1.0, 0.0, 0.0, 0.0],
+        [0.84667448, 0.8934524, 0.9999910, 1.0, 1.0, 0.0, 0.0],
+        [0.09013677, 0.1187580, 0.8934524, 0.7905289, 0.7905289, 1.0, 0.0],
+        [0.99482447, 0.9981178, 0.9763466, 0.9948245, 0.9948245, 0.3662675, 1.0],
+    ]
+)
+
+
+def _symmetric(lower):
+    return np.tril(lower) + np.tril(lower, -1).T
+
+
+def test_conover_equals_r_pmcmrplus():
+    np.testing.assert_allclose(
+        conover_posthoc(DF_BN).pvalues, _symmetric(CONOVER_R), atol=1e-6
+    )
+    bonf = np.minimum(1.0, 21 * _symmetric(CONOVER_R))
+    np.fill_diagonal(bonf, 1.0)
+    np.testing.assert_allclose(
+        conover_posthoc(DF_BN, p_adjust="bonferroni").pvalues, bonf, atol=2e-5
+    )
+    np.testing.assert_allclose(
+        conover_posthoc(DF_BN, p_adjust="single-step").pvalues,
+        _symmetric(CONOVER_TUKEY_R),
+        atol=1e-3,
+    )
+
+
+def test_compare_to_control_equals_r_pmcmrplus():
+    # PMCMRplus::frdManyOneDemsarTest, control = first column
+    block = np.array(
+        [
+            [31, 27, 24],
+            [31, 28, 31],
+            [45, 29, 46],
+            [21, 18, 48],
+            [42, 36, 46],
+            [32, 17, 40],
+        ]
+    )
+    res = compare_to_control(block, 0, method="bonferroni_dunn")
+    np.testing.assert_allclose(res.pvalues, [0.06060197, 0.56370286], atol=1e-6)
