@@ -94,6 +94,13 @@ class WilcoxonResult:
         The options of the test.
     correction : bool
         Continuity correction of the normal approximation.
+
+    Examples
+    --------
+    >>> from skvariance.evaluation import wilcoxon_test
+    >>> res = wilcoxon_test([0.9, 0.8, 0.85, 0.7], [0.8, 0.82, 0.8, 0.6])
+    >>> res.r_plus, res.r_minus
+    (9.0, 1.0)
     """
 
     statistic: float
@@ -301,6 +308,17 @@ class ControlComparisonResult:
         Level of ``significant`` and of the critical difference.
     n_datasets : int
         Number of data sets (rows).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skvariance.evaluation import compare_to_control
+    >>> scores = pd.DataFrame({"base": [0.7, 0.6, 0.8, 0.7],
+    ...                        "new": [0.8, 0.7, 0.9, 0.75],
+    ...                        "other": [0.75, 0.5, 0.85, 0.6]})
+    >>> res = compare_to_control(scores, "base")
+    >>> res.others, [round(float(z), 3) for z in res.z]
+    (['new', 'other'], [2.121, 0.0])
     """
 
     control: str
@@ -502,6 +520,14 @@ class ConoverResult:
         The adjustment of the p-values.
     n_datasets : int
         Number of data sets (rows).
+
+    Examples
+    --------
+    >>> from skvariance.evaluation import conover_posthoc
+    >>> res = conover_posthoc({"a": [3, 2, 3, 1], "b": [2, 3, 1, 2],
+    ...                        "c": [1, 1, 2, 3]})
+    >>> res.names, res.rank_sums.tolist(), res.df
+    (['a', 'b', 'c'], [7.0, 8.0, 9.0], 6.0)
     """
 
     pvalues: np.ndarray = field(repr=False)
@@ -649,6 +675,13 @@ class EffectSizeResult:
         ``"cohen_d"``, ``"cliff_delta"`` or ``"akinshin_gamma"``.
     n_a, n_b : int
         Number of scores of A and B.
+
+    Examples
+    --------
+    >>> from skvariance.evaluation import effect_size
+    >>> res = effect_size([3, 4, 5], [1, 2, 3], kind="cliff_delta")
+    >>> round(res.value, 3), res.magnitude
+    (0.889, 'large')
     """
 
     value: float

@@ -242,6 +242,24 @@ class MultiMetricCompareResult(Mapping):
         Metric names, in the order of ``scoring``.
     names : list of str
         Estimator names.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from skvariance.model_selection import compare_estimators
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> res = compare_estimators(
+    ...     {"nb": GaussianNB(), "dummy": DummyClassifier()}, X, y,
+    ...     cv=3, n_seeds=2, scoring=["accuracy", "roc_auc"], random_state=0,
+    ... )
+    >>> res.metrics, float(res["roc_auc"].scores["dummy"].mean())
+    (['accuracy', 'roc_auc'], 0.5)
+    >>> res.to_frame()[["metric", "model_a", "model_b", "significant"]]
+         metric model_a model_b  significant
+    0  accuracy      nb   dummy         True
+    1   roc_auc      nb   dummy         True
     """
 
     def __init__(self, results: dict):

@@ -473,3 +473,30 @@ def test_compare_estimators_several_metrics_bad_scoring(clf_data):
         compare_estimators(models, X, y, scoring={})
     with pytest.raises(ValueError, match="Empty list"):
         compare_estimators(models, X, y, scoring=[])
+
+
+def test_compare_estimators_several_metrics_route_weights_per_scorer(clf_data):
+    from sklearn.metrics import accuracy_score, make_scorer
+
+    X, y = clf_data
+    w = np.random.RandomState(1).uniform(0.1, 2.0, size=len(y))
+    kwargs = dict(cv=3, n_seeds=2, random_state=2, params={"sample_weight": w})
+    with sklearn.config_context(enable_metadata_routing=True):
+        models = {
+            "logreg": LogisticRegression().set_fit_request(sample_weight=True),
+            "dummy": DummyClassifier().set_fit_request(sample_weight=True),
+        }
+        weighted = make_scorer(accuracy_score).set_score_request(sample_weight=True)
+        plain = make_scorer(accuracy_score).set_score_request(sample_weight=False)
+        multi = compare_estimators(
+            models, X, y, scoring={"weighted": weighted, "plain": plain}, **kwargs
+        )
+        for name, scorer in (("weighted", weighted), ("plain", plain)):
+            single = compare_estimators(models, X, y, scoring=scorer, **kwargs)
+            for model in single.names:
+                np.testing.assert_array_equal(
+                    multi[name].scores[model], single.scores[model]
+                )
+    assert not np.array_equal(
+        multi["weighted"].scores["dummy"], multi["plain"].scores["dummy"]
+    )
