@@ -795,3 +795,39 @@ def test_control_fwer_is_nominal_from_both_sides():
         compare_to_control(rng.rand(20, 5), 0).significant.any() for _ in range(n_rep)
     )
     assert 0.040 < rejected / n_rep < 0.056
+
+
+def test_result_tables_hold_the_attributes():
+    scores = pd.DataFrame(_star98().to_numpy(), columns=list("pqrs"))
+    res = compare_to_control(scores, "r", method="bonferroni_dunn")
+    frame = res.to_frame()
+    assert frame.index.tolist() == ["p", "q", "s"]
+    ranks = stats.rankdata(-scores.to_numpy(), axis=1).mean(axis=0)
+    np.testing.assert_allclose(frame["rank"], ranks[[0, 1, 3]], rtol=1e-14)
+    np.testing.assert_array_equal(frame["pvalue"], res.pvalues)
+    np.testing.assert_array_equal(frame["pvalue_adjusted"], res.pvalues_adjusted)
+    assert frame["significant"].tolist() == res.significant.tolist()
+    fr = friedman_nemenyi(scores)
+    with pytest.raises(ValueError, match="kind must be 'ranks' or 'pvalues'"):
+        fr.to_frame("scores")
+    t = corrected_resampled_ttest(
+        scores["p"], scores["q"], n_train=9, n_test=1, alternative="less"
+    )
+    row = t.to_frame(0.9).iloc[0]
+    assert row["ci_low"] == -np.inf and row["confidence_level"] == 0.9
+    assert row["ci_high"] == pytest.approx(
+        t.mean_difference + stats.t.ppf(0.9, t.df) * t.std_error, rel=1e-13
+    )
+
+
+@pytest.mark.parametrize(
+    "scores, match",
+    [
+        ({"a": [[1, 2]], "b": [[1, 2]]}, "1-d array of scores"),
+        ({"a": [1, 2], "b": [1, np.nan]}, "NaN"),
+        (pd.DataFrame({"a": [1, 2], "b": ["x", "y"]}), "numeric"),
+    ],
+)
+def test_score_tables_bad_input(scores, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        conover_posthoc(scores)
