@@ -80,3 +80,25 @@ from ._active import (  # noqa: E402
 )
 
 __all__ += ["ActiveTester", "ActiveTestingResult", "active_testing_estimate"]
+
+from ._across_datasets import (  # noqa: E402
+    ConoverResult,
+    ControlComparisonResult,
+    EffectSizeResult,
+    WilcoxonResult,
+    compare_to_control,
+    conover_posthoc,
+    effect_size,
+    wilcoxon_test,
+)
+
+__all__ += [
+    "ConoverResult",
+    "ControlComparisonResult",
+    "EffectSizeResult",
+    "WilcoxonResult",
+    "compare_to_control",
+    "conover_posthoc",
+    "effect_size",
+    "wilcoxon_test",
+]

@@ -10,6 +10,7 @@ functions that fit models live in :mod:`skvariance.model_selection`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from numbers import Real
 
@@ -33,6 +34,38 @@ __all__ = [
 
 _ALTERNATIVES = ("two-sided", "greater", "less")
 _CORRECTIONS = ("holm", "bh", "bonferroni")
+
+
+def _frame(data, index=None):
+    """A pandas DataFrame of ``data``; a clear ImportError without pandas."""
+    try:
+        import pandas as pd
+    except ImportError as exc:  # pragma: no cover - pandas is a test dependency
+        raise ImportError(
+            "to_frame needs pandas; the result's attributes hold the same numbers."
+        ) from exc
+    return pd.DataFrame(data, index=index)
+
+
+def _one_row(result, columns):
+    """One-row DataFrame of the named scalar attributes of ``result``."""
+    return _frame({c: [getattr(result, c)] for c in columns})
+
+
+def _t_interval(mean, std_error, df, alternative, confidence_level):
+    """Student-t interval ``mean -+ t * std_error``, one-sided as scipy's."""
+    _check_level(confidence_level)
+    if alternative not in _ALTERNATIVES:
+        raise ValueError(
+            f"alternative must be one of {_ALTERNATIVES}, got {alternative!r}."
+        )
+    if alternative == "two-sided":
+        q = stats.t.ppf(0.5 + confidence_level / 2.0, df)
+        return (float(mean - q * std_error), float(mean + q * std_error))
+    q = stats.t.ppf(confidence_level, df)
+    if alternative == "greater":
+        return (float(mean - q * std_error), float(np.inf))
+    return (float(-np.inf), float(mean + q * std_error))
 
 
 # -- results ------------------------------------------------------------------
@@ -60,6 +93,10 @@ class McNemarResult:
     n_b_only: int
     method: str
 
+    def to_frame(self):
+        """The result as a one-row pandas DataFrame."""
+        return _one_row(self, ["statistic", "pvalue", "n_a_only", "n_b_only", "method"])
+
 
 @dataclass(eq=False)
 class TTestResult:
@@ -80,6 +117,14 @@ class TTestResult:
         The denominator of the statistic.
     alternative : str
         ``"two-sided"``, ``"greater"`` (A better) or ``"less"``.
+
+    Notes
+    -----
+    :meth:`confidence_interval` inverts the same test: it is
+    ``mean_difference -+ t_{df} * std_error`` with the test's own standard
+    error (the Nadeau-Bengio corrected one for
+    :func:`corrected_resampled_ttest`), so it excludes 0 exactly when the
+    test rejects at level ``1 - confidence_level``.
     """
 
     statistic: float
@@ -88,6 +133,60 @@ class TTestResult:
     mean_difference: float
     std_error: float
     alternative: str = "two-sided"
+
+    def confidence_interval(self, confidence_level: float = 0.95) -> tuple:
+        """Confidence interval of the mean difference ``a - b``.
+
+        Parameters
+        ----------
+        confidence_level : float, default=0.95
+            Nominal coverage, in (0, 1).
+
+        Returns
+        -------
+        low, high : float
+            ``mean_difference -+ q * std_error`` with ``q`` the Student t
+            quantile on ``df`` degrees of freedom, two-sided for
+            ``alternative="two-sided"``; as in
+            :meth:`scipy.stats._result_classes.TtestResult.confidence_interval`
+            the interval is one-sided for the one-sided alternatives
+            (``high = inf`` for ``"greater"``, ``low = -inf`` for ``"less"``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skvariance.evaluation import corrected_resampled_ttest
+        >>> a = np.array([0.81, 0.79, 0.84, 0.80, 0.82, 0.83])
+        >>> b = np.array([0.78, 0.79, 0.80, 0.78, 0.80, 0.80])
+        >>> res = corrected_resampled_ttest(a, b, n_train=90, n_test=10)
+        >>> [round(x, 4) for x in res.confidence_interval(0.95)]
+        [0.0048, 0.0418]
+        """
+        return _t_interval(
+            self.mean_difference,
+            self.std_error,
+            self.df,
+            self.alternative,
+            confidence_level,
+        )
+
+    def to_frame(self, confidence_level: float = 0.95):
+        """One-row DataFrame: the test and its ``ci_low``, ``ci_high``."""
+        frame = _one_row(
+            self,
+            [
+                "statistic",
+                "pvalue",
+                "df",
+                "mean_difference",
+                "std_error",
+                "alternative",
+            ],
+        )
+        low, high = self.confidence_interval(confidence_level)
+        frame["ci_low"], frame["ci_high"] = low, high
+        frame["confidence_level"] = float(confidence_level)
+        return frame
 
 
 @dataclass(eq=False)
@@ -111,6 +210,10 @@ class FTestResult:
     dfn: int
     dfd: int
     mean_difference: float
+
+    def to_frame(self):
+        """The result as a one-row pandas DataFrame."""
+        return _one_row(self, ["statistic", "pvalue", "dfn", "dfd", "mean_difference"])
 
 
 @dataclass(eq=False)
@@ -157,6 +260,21 @@ class BayesianTTestResult:
             confidence_level, self.df, loc=self.mean, scale=self.scale
         )
         return (float(low), float(high))
+
+    def to_frame(self):
+        """The posterior probabilities and parameters as a one-row DataFrame."""
+        return _one_row(
+            self,
+            [
+                "prob_a_better",
+                "prob_equivalent",
+                "prob_b_better",
+                "mean",
+                "scale",
+                "df",
+                "rope",
+            ],
+        )
 
 
 @dataclass(eq=False)
@@ -208,6 +326,32 @@ class FriedmanNemenyiResult:
                 if abs(self.ranks[i] - self.ranks[j]) > self.critical_difference:
                     out.append((self.names[i], self.names[j]))
         return out
+
+    def to_frame(self, kind: str = "ranks"):
+        """The result as a pandas DataFrame indexed by the model names.
+
+        Parameters
+        ----------
+        kind : {"ranks", "pvalues"}, default="ranks"
+            ``"ranks"``: one row per model with its average ``rank``;
+            ``"pvalues"``: the Nemenyi p-value matrix, models as rows and
+            columns.
+
+        Returns
+        -------
+        frame : pandas.DataFrame
+        """
+        if kind not in ("ranks", "pvalues"):
+            raise ValueError(f"kind must be 'ranks' or 'pvalues', got {kind!r}.")
+        if kind == "ranks":
+            return _frame({"rank": np.asarray(self.ranks, dtype=float)}, self.names)
+        return _frame(
+            {
+                name: np.asarray(self.pairwise_pvalues)[:, j]
+                for j, name in enumerate(self.names)
+            },
+            self.names,
+        )
 
 
 # -- validation -----------------------------------------------------------------
@@ -264,6 +408,54 @@ def _paired(scores_a, scores_b, *, min_size=2) -> np.ndarray:
             f"{a.size}."
         )
     return a - b
+
+
+def _score_table(scores, names=None, *, name="scores"):
+    """``(n_datasets, n_models)`` float array and model names of ``scores``.
+
+    ``scores`` is a 2-d array, a pandas DataFrame (its column labels name
+    the models) or a dict ``model name -> 1-d scores over the data sets``.
+    ``names`` overrides the names (arrays only need it).
+    """
+    labels = None
+    if hasattr(scores, "columns") and hasattr(scores, "to_numpy"):
+        labels = [str(c) for c in scores.columns]
+        values = scores.to_numpy()
+    elif isinstance(scores, Mapping):
+        labels = [str(k) for k in scores]
+        columns = [np.asarray(v) for v in scores.values()]
+        if any(c.ndim != 1 for c in columns):
+            raise ValueError(
+                f"{name} given as a dict must map each model name to a 1-d array "
+                "of scores over the data sets."
+            )
+        lengths = {k: c.size for k, c in zip(labels, columns)}
+        if len(set(lengths.values())) > 1:
+            raise ValueError(
+                f"{name}: every model needs one score per data set; the dict "
+                f"gives different lengths {lengths}."
+            )
+        values = np.column_stack(columns) if columns else np.empty((0, 0))
+    else:
+        values = scores
+    arr = _finite_array(values, name)
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{name} must be a 2-d array of shape (n_datasets, n_models), got shape "
+            f"{arr.shape}."
+        )
+    k = arr.shape[1]
+    if names is None:
+        names = labels if labels is not None else [f"model_{j}" for j in range(k)]
+    else:
+        names = [str(x) for x in names]
+        if len(names) != k:
+            raise ValueError(
+                f"names has {len(names)} entries but {name} has {k} models (columns)."
+            )
+    if len(set(names)) != k:
+        raise ValueError(f"names must be distinct, got {names}.")
+    return arr, names
 
 
 def _test_train_ratio(n_train, n_test) -> float:
@@ -772,13 +964,16 @@ def friedman_nemenyi(
 
     Parameters
     ----------
-    scores : array-like of shape (n_datasets, n_models)
+    scores : array-like of shape (n_datasets, n_models), DataFrame or dict
         One score per data set and model (for example the mean over seeds
         and splits), higher is better. At least 2 data sets and 2 models.
+        A pandas DataFrame's column labels, or a dict's keys (model name ->
+        scores over the data sets), name the models.
     alpha : float, default=0.05
         Level of the critical difference.
     names : list of str, default=None
-        Model names; ``"model_0"``, ... by default.
+        Model names; by default the DataFrame's columns or the dict's keys,
+        else ``"model_0"``, ...
 
     Returns
     -------
@@ -819,12 +1014,7 @@ def friedman_nemenyi(
     (1.482, 0.0408)
     """
     _check_alpha(alpha)
-    arr = _finite_array(scores, "scores")
-    if arr.ndim != 2:
-        raise ValueError(
-            f"scores must be a 2-d array of shape (n_datasets, n_models), got shape "
-            f"{arr.shape}."
-        )
+    arr, names = _score_table(scores, names)
     n, k = arr.shape
     if k < 2:
         raise ValueError(
@@ -834,16 +1024,6 @@ def friedman_nemenyi(
         raise ValueError(
             f"friedman_nemenyi needs at least 2 data sets (rows), got {n}."
         )
-    if names is None:
-        names = [f"model_{j}" for j in range(k)]
-    else:
-        names = [str(x) for x in names]
-        if len(names) != k:
-            raise ValueError(
-                f"names has {len(names)} entries but scores has {k} models (columns)."
-            )
-        if len(set(names)) != k:
-            raise ValueError(f"names must be distinct, got {names}.")
     rank_table = _average_ranks(arr)
     ranks = rank_table.mean(axis=0)
     chi2 = 12.0 * n / (k * (k + 1)) * (np.sum(ranks**2) - k * (k + 1) ** 2 / 4.0)

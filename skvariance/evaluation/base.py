@@ -63,6 +63,22 @@ class BootstrapCI:
         """``(low, high)``."""
         return self.low, self.high
 
+    def to_frame(self):
+        """Estimate and bounds as a pandas DataFrame, one row per output."""
+        import pandas as pd
+
+        frame = pd.DataFrame(
+            {
+                "estimate": np.atleast_1d(self.estimate),
+                "low": np.atleast_1d(self.low),
+                "high": np.atleast_1d(self.high),
+            }
+        )
+        frame["statistic"] = self.statistic
+        frame["method"] = self.method
+        frame["confidence_level"] = self.confidence_level
+        return frame
+
 
 class BootstrapCIDict(Mapping):
     """Bootstrap intervals of several algorithms: a mapping name -> BootstrapCI.
@@ -98,6 +114,16 @@ class BootstrapCIDict(Mapping):
     @property
     def high(self) -> dict:
         return {k: r.high for k, r in self._results.items()}
+
+    def to_frame(self):
+        """Every algorithm's :meth:`BootstrapCI.to_frame`, indexed by its name."""
+        import pandas as pd
+
+        frames = [r.to_frame() for r in self._results.values()]
+        keys = [k for k, r in self._results.items() for _ in range(len(frames[0]))]
+        frame = pd.concat(frames, ignore_index=True)
+        frame.index = pd.Index(keys, name="algorithm")
+        return frame
 
 
 # --------------------------------------------------------------------------

@@ -47,3 +47,7 @@ __all__ += [
 from ._benchmark import BenchmarkResult, benchmark_estimators  # noqa: E402
 
 __all__ += ["BenchmarkResult", "benchmark_estimators"]
+
+from ._compare import MultiMetricCompareResult  # noqa: E402
+
+__all__ += ["MultiMetricCompareResult"]

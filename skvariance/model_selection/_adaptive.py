@@ -291,6 +291,29 @@ class AdaptiveCompareResult:
     n_interims: int = 0
     alpha: float = 0.05
 
+    def to_frame(self):
+        """One row per pair: decision, interim, last ``|T|``, boundary, p-value."""
+        import pandas as pd
+
+        def last(table, pair):
+            values = table.get(pair) or [np.nan]
+            return float(values[-1])
+
+        pairs = list(self.decisions)
+        return pd.DataFrame(
+            {
+                "model_a": [a for a, _ in pairs],
+                "model_b": [b for _, b in pairs],
+                "decision": [self.decisions[p] for p in pairs],
+                "decided_at": [self.decided_at.get(p) for p in pairs],
+                "statistic": [last(self.statistics, p) for p in pairs],
+                "boundary": [last(self.boundaries, p) for p in pairs],
+                "p_value": [last(self.p_values, p) for p in pairs],
+                "n_runs_a": [self.n_runs[a] for a, _ in pairs],
+                "n_runs_b": [self.n_runs[b] for _, b in pairs],
+            }
+        )
+
 
 def _run_score(estimator, X, y, cv, seed, scorer, fit_params, score_params, split):
     """Mean cross-validated score of one run (one seed) of one estimator."""

@@ -53,6 +53,21 @@ class CheapBootstrapResult:
         """``(low, high)``."""
         return (self.low, self.high)
 
+    def to_frame(self):
+        """The interval as a one-row pandas DataFrame."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                "estimate": [self.estimate],
+                "low": [self.low],
+                "high": [self.high],
+                "std_error": [self.std_error],
+                "n_resamples": [len(self.replicates)],
+                "confidence_level": [self.confidence_level],
+            }
+        )
+
 
 def cheap_bootstrap_ci(
     estimator,

@@ -50,6 +50,20 @@ class SeedChurnResult:
     accuracy: np.ndarray
     seeds: np.ndarray = field(repr=False)
 
+    def to_frame(self):
+        """One-row pandas DataFrame: churn, negative flips and seed accuracy."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                "n_seeds": [len(self.accuracy)],
+                "disagreement": [self.disagreement],
+                "negative_flip_rate": [self.negative_flip_rate],
+                "accuracy_mean": [float(np.mean(self.accuracy))],
+                "accuracy_std": [float(np.std(self.accuracy, ddof=1))],
+            }
+        )
+
 
 def seed_churn(
     estimator,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import combinations
 from numbers import Integral, Real
@@ -31,6 +32,7 @@ from ._fitting import check_probability, check_target, fit_and_score, route_para
 
 __all__ = [
     "CompareEstimatorsResult",
+    "MultiMetricCompareResult",
     "PairedCVTestResult",
     "combined_ftest_5x2cv",
     "compare_estimators",
@@ -81,17 +83,23 @@ def _score_grid(
         for i, j, train, test in tasks
     )
     n_splits = len(splits[0])
-    scores = np.empty((len(estimators), len(seeds), n_splits))
+    metrics = list(out[0]) if isinstance(out[0], dict) else [None]
+    tables = {m: np.empty((len(estimators), len(seeds), n_splits)) for m in metrics}
     # tasks are in order: within a (estimator, seed) row, split after split
     counters = np.zeros((len(estimators), len(seeds)), dtype=int)
     for (i, j, _, _), value in zip(tasks, out):
-        scores[i, j, counters[i, j]] = value
+        for m in metrics:
+            tables[m][i, j, counters[i, j]] = value if m is None else value[m]
         counters[i, j] += 1
-    if not np.all(np.isfinite(scores)):
-        raise ValueError(
-            "some fits gave a non-finite score; check the scorer and the data."
-        )
-    return scores
+    for m, scores in tables.items():
+        if not np.all(np.isfinite(scores)):
+            raise ValueError(
+                "some fits gave a non-finite score"
+                + ("" if m is None else f" for metric {m!r}")
+                + "; check the scorer and the data."
+            )
+    # one metric: an array; several (a multi-metric scorer): a dict of arrays
+    return tables[None] if metrics == [None] else tables
 
 
 def _split_sizes(splits):
@@ -220,6 +228,85 @@ class CompareEstimatorsResult:
         return pd.DataFrame(self.summary(correction))
 
 
+class MultiMetricCompareResult(Mapping):
+    """Outcome of :func:`compare_estimators` with several metrics.
+
+    A mapping ``metric -> CompareEstimatorsResult``: each metric's score
+    tables and pairwise tests, computed from the same fits (one fit per
+    estimator and cell, scored by every metric). The multiple-comparison
+    correction runs over the pairs within each metric.
+
+    Attributes
+    ----------
+    metrics : list of str
+        Metric names, in the order of ``scoring``.
+    names : list of str
+        Estimator names.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from skvariance.model_selection import compare_estimators
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> res = compare_estimators(
+    ...     {"nb": GaussianNB(), "dummy": DummyClassifier()}, X, y,
+    ...     cv=3, n_seeds=2, scoring=["accuracy", "roc_auc"], random_state=0,
+    ... )
+    >>> res.metrics, float(res["roc_auc"].scores["dummy"].mean())
+    (['accuracy', 'roc_auc'], 0.5)
+    >>> res.to_frame()[["metric", "model_a", "model_b", "significant"]]
+         metric model_a model_b  significant
+    0  accuracy      nb   dummy         True
+    1   roc_auc      nb   dummy         True
+    """
+
+    def __init__(self, results: dict):
+        self._results = dict(results)
+        self.metrics = list(self._results)
+        self.names = list(next(iter(self._results.values())).names)
+
+    def __getitem__(self, metric) -> CompareEstimatorsResult:
+        return self._results[metric]
+
+    def __iter__(self):
+        return iter(self._results)
+
+    def __len__(self) -> int:
+        return len(self._results)
+
+    def __repr__(self) -> str:
+        return f"MultiMetricCompareResult(metrics={self.metrics}, names={self.names})"
+
+    def to_frame(self, correction="default"):
+        """Every metric's pairwise table, stacked, with a first column ``metric``."""
+        import pandas as pd
+
+        frames = []
+        for metric, res in self._results.items():
+            frame = res.to_frame(correction)
+            frame.insert(0, "metric", metric)
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True)
+
+
+def _metric_names(scoring):
+    """Metric names of a multi-metric ``scoring``, or None for one metric."""
+    if isinstance(scoring, Mapping):
+        if not scoring:
+            raise ValueError("scoring is an empty dict; give at least one metric.")
+        return [str(k) for k in scoring]
+    if isinstance(scoring, (list, tuple, set, frozenset)):
+        if isinstance(scoring, (set, frozenset)):
+            raise TypeError(
+                "scoring must be a list or a dict for several metrics (a set has "
+                "no order), got a set."
+            )
+        return None if not scoring else [str(k) for k in scoring]
+    return None
+
+
 def compare_estimators(
     estimators,
     X,
@@ -282,9 +369,13 @@ def compare_estimators(
         any other with ``to_frame(correction=...)``. The Bayesian test has no
         p-values: with ``test="bayesian"`` an explicit correction raises a
         ``ValueError`` (leave the default, or pass None).
-    scoring : str, callable or None, default=None
+    scoring : str, callable, list, dict or None, default=None
         One scikit-learn metric (higher is better); ``None`` uses each
-        estimator's ``score``.
+        estimator's ``score``. Several metrics as in
+        :func:`~sklearn.model_selection.cross_validate`: a list of metric
+        names or a dict ``name -> scorer``; every fit is then scored by each
+        metric and the result is a :class:`MultiMetricCompareResult`
+        (``metric -> CompareEstimatorsResult``).
     alpha : float, default=0.05
         Level for the ``significant`` column of the table.
     rope : float, default=0.0
@@ -310,8 +401,9 @@ def compare_estimators(
 
     Returns
     -------
-    result : CompareEstimatorsResult
-        Score tables, per-pair test results, ``to_frame()``.
+    result : CompareEstimatorsResult or MultiMetricCompareResult
+        Score tables, per-pair test results, ``to_frame()``; with several
+        metrics, one such result per metric.
 
     See Also
     --------
@@ -398,6 +490,7 @@ def compare_estimators(
     check_target(y)
     classifier = all(is_classifier(e) for e in ests)
     template, reseeded = reseed_splitter(cv, y, classifier=classifier, seed=0)
+    metrics = _metric_names(scoring)
     scorers = [check_scoring(est, scoring=scoring) for est in ests]
     fit, score, split = route_params(
         "compare_estimators",
@@ -446,27 +539,35 @@ def compare_estimators(
         f"{len(ests) * n_seeds * n_splits} fits ({len(ests)} estimators x "
         f"{n_seeds} seeds x {n_splits} splits)",
     )
-    table = _score_grid(ests, X, y, splits, seeds, scorers, fit, score, n_jobs, verbose)
-    n_train, n_test = _split_sizes(splits)
-    pairwise = {
-        (names[a], names[b]): res
-        for (a, b), res in _pairwise_tests(
-            table, n_train, n_test, test=test, rope=rope, reseeded=reseeded
-        ).items()
-    }
-    return CompareEstimatorsResult(
-        names=names,
-        scores=dict(zip(names, table)),
-        seeds=seeds,
-        n_train=n_train,
-        n_test=n_test,
-        test=test,
-        correction=correction,
-        alpha=alpha,
-        rope=float(rope),
-        pairwise=pairwise,
-        folds_reseeded=reseeded,
+    tables = _score_grid(
+        ests, X, y, splits, seeds, scorers, fit, score, n_jobs, verbose
     )
+    n_train, n_test = _split_sizes(splits)
+
+    def result(table):
+        pairwise = {
+            (names[a], names[b]): res
+            for (a, b), res in _pairwise_tests(
+                table, n_train, n_test, test=test, rope=rope, reseeded=reseeded
+            ).items()
+        }
+        return CompareEstimatorsResult(
+            names=names,
+            scores=dict(zip(names, table)),
+            seeds=seeds,
+            n_train=n_train,
+            n_test=n_test,
+            test=test,
+            correction=correction,
+            alpha=alpha,
+            rope=float(rope),
+            pairwise=pairwise,
+            folds_reseeded=reseeded,
+        )
+
+    if metrics is None:
+        return result(tables)
+    return MultiMetricCompareResult({m: result(tables[m]) for m in metrics})
 
 
 def _pairwise_tests(table, n_train, n_test, *, test, rope, reseeded):
@@ -519,6 +620,39 @@ class PairedCVTestResult:
     scores_a: np.ndarray = field(repr=False)
     scores_b: np.ndarray = field(repr=False)
     seeds: np.ndarray = field(repr=False)
+
+    def confidence_interval(self, confidence_level: float = 0.95) -> tuple:
+        """Interval of the mean difference ``a - b`` (the 5x2cv t-test only).
+
+        :meth:`~skvariance.evaluation.TTestResult.confidence_interval` of
+        :func:`~skvariance.evaluation.ttest_5x2cv` on the score tables:
+        :math:`p_1^{(1)} \\mp t_{5} \\sqrt{\\sum_i s_i^2 / 5}`, the
+        interval the test inverts. The F-test has none: a ``ValueError``.
+        """
+        if isinstance(self.df, tuple):
+            raise ValueError(
+                "the combined 5x2cv F-test has no confidence interval of the "
+                "mean difference; use paired_ttest_5x2cv."
+            )
+        return ttest_5x2cv(self.scores_a, self.scores_b).confidence_interval(
+            confidence_level
+        )
+
+    def to_frame(self, confidence_level: float = 0.95):
+        """One-row DataFrame: statistic, p-value, df (and the t-test's interval)."""
+        import pandas as pd
+
+        frame = pd.DataFrame(
+            {
+                "statistic": [self.statistic],
+                "pvalue": [self.pvalue],
+                "df": [self.df],
+            }
+        )
+        if not isinstance(self.df, tuple):
+            low, high = self.confidence_interval(confidence_level)
+            frame["ci_low"], frame["ci_high"] = low, high
+        return frame
 
 
 def _five_by_two(estimator_a, estimator_b, X, y, scoring, n_jobs, random_state, params):

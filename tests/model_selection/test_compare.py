@@ -400,3 +400,103 @@ def test_bayesian_posterior_by_hand_with_a_rope(reg_data):
     assert pair.prob_a_better == pytest.approx(post.sf(rope))
     assert 0.01 < pair.prob_equivalent < 0.99  # the rope matters here
     assert res.correction is None
+
+
+# -- several metrics at once (issue 19) ---------------------------------------------
+class _CountingTree(DecisionTreeClassifier):
+    """Counts its fits in a list shared by its clones (a class attribute)."""
+
+    fits = []
+
+    def fit(self, X, y, sample_weight=None):
+        self.fits.append(len(y))
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+def test_compare_estimators_several_metrics_equal_single_metric_runs(clf_data):
+    from sklearn.metrics import get_scorer
+
+    from skvariance.model_selection import MultiMetricCompareResult
+
+    X, y = clf_data
+    kwargs = dict(cv=3, n_seeds=2, random_state=4)
+    _CountingTree.fits.clear()
+    multi = compare_estimators(
+        {"tree": _CountingTree(max_depth=2), "dummy": DummyClassifier()},
+        X,
+        y,
+        scoring=["accuracy", "neg_log_loss"],
+        **kwargs,
+    )
+    # one fit per cell, scored by both metrics
+    assert len(_CountingTree.fits) == 2 * 3
+    assert isinstance(multi, MultiMetricCompareResult)
+    assert multi.metrics == ["accuracy", "neg_log_loss"] == list(multi)
+    assert multi.names == ["tree", "dummy"]
+    stacked = multi.to_frame()
+    assert stacked["metric"].tolist() == ["accuracy", "neg_log_loss"]
+    for metric in multi.metrics:
+        single = compare_estimators(
+            {"tree": DecisionTreeClassifier(max_depth=2), "dummy": DummyClassifier()},
+            X,
+            y,
+            scoring=metric,
+            **kwargs,
+        )
+        for name in single.names:
+            np.testing.assert_array_equal(
+                multi[metric].scores[name], single.scores[name]
+            )
+        frame = single.to_frame()
+        assert multi[metric].to_frame().equals(frame)
+        row = stacked[stacked.metric == metric].drop(columns="metric")
+        assert row.reset_index(drop=True).equals(frame)
+    by_dict = compare_estimators(
+        {"tree": DecisionTreeClassifier(max_depth=2), "dummy": DummyClassifier()},
+        X,
+        y,
+        scoring={"acc": get_scorer("accuracy")},
+        **kwargs,
+    )
+    assert by_dict.metrics == ["acc"]
+    np.testing.assert_array_equal(
+        by_dict["acc"].scores["tree"], multi["accuracy"].scores["tree"]
+    )
+
+
+def test_compare_estimators_several_metrics_bad_scoring(clf_data):
+    X, y = clf_data
+    models = {"a": DummyClassifier(), "b": DummyClassifier(strategy="uniform")}
+    with pytest.raises(TypeError, match="scoring must be a list or a dict"):
+        compare_estimators(models, X, y, scoring={"accuracy", "f1"})
+    with pytest.raises(ValueError, match="scoring is an empty dict"):
+        compare_estimators(models, X, y, scoring={})
+    with pytest.raises(ValueError, match="Empty list"):
+        compare_estimators(models, X, y, scoring=[])
+
+
+def test_compare_estimators_several_metrics_route_weights_per_scorer(clf_data):
+    from sklearn.metrics import accuracy_score, make_scorer
+
+    X, y = clf_data
+    w = np.random.RandomState(1).uniform(0.1, 2.0, size=len(y))
+    kwargs = dict(cv=3, n_seeds=2, random_state=2, params={"sample_weight": w})
+    with sklearn.config_context(enable_metadata_routing=True):
+        models = {
+            "logreg": LogisticRegression().set_fit_request(sample_weight=True),
+            "dummy": DummyClassifier().set_fit_request(sample_weight=True),
+        }
+        weighted = make_scorer(accuracy_score).set_score_request(sample_weight=True)
+        plain = make_scorer(accuracy_score).set_score_request(sample_weight=False)
+        multi = compare_estimators(
+            models, X, y, scoring={"weighted": weighted, "plain": plain}, **kwargs
+        )
+        for name, scorer in (("weighted", weighted), ("plain", plain)):
+            single = compare_estimators(models, X, y, scoring=scorer, **kwargs)
+            for model in single.names:
+                np.testing.assert_array_equal(
+                    multi[name].scores[model], single.scores[model]
+                )
+    assert not np.array_equal(
+        multi["weighted"].scores["dummy"], multi["plain"].scores["dummy"]
+    )
