@@ -78,8 +78,8 @@ def quantile_parameter(estimator) -> str | None:
     for key in params:
         prefix, _, last = key.rpartition("__")
         prefix = f"{prefix}__" if prefix else ""
-        loss = params.get(f"{prefix}loss", params.get(f"{prefix}objective"))
         if last == "quantile":
+            loss = params.get(f"{prefix}loss")
             if f"{prefix}loss" in params and loss not in _QUANTILE_LOSSES:
                 raise ValueError(
                     f"estimator {type(estimator).__name__} has a '{key}' parameter "
