@@ -50,3 +50,17 @@ __all__ += [
     "mcnemar_test",
     "ttest_5x2cv",
 ]
+
+from ._bayesian import (  # noqa: E402
+    BayesianHierarchicalResult,
+    BayesianSignedRankResult,
+    bayesian_hierarchical_test,
+    bayesian_signed_rank_test,
+)
+
+__all__ += [
+    "BayesianHierarchicalResult",
+    "BayesianSignedRankResult",
+    "bayesian_hierarchical_test",
+    "bayesian_signed_rank_test",
+]
