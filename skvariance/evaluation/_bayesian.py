@@ -792,7 +792,9 @@ def bayesian_hierarchical_test(
     >>> rng = np.random.RandomState(0)
     >>> b = rng.uniform(0.7, 0.9, size=(8, 1)) + 0.02 * rng.randn(8, 10)
     >>> a = b + 0.03 + 0.02 * rng.randn(8, 10)
-    >>> res = bayesian_hierarchical_test(a, b, rope=0.01, rho=0.1, random_state=0)
+    >>> res = bayesian_hierarchical_test(
+    ...     a, b, rope=0.01, rho=0.1, n_samples=1000, n_warmup=500, random_state=0
+    ... )
     >>> res.p_right > 0.9, res.converged
     (True, True)
     """
