@@ -523,6 +523,20 @@ def _quadratic_form(ss, xbar, delta, n, rho):
     return ss / (1 - rho) + n * (xbar - delta) ** 2 / (1 + (n - 1) * rho)
 
 
+def _mean_variance_factor(n, rho):
+    """Variance of the mean of ``n`` equicorrelated scores over their common
+    variance: ``1^T M 1 / n^2 = (1 + (n - 1) rho) / n``."""
+    return (1 + (n - 1) * rho) / n
+
+
+def _mixing_weights(rng, nu, z2):
+    """Draw the weights of the normal scale mixture of a Student t given the
+    standardized squared deviations ``z2``: ``Gamma((nu + 1) / 2, rate
+    (nu + z2) / 2)``, the conditional of ``lambda ~ Gamma(nu/2, nu/2)`` given
+    ``z | lambda ~ N(0, 1 / lambda)``."""
+    return rng.gamma((nu + 1) / 2, 2 / (nu + z2))
+
+
 def _adapt(log_step, accepted, it, target=0.44):
     return log_step + (accepted - target) / (it + 10) ** 0.6
 
@@ -537,7 +551,7 @@ def _hierarchical_gibbs(x, rope, rho, priors, *, n_chains, n_warmup, n_samples, 
     lower_alpha, upper_alpha, lower_beta, upper_beta, upper_sigma = priors
     xbar = x.mean(axis=1)
     ss = ((x - xbar[:, None]) ** 2).sum(axis=1)
-    c = (1 + (n - 1) * rho) / n  # var(xbar_i) = c * sigma_i^2
+    c = _mean_variance_factor(n, rho)  # var(xbar_i) = c * sigma_i^2
     std_within = np.mean(np.std(x, axis=1))
     std_among = np.std(xbar) if q > 1 else std_within
     max_diff = np.max(np.abs(x))
@@ -596,7 +610,7 @@ def _hierarchical_gibbs(x, rope, rho, priors, *, n_chains, n_warmup, n_samples, 
             accepted["std0_t"] += ok.mean()
         # 1. mixing weights of the Student t of delta_i (scale mixture)
         z2 = dev2 / std0[:, None] ** 2
-        lam = rng.gamma((nu[:, None] + 1) / 2, 2 / (nu[:, None] + z2))
+        lam = _mixing_weights(rng, nu[:, None], z2)
         # 2. within-data-set scales, given delta (uniform prior on (0, hi))
         quad = _quadratic_form(ss, xbar, delta, n, rho)
         tau = _gamma_above(rng, (n - 1) / 2, quad / 2, sigma_hi**-2.0)

@@ -13,6 +13,8 @@ from skvariance.evaluation import (
     bayesian_signed_rank_test,
 )
 from skvariance.evaluation._bayesian import (
+    _mean_variance_factor,
+    _mixing_weights,
     _quadratic_form,
     _rank_normalized_rhat,
     _split_rhat,
@@ -273,6 +275,26 @@ def test_quadratic_form_equals_stan_inverse(rho):
     # and the matrix is the inverse of (1 - rho) I + rho 1 1^T
     M = (1 - rho) * np.eye(n) + rho
     np.testing.assert_allclose(inv @ M, np.eye(n), atol=1e-12)
+
+
+@pytest.mark.parametrize("n, rho", [(5, 0.2), (10, 0.1), (7, 0.0)])
+def test_variance_of_the_mean_of_equicorrelated_scores(n, rho):
+    M = (1 - rho) * np.eye(n) + rho
+    assert _mean_variance_factor(n, rho) == pytest.approx(M.sum() / n**2)
+
+
+@pytest.mark.parametrize("nu", [1.5, 4.0, 30.0])
+def test_mixing_weights_leave_the_prior_invariant(nu):
+    # lambda ~ Gamma(nu/2, rate nu/2), z | lambda ~ N(0, 1/lambda); drawing
+    # lambda again from its conditional given z must give back the prior
+    # (mean 1, variance 2/nu)
+    rng = np.random.RandomState(0)
+    m = 200_000
+    lam = rng.gamma(nu / 2, 2 / nu, m)
+    z = rng.randn(m) / np.sqrt(lam)
+    again = _mixing_weights(rng, nu, z**2)
+    assert again.mean() == pytest.approx(1.0, abs=4 * np.sqrt(2 / nu / m))
+    assert again.var() == pytest.approx(2 / nu, rel=0.05)
 
 
 def test_truncated_samplers_stay_in_bounds_and_match_the_law():
