@@ -529,6 +529,14 @@ def _mean_variance_factor(n, rho):
     return (1 + (n - 1) * rho) / n
 
 
+def _within_precision(rng, n, quad, low):
+    """Draw ``1 / sigma^2`` of a data set given the quadratic form ``quad`` of
+    its ``n`` scores about ``delta``, under a uniform prior on ``sigma`` up to
+    ``low ** -0.5``: ``Gamma((n - 1) / 2, rate quad / 2)`` above ``low`` (the
+    ``sigma^-n`` of the likelihood times the Jacobian ``tau^(-3/2)``)."""
+    return _gamma_above(rng, (n - 1) / 2, quad / 2, low)
+
+
 def _mixing_weights(rng, nu, z2):
     """Draw the weights of the normal scale mixture of a Student t given the
     standardized squared deviations ``z2``: ``Gamma((nu + 1) / 2, rate
@@ -613,7 +621,7 @@ def _hierarchical_gibbs(x, rope, rho, priors, *, n_chains, n_warmup, n_samples, 
         lam = _mixing_weights(rng, nu[:, None], z2)
         # 2. within-data-set scales, given delta (uniform prior on (0, hi))
         quad = _quadratic_form(ss, xbar, delta, n, rho)
-        tau = _gamma_above(rng, (n - 1) / 2, quad / 2, sigma_hi**-2.0)
+        tau = _within_precision(rng, n, quad, sigma_hi**-2.0)
         sigma = 1 / np.sqrt(tau)
         var_mean = c * sigma**2
         # 3a. std0 with delta integrated out (random walk on log std0)

@@ -13,6 +13,7 @@ from skvariance.evaluation import (
     bayesian_signed_rank_test,
 )
 from skvariance.evaluation._bayesian import (
+    _jitter_constant_rows,
     _mean_variance_factor,
     _mixing_weights,
     _quadratic_form,
@@ -20,6 +21,7 @@ from skvariance.evaluation._bayesian import (
     _split_rhat,
     _truncated_gamma,
     _truncated_normal,
+    _within_precision,
 )
 
 baycomp = pytest.importorskip("baycomp")
@@ -295,6 +297,37 @@ def test_mixing_weights_leave_the_prior_invariant(nu):
     again = _mixing_weights(rng, nu, z**2)
     assert again.mean() == pytest.approx(1.0, abs=4 * np.sqrt(2 / nu / m))
     assert again.var() == pytest.approx(2 / nu, rel=0.05)
+
+
+def test_within_precision_leaves_the_uniform_prior_invariant():
+    # sigma ~ U(0, 1), five equicorrelated scores about 0 given sigma; sigma
+    # drawn again from its conditional must be U(0, 1) again
+    rng = np.random.RandomState(1)
+    n, rho, m = 5, 0.2, 40_000
+    M = (1 - rho) * np.eye(n) + rho
+    sigma = rng.uniform(0, 1, m)
+    x = sigma[:, None] * (rng.randn(m, n) @ np.linalg.cholesky(M).T)
+    quad = np.einsum("ki,ij,kj->k", x, np.linalg.inv(M), x)
+    again = 1 / np.sqrt(_within_precision(rng, n, quad, 1.0))
+    assert again.max() <= 1.0
+    assert stats.kstest(again, "uniform").pvalue > 1e-3
+
+
+def test_jitter_is_baycomps_and_keeps_the_mean():
+    x = np.array([[0.0] * 6, [1.0, 2, 3, 4, 5, 6], [0.3] * 6, [0.2] + [0.1] * 5])
+    x = np.vstack([x[:, :5], np.full((1, 5), -0.2)])  # five folds: odd
+    x6 = np.zeros((2, 6))
+    x6[1] = 0.25
+    rows = _jitter_constant_rows(x6, 0.1, np.random.RandomState(3))
+    u = np.random.RandomState(3).uniform(-0.1, 0.1, 6)  # the draws, row by row
+    assert rows == [0, 1]
+    np.testing.assert_array_equal(x6[0], np.r_[u[:3], -u[:3]])  # = baycomp's
+    np.testing.assert_allclose(x6[1], 0.25 + np.r_[u[3:], -u[3:]])
+    rows = _jitter_constant_rows(x, 0.1, np.random.RandomState(0))
+    assert rows == [0, 2, 4]
+    np.testing.assert_allclose(x[[0, 2, 4]].mean(axis=1), [0.0, 0.3, -0.2])
+    assert np.all(x[4, :4] != -0.2) and x[4, 4] == -0.2  # the odd fold is kept
+    np.testing.assert_array_equal(x[1], [1.0, 2, 3, 4, 5])
 
 
 def test_truncated_samplers_stay_in_bounds_and_match_the_law():
