@@ -8,6 +8,10 @@ package's environment does not have. Run this script from one that does::
     /tmp/bayes_venv/bin/python tests/evaluation/make_hierarchical_reference.py
 
 (building the Stan model takes about 90 s, each case 30-120 s on 2 cores).
+For every table it records baycomp's probabilities and the posterior mean of
+its samples, and -- from Stan run directly on baycomp's rescaled data, with
+two seeds -- the mean, 5%, 50% and 95% quantiles of ``delta0``, ``std0``
+(in score units) and ``nu``.
 ``tests/evaluation/test_bayesian.py`` compares skvariance's
 ``bayesian_hierarchical_test`` (its own sampler) with these numbers, to
 Monte Carlo error, without importing Stan. Differences are ``a - b``, so
@@ -42,6 +46,54 @@ def cases():
     return out
 
 
+def stan_posterior(a, b, k, seeds=(1, 2)):
+    """Summaries of delta0, std0, nu from baycomp's Stan file, run directly."""
+    import os
+
+    import baycomp
+    import stan
+
+    path = os.path.join(os.path.dirname(baycomp.__file__), "hierarchical-t-test.stan")
+    code = open(path).read()
+    diff = a - b
+    scale = np.mean(np.std(diff, axis=1))
+    x = diff / scale
+    q, n = x.shape
+    data = dict(
+        x=x,
+        Nsamples=n,
+        q=q,
+        rho=1 / k,
+        deltaLow=-np.max(np.abs(x)),
+        deltaHi=np.max(np.abs(x)),
+        lowerAlpha=1,
+        upperAlpha=2,
+        lowerBeta=0.01,
+        upperBeta=0.1,
+        stdLow=0,
+        stdHi=np.mean(np.std(x, axis=1)) * 1000,
+        std0Low=0,
+        std0Hi=np.std(x.mean(axis=1)) * 1000,
+    )
+    out = []
+    for seed in seeds:
+        fit = stan.build(code, data=data, random_seed=seed).sample(
+            num_samples=10000, num_chains=4
+        )
+        draws = {
+            "delta0": fit["delta0"][0] * scale,
+            "std0": fit["std0"][0] * scale,
+            "nu": fit["nu"][0],
+        }
+        out.append(
+            {
+                key: [float(np.mean(v)), *np.quantile(v, [0.05, 0.5, 0.95]).tolist()]
+                for key, v in draws.items()
+            }
+        )
+    return out
+
+
 def main():
     from baycomp import HierarchicalTest
 
@@ -64,6 +116,7 @@ def main():
                 mean_sample=samp.mean(axis=0).tolist(),
                 n_draws=len(samp),
                 seconds=time.time() - t0,
+                stan_posterior=stan_posterior(a, b, k),
             )
         )
         print(name, probs, samp.mean(axis=0), time.time() - t0, flush=True)

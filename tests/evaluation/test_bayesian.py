@@ -391,6 +391,19 @@ def _check_against_stan(case, res):
         tol,
     )
     assert np.all(np.abs(np.array(res.probabilities) - case["probs"]) < 0.03)
+    # the posterior of the hyperparameters: Stan's [mean, q05, median, q95]
+    # averaged over two seeds; the tolerances are a few Monte Carlo errors
+    # (Stan's two seeds differ by up to 2% on the medians, 3% on the q95s)
+    stan = {
+        key: np.mean([run[key] for run in case["stan_posterior"]], axis=0)
+        for key in ("delta0", "std0", "nu")
+    }
+    width = stan["delta0"][3] - stan["delta0"][1]
+    assert abs(np.median(res.delta0) - stan["delta0"][2]) < 0.05 * width
+    for key, rel_median, rel_q95 in (("std0", 0.12, 0.1), ("nu", 0.1, 0.1)):
+        draws = getattr(res, key)
+        assert np.median(draws) == pytest.approx(stan[key][2], rel=rel_median), key
+        assert np.quantile(draws, 0.95) == pytest.approx(stan[key][3], rel=rel_q95)
 
 
 def test_hierarchical_agrees_with_baycomp_stan_fast():
