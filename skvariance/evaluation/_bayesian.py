@@ -537,6 +537,23 @@ def _within_precision(rng, n, quad, low):
     return _gamma_above(rng, (n - 1) / 2, quad / 2, low)
 
 
+def _update_gamma_prior(rng, alpha, nu, priors):
+    """One Gibbs sweep over the shape ``alpha`` and rate ``beta`` of the
+    ``Gamma(alpha, beta)`` prior of ``nu - 1``, with uniform priors on their
+    bounds: ``beta`` given ``alpha`` is ``Gamma(alpha + 1, rate nu - 1)``
+    truncated to its bounds; ``alpha`` given ``beta`` takes an independence
+    Metropolis step proposed uniformly on its bounds. Returns the new
+    ``alpha``, ``beta`` and the acceptance of the ``alpha`` step."""
+    lower_alpha, upper_alpha, lower_beta, upper_beta = priors[:4]
+    beta = _truncated_gamma(rng, alpha + 1, nu - 1, lower_beta, upper_beta)
+    prop = rng.uniform(lower_alpha, upper_alpha, np.shape(alpha))
+    log_ratio = (prop - alpha) * (np.log(beta) + np.log(nu - 1)) - (
+        special.gammaln(prop) - special.gammaln(alpha)
+    )
+    ok = np.log(rng.uniform(size=np.shape(alpha))) < log_ratio
+    return np.where(ok, prop, alpha), beta, ok
+
+
 def _mixing_weights(rng, nu, z2):
     """Draw the weights of the normal scale mixture of a Student t given the
     standardized squared deviations ``z2``: ``Gamma((nu + 1) / 2, rate
@@ -662,15 +679,8 @@ def _hierarchical_gibbs(x, rope, rho, priors, *, n_chains, n_warmup, n_samples, 
         nu = np.where(ok, prop, nu)
         if it >= n_warmup:
             accepted["nu_prior"] += ok.mean()
-        # 5. rate of the gamma prior of nu - 1: conjugate, truncated
-        beta = _truncated_gamma(rng, alpha + 1, nu - 1, lower_beta, upper_beta)
-        # 6. shape of that prior: independence Metropolis on its bounds
-        prop = rng.uniform(lower_alpha, upper_alpha, C)
-        log_ratio = (prop - alpha) * (np.log(beta) + np.log(nu - 1)) - (
-            special.gammaln(prop) - special.gammaln(alpha)
-        )
-        ok = np.log(rng.uniform(size=C)) < log_ratio
-        alpha = np.where(ok, prop, alpha)
+        # 5-6. shape and rate of the gamma prior of nu - 1
+        alpha, beta, ok = _update_gamma_prior(rng, alpha, nu, priors)
         if it >= n_warmup:
             accepted["alpha"] += ok.mean()
             k = it - n_warmup

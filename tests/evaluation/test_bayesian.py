@@ -21,6 +21,7 @@ from skvariance.evaluation._bayesian import (
     _split_rhat,
     _truncated_gamma,
     _truncated_normal,
+    _update_gamma_prior,
     _within_precision,
 )
 
@@ -297,6 +298,20 @@ def test_mixing_weights_leave_the_prior_invariant(nu):
     again = _mixing_weights(rng, nu, z**2)
     assert again.mean() == pytest.approx(1.0, abs=4 * np.sqrt(2 / nu / m))
     assert again.var() == pytest.approx(2 / nu, rel=0.05)
+
+
+def test_gamma_prior_update_leaves_the_hyperprior_invariant():
+    # alpha ~ U(1, 2), beta ~ U(0.01, 0.1), nu - 1 ~ Gamma(alpha, beta): one
+    # update of (alpha, beta) given nu must leave them uniform
+    rng = np.random.RandomState(2)
+    m = 40_000
+    alpha = rng.uniform(1, 2, m)
+    beta = rng.uniform(0.01, 0.1, m)
+    nu = 1 + rng.gamma(alpha, 1 / beta)
+    for _ in range(2):
+        alpha, beta, _ = _update_gamma_prior(rng, alpha, nu, (1, 2, 0.01, 0.1))
+        assert stats.kstest(alpha, "uniform", args=(1, 1)).pvalue > 1e-3
+        assert stats.kstest(beta, "uniform", args=(0.01, 0.09)).pvalue > 1e-3
 
 
 def test_within_precision_leaves_the_uniform_prior_invariant():
