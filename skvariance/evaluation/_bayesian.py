@@ -445,13 +445,20 @@ def _gamma_above(rng, shape, rate, low):
 
     Used where the bound is far in the lower tail (the uniform priors' upper
     bounds of the scales, 1000 times the spread of the data): a draw is
-    almost never rejected.
+    almost never rejected. Draws still below ``low`` after 20 rounds come
+    from the inverse CDF of the truncated law instead.
     """
     draws = rng.gamma(shape, 1 / rate)
     bad = draws < low
-    while bad.any():
+    for _ in range(20):
+        if not bad.any():
+            return draws
         draws[bad] = rng.gamma(shape, 1 / rate[bad])
         bad = draws < low
+    # the bound is not in the far tail after all: invert the truncated CDF
+    draws[bad] = _truncated_gamma(
+        rng, np.full(bad.sum(), shape), rate[bad], low, np.inf
+    )
     return draws
 
 

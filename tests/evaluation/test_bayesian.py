@@ -13,6 +13,7 @@ from skvariance.evaluation import (
     bayesian_signed_rank_test,
 )
 from skvariance.evaluation._bayesian import (
+    _gamma_above,
     _jitter_constant_rows,
     _mean_variance_factor,
     _mixing_weights,
@@ -326,6 +327,17 @@ def test_within_precision_leaves_the_uniform_prior_invariant():
     again = 1 / np.sqrt(_within_precision(rng, n, quad, 1.0))
     assert again.max() <= 1.0
     assert stats.kstest(again, "uniform").pvalue > 1e-3
+
+
+def test_gamma_above_a_bound_in_the_bulk():
+    # a bound where most of the mass lies below: rejection alone would loop
+    rng = np.random.RandomState(0)
+    rate = np.full(20_000, 2.0)
+    y = _gamma_above(rng, 1.5, rate, 5.0)
+    assert y.min() >= 5.0
+    g = stats.gamma(1.5, scale=0.5)
+    u = (g.cdf(y) - g.cdf(5.0)) / g.sf(5.0)
+    assert stats.kstest(u, "uniform").pvalue > 1e-3
 
 
 def test_jitter_is_baycomps_and_keeps_the_mean():
