@@ -463,16 +463,22 @@ def _gamma_above(rng, shape, rate, low):
 
 
 def _truncated_normal(rng, mean, sd, low, high):
-    """Normal(mean, sd) draws truncated to ``[low, high]``, by inverse CDF."""
+    """Normal(mean, sd) draws truncated to ``[low, high]``, by inverse CDF.
+
+    The interval is reflected into the lower half when it lies in the upper
+    one, and the CDF is inverted on the log scale (``log_ndtr`` and
+    ``ndtri_exp``), so that an interval 40 standard deviations out keeps its
+    precision.
+    """
     a = (low - mean) / sd
     b = (high - mean) / sd
-    u = rng.uniform(size=np.shape(mean))
-    # invert in the tail where the interval lies (by symmetry)
+    u = 1.0 - rng.uniform(size=np.shape(mean))  # in (0, 1]: never log(0)
     flip = a > 0
     lo = np.where(flip, -b, a)
     hi = np.where(flip, -a, b)
-    p_lo, p_hi = special.ndtr(lo), special.ndtr(hi)
-    z = special.ndtri(np.clip(p_lo + u * (p_hi - p_lo), 1e-300, 1 - 1e-16))
+    log_lo, log_hi = special.log_ndtr(lo), special.log_ndtr(hi)
+    ratio = np.exp(log_lo - log_hi)  # P(Z < lo) / P(Z < hi), in [0, 1)
+    z = special.ndtri_exp(log_hi + np.log(ratio + u * (1 - ratio)))
     z = np.clip(z, lo, hi)
     return mean + sd * np.where(flip, -z, z)
 
@@ -569,6 +575,59 @@ def _mixing_weights(rng, nu, z2):
     return rng.gamma((nu + 1) / 2, 2 / (nu + z2))
 
 
+def _std0_step_t(rng, std0, dev2, nu, log_step, upper):
+    """Random-walk Metropolis step on ``log std0`` given the squared
+    deviations ``dev2 = (delta_i - delta0)**2`` of shape (chains, q), the
+    Student t likelihood (mixing weights integrated out), a uniform prior on
+    ``(0, upper)``. Returns the new ``std0`` and the acceptances."""
+    prop = std0 * np.exp(np.exp(log_step) * rng.standard_normal(std0.shape))
+    log_ratio = (
+        _log_t_sum(dev2 / prop[:, None] ** 2, nu)
+        - _log_t_sum(dev2 / std0[:, None] ** 2, nu)
+        - (dev2.shape[1] - 1) * np.log(prop / std0)  # t scales and Jacobian
+    )
+    ok = (np.log(rng.uniform(size=std0.shape)) < log_ratio) & (prop < upper)
+    return np.where(ok, prop, std0), ok
+
+
+def _std0_step_collapsed(rng, std0, centred2, lam, var_mean, log_step, upper):
+    """Random-walk Metropolis step on ``log std0`` with the ``delta_i``
+    integrated out: ``xbar_i ~ N(delta0, var_mean_i + std0**2 / lam_i)``,
+    ``centred2 = (xbar_i - delta0)**2``; uniform prior on ``(0, upper)``."""
+
+    def log_target(s):
+        v = var_mean + (s[:, None] ** 2) / lam
+        return -0.5 * np.sum(np.log(v) + centred2 / v, axis=1) + np.log(s)
+
+    prop = std0 * np.exp(np.exp(log_step) * rng.standard_normal(std0.shape))
+    log_ratio = log_target(prop) - log_target(std0)
+    ok = (np.log(rng.uniform(size=std0.shape)) < log_ratio) & (prop < upper)
+    return np.where(ok, prop, std0), ok
+
+
+def _nu_step_walk(rng, nu, z2, alpha, beta, log_step):
+    """Random-walk Metropolis step on ``log(nu - 1)`` given the standardized
+    squared deviations ``z2`` (Student t likelihood) and the
+    ``Gamma(alpha, beta)`` prior of ``nu - 1``."""
+
+    def log_target(v):
+        return (
+            _log_t_sum(z2, v) + (alpha - 1) * np.log(v - 1) - beta * (v - 1)
+        ) + np.log(v - 1)  # Jacobian of the log scale
+
+    prop = 1 + (nu - 1) * np.exp(np.exp(log_step) * rng.standard_normal(nu.shape))
+    ok = np.log(rng.uniform(size=nu.shape)) < log_target(prop) - log_target(nu)
+    return np.where(ok, prop, nu), ok
+
+
+def _nu_step_prior(rng, nu, z2, alpha, beta):
+    """Independence Metropolis step for ``nu`` proposed from its gamma prior:
+    the acceptance ratio is the likelihood ratio."""
+    prop = 1 + rng.gamma(alpha, 1 / beta)
+    ok = np.log(rng.uniform(size=nu.shape)) < _log_t_sum(z2, prop) - _log_t_sum(z2, nu)
+    return np.where(ok, prop, nu), ok
+
+
 def _adapt(log_step, accepted, it, target=0.44):
     return log_step + (accepted - target) / (it + 10) ** 0.6
 
@@ -611,31 +670,12 @@ def _hierarchical_gibbs(x, rope, rho, priors, *, n_chains, n_warmup, n_samples, 
     keep_delta = np.empty((C, n_samples, q))
     accepted = dict.fromkeys(["std0_t", "std0", "nu", "nu_prior", "alpha"], 0.0)
 
-    def log_std0(s, lam, var_mean):
-        v = var_mean + (s[:, None] ** 2) / lam
-        r2 = (xbar - delta0[:, None]) ** 2
-        return -0.5 * np.sum(np.log(v) + r2 / v, axis=1) + np.log(s)
-
-    def log_nu(v, z2):
-        # t likelihood of the delta_i, gamma prior of nu - 1, Jacobian of the
-        # log scale of the random walk
-        return (
-            _log_t_sum(z2, v) + (alpha - 1) * np.log(v - 1) - beta * (v - 1)
-        ) + np.log(v - 1)
-
     for it in range(total):
         # 0. std0 given the delta_i, the weights integrated out (Student t
         # likelihood; random walk on log std0): moves std0 and the scale of
         # the weights together, which step 3a cannot
         dev2 = (delta - delta0[:, None]) ** 2
-        prop = std0 * np.exp(np.exp(step_t) * rng.standard_normal(C))
-        log_ratio = (
-            _log_t_sum(dev2 / prop[:, None] ** 2, nu)
-            - _log_t_sum(dev2 / std0[:, None] ** 2, nu)
-            - (q - 1) * np.log(prop / std0)
-        )
-        ok = (np.log(rng.uniform(size=C)) < log_ratio) & (prop < std0_hi)
-        std0 = np.where(ok, prop, std0)
+        std0, ok = _std0_step_t(rng, std0, dev2, nu, step_t, std0_hi)
         if it < n_warmup:
             step_t = _adapt(step_t, ok, it)
         else:
@@ -649,10 +689,10 @@ def _hierarchical_gibbs(x, rope, rho, priors, *, n_chains, n_warmup, n_samples, 
         sigma = 1 / np.sqrt(tau)
         var_mean = c * sigma**2
         # 3a. std0 with delta integrated out (random walk on log std0)
-        prop = std0 * np.exp(np.exp(step_std0) * rng.standard_normal(C))
-        log_ratio = log_std0(prop, lam, var_mean) - log_std0(std0, lam, var_mean)
-        ok = (np.log(rng.uniform(size=C)) < log_ratio) & (prop < std0_hi)
-        std0 = np.where(ok, prop, std0)
+        centred2 = (xbar - delta0[:, None]) ** 2
+        std0, ok = _std0_step_collapsed(
+            rng, std0, centred2, lam, var_mean, step_std0, std0_hi
+        )
         if it < n_warmup:
             step_std0 = _adapt(step_std0, ok, it)
         else:
@@ -671,9 +711,7 @@ def _hierarchical_gibbs(x, rope, rho, priors, *, n_chains, n_warmup, n_samples, 
         delta = mean + rng.standard_normal((C, q)) / np.sqrt(prec)
         # 4. nu with the mixing weights integrated out (random walk on log(nu-1))
         z2 = ((delta - delta0[:, None]) / std0[:, None]) ** 2
-        prop = 1 + (nu - 1) * np.exp(np.exp(step_nu) * rng.standard_normal(C))
-        ok = np.log(rng.uniform(size=C)) < log_nu(prop, z2) - log_nu(nu, z2)
-        nu = np.where(ok, prop, nu)
+        nu, ok = _nu_step_walk(rng, nu, z2, alpha, beta, step_nu)
         if it < n_warmup:
             step_nu = _adapt(step_nu, ok, it)
         else:
@@ -681,9 +719,7 @@ def _hierarchical_gibbs(x, rope, rho, priors, *, n_chains, n_warmup, n_samples, 
         # 4b. nu again, proposed from its gamma prior (an independence step:
         # the acceptance ratio is the likelihood ratio), which mixes well
         # when the data say little about nu
-        prop = 1 + rng.gamma(alpha, 1 / beta)
-        ok = np.log(rng.uniform(size=C)) < _log_t_sum(z2, prop) - _log_t_sum(z2, nu)
-        nu = np.where(ok, prop, nu)
+        nu, ok = _nu_step_prior(rng, nu, z2, alpha, beta)
         if it >= n_warmup:
             accepted["nu_prior"] += ok.mean()
         # 5-6. shape and rate of the gamma prior of nu - 1

@@ -17,9 +17,13 @@ from skvariance.evaluation._bayesian import (
     _jitter_constant_rows,
     _mean_variance_factor,
     _mixing_weights,
+    _nu_step_prior,
+    _nu_step_walk,
     _quadratic_form,
     _rank_normalized_rhat,
     _split_rhat,
+    _std0_step_collapsed,
+    _std0_step_t,
     _truncated_gamma,
     _truncated_normal,
     _update_gamma_prior,
@@ -315,6 +319,56 @@ def test_gamma_prior_update_leaves_the_hyperprior_invariant():
         assert stats.kstest(beta, "uniform", args=(0.01, 0.09)).pvalue > 1e-3
 
 
+# Each Metropolis step must leave its target invariant: draw the parameter
+# from its prior and the data given it, apply the step (a few times), and the
+# parameter must still follow its prior.
+M_CHAINS = 40_000
+
+
+def test_std0_step_with_t_likelihood_leaves_the_prior_invariant():
+    rng = np.random.RandomState(3)
+    nu, q = 4.0, 5
+    std0 = rng.uniform(0, 2, M_CHAINS)
+    dev2 = (std0[:, None] * rng.standard_t(nu, (M_CHAINS, q))) ** 2
+    nus = np.full(M_CHAINS, nu)
+    for _ in range(3):
+        std0, ok = _std0_step_t(rng, std0, dev2, nus, np.log(0.8), 2.0)
+    assert 0.2 < ok.mean() < 0.9 and std0.max() < 2.0
+    assert stats.kstest(std0, "uniform", args=(0, 2)).pvalue > 1e-3
+
+
+def test_std0_step_with_deltas_integrated_out_leaves_the_prior_invariant():
+    rng = np.random.RandomState(4)
+    nu, q = 3.0, 6
+    std0 = rng.uniform(0, 2, M_CHAINS)
+    lam = rng.gamma(nu / 2, 2 / nu, (M_CHAINS, q))
+    var_mean = rng.uniform(0.05, 0.5, (M_CHAINS, q))
+    xbar = rng.randn(M_CHAINS, q) * np.sqrt(var_mean + std0[:, None] ** 2 / lam)
+    for _ in range(3):
+        std0, ok = _std0_step_collapsed(
+            rng, std0, xbar**2, lam, var_mean, np.log(0.8), 2.0
+        )
+    assert 0.2 < ok.mean() < 0.9 and std0.max() < 2.0
+    assert stats.kstest(std0, "uniform", args=(0, 2)).pvalue > 1e-3
+
+
+@pytest.mark.parametrize("step", ["walk", "prior"])
+def test_nu_steps_leave_the_prior_invariant(step):
+    rng = np.random.RandomState(5)
+    alpha, beta, q = 1.5, 0.05, 6
+    nu = 1 + rng.gamma(alpha, 1 / beta, M_CHAINS)
+    z2 = rng.standard_t(nu[:, None], (M_CHAINS, q)) ** 2
+    a, b = np.full(M_CHAINS, alpha), np.full(M_CHAINS, beta)
+    for _ in range(3):
+        if step == "walk":
+            nu, ok = _nu_step_walk(rng, nu, z2, a, b, np.log(1.0))
+        else:
+            nu, ok = _nu_step_prior(rng, nu, z2, a, b)
+    assert 0.2 < ok.mean() < 0.99
+    prior = stats.gamma(alpha, scale=1 / beta)
+    assert stats.kstest(nu - 1, prior.cdf).pvalue > 1e-3
+
+
 def test_within_precision_leaves_the_uniform_prior_invariant():
     # sigma ~ U(0, 1), five equicorrelated scores about 0 given sigma; sigma
     # drawn again from its conditional must be U(0, 1) again
@@ -361,14 +415,24 @@ def test_truncated_samplers_stay_in_bounds_and_match_the_law():
     rng = np.random.RandomState(0)
     m = 40_000
     # gamma truncated in its lower part and far in its upper tail
-    for shape, rate, low, high in [(2.5, 40.0, 0.01, 0.1), (1.5, 3.0, 2.0, 3.0)]:
+    for shape, rate, low, high in [
+        (2.5, 40.0, 0.01, 0.1),
+        (1.5, 3.0, 2.0, 3.0),
+        (2.0, 5000.0, 0.01, 0.1),  # far in the upper tail: nu - 1 = 5000
+    ]:
         y = _truncated_gamma(rng, np.full(m, shape), np.full(m, rate), low, high)
         assert low <= y.min() and y.max() <= high
         g = stats.gamma(shape, scale=1 / rate)
-        mass = g.cdf(high) - g.cdf(low)
-        u = (g.cdf(y) - g.cdf(low)) / mass  # uniform under the truncated law
+        mass = g.sf(low) - g.sf(high)  # survival form: exact in the upper tail
+        u = (g.sf(low) - g.sf(y)) / mass  # uniform under the truncated law
         assert stats.kstest(u, "uniform").pvalue > 1e-3
-    for mean, low, high in [(0.0, -1.0, 2.0), (3.0, -1.0, 0.5), (-4.0, 0.0, 1.0)]:
+    for mean, low, high in [
+        (0.0, -1.0, 2.0),
+        (3.0, -1.0, 0.5),
+        (-4.0, 0.0, 1.0),
+        (-40.0, 0.0, 1.0),  # far in the upper tail
+        (40.0, -1.0, 0.0),  # far in the lower tail
+    ]:
         y = _truncated_normal(rng, np.full(m, mean), 1.0, low, high)
         assert low <= y.min() and y.max() <= high
         a, b = low - mean, high - mean
