@@ -825,18 +825,23 @@ def bayesian_hierarchical_test(
     baycomp's ``HierarchicalTest`` samples this model (its Stan file) with
     Stan's NUTS. Here it is sampled by Metropolis-within-Gibbs, vectorized
     over chains, after the same rescaling of the differences by their mean
-    within-data-set standard deviation: :math:`\\delta_i` given the rest is
-    normal once the Student t is written as a scale mixture of normals
-    (weights :math:`\\lambda_i \\sim \\mathrm{Gamma}(\\nu/2, \\nu/2)`);
-    :math:`1/\\sigma_i^2` is a truncated gamma; :math:`\\delta_0` is a
-    truncated normal and :math:`\\sigma_0` a random-walk Metropolis step on
-    its logarithm, both with the :math:`\\delta_i` integrated out (which
-    keeps the chain mixing when the data sets agree and :math:`\\sigma_0`
-    is small); :math:`\\nu` is a random-walk Metropolis step on
-    :math:`\\log(\\nu - 1)` with the weights integrated out; the rate of its
-    prior is a truncated gamma and its shape an independence Metropolis
-    step. The likelihood uses the closed form of the quadratic form of the
-    equicorrelation matrix, :math:`x^T M^{-1} x = SS_i / (1 - \\rho) +
+    within-data-set standard deviation. One sweep: (0) :math:`\\sigma_0` by a
+    random-walk Metropolis step on its logarithm under the Student t
+    likelihood of the :math:`\\delta_i`; (1) the weights
+    :math:`\\lambda_i` that write that Student t as a scale mixture of
+    normals, :math:`\\mathrm{Gamma}((\\nu + 1)/2, (\\nu + z_i^2)/2)`; (2)
+    :math:`1/\\sigma_i^2`, a gamma truncated by the uniform prior; (3) with
+    the :math:`\\delta_i` integrated out, :math:`\\sigma_0` by a second
+    random-walk step and :math:`\\delta_0` from its truncated normal (which
+    keeps the chain moving when the data sets agree and :math:`\\sigma_0`
+    is small), then the :math:`\\delta_i` from their normal conditionals;
+    (4) :math:`\\nu` by a random-walk step on :math:`\\log(\\nu - 1)` and
+    an independence step proposed from its gamma prior, both with the
+    weights integrated out; (5) the rate of that prior from its truncated
+    gamma and its shape by an independence step. The step sizes adapt
+    during the warm-up only. Every step is tested for leaving its target
+    invariant. The likelihood uses the closed form of the quadratic form of
+    the equicorrelation matrix, :math:`x^T M^{-1} x = SS_i / (1 - \\rho) +
     (\\bar x_i - \\delta_i)^2 n / (1 + (n - 1)\\rho)`.
 
     A data set whose differences are equal on every fold has no within
