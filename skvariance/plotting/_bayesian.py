@@ -184,20 +184,22 @@ BayesianTTestResult
 
         res = self.result
         name_a, name_b = names
+        xlabel = f"posterior probability that {name_a} is better than {name_b}"
+        title = (
+            f"P({name_b} better) = {res.p_left:.3f}, "
+            f"P({name_a} better) = {res.p_right:.3f} (no rope)"
+        )
         if ax is None:
-            fig, ax = plt.subplots(figsize=(6, 3.6), layout="constrained")
+            width = max(6.0, text_width([xlabel, title]) + 0.6)
+            fig, ax = plt.subplots(figsize=(width, 3.6), layout="constrained")
         else:
             fig = ax.figure
         ax.hist(res.samples[:, 2], bins=50, range=(0, 1), color="tab:blue", alpha=0.8)
         ax.axvline(0.5, color="tab:orange", lw=2)
         ax.set_xlim(0, 1)
         ax.set_yticks([])
-        ax.set_xlabel(f"posterior probability that {name_a} is better than {name_b}")
-        ax.set_title(
-            f"P({name_b} better) = {res.p_left:.3f}, "
-            f"P({name_a} better) = {res.p_right:.3f} (no rope)",
-            fontsize=10,
-        )
+        ax.set_xlabel(xlabel)
+        ax.set_title(title, fontsize=10)
         self.figure_, self.ax_ = fig, ax
 
     # -- correlated t-test: the Student t posterior --------------------------
@@ -209,8 +211,10 @@ BayesianTTestResult
         res = self.result
         name_a, name_b = names
         rope = float(res.rope)
+        xlabel = f"mean difference {name_a} - {name_b}"
         if ax is None:
-            fig, ax = plt.subplots(figsize=(6.5, 3.8), layout="constrained")
+            width = max(6.5, text_width([xlabel]) + 0.6)
+            fig, ax = plt.subplots(figsize=(width, 3.8), layout="constrained")
         else:
             fig = ax.figure
         probs = (res.prob_b_better, res.prob_equivalent, res.prob_a_better)
@@ -241,7 +245,7 @@ BayesianTTestResult
             ax.axvline(-rope, color="tab:orange", lw=1.5)
             ax.axvline(rope, color="tab:orange", lw=1.5)
         ax.set_yticks([])
-        ax.set_xlabel(f"mean difference {name_a} - {name_b}")
+        ax.set_xlabel(xlabel)
         ax.set_title("Posterior of the mean difference (rope shaded)", fontsize=10)
         handles = [
             Patch(color=color, alpha=0.35, label=label)

@@ -82,3 +82,20 @@ def test_on_given_axes_and_bad_input():
         BayesianPosteriorDisplay.from_result(object())
     with pytest.raises(ValueError, match="names must be two strings"):
         BayesianPosteriorDisplay.from_result(res, names=("a",))
+
+
+@pytest.mark.parametrize("kind", ["histogram", "density"])
+def test_long_names_fit_in_every_kind(kind):
+    from .test_display_layout import LONG, layout_problems
+
+    a, b = _pair(0.005)
+    if kind == "histogram":
+        res = bayesian_signed_rank_test(a, b, n_samples=2000, random_state=0)
+    else:
+        rng = np.random.RandomState(0)
+        x = 0.8 + 0.02 * rng.randn(3, 10)
+        y = x + 0.008 + 0.01 * rng.randn(3, 10)
+        res = bayesian_correlated_ttest(y, x, n_train=90, n_test=10, rope=0.01)
+    disp = BayesianPosteriorDisplay.from_result(res, names=tuple(LONG[:2]))
+    assert disp.kind_ == kind
+    assert layout_problems(disp.figure_) == []
