@@ -440,6 +440,34 @@ def test_truncated_samplers_stay_in_bounds_and_match_the_law():
         assert stats.kstest(y, law.cdf).pvalue > 1e-3
 
 
+def test_rhat_equals_arviz():
+    # arviz 0.23.4, az.rhat(chains, method="rank") and method="split", run on
+    # these chains in a separate environment (arviz is not a dependency)
+    rng = np.random.RandomState(0)
+    mixed = rng.randn(4, 1000)
+    x = np.zeros((3, 400))
+    e = rng.randn(3, 400)
+    for t in range(1, 400):
+        x[:, t] = 0.9 * x[:, t - 1] + e[:, t]  # autocorrelated chains
+    cases = {
+        "mixed": (mixed, 0.9996150944412519, 0.9996049895787104),
+        "shifted": (
+            mixed + [[0.0], [0.0], [0.0], [1.0]],
+            1.1045200745165626,
+            1.1068515868209279,
+        ),
+        "spread": (
+            mixed * [[1.0], [1.0], [1.0], [4.0]],
+            1.2050895017867616,
+            0.9993232975828669,
+        ),
+        "ar": (x, 1.058782757592559, 1.0599553626334548),
+    }
+    for name, (chains, rank, split) in cases.items():
+        assert _rank_normalized_rhat(chains) == pytest.approx(rank, rel=1e-12), name
+        assert _split_rhat(chains) == pytest.approx(split, rel=1e-12), name
+
+
 def test_rhat_alarms_on_chains_that_disagree():
     rng = np.random.RandomState(0)
     mixed = rng.randn(4, 1000)
