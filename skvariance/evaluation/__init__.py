@@ -102,3 +102,17 @@ __all__ += [
     "effect_size",
     "wilcoxon_test",
 ]
+
+from ._bayesian import (  # noqa: E402
+    BayesianHierarchicalResult,
+    BayesianSignedRankResult,
+    bayesian_hierarchical_test,
+    bayesian_signed_rank_test,
+)
+
+__all__ += [
+    "BayesianHierarchicalResult",
+    "BayesianSignedRankResult",
+    "bayesian_hierarchical_test",
+    "bayesian_signed_rank_test",
+]

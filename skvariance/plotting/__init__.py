@@ -19,3 +19,7 @@ __all__: list[str] = [
 from ._comparison import CriticalDifferenceDisplay, HyperparameterImportanceDisplay
 
 __all__ += ["CriticalDifferenceDisplay", "HyperparameterImportanceDisplay"]
+
+from ._bayesian import BayesianPosteriorDisplay  # noqa: E402
+
+__all__ += ["BayesianPosteriorDisplay"]

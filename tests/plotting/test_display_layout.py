@@ -101,7 +101,19 @@ def _hyperparameter_importance():
     return plotting.HyperparameterImportanceDisplay.from_result(result)
 
 
+def _bayesian_posterior():
+    # the triangle with the longest names and a rope of one point
+    from skvariance.evaluation import bayesian_signed_rank_test
+
+    rng = np.random.RandomState(0)
+    b = rng.uniform(0.7, 0.9, 20)
+    a = b + rng.normal(0.008, 0.01, 20)
+    result = bayesian_signed_rank_test(a, b, rope=0.01, n_samples=5000, random_state=0)
+    return plotting.BayesianPosteriorDisplay.from_result(result, names=LONG[:2])
+
+
 BUILDERS = {
+    "BayesianPosteriorDisplay": _bayesian_posterior,
     "CoverageDisplay": _coverage,
     "CriticalDifferenceDisplay": _critical_difference,
     "HyperparameterImportanceDisplay": _hyperparameter_importance,
