@@ -92,17 +92,13 @@ def test_predict_interval_default_is_the_90_percent_pair():
     agg, X = _fitted(levels=levels)
     q = agg.predict(X)
     np.testing.assert_array_equal(agg.predict_interval(X), q[:, [0, 4]])
-    np.testing.assert_array_equal(
-        agg.predict_interval(X, coverage=0.5), q[:, [1, 3]]
-    )
+    np.testing.assert_array_equal(agg.predict_interval(X, coverage=0.5), q[:, [1, 3]])
 
 
 def test_predict_interval_none_is_the_widest_pair():
     agg, X = _fitted()
     q = agg.predict(X)
-    np.testing.assert_array_equal(
-        agg.predict_interval(X, coverage=None), q[:, [0, 4]]
-    )
+    np.testing.assert_array_equal(agg.predict_interval(X, coverage=None), q[:, [0, 4]])
 
 
 def test_predict_interval_calibrated_flag_reaches_predict():
@@ -231,9 +227,7 @@ def test_multi_fit_params_without_routing_message():
             r"routing to pass fit parameters to the estimator\.$"
         ),
     ):
-        MultiQuantileRegressor(QuantileRegressor(alpha=0.0)).fit(
-            X, y, tag=1, groups=2
-        )
+        MultiQuantileRegressor(QuantileRegressor(alpha=0.0)).fit(X, y, tag=1, groups=2)
 
 
 # -- the weights: quantile/_weights.py and QuantileAggregator._fit_weights ----
@@ -293,8 +287,9 @@ def test_fit_weights_local_scale_and_features():
 def test_fit_weights_local_zero_scale_falls_back_to_one():
     X, y, P, levels, sw = _stack()
     P[:, :, 1] = y[:, None]  # every model's median is exact: scale 0
-    agg = QuantileAggregator([QuantileRegressor()] * 3, quantiles=levels,
-                             weighting="local")
+    agg = QuantileAggregator(
+        [QuantileRegressor()] * 3, quantiles=levels, weighting="local"
+    )
     agg._fit_weights(X, y, sw, P, levels)
     Z = StandardScaler().fit_transform(X)
     ref = _fit_weights_reference(X, y, P, levels, sw, Z, 1e-3, 0.05, scale=1.0)
@@ -305,8 +300,9 @@ def test_fit_weights_local_zero_scale_falls_back_to_one():
 def test_fit_weights_local_small_scale_is_used_as_is():
     X, y, P, levels, sw = _stack()
     y, P = y * 0.1, P * 0.1  # scale about 0.04 < 1
-    agg = QuantileAggregator([QuantileRegressor()] * 3, quantiles=levels,
-                             weighting="local")
+    agg = QuantileAggregator(
+        [QuantileRegressor()] * 3, quantiles=levels, weighting="local"
+    )
     agg._fit_weights(X, y, sw, P, levels)
     Z = StandardScaler().fit_transform(X)
     ref = _fit_weights_reference(X, y, P, levels, sw, Z, 1e-3, 0.05)
@@ -327,8 +323,9 @@ def test_fit_weights_passes_the_solver(monkeypatch):
 
     monkeypatch.setattr(_aggregator, "fit_simplex_weights", spy)
     X, y, P, levels, sw = _stack()
-    agg = QuantileAggregator([QuantileRegressor()] * 3, quantiles=levels,
-                             solver="highs-ds")
+    agg = QuantileAggregator(
+        [QuantileRegressor()] * 3, quantiles=levels, solver="highs-ds"
+    )
     agg._fit_weights(X, y, sw, P, levels)
     assert seen == ["highs-ds"]
 
@@ -360,7 +357,8 @@ def test_pinball_lp_clips_and_renormalises_the_solver_output(monkeypatch):
 
     X, y, P, levels, sw = _stack()
     monkeypatch.setattr(
-        _weights, "linprog",
+        _weights,
+        "linprog",
         lambda *a, **k: _Result(np.r_[0.5, 0.7, -0.1, np.zeros(2 * y.size * 3)]),
     )
     w = _weights.fit_simplex_weights(P, y, levels, sw, per_level=False)
@@ -372,7 +370,8 @@ def test_pinball_lp_failure_names_the_solver_message(monkeypatch):
 
     X, y, P, levels, sw = _stack()
     monkeypatch.setattr(
-        _weights, "linprog",
+        _weights,
+        "linprog",
         lambda *a, **k: _Result(np.zeros(3), status=1, message="Iteration limit"),
     )
     with pytest.raises(
