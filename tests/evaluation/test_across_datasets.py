@@ -569,7 +569,13 @@ def _result_classes():
     for module in (evaluation, model_selection):
         for name in module.__all__:
             obj = getattr(module, name)
-            if inspect.isclass(obj) and not issubclass(obj, BaseEstimator):
+            # ActiveTester is a sampler, not a result: its estimate() returns
+            # an ActiveTestingResult, which is checked here
+            if (
+                inspect.isclass(obj)
+                and not issubclass(obj, BaseEstimator)
+                and name != "ActiveTester"
+            ):
                 out.append(f"{module.__name__.split('.')[-1]}.{name}")
     return sorted(set(out))
 
@@ -646,6 +652,28 @@ def _instances():
         "CompareEstimatorsResult": compared,
         "MultiMetricCompareResult": model_selection.MultiMetricCompareResult(
             {"m1": compared, "m2": compared}
+        ),
+        "ScoreCIResult": evaluation.prediction_powered_ci(
+            rng.rand(30), rng.rand(30), rng.rand(100)
+        ),
+        "StratifiedScoreResult": evaluation.stratified_score_ci(
+            rng.rand(12), np.repeat([0, 1, 2], 4), [40, 30, 30]
+        ),
+        "ActiveTestingResult": evaluation.active_testing_estimate(
+            rng.rand(50) + 0.1, rng.rand(50), 10, random_state=0
+        ),
+        "BayesianSignedRankResult": evaluation.bayesian_signed_rank_test(
+            a.ravel(), b.ravel(), rope=0.01, n_samples=200, random_state=0
+        ),
+        "BayesianHierarchicalResult": evaluation.bayesian_hierarchical_test(
+            a.T,
+            b.T,
+            rope=0.01,
+            rho=0.2,
+            n_samples=400,
+            n_warmup=300,
+            n_chains=2,
+            random_state=0,
         ),
         "BenchmarkResult": BenchmarkResult(
             names=list("xyz"),
