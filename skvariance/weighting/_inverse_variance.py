@@ -466,7 +466,8 @@ class InverseVarianceRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator
                 "the weighted fit rests on a few rows. Consider a smaller "
                 "weight_power or a smoother variance_estimator.",
                 UserWarning,
-                stacklevel=2,
+                # fit -> scikit-learn's _fit_context wrapper -> the caller
+                stacklevel=3,
             )
         self.residuals_ = residuals
         self.variance_floor_ = floor

@@ -346,6 +346,8 @@ def test_degenerate_weights_warning_reports_hand_numbers():
     msg = str(record[0].message)
     assert f"effective sample size is {ess:.1f} of 47 rows" in msg
     assert f"(max/min weight ratio {ratio:.3g})" in msg
+    # the warning points at the caller's line, not into scikit-learn
+    assert record[0].filename == __file__
 
 
 def test_choose_power_uses_the_user_weights_everywhere():
