@@ -129,10 +129,13 @@ def _min_variance_weights(cov, non_negative):
         return weights
     start = np.clip(weights, 0, None)
     start = start / start.sum() if start.sum() > 0 else ones / k
+    # the weights do not depend on the covariance's scale, SLSQP's absolute
+    # ftol does: errors in small units (cov ~1e-6) stopped it at the start
+    scaled = cov / (np.trace(cov) / k)
     result = minimize(
-        lambda w: w @ cov @ w,
+        lambda w: w @ scaled @ w,
         start,
-        jac=lambda w: 2 * cov @ w,
+        jac=lambda w: 2 * scaled @ w,
         bounds=[(0.0, 1.0)] * k,
         constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1.0}],
         method="SLSQP",

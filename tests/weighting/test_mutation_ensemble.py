@@ -159,6 +159,20 @@ def test_non_negative_weights_match_support_enumeration():
     assert got.min() >= 0 and got.sum() == pytest.approx(1.0, abs=1e-15)
 
 
+@pytest.mark.parametrize("scale", [1e-9, 1e-6, 1e-3, 1.0, 1e6])
+def test_non_negative_weights_do_not_depend_on_the_units(scale):
+    # errors in small units (y in thousands: cov ~1e-6) stopped SLSQP at its
+    # start point (weights off by 0.019); scipy's default ftol (1e-6) fails
+    # already at 1e-3
+    rng = np.random.RandomState(3)
+    a = rng.standard_normal((200, 3))
+    errors = np.column_stack([a[:, 0], a[:, 0] + 0.3 * a[:, 1], 2.0 * a[:, 2]])
+    cov = errors.T @ errors / 200
+    np.testing.assert_allclose(
+        _min_variance_weights(cov * scale, True), _simplex_min(cov), rtol=0, atol=1e-12
+    )
+
+
 def test_combine_by_hand_along_each_axis():
     means = np.array([[1.0, 2.0, 4.0], [3.0, -1.0, 0.0]])
     variances = np.array([[1.0, 4.0, 0.5], [2.0, 1.0, 8.0]])
