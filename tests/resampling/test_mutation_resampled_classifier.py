@@ -333,3 +333,44 @@ def test_predict_checks_the_number_of_features():
     with pytest.raises(ValueError, match=f"^{expected} as input.$"):
         clf.predict(X[:, :3])
     assert clf.n_features_in_ == 5
+
+
+# -- schedule="cooldown" -------------------------------------------------------
+@pytest.mark.parametrize("n_epochs", [1, 2, 3])
+def test_cooldown_temperatures_by_hand(n_epochs):
+    # T_s = 1 / ((1 - s) / T + s), s = step / (n_epochs - 1) capped at 1
+    # (s = 1 for a single epoch); upweighting gives p_k / pi_k per row
+    X, y = _blobs([70, 20, 10])
+    clf = ResampledClassifier(
+        Recorder(),
+        strategy="upweight",
+        temperature=4.0,
+        schedule="cooldown",
+        n_epochs=n_epochs,
+    ).fit(X, y)
+    # two more calls on the same data: the schedule stays at its end, T = 1
+    clf.partial_fit(X, y).partial_fit(X, y)
+    prior = np.bincount(y) / len(y)
+    steps = clf.estimator_.steps_
+    assert len(steps) == n_epochs + 2
+    for step, (_, y_seen, w_seen) in enumerate(steps):
+        s = 1.0 if n_epochs == 1 else min(step / (n_epochs - 1), 1.0)
+        target = prior ** ((1 - s) / 4.0 + s)
+        target /= target.sum()
+        np.testing.assert_array_equal(y_seen, y)
+        np.testing.assert_allclose(w_seen, (target / prior)[y], rtol=1e-12)
+
+
+class FitWithoutWeights(Recorder):
+    """partial_fit takes sample_weight, fit does not."""
+
+    def fit(self, X, y):
+        return super().fit(X, y)
+
+
+def test_partial_fit_weights_need_only_partial_fit_to_take_them():
+    X, y = _blobs([30, 10])
+    clf = ResampledClassifier(FitWithoutWeights(), strategy="upweight")
+    clf.partial_fit(X, y, classes=[0, 1])
+    _, y_seen, w_seen = clf.estimator_.steps_[0]
+    np.testing.assert_allclose(w_seen, np.where(y_seen == 0, 0.5 / 0.75, 0.5 / 0.25))
