@@ -374,3 +374,16 @@ def test_partial_fit_weights_need_only_partial_fit_to_take_them():
     clf.partial_fit(X, y, classes=[0, 1])
     _, y_seen, w_seen = clf.estimator_.steps_[0]
     np.testing.assert_allclose(w_seen, np.where(y_seen == 0, 0.5 / 0.75, 0.5 / 0.25))
+
+
+def test_smote_shrink_copies_a_single_row_with_its_weight():
+    # class 1 is one row of weight 2: mass 40 against 2, balanced: 38 more
+    # weight, i.e. 19 copies of weight 2 (SMOTE rows keep the parents' weights)
+    X, y = _blobs([40, 1])
+    w = np.r_[np.ones(40), 2.0]
+    clf = ResampledClassifier(Recorder(), strategy="smote", random_state=0)
+    clf.partial_fit(X, y, classes=[0, 1], sample_weight=w)
+    X_seen, y_seen, w_seen = clf.estimator_.steps_[0]
+    np.testing.assert_array_equal(y_seen, np.r_[y, np.ones(19, dtype=int)])
+    np.testing.assert_array_equal(X_seen[41:], np.repeat(X[-1:], 19, axis=0))
+    np.testing.assert_array_equal(w_seen, np.r_[w, np.full(19, 2.0)])

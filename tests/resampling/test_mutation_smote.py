@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
-from skvariance.resampling import SMOTENC
+from skvariance.resampling import SMOTE, SMOTENC
 
 
 def _object_data(column, n_rare=15, seed=0):
@@ -114,3 +114,35 @@ def test_smotenc_sparse_float32_keeps_its_dtype(fmt):
     assert X_res.format == fmt
     assert X_res.dtype == np.float32 and dense[0].dtype == np.float32
     np.testing.assert_array_equal(X_res.toarray(), dense[0])
+
+
+def _unsorted_csr(X):
+    """CSR of ``X`` with every row's column indices stored in reverse order."""
+    csr = sparse.csr_matrix(X)
+    indices, data = csr.indices.copy(), csr.data.copy()
+    for start, stop in zip(csr.indptr[:-1], csr.indptr[1:]):
+        indices[start:stop] = indices[start:stop][::-1]
+        data[start:stop] = data[start:stop][::-1]
+    out = sparse.csr_matrix((data, indices, csr.indptr.copy()), shape=X.shape)
+    out.has_sorted_indices = False
+    return out
+
+
+def test_smote_on_unsorted_csr_equals_dense():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(80, 6))
+    X[np.abs(X) < 0.6] = 0.0
+    y = np.r_[np.zeros(60, dtype=int), np.ones(20, dtype=int)]
+    X_unsorted = _unsorted_csr(X)
+    assert not X_unsorted.has_sorted_indices
+    bounds = zip(X_unsorted.indptr[:-1], X_unsorted.indptr[1:])
+    assert any(np.any(np.diff(X_unsorted.indices[a:b]) < 0) for a, b in bounds)
+    dense = SMOTE(random_state=0).fit_resample(X, y)
+    X_res, y_res = SMOTE(random_state=0).fit_resample(X_unsorted, y)
+    np.testing.assert_array_equal(y_res, dense[1])
+    np.testing.assert_allclose(X_res.toarray(), dense[0], rtol=1e-12, atol=1e-12)
+    # every synthetic row is stored once per column, as a CSR matrix should be
+    new = sparse.csr_matrix(X_res)[80:]
+    for start, stop in zip(new.indptr[:-1], new.indptr[1:]):
+        cols = new.indices[start:stop]
+        assert np.unique(cols).size == cols.size
