@@ -5,13 +5,24 @@ the sampler's own state.
 """
 
 import re
+import threading
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import sparse
+from threadpoolctl import threadpool_info, threadpool_limits
 
-from skvariance.resampling import SMOTE, SMOTENC
+import skvariance
+from skvariance.resampling import (
+    SMOTE,
+    SMOTENC,
+    _neighbors,
+    base,
+    clear_neighbors_cache,
+    neighbors_cache_info,
+)
 
 
 def _object_data(column, n_rare=15, seed=0):
@@ -146,3 +157,192 @@ def test_smote_on_unsorted_csr_equals_dense():
     for start, stop in zip(new.indptr[:-1], new.indptr[1:]):
         cols = new.indices[start:stop]
         assert np.unique(cols).size == cols.size
+
+
+# -- class_kneighbors ----------------------------------------------------------
+def _brute_force(X, k, codes=None, penalty=0.0):
+    """float64 squared distances (+ penalty per mismatch), stable sort by row."""
+    X = np.asarray(X, dtype=np.float64)
+    D = ((X[:, None, :] - X[None, :, :]) ** 2).sum(-1)
+    if codes is not None:
+        D = D + penalty * (codes[:, None, :] != codes[None, :, :]).sum(-1)
+    np.fill_diagonal(D, np.inf)
+    return np.argsort(D, axis=1, kind="stable")[:, :k]
+
+
+def _int_data(n=40, d=3, seed=0):
+    rng = np.random.RandomState(seed)
+    return rng.randint(0, 4, size=(n, d)).astype(float)
+
+
+def test_kneighbors_on_unsorted_csr_equals_brute_force():
+    X = _int_data(seed=1)
+    X_unsorted = _unsorted_csr(X)
+    got = _neighbors.class_kneighbors(X_unsorted, 5, use_cache=False)
+    np.testing.assert_array_equal(got, _brute_force(X, 5))
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+def test_kneighbors_distances_are_float64_for_float32_input(fmt):
+    # |row1 - row0|^2 = (1 + 2^-12)^2 = 1 + 2^-11 + 2^-24, which float32
+    # rounds to 1 + 2^-11 = |row2 - row0|^2: in float64 row 2 is nearer
+    e = 2.0**-6
+    X = np.array(
+        [[0.0, 0.0, 0.0], [1.0 + 2.0**-12, 0.0, 0.0], [1.0, e, e], [5.0, 5.0, 5.0]],
+        dtype=np.float32,
+    )
+    Xin = X if fmt == "dense" else sparse.csr_matrix(X)
+    got = _neighbors.class_kneighbors(Xin, 2, use_cache=False)
+    np.testing.assert_array_equal(got[0], [2, 1])
+    np.testing.assert_array_equal(got, _brute_force(X, 2))
+
+
+def test_kneighbors_penalty_defaults_to_zero_and_needs_codes():
+    X = _int_data(seed=2)
+    codes = np.random.RandomState(0).randint(0, 2, size=(40, 1)).astype(np.int32)
+    plain = _brute_force(X, 4)
+    with_codes = _neighbors.class_kneighbors(X, 4, codes=codes, use_cache=False)
+    np.testing.assert_array_equal(with_codes, plain)
+    no_codes = _neighbors.class_kneighbors(X, 4, penalty=5.0, use_cache=False)
+    np.testing.assert_array_equal(no_codes, plain)
+
+
+def test_kneighbors_cache_is_keyed_by_the_codes():
+    X = _int_data(seed=3)
+    rng = np.random.RandomState(1)
+    first, second = (rng.randint(0, 3, size=(40, 2)).astype(np.int32) for _ in "ab")
+    clear_neighbors_cache()
+    for codes in (first, second):
+        got = _neighbors.class_kneighbors(X, 4, codes=codes, penalty=1.5)
+        np.testing.assert_array_equal(got, _brute_force(X, 4, codes, 1.5))
+    info = neighbors_cache_info()
+    assert (info["entries"], info["hits"], info["misses"]) == (2, 0, 2)
+    _neighbors.class_kneighbors(X, 3, codes=first, penalty=1.5)
+    _neighbors.class_kneighbors(X[::-1], 3)
+    info = neighbors_cache_info()
+    assert (info["entries"], info["hits"], info["misses"]) == (3, 1, 3)
+    clear_neighbors_cache()
+
+
+def test_kneighbors_cache_bounds_are_inclusive():
+    X = _int_data(seed=4)
+    nbytes = 40 * 4 * np.dtype(np.int32).itemsize
+    clear_neighbors_cache()
+    with skvariance.config_context(
+        neighbors_cache_max_bytes=nbytes, neighbors_cache_max_entries=1
+    ):
+        _neighbors.class_kneighbors(X, 4)
+        assert neighbors_cache_info()["entries"] == 1
+        again = _neighbors.class_kneighbors(X, 4)
+        assert neighbors_cache_info()["hits"] == 1
+        assert not again.flags.writeable  # cached graphs are read-only
+    clear_neighbors_cache()
+    with skvariance.config_context(neighbors_cache_max_entries=0):
+        nn = _neighbors.class_kneighbors(X, 4)
+        assert neighbors_cache_info()["entries"] == 0
+        assert nn.flags.writeable  # not cached: the caller's own array
+    clear_neighbors_cache()
+
+
+_PAIRS = _neighbors._pairs
+
+
+def _spy_pairs(monkeypatch, barrier=None):
+    """Record every _pairs call with the BLAS thread limits inside it."""
+    calls = []
+    original = _PAIRS
+
+    lock = threading.Lock()
+
+    def spy(*args, **kwargs):
+        if barrier is not None:
+            barrier.wait()  # both workers must be running at once
+        with lock:  # threadpoolctl's look-ups one thread at a time
+            info = threadpool_info()
+        calls.append({i["num_threads"] for i in info if i["user_api"] == "blas"})
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(_neighbors, "_pairs", spy)
+    return calls
+
+
+def test_kneighbors_threads_and_blas_limits(monkeypatch):
+    X = _int_data(n=60, seed=5)
+    monkeypatch.setattr(_neighbors, "BLOCK", 13)
+    monkeypatch.setattr(_neighbors, "SPARSE_BLOCK", 13)
+    calls = _spy_pairs(monkeypatch, threading.Barrier(2, timeout=20))
+    with threadpool_limits(limits=2):
+        got = _neighbors.class_kneighbors(X, 4, use_cache=False, n_jobs=2)
+    np.testing.assert_array_equal(got, _brute_force(X, 4))
+    assert len(calls) == 2
+    assert all(blas == {1} for blas in calls)  # one BLAS thread per worker
+    # sparse input: one thread whatever n_jobs (SciPy's products hold the GIL)
+    calls = _spy_pairs(monkeypatch)
+    got = _neighbors.class_kneighbors(
+        sparse.csr_matrix(X), 4, use_cache=False, n_jobs=2
+    )
+    np.testing.assert_array_equal(got, _brute_force(X, 4))
+    assert len(calls) == 1
+
+
+# -- BaseSMOTE._smote -----------------------------------------------------------
+def test_smote_needs_exactly_k_plus_one_rows():
+    X, y = (
+        _int_data(n=30, seed=6),
+        np.r_[np.zeros(24, dtype=int), np.ones(6, dtype=int)],
+    )
+    X_res, y_res = SMOTE(k_neighbors=5, random_state=0).fit_resample(X, y)
+    np.testing.assert_array_equal(np.bincount(y_res), [24, 24])
+    expected = (
+        "Class 1 has 5 sample(s); SMOTE needs at least k_neighbors + 1 = 6 "
+        "samples in every class it over-samples. Lower k_neighbors or do not "
+        "over-sample this class."
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(expected)}$"):
+        SMOTE(k_neighbors=5).fit_resample(X[:-1], y[:-1])
+
+
+def test_smote_sparse_float32_keeps_its_dtype():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 4)).astype(np.float32)
+    X[np.abs(X) < 0.5] = 0.0
+    y = np.r_[np.zeros(45, dtype=int), np.ones(15, dtype=int)]
+    dense = SMOTE(random_state=0).fit_resample(X, y)
+    X_res, _ = SMOTE(random_state=0).fit_resample(sparse.csr_matrix(X), y)
+    assert X_res.dtype == np.float32 == dense[0].dtype
+    np.testing.assert_array_equal(X_res.toarray(), dense[0])
+
+
+def test_smote_runs_its_kernels_on_n_jobs_threads(monkeypatch):
+    seen = []
+    original = base.numba_threads
+
+    @contextmanager
+    def spy(n_jobs):
+        seen.append(n_jobs)
+        with original(n_jobs):
+            yield
+
+    monkeypatch.setattr(base, "numba_threads", spy)
+    X, y = (
+        _int_data(n=30, seed=7),
+        np.r_[np.zeros(20, dtype=int), np.ones(10, dtype=int)],
+    )
+    SMOTE(k_neighbors=3, n_jobs=2, random_state=0).fit_resample(X, y)
+    assert seen == [2]
+
+
+def test_smotenc_multiclass_categories_follow_their_class():
+    # every class has one category of its own: the mode of any row's
+    # neighbours (same class) is that category, for every over-sampled class
+    rng = np.random.RandomState(0)
+    counts = [50, 20, 12]
+    y = np.repeat([0, 1, 2], counts)
+    X = np.empty((len(y), 3), dtype=object)
+    X[:, 0] = rng.normal(size=len(y))
+    X[:, 1] = np.array(["p", "q", "r"])[y]
+    X[:, 2] = rng.normal(size=len(y))
+    X_res, y_res = SMOTENC(categorical_features=[1], random_state=0).fit_resample(X, y)
+    np.testing.assert_array_equal(np.bincount(y_res), [50, 50, 50])
+    new = X_res[len(y) :]
+    assert new[:, 1].tolist() == np.array(["p", "q", "r"])[y_res[len(y) :]].tolist()
