@@ -16,12 +16,20 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from skvariance.resampling import ResampledClassifier
+from skvariance.resampling import ResampledClassifier, clear_neighbors_cache
 from skvariance.resampling._resampled_classifier import (
     _fit_logit_shift,
     _rebalance,
     _smote,
 )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_neighbors_cache():
+    """No neighbour graph carried over from another test (or another run)."""
+    clear_neighbors_cache()
+    yield
+    clear_neighbors_cache()
 
 
 class Recorder(ClassifierMixin, BaseEstimator):

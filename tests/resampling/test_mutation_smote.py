@@ -25,6 +25,14 @@ from skvariance.resampling import (
 )
 
 
+@pytest.fixture(autouse=True)
+def _fresh_neighbors_cache():
+    """No neighbour graph carried over from another test (or another run)."""
+    clear_neighbors_cache()
+    yield
+    clear_neighbors_cache()
+
+
 def _object_data(column, n_rare=15, seed=0):
     """Continuous columns 0 and 2 around the categorical column 1."""
     rng = np.random.RandomState(seed)
