@@ -354,3 +354,31 @@ def test_smotenc_multiclass_categories_follow_their_class():
     np.testing.assert_array_equal(np.bincount(y_res), [50, 50, 50])
     new = X_res[len(y) :]
     assert new[:, 1].tolist() == np.array(["p", "q", "r"])[y_res[len(y) :]].tolist()
+
+
+def test_kneighbors_limits_only_blas_around_its_workers(monkeypatch):
+    # the search limits BLAS to one thread while its workers run, and leaves
+    # the OpenMP pool (other libraries' threads) as the caller set it
+    seen = []
+
+    class SpyParallel(_neighbors.Parallel):
+        def __call__(self, iterable):
+            info = threadpool_info()
+            seen.append(
+                {
+                    api: {i["num_threads"] for i in info if i["user_api"] == api}
+                    for api in ("blas", "openmp")
+                }
+            )
+            return super().__call__(iterable)
+
+    monkeypatch.setattr(_neighbors, "Parallel", SpyParallel)
+    X = _int_data(seed=8)
+    with threadpool_limits(limits=2):
+        outside = {
+            i["num_threads"] for i in threadpool_info() if i["user_api"] == "openmp"
+        }
+        got = _neighbors.class_kneighbors(X, 4, use_cache=False)
+    np.testing.assert_array_equal(got, _brute_force(X, 4))
+    assert outside == {2}
+    assert seen == [{"blas": {1}, "openmp": {2}}]
