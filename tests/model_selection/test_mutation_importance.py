@@ -405,3 +405,13 @@ def test_fanova_verbose_reports_each_stage(capsys):
     )
     out, err = capsys.readouterr()
     assert out == "" and err == ""
+
+
+def test_noise_with_two_candidates():
+    """The smallest search (2 candidates x 3 splits): two-way noise by hand."""
+    splits = np.array([[0.1, 0.4, 0.2], [0.5, 0.3, 0.9]])
+    res = hyperparameter_importance(_search([{"a": 1}, {"a": 2}], splits))
+    _, ms_c, ms_e = _two_way(splits)
+    assert res.noise_variance == pytest.approx(ms_e / 3, rel=1e-12)
+    assert res.split_variance == pytest.approx(max(0.0, (ms_c - ms_e) / 2), abs=1e-15)
+    assert res.expected_noise["a"] == pytest.approx(ms_e / 3 / 2, rel=1e-12)
