@@ -338,11 +338,9 @@ def _grid_anova(grid):
     d = grid.ndim
     total = float(np.var(grid))
     axes = range(d)
-    means = {}
     main = {}
     for h in axes:
         m = grid.mean(axis=tuple(a for a in axes if a != h))
-        means[h] = m
         main[h] = float(np.var(m))
     pairs = {}
     for h, k in combinations(axes, 2):
