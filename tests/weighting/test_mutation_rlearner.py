@@ -7,6 +7,7 @@ predictions from a table keyed by an id column, so that every residual,
 propensity and effect is known exactly.
 """
 
+import os
 import re
 import warnings
 
@@ -234,6 +235,21 @@ def test_overlap_counts_and_warning(n_low, n_high, n_edge, warns):
             "where both arms occur."
         )
         assert str(ours[0].message) == msg
+
+
+@pytest.mark.skipif(
+    "MUTANT_UNDER_TEST" in os.environ,
+    reason="mutmut's trampoline adds stack frames between fit and the warning",
+)
+def test_overlap_warning_points_at_the_caller_of_fit():
+    n = 50
+    e = np.full(n, 0.5)
+    e[:5] = 0.001
+    X = np.column_stack([np.arange(n), np.ones(n)])
+    rl = _table_learner(e, binary=True)
+    with pytest.warns(OverlapWarning) as rec:
+        rl.fit(X, np.zeros(n), treatment=np.tile([0, 1], n // 2))
+    assert [r.filename for r in rec] == [__file__]
 
 
 def test_continuous_treatment_has_no_propensity_attributes():
