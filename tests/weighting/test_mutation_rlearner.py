@@ -384,3 +384,14 @@ def test_predict_and_score_check_the_number_of_features():
     with pytest.raises(ValueError, match="^" + re.escape(msg) + "$"):
         rl.score(bad, np.ones(4), treatment=np.array([0, 1, 0, 1]))
     assert rl.n_features_in_ == 2
+
+
+@pytest.mark.parametrize("column", [0, -1])
+def test_treatment_column_beside_a_single_covariate(column):
+    X, y, w = _data(n=40)
+    x = X[:, :1]
+    Xf = np.column_stack([w, x]) if column == 0 else np.column_stack([x, w])
+    Xt = np.linspace(-1, 1, 10).reshape(-1, 1)
+    Xtf = np.column_stack([np.zeros(10), Xt] if column == 0 else [Xt, np.zeros(10)])
+    a, b, _, _ = _same_as_separate(Xf, column, x, y, w, Xtf, Xt)
+    assert a.n_features_in_ == 2
