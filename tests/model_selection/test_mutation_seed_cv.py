@@ -286,3 +286,26 @@ def test_seed_cv_summary_text_columns_are_object_arrays():
     assert table["variance"].tolist() == [
         comp[k] for k in ("seed", "split", "residual", "total")
     ]
+
+
+def test_bad_table_in_a_batch_names_the_table_shape():
+    msg = (
+        "scores must have at least 2 seeds and 2 splits to separate the "
+        "variance components, got shape (1, 3)."
+    )
+    for func in (variance_components, variance_components_ci):
+        with pytest.raises(ValueError, match="^" + re.escape(msg) + "$"):
+            func(np.zeros((4, 1, 3)))
+
+
+def test_missing_score_given_as_none_is_rejected_and_integers_accepted():
+    msg = "scores contains NaN or infinity; every cell needs a score."
+    for func in (variance_components, variance_components_ci):
+        with pytest.raises(ValueError, match="^" + re.escape(msg) + "$"):
+            func([[1.0, None], [2.0, 3.0]])
+    ints = [[1, 2, 4], [3, 5, 4]]
+    ms_s, ms_k, ms_e = _ms(ints)
+    comp = variance_components(ints)
+    assert comp["residual"] == pytest.approx(ms_e)
+    assert comp["seed"] == pytest.approx(max(0.0, (ms_s - ms_e) / 3))
+    assert comp["split"] == pytest.approx(max(0.0, (ms_k - ms_e) / 2))
