@@ -199,16 +199,11 @@ def _noise(table):
     k = flat.shape[1]
     if k < 2:
         return float("nan"), float("nan"), float("nan")
-    if n >= 2:
-        # candidate x split two-way table: split effect shared, interaction
-        # (with the seed, fixed here) is the noise of a candidate mean
-        comp = variance_components(flat)
-        split = float(comp["split"])
-        noise = float(comp["residual"]) / k
-    else:
-        split = float(np.var(flat, ddof=1))
-        noise = split / k
-    return float("nan"), split, noise
+    # candidate x split two-way table (the caller checks n >= 2): split
+    # effect shared, interaction (with the seed, fixed here) is the noise of
+    # a candidate mean
+    comp = variance_components(flat)
+    return float("nan"), float(comp["split"]), float(comp["residual"]) / k
 
 
 def _is_number(v) -> bool:
@@ -343,11 +338,9 @@ def _grid_anova(grid):
     d = grid.ndim
     total = float(np.var(grid))
     axes = range(d)
-    means = {}
     main = {}
     for h in axes:
         m = grid.mean(axis=tuple(a for a in axes if a != h))
-        means[h] = m
         main[h] = float(np.var(m))
     pairs = {}
     for h, k in combinations(axes, 2):
