@@ -424,3 +424,28 @@ def test_nan_member_predictions_are_named():
         ValueError, match=r"^Input predictions of the estimator contains NaN"
     ):
         multi.predict(X)
+
+
+# -- quantile/_monotonize.py (decorated by validate_params: mutmut skips it) --
+
+
+def test_monotonize_methods_against_references():
+    import numba
+    from sklearn.isotonic import IsotonicRegression
+
+    from skvariance.quantile import monotonize
+
+    q = np.random.default_rng(7).standard_normal((40, 6))  # most rows cross
+    levels = np.arange(6.0)
+    iso = np.vstack([IsotonicRegression().fit_transform(levels, row) for row in q])
+    threads = numba.get_num_threads()
+    np.testing.assert_allclose(monotonize(q, "isotonic", n_jobs=2), iso, atol=1e-12)
+    assert numba.get_num_threads() == threads  # restored after the call
+    np.testing.assert_array_equal(monotonize(q, "sort"), np.sort(q, axis=1))
+    same = monotonize(q, None)
+    np.testing.assert_array_equal(same, q)
+    assert not np.shares_memory(same, q)
+    # the two corrections differ on crossing rows: sorting keeps the values,
+    # isotonic regression pools crossing levels into their mean
+    assert not np.allclose(monotonize(q, "sort"), iso)
+    np.testing.assert_allclose(iso.mean(axis=1), q.mean(axis=1), atol=1e-12)
