@@ -635,3 +635,346 @@ _MESSAGES = [
 def test_exact_messages(call, err, message):
     with pytest.raises(err, match="^" + re.escape(message) + "$"):
         call()
+
+
+# -- every field of the results, by hand ---------------------------------------------
+def _z(p):
+    from statistics import NormalDist
+
+    return NormalDist().inv_cdf(p)
+
+
+def test_control_variate_every_field_by_hand():
+    rng = np.random.default_rng(11)
+    f = rng.uniform(0, 1, 9)
+    y = 0.3 + 2.0 * f + rng.normal(0, 0.2, 9)
+    slope, intercept = np.polyfit(f, y, 1)
+    resid = y - intercept - slope * f
+    for pop, fpc, n_unlab in ((None, 1.0, None), (30, 1 - 9 / 30, 21)):
+        for alt in ("two-sided", "greater", "less"):
+            res = control_variate_ci(
+                y,
+                f,
+                0.45,
+                population_size=pop,
+                confidence_level=0.8,
+                alternative=alt,
+            )
+            est = y.mean() - slope * (f.mean() - 0.45)
+            se = np.sqrt(fpc * np.sum(resid**2) / 7 / 9)
+            np.testing.assert_allclose(res.estimate, est, rtol=1e-12)
+            np.testing.assert_allclose(res.std_error, se, rtol=1e-12)
+            np.testing.assert_allclose(res.lambda_, slope, rtol=1e-12)
+            z = _z(0.9) if alt == "two-sided" else _z(0.8)
+            low = est - z * se if alt != "less" else -np.inf
+            high = est + z * se if alt != "greater" else np.inf
+            np.testing.assert_allclose([res.low, res.high], [low, high], rtol=1e-12)
+            assert res.n_labelled == 9
+            assert res.n_unlabelled == n_unlab
+            assert res.method == "control_variate"
+            assert res.confidence_level == 0.8
+            assert res.alternative == alt
+
+
+def test_ppi_every_field_by_hand():
+    rng = np.random.default_rng(12)
+    f = rng.uniform(0, 1, 12)
+    y = (rng.uniform(size=12) < f).astype(float)
+    g = rng.uniform(0, 1, 30)
+    for method, lam_in in (("classical", None), ("ppi", None), ("ppi++", 0.37)):
+        lam = {"classical": 0.0, "ppi": 1.0, "ppi++": 0.37}[method]
+        for alt in ("two-sided", "greater", "less"):
+            res = prediction_powered_ci(
+                y,
+                f,
+                g,
+                method=method,
+                confidence_level=0.8,
+                alternative=alt,
+                lambda_=lam_in,
+            )
+            rect = y - lam * f
+            est = lam * g.mean() + rect.mean()
+            se = np.sqrt(lam**2 * g.var() / 30 + rect.var() / 12)
+            np.testing.assert_allclose(res.estimate, est, rtol=1e-12)
+            np.testing.assert_allclose(res.std_error, se, rtol=1e-12)
+            z = _z(0.9) if alt == "two-sided" else _z(0.8)
+            low = est - z * se if alt != "less" else -np.inf
+            high = est + z * se if alt != "greater" else np.inf
+            np.testing.assert_allclose([res.low, res.high], [low, high], rtol=1e-12)
+            assert res.lambda_ == lam
+            assert (res.n_labelled, res.n_unlabelled) == (12, 30)
+            assert res.method == method
+            assert res.confidence_level == 0.8
+            assert res.alternative == alt
+
+
+def test_ppi_tuned_lambda_by_hand():
+    # lambda = cov_0(y, f) / ((1 + n / N) var_1(f ++ g)), clipped to [0, 1]
+    rng = np.random.default_rng(13)
+    f = rng.uniform(0, 1, 10)
+    g = rng.uniform(0, 1, 25)
+    for scale in (0.3, 5.0, -1.0):
+        y = scale * f + rng.normal(0, 0.1, 10)
+        cov = np.mean((y - y.mean()) * (f - f.mean()))
+        allf = np.r_[f, g]
+        var = np.sum((allf - allf.mean()) ** 2) / (allf.size - 1)
+        lam = min(max(cov / ((1 + 10 / 25) * var), 0.0), 1.0)
+        res = prediction_powered_ci(y, f, g)
+        np.testing.assert_allclose(res.lambda_, lam, rtol=1e-12, atol=0)
+        assert (0.0 < lam < 1.0) == (scale == 0.3)
+    # constant predictions: weight 0, the classical interval
+    res = prediction_powered_ci([0.0, 1.0, 1.0], [0.5] * 3, [0.5] * 4)
+    assert res.lambda_ == 0.0
+    np.testing.assert_allclose(res.estimate, 2 / 3, rtol=1e-14)
+
+
+def test_stratified_score_every_field_by_hand():
+    loss = np.array([0.0, 1.0, 1.0, 0.5, 2.0, 0.0, 1.0, 3.0, 2.5])
+    strata = np.array([0, 0, 0, 1, 1, 2, 2, 2, 2])
+    sizes = [7, 5, 9]
+    for fp in (True, False):
+        for alt in ("two-sided", "greater", "less"):
+            res = stratified_score_ci(
+                loss,
+                strata,
+                sizes,
+                confidence_level=0.8,
+                alternative=alt,
+                finite_population=fp,
+            )
+            est, var = 0.0, 0.0
+            means, stds = [], []
+            for h, big in enumerate(sizes):
+                v = loss[strata == h]
+                m = sum(v) / len(v)
+                s2 = sum((x - m) ** 2 for x in v) / (len(v) - 1)
+                w = big / 21
+                est += w * m
+                var += w * w * ((1 - len(v) / big) if fp else 1.0) * s2 / len(v)
+                means.append(m)
+                stds.append(s2**0.5)
+            se = var**0.5
+            np.testing.assert_allclose(res.estimate, est, rtol=1e-12)
+            np.testing.assert_allclose(res.std_error, se, rtol=1e-12)
+            z = _z(0.9) if alt == "two-sided" else _z(0.8)
+            low = est - z * se if alt != "less" else -np.inf
+            high = est + z * se if alt != "greater" else np.inf
+            np.testing.assert_allclose([res.low, res.high], [low, high], rtol=1e-12)
+            np.testing.assert_allclose(res.strata_mean, means, rtol=1e-12)
+            np.testing.assert_allclose(res.strata_std, stds, rtol=1e-12)
+            np.testing.assert_array_equal(res.strata_sizes, sizes)
+            np.testing.assert_array_equal(res.strata_n_labelled, [3, 2, 4])
+            assert np.isnan(res.lambda_)
+            assert (res.n_labelled, res.n_unlabelled) == (9, 12)
+            assert res.method == "stratified"
+            assert res.confidence_level == 0.8
+            assert res.alternative == alt
+            assert res.finite_population is fp
+
+
+# -- Neyman allocation against bisection ---------------------------------------------
+def _bisect_fill(weight, low, high, total):
+    """clip(c * weight, low, high) summing to total, c found by bisection."""
+    lo_c, hi_c = 0.0, 1.0
+    while np.clip(hi_c * weight, low, high).sum() < total:
+        hi_c *= 2.0
+    for _ in range(200):
+        mid = 0.5 * (lo_c + hi_c)
+        if np.clip(mid * weight, low, high).sum() < total:
+            lo_c = mid
+        else:
+            hi_c = mid
+    return np.clip(hi_c * weight, low, high)
+
+
+def _reference_shares(sizes, std, budget, m):
+    sizes = np.asarray(sizes, float)
+    std = np.asarray(std, float)
+    var = std > 0
+    share = np.full(sizes.size, float(m))
+    n_const = m * np.sum(~var)
+    room = sizes[var].sum() + n_const
+    if var.any():
+        share[var] = _bisect_fill(
+            sizes[var] * std[var], m, sizes[var], min(budget, room) - n_const
+        )
+    if budget > room:
+        share[~var] = _bisect_fill(sizes[~var], m, sizes[~var], budget - room + n_const)
+    return share
+
+
+def _reference_round(target, sizes, budget):
+    alloc = [int(np.floor(t + 1e-9)) for t in target]
+    rest = budget - sum(alloc)
+    frac = [t - a if a < s else -1.0 for t, a, s in zip(target, alloc, sizes)]
+    for _ in range(rest):
+        best = max(range(len(frac)), key=lambda i: (frac[i], -i))
+        alloc[best] += 1
+        frac[best] = -2.0
+    return alloc
+
+
+_SHARE_CASES = [
+    ([100, 200, 300], [1.0, 2.0, 0.5], 30, 2),
+    ([100, 200, 300], [0.01, 2.0, 0.5], 30, 2),
+    ([5, 200, 300], [100.0, 1.0, 1.0], 30, 2),
+    ([100, 300], [0.0, 0.0], 8, 1),
+    ([100, 100], [0.0, 1.0], 10, 0),
+    ([1000, 5, 5], [0.0, 1.0, 1.0], 30, 2),
+    ([40, 7, 9, 60], [0.0, 1.3, 0.9, 0.0], 40, 3),
+    ([3, 4, 5], [1.0, 0.0, 2.0], 12, 2),
+    ([12, 30, 8, 50], [0.7, 0.2, 3.0, 0.4], 27, 1),
+    ([12, 30, 8, 50], [0.7, 0.2, 3.0, 0.4], 97, 4),
+    ([6, 6, 6], [1.0, 2.0, 3.0], 6, 2),
+]
+
+
+@pytest.mark.parametrize("sizes, std, budget, m", _SHARE_CASES)
+def test_bounded_shares_against_bisection(sizes, std, budget, m):
+    from skvariance.evaluation._label_efficient import _bounded_shares
+
+    got = _bounded_shares(
+        np.asarray(sizes, float), np.asarray(std, float), float(budget), float(m)
+    )
+    ref = _reference_shares(sizes, std, budget, m)
+    np.testing.assert_allclose(got, ref, rtol=1e-9, atol=1e-9)
+    alloc = neyman_allocation(sizes, std, budget, min_per_stratum=m)
+    assert alloc.tolist() == _reference_round(ref, sizes, budget)
+    assert alloc.dtype == np.int64
+
+
+def test_neyman_allocation_random_against_bisection():
+    rng = np.random.default_rng(21)
+    for _ in range(60):
+        k = int(rng.integers(1, 6))
+        sizes = rng.integers(3, 40, k)
+        std = rng.uniform(0.05, 3.0, k) * (rng.uniform(size=k) < 0.8)
+        m = int(rng.integers(0, 4))
+        budget = int(rng.integers(m * k, sizes.sum() + 1))
+        ref = _reference_shares(sizes, std, budget, m)
+        alloc = neyman_allocation(sizes, std, budget, min_per_stratum=m)
+        assert alloc.tolist() == _reference_round(ref, sizes, budget)
+
+
+def test_fill_exact_interpolation():
+    from skvariance.evaluation._label_efficient import _fill
+
+    weight = np.array([1.0, 2.0, 4.0])
+    low = np.array([1.0, 1.0, 1.0])
+    high = np.array([3.0, 5.0, 6.0])
+    # c = 1.25 -> clip(1.25, 2.5, 5) = [1.25, 2.5, 5]: sum 8.75
+    np.testing.assert_allclose(_fill(weight, low, high, 8.75), [1.25, 2.5, 5.0])
+    # c = 2.75 -> clip(2.75, 5.5, 11) = [2.75, 5, 6]: sum 13.75
+    np.testing.assert_allclose(_fill(weight, low, high, 13.75), [2.75, 5.0, 6.0])
+    # the bounds themselves
+    np.testing.assert_allclose(_fill(weight, low, high, 3.0), low)
+    np.testing.assert_allclose(_fill(weight, low, high, 14.0), high)
+    assert _fill(weight, low.astype(int), high, 3.0).dtype == np.float64
+    assert _fill(weight, low, high.astype(int), 14.0).dtype == np.float64
+
+
+# -- stratified sampling --------------------------------------------------------------
+def test_stratified_sample_by_hand():
+    rng = np.random.default_rng(31)
+    pred = rng.uniform(0, 0.6, 90)
+    s = rng.uniform(0.0, 0.5, 90)
+    plan = stratified_sample(pred, 21, n_strata=3, loss_std=s, random_state=5)
+    order = np.argsort(pred, kind="stable")
+    ranks = np.empty(90, int)
+    ranks[order] = np.arange(90)
+    strata = ranks // 30  # no ties: 30 rows per quantile bin
+    np.testing.assert_array_equal(plan.strata, strata)
+    np.testing.assert_array_equal(plan.strata_sizes, [30, 30, 30])
+    expect_std = [
+        np.sqrt(np.mean(s[strata == h] ** 2) + np.var(pred[strata == h]))
+        for h in range(3)
+    ]
+    np.testing.assert_allclose(plan.strata_std, expect_std, rtol=1e-12)
+    np.testing.assert_array_equal(
+        plan.allocation, neyman_allocation([30, 30, 30], expect_std, 21)
+    )
+    # indices: stratum by stratum, sorted within, distinct, of the right stratum
+    cuts = np.cumsum(plan.allocation)[:-1]
+    for h, part in enumerate(np.split(plan.indices, cuts)):
+        assert np.all(np.diff(part) > 0)
+        assert np.all(strata[part] == h)
+    assert plan.indices.dtype == np.int64 and plan.strata_sizes.dtype == np.int64
+    # the draw: RandomState.choice stratum by stratum
+    rs = np.random.RandomState(5)
+    ref = np.concatenate(
+        [
+            np.sort(rs.choice(np.flatnonzero(strata == h), a, replace=False))
+            for h, a in enumerate(plan.allocation)
+        ]
+    )
+    np.testing.assert_array_equal(plan.indices, ref)
+
+
+def test_stratified_sample_std_sources():
+    pred = np.r_[np.full(4, 0.1), np.full(6, 0.3), np.full(5, 0.8)]
+    strata = np.repeat([0, 1, 2], [4, 6, 5])
+    given = stratified_sample(
+        pred, 9, strata=strata, strata_std=[0.5, 0.0, 2.0], min_per_stratum=1
+    )
+    np.testing.assert_allclose(given.strata_std, [0.5, 0.0, 2.0])
+    np.testing.assert_array_equal(
+        given.allocation,
+        neyman_allocation([4, 6, 5], [0.5, 0.0, 2.0], 9, min_per_stratum=1),
+    )
+    # constant predictions per stratum: the std is sqrt(p (1 - p))
+    bern = stratified_sample(pred, 9, strata=strata, loss_std="bernoulli")
+    np.testing.assert_allclose(bern.strata_std, np.sqrt([0.09, 0.21, 0.16]))
+    # proportional without a std: unit stds, allocation by size
+    prop = stratified_sample(pred, 9, strata=strata, allocation="proportional")
+    np.testing.assert_allclose(prop.strata_std, [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(prop.allocation, [2, 4, 3])
+    # proportional ignores a given std
+    prop_std = stratified_sample(
+        pred, 9, strata=strata, allocation="proportional", strata_std=[9.0, 0.1, 1.0]
+    )
+    np.testing.assert_array_equal(prop_std.allocation, [2, 4, 3])
+    np.testing.assert_allclose(prop_std.strata_std, [9.0, 0.1, 1.0])
+    # min_per_stratum is passed on
+    low = stratified_sample(
+        pred,
+        6,
+        strata=strata,
+        allocation="proportional",
+        min_per_stratum=0,
+    )
+    np.testing.assert_array_equal(
+        low.allocation,
+        neyman_allocation([4, 6, 5], [1.0, 1.0, 1.0], 6, min_per_stratum=0),
+    )
+
+
+def test_quantile_strata_edges():
+    from skvariance.evaluation._label_efficient import _quantile_strata
+
+    pred = np.arange(12.0)
+    np.testing.assert_array_equal(_quantile_strata(pred, 3), np.repeat([0, 1, 2], 4))
+    np.testing.assert_array_equal(_quantile_strata(pred, 1), np.zeros(12))
+    np.testing.assert_array_equal(_quantile_strata(pred, 4), np.repeat([0, 1, 2, 3], 3))
+    # a value equal to an edge goes up
+    np.testing.assert_array_equal(
+        _quantile_strata(np.array([0.0, 1.0, 1.0, 2.0]), 2), [0, 1, 1, 1]
+    )
+
+
+def test_stratified_sample_min_bin_size():
+    # 5 quantile bins of 10 rows with exactly 2 distinct values per bin...
+    pred = np.repeat(np.arange(25.0), 2)
+    plan = stratified_sample(pred, 10, n_strata=5, allocation="proportional")
+    np.testing.assert_array_equal(plan.strata_sizes, [10] * 5)
+    # bins of exactly min_per_stratum rows are allowed
+    pred = np.arange(6.0)
+    plan = stratified_sample(
+        pred, 6, n_strata=3, allocation="proportional", min_per_stratum=2
+    )
+    np.testing.assert_array_equal(plan.allocation, [2, 2, 2])
+    # min_per_stratum = 0 still needs a row per bin; one row per bin is enough
+    plan = stratified_sample(
+        np.arange(3.0), 2, n_strata=3, allocation="proportional", min_per_stratum=0
+    )
+    np.testing.assert_array_equal(plan.strata_sizes, [1, 1, 1])
