@@ -202,3 +202,106 @@ _MESSAGES = [
 def test_exact_messages(call, err, message):
     with pytest.raises(err, match="^" + re.escape(message) + "$"):
         call()
+
+
+# -- the LURE formulas, written out ---------------------------------------------------
+def _lure_loop(losses, q, n_pool):
+    big_m = len(losses)
+    est = 0.0
+    for m in range(1, big_m + 1):
+        if n_pool == m:
+            v = 1.0
+        else:
+            v = 1 + (n_pool - big_m) / (n_pool - m) * (
+                1 / ((n_pool - m + 1) * q[m - 1]) - 1
+            )
+        est += v * losses[m - 1] / big_m
+    if big_m == n_pool:
+        return est, 0.0
+    num = den = before = 0.0
+    for m in range(1, big_m + 1):
+        c = n_pool * (n_pool - big_m) / (big_m * (n_pool - m) * (n_pool - m + 1))
+        a = (before + losses[m - 1] / q[m - 1]) / n_pool
+        num += c * c * (a - est) ** 2
+        den += c * c
+        before += losses[m - 1]
+    return est, num / (1 - den)
+
+
+def _draws_loop(expected, batches, mixing, seed):
+    """Sequential draws by inverse CDF over the pool, in a Python loop."""
+    rs = np.random.RandomState(seed)
+    taken, order, probs = set(), [], []
+    for n in batches:
+        for _ in range(n):
+            rem = [i for i in range(len(expected)) if i not in taken]
+            total = sum(expected[i] for i in rem)
+            q = [0.0] * len(expected)
+            for i in rem:
+                if total > 0:
+                    q[i] = (1 - mixing) * expected[i] / total + mixing / len(rem)
+                else:
+                    q[i] = 1.0 / len(rem)
+            norm = sum(q)
+            u = rs.random_sample() * norm
+            acc, pick = 0.0, None
+            for i in range(len(expected)):
+                acc += q[i]
+                if acc > u:
+                    pick = i
+                    break
+            taken.add(pick)
+            order.append(pick)
+            probs.append(q[pick] / norm)
+    return order, probs
+
+
+@pytest.mark.parametrize("mixing", [0.0, 0.3, 1.0])
+def test_draws_and_estimate_by_hand(mixing):
+    rng = np.random.default_rng(3)
+    expected = rng.gamma(0.7, 1.0, 9) + 0.01
+    loss = rng.gamma(0.7, 1.0, 9)
+    tester = ActiveTester(budget=6, mixing=mixing, confidence_level=0.8, random_state=4)
+    got = np.concatenate([tester.propose(expected, 2), tester.propose(expected, 3)])
+    order, probs = _draws_loop(expected, [2, 3], mixing, 4)
+    assert got.tolist() == order
+    assert tester.proposed_indices_.tolist() == order
+    np.testing.assert_allclose(tester.proposal_probabilities_, probs, rtol=1e-12)
+    tester.update(got[:3], loss[got[:3]])
+    tester.update(got[3:], loss[got[3:]])
+    res = tester.estimate()
+    est, var = _lure_loop(loss[order], probs, 9)
+    se = var**0.5
+    z = 1.2815515655446004  # the 0.9 quantile of N(0, 1)
+    np.testing.assert_allclose(res.estimate, est, rtol=1e-12)
+    np.testing.assert_allclose(res.variance, var, rtol=1e-10)
+    np.testing.assert_allclose(res.std_error, se, rtol=1e-10)
+    np.testing.assert_allclose([res.low, res.high], [est - z * se, est + z * se])
+    assert res.confidence_level == 0.8
+    assert (res.n_labelled, res.n_pool) == (5, 9)
+
+
+def test_draws_with_zero_expected_losses_by_hand():
+    expected = np.array([0.0, 2.0, 0.0, 1.0, 0.0])
+    tester = ActiveTester(budget=5, mixing=0.2, random_state=1)
+    got = tester.propose(expected, 5)
+    order, probs = _draws_loop(expected, [5], 0.2, 1)
+    assert got.tolist() == order
+    np.testing.assert_allclose(tester.proposal_probabilities_, probs, rtol=1e-12)
+    # the last draws are uniform over zero expected losses; the last is forced
+    assert tester.proposal_probabilities_[-1] == 1.0
+    tester.update(got, [1.0, 2.0, 3.0, 4.0, 5.0])
+    res = tester.estimate()
+    # every point labelled: the plain mean, no variance
+    np.testing.assert_allclose(res.estimate, 3.0, rtol=1e-12)
+    assert res.variance == 0.0 and res.low == res.high == res.estimate
+
+
+def test_update_accepts_a_scalar_index_and_an_empty_one():
+    tester = ActiveTester(budget=3, random_state=2)
+    idx = tester.propose(np.arange(1.0, 6.0), 2)
+    assert tester.update(int(idx[0]), 0.5) is tester
+    tester.update(np.array([], dtype=np.intp), [])
+    tester.update(idx[1:], [0.25])
+    assert tester.losses_ == {int(idx[0]): 0.5, int(idx[1]): 0.25}
+    assert all(type(k) is int and type(v) is float for k, v in tester.losses_.items())
