@@ -827,6 +827,9 @@ _SHARE_CASES = [
     ([12, 30, 8, 50], [0.7, 0.2, 3.0, 0.4], 27, 1),
     ([12, 30, 8, 50], [0.7, 0.2, 3.0, 0.4], 97, 4),
     ([6, 6, 6], [1.0, 2.0, 3.0], 6, 2),
+    # 17 strata with tied remainders: the lower index wins (a stable sort)
+    ([50] * 17, [1.0, 2.0, 3.0] * 5 + [1.0, 2.0], 17, 0),
+    ([50] * 17, [3.0, 1.0, 2.0] * 5 + [3.0, 1.0], 24, 0),
     # N_h S_h below 1 is still a varying stratum
     ([4, 10, 20], [0.1, 0.05, 0.0], 12, 2),
     ([4, 10, 20], [0.2, 0.04, 0.0], 9, 1),
@@ -981,3 +984,14 @@ def test_stratified_sample_min_bin_size():
         np.arange(3.0), 2, n_strata=3, allocation="proportional", min_per_stratum=0
     )
     np.testing.assert_array_equal(plan.strata_sizes, [1, 1, 1])
+
+
+def test_stratified_sample_one_stratum_and_bernoulli_bounds():
+    pred = np.array([0.0, 0.2, 0.5, 1.0, 0.7, 0.1])
+    plan = stratified_sample(pred, 4, n_strata=1, loss_std="bernoulli")
+    np.testing.assert_array_equal(plan.strata, np.zeros(6))
+    np.testing.assert_array_equal(plan.allocation, [4])
+    # 0 and 1 are valid error probabilities: S^2 = mean p(1-p) + var p
+    np.testing.assert_allclose(
+        plan.strata_std, [np.sqrt(np.mean(pred * (1 - pred)) + np.var(pred))]
+    )
