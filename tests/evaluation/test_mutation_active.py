@@ -305,3 +305,19 @@ def test_update_accepts_a_scalar_index_and_an_empty_one():
     tester.update(idx[1:], [0.25])
     assert tester.losses_ == {int(idx[0]): 0.5, int(idx[1]): 0.25}
     assert all(type(k) is int and type(v) is float for k, v in tester.losses_.items())
+
+
+def test_all_but_one_point_labelled_by_hand():
+    # M = N - 1: the weight of the (N - 1)-th draw has N - m = 1
+    expected = np.array([0.5, 3.0, 1.0, 0.2, 2.0, 0.7])
+    loss = np.array([0.4, 2.5, 1.5, 0.1, 1.0, 0.9])
+    tester = ActiveTester(budget=5, mixing=0.1, random_state=8)
+    idx = tester.propose(expected, 5)
+    order, probs = _draws_loop(expected, [5], 0.1, 8)
+    assert idx.tolist() == order
+    tester.update(idx, loss[idx])
+    res = tester.estimate()
+    est, var = _lure_loop(loss[order], probs, 6)
+    np.testing.assert_allclose(res.estimate, est, rtol=1e-12)
+    np.testing.assert_allclose(res.variance, var, rtol=1e-10)
+    assert probs[-2] != 0.5  # the (N - 1)-th draw is not uniform
