@@ -321,3 +321,18 @@ def test_all_but_one_point_labelled_by_hand():
     np.testing.assert_allclose(res.estimate, est, rtol=1e-12)
     np.testing.assert_allclose(res.variance, var, rtol=1e-10)
     assert probs[-2] != 0.5  # the (N - 1)-th draw is not uniform
+
+
+def test_propose_draws_one_point_by_default():
+    tester = ActiveTester(budget=3, random_state=0)
+    assert tester.propose(np.arange(1.0, 6.0)).shape == (1,)
+    assert len(tester.proposed_indices_) == 1
+
+
+def test_uniform_draws_when_every_expected_loss_is_zero():
+    # every remaining expected loss 0: uniform draws, q = 1 / n_remaining
+    tester = ActiveTester(budget=6, mixing=0.4, random_state=3)
+    got = tester.propose(np.zeros(8), 6)
+    order, probs = _draws_loop(np.zeros(8), [6], 0.4, 3)
+    assert got.tolist() == order
+    np.testing.assert_allclose(tester.proposal_probabilities_, 1 / np.arange(8, 2, -1))
