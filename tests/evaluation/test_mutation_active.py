@@ -336,3 +336,15 @@ def test_uniform_draws_when_every_expected_loss_is_zero():
     order, probs = _draws_loop(np.zeros(8), [6], 0.4, 3)
     assert got.tolist() == order
     np.testing.assert_allclose(tester.proposal_probabilities_, 1 / np.arange(8, 2, -1))
+
+
+def test_mixing_zero_needs_positive_losses_only_on_unlabelled_points():
+    tester = ActiveTester(budget=3, mixing=0.0, random_state=0)
+    first = tester.propose(np.array([1.0, 1.0, 2.0, 1.0]), 1)
+    expected = np.array([1.0, 1.0, 2.0, 1.0])
+    expected[first] = 0.0  # a labelled point may now have expected loss 0
+    second = tester.propose(expected, 2)
+    assert first[0] not in second
+    np.testing.assert_allclose(
+        tester.proposal_probabilities_[0], [0.2, 0.2, 0.4, 0.2][first[0]]
+    )
