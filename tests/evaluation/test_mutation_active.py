@@ -348,3 +348,21 @@ def test_mixing_zero_needs_positive_losses_only_on_unlabelled_points():
     np.testing.assert_allclose(
         tester.proposal_probabilities_[0], [0.2, 0.2, 0.4, 0.2][first[0]]
     )
+
+
+def test_update_messages_list_at_most_five_indices():
+    tester = ActiveTester(budget=7, random_state=0)
+    idx = tester.propose(np.ones(20), 7)
+    never = [j for j in range(20) if j not in idx][:6]
+    with pytest.raises(
+        ValueError,
+        match=re.escape(f"idx {never[:5]} were never proposed: only points drawn")
+        + ".*",
+    ):
+        tester.update(never, np.zeros(6))
+    tester.update(idx, np.zeros(7))
+    with pytest.raises(
+        ValueError,
+        match="^" + re.escape(f"idx {idx[:5].tolist()} already have a loss.") + "$",
+    ):
+        tester.update(idx[:6], np.zeros(6))
