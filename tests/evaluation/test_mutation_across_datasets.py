@@ -433,3 +433,11 @@ def test_effect_size_magnitude_label_and_degenerate_spread():
     assert res.value == np.inf and res.magnitude == "large"
     res = effect_size([1.0, 1.0], [1.0, 1.0])
     assert res.value == 0.0 and res.magnitude == "negligible"
+
+
+def test_compare_to_control_uses_the_given_names():
+    scores = np.array([[0.7, 0.8, 0.75], [0.6, 0.7, 0.5], [0.8, 0.9, 0.85]])
+    res = compare_to_control(scores, "base", names=["base", "new", "other"])
+    assert res.control == "base"
+    assert res.names == ["base", "new", "other"]
+    assert res.others == ["new", "other"]
