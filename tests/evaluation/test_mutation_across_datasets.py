@@ -441,3 +441,11 @@ def test_compare_to_control_uses_the_given_names():
     assert res.control == "base"
     assert res.names == ["base", "new", "other"]
     assert res.others == ["new", "other"]
+
+
+def test_conover_two_models_two_data_sets():
+    # the smallest table: A wins on one data set, B on the other
+    res = conover_posthoc(np.array([[0.9, 0.1], [0.2, 0.8]]))
+    np.testing.assert_array_equal(res.rank_sums, [3.0, 3.0])
+    np.testing.assert_array_equal(res.pvalues, np.ones((2, 2)))
+    assert res.df == 1.0 and res.n_datasets == 2
