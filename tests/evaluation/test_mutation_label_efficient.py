@@ -995,3 +995,15 @@ def test_stratified_sample_one_stratum_and_bernoulli_bounds():
     np.testing.assert_allclose(
         plan.strata_std, [np.sqrt(np.mean(pred * (1 - pred)) + np.var(pred))]
     )
+
+
+def test_stratified_sample_accepts_zero_loss_std():
+    pred = np.array([0.1, 0.2, 0.3, 0.6, 0.7, 0.8])
+    s = np.array([0.0, 0.0, 0.0, 0.3, 0.0, 0.4])
+    plan = stratified_sample(
+        pred, 4, strata=np.repeat([0, 1], 3), loss_std=s, min_per_stratum=1
+    )
+    np.testing.assert_allclose(
+        plan.strata_std,
+        [np.sqrt(np.var(pred[:3])), np.sqrt(np.mean(s[3:] ** 2) + np.var(pred[3:]))],
+    )
