@@ -300,9 +300,11 @@ def test_compare_to_control_significance_at_alpha_boundary():
 
     scores = np.array([[0.1, 0.9], [0.2, 0.8]])
     p = 2 * (1 - NormalDist().cdf(2**0.5))
-    res = compare_to_control(scores, 0, alpha=p)
+    res = compare_to_control(scores, 0, alpha=0.5)
     np.testing.assert_allclose(res.pvalues_adjusted, [p], rtol=1e-12)
-    assert res.significant.tolist() == [bool(res.pvalues_adjusted[0] <= p)]
+    # alpha equal to the adjusted p-value: significant (p <= alpha)
+    at = float(res.pvalues_adjusted[0])
+    assert compare_to_control(scores, 0, alpha=at).significant.tolist() == [True]
     res = compare_to_control(scores, 0, alpha=p * 1.001)
     assert res.significant.tolist() == [True]
     res = compare_to_control(scores, 0, alpha=p * 0.999)
@@ -449,3 +451,10 @@ def test_conover_two_models_two_data_sets():
     np.testing.assert_array_equal(res.rank_sums, [3.0, 3.0])
     np.testing.assert_array_equal(res.pvalues, np.ones((2, 2)))
     assert res.df == 1.0 and res.n_datasets == 2
+
+
+def test_conover_small_positive_residual_variance():
+    # one data set tied, one not: S^2 = 1/2, T = 1, t = 1 on 1 df, p = 1/2
+    res = conover_posthoc(np.array([[0.9, 0.1], [0.5, 0.5]]))
+    np.testing.assert_allclose(res.statistic, [[0.0, 1.0], [1.0, 0.0]])
+    np.testing.assert_allclose(res.pvalues, [[1.0, 0.5], [0.5, 1.0]], rtol=1e-12)
