@@ -139,8 +139,7 @@ def _signed_rank_sums(d, zero_method):
     """``(R+, R-)`` of the differences ``d`` as ``zero_method`` counts zeros."""
     zero = d == 0
     if zero_method == "wilcox":
-        d = d[~zero]
-        zero = zero[~zero]
+        d = d[~zero]  # `zero` is only read by "zsplit"
     ranks = stats.rankdata(np.abs(d))
     r_plus = float(np.sum(ranks[d > 0]))
     r_minus = float(np.sum(ranks[d < 0]))
