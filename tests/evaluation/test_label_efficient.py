@@ -697,6 +697,7 @@ _Y, _F, _G = np.array([0.0, 1.0, 1.0]), np.array([0.1, 0.8, 0.7]), np.array([0.2
 )
 def test_ppi_validation(kwargs, err, match):
     args = {"loss_labelled": _Y, "pred_labelled": _F, "pred_unlabelled": _G}
+    kwargs = dict(kwargs)  # the parametrize dicts are shared across runs
     for key in list(kwargs):
         if key in args:
             args[key] = kwargs.pop(key)
