@@ -17,6 +17,8 @@ from numbers import Real
 import numpy as np
 from scipy import stats
 
+from ..utils.validation import check_confidence_level
+
 __all__ = [
     "BayesianTTestResult",
     "FTestResult",
@@ -54,7 +56,7 @@ def _one_row(result, columns):
 
 def _t_interval(mean, std_error, df, alternative, confidence_level):
     """Student-t interval ``mean -+ t * std_error``, one-sided as scipy's."""
-    _check_level(confidence_level)
+    check_confidence_level(confidence_level)
     if alternative not in _ALTERNATIVES:
         raise ValueError(
             f"alternative must be one of {_ALTERNATIVES}, got {alternative!r}."
@@ -253,7 +255,7 @@ class BayesianTTestResult:
 
     def interval(self, confidence_level: float = 0.95) -> tuple[float, float]:
         """Equal-tailed credible interval of the mean difference."""
-        _check_level(confidence_level)
+        check_confidence_level(confidence_level)
         if self.scale == 0:
             return (self.mean, self.mean)
         low, high = stats.t.interval(
@@ -355,17 +357,6 @@ class FriedmanNemenyiResult:
 
 
 # -- validation -----------------------------------------------------------------
-def _check_level(confidence_level):
-    if (
-        isinstance(confidence_level, bool)
-        or not isinstance(confidence_level, Real)
-        or not 0 < confidence_level < 1
-    ):
-        raise ValueError(
-            f"confidence_level must be a float in (0, 1), got {confidence_level!r}."
-        )
-
-
 def _check_alpha(alpha):
     if isinstance(alpha, bool) or not isinstance(alpha, Real) or not 0 < alpha < 1:
         raise ValueError(f"alpha must be a float in (0, 1), got {alpha!r}.")

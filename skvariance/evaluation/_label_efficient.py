@@ -29,6 +29,8 @@ import numpy as np
 from scipy.special import ndtri
 from sklearn.utils import check_random_state
 
+from ..utils.validation import check_confidence_level
+
 __all__ = [
     "ScoreCIResult",
     "StratifiedSample",
@@ -321,20 +323,6 @@ def _vector(values, name, *, min_size=1) -> np.ndarray:
     return arr
 
 
-def _check_level(confidence_level) -> float:
-    if isinstance(confidence_level, bool) or not isinstance(confidence_level, Real):
-        raise TypeError(
-            "confidence_level must be a float in (0, 1), got "
-            f"{type(confidence_level).__name__}."
-        )
-    if not 0 < confidence_level < 1:
-        raise ValueError(
-            "confidence_level must be strictly between 0 and 1, got "
-            f"{confidence_level}."
-        )
-    return float(confidence_level)
-
-
 def _check_alternative(alternative) -> str:
     if alternative not in _ALTERNATIVES:
         raise ValueError(
@@ -486,7 +474,7 @@ def prediction_powered_ci(
     """
     if method not in _PPI_METHODS:
         raise ValueError(f"method must be one of {_PPI_METHODS}, got {method!r}.")
-    level = _check_level(confidence_level)
+    level = check_confidence_level(confidence_level)
     alternative = _check_alternative(alternative)
     if lambda_ is not None:
         if method != "ppi++":
@@ -634,7 +622,7 @@ def control_variate_ci(
     >>> bool(res.low < loss.mean() < res.high)
     True
     """
-    level = _check_level(confidence_level)
+    level = check_confidence_level(confidence_level)
     alternative = _check_alternative(alternative)
     if isinstance(pred_mean, bool) or not isinstance(pred_mean, Real):
         raise TypeError(
@@ -1092,7 +1080,7 @@ def stratified_score_ci(
     >>> round(res.estimate, 4), round(res.std_error, 4)
     (0.3889, 0.2733)
     """
-    level = _check_level(confidence_level)
+    level = check_confidence_level(confidence_level)
     alternative = _check_alternative(alternative)
     if not isinstance(finite_population, (bool, np.bool_)):
         raise TypeError(

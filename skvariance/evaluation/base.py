@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from scipy.special import ndtr, ndtri
 from sklearn.utils import check_random_state
 
 from ..utils._seeds import MAX_SEED
+from ..utils.validation import check_confidence_level
 
 STATISTICS = ("iqm", "mean", "median", "optimality_gap", "probability_of_improvement")
 METHODS = ("percentile", "basic", "bc", "bca")
@@ -247,16 +248,7 @@ def _check_params(
         )
     if n_resamples < 1:
         raise ValueError(f"n_resamples must be an integer >= 1, got {n_resamples}.")
-    if isinstance(confidence_level, bool) or not isinstance(confidence_level, Real):
-        raise TypeError(
-            "confidence_level must be a float strictly between 0 and 1, got "
-            f"{type(confidence_level).__name__}."
-        )
-    if not 0.0 < confidence_level < 1.0:
-        raise ValueError(
-            "confidence_level must be strictly between 0 and 1, got "
-            f"{confidence_level}."
-        )
+    check_confidence_level(confidence_level)
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}.")
     _check_bool(stratified, "stratified")

@@ -21,7 +21,7 @@ from ..utils._sklearn_compat import (
     validate_params,
 )
 from ..utils.parallel import Parallel, delayed, report
-from ..utils.validation import check_n_jobs
+from ..utils.validation import check_confidence_level, check_n_jobs
 from ._fitting import fit_and_score, route_params
 
 __all__ = [
@@ -246,15 +246,7 @@ def variance_components_ci(
     >>> bool(0 <= low < high)
     True
     """
-    if isinstance(confidence_level, bool) or not isinstance(confidence_level, Real):
-        raise TypeError(
-            f"confidence_level must be a float in (0, 1), got {confidence_level!r}."
-        )
-    if not 0.0 < confidence_level < 1.0:
-        raise ValueError(
-            "confidence_level must be strictly between 0 and 1, got "
-            f"{confidence_level}."
-        )
+    check_confidence_level(confidence_level)
     ms, (n_seeds, n_splits) = _mean_squares(scores)
     df = _degrees_of_freedom(n_seeds, n_splits)
     alpha = (1.0 - confidence_level) / 2.0

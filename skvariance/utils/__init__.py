@@ -19,6 +19,7 @@ from .metadata import accepts_sample_weight, sample_weight_params
 from .parallel import fit_estimator
 from .stats import conformal_rank, weighted_quantile
 from .validation import (
+    check_confidence_level,
     check_coverage,
     check_estimator_method,
     check_groups,
@@ -33,6 +34,7 @@ from .validation import (
 
 __all__ = [
     "accepts_sample_weight",
+    "check_confidence_level",
     "check_coverage",
     "check_estimator_method",
     "check_groups",

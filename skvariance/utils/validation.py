@@ -255,6 +255,32 @@ def check_positive_int(value, *, name: str, minimum: int = 1) -> int:
     return int(value)
 
 
+def check_confidence_level(value, *, name: str = "confidence_level") -> float:
+    """Validate a confidence level strictly between 0 and 1 (bools rejected).
+
+    The one check of the package's ``confidence_level`` parameters: a value
+    that is not a real number raises a ``TypeError``, one outside (0, 1) a
+    ``ValueError``.
+
+    Examples
+    --------
+    >>> check_confidence_level(0.9)
+    0.9
+    >>> check_confidence_level(1.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: confidence_level must be strictly between 0 and 1, got 1.5.
+    """
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(
+            f"{name} must be a float strictly between 0 and 1, got "
+            f"{type(value).__name__}."
+        )
+    if not 0.0 < value < 1.0:
+        raise ValueError(f"{name} must be strictly between 0 and 1, got {value}.")
+    return float(value)
+
+
 def check_n_jobs(n_jobs, *, name: str = "n_jobs") -> int | None:
     """Validate ``n_jobs``; the one rule every skvariance estimator follows.
 

@@ -4,6 +4,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.neighbors import KNeighborsRegressor
 
 from skvariance.utils import (
+    check_confidence_level,
     check_coverage,
     check_estimator_method,
     check_groups,
@@ -102,3 +103,26 @@ def test_check_positive_int():
         check_positive_int(True, name="n_seeds")
     with pytest.raises(ValueError, match="n_seeds must be an integer >= 1, got 0"):
         check_positive_int(0, name="n_seeds")
+
+
+@pytest.mark.parametrize("value", [1e-9, 0.5, 0.95, 1 - 1e-9, np.float32(0.9), 1 / 3])
+def test_check_confidence_level_accepts_open_interval(value):
+    out = check_confidence_level(value)
+    assert type(out) is float and out == float(value)
+
+
+@pytest.mark.parametrize(
+    "value, error, message",
+    [
+        (0, ValueError, r"^level must be strictly between 0 and 1, got 0\.$"),
+        (1.0, ValueError, r"^level must be strictly between 0 and 1, got 1\.0\.$"),
+        (-0.1, ValueError, r"^level must be strictly between 0 and 1, got -0\.1\.$"),
+        (float("nan"), ValueError, r"got nan\.$"),
+        (True, TypeError, r"^level must be a float strictly between 0 and 1, got bool\.$"),
+        ("0.9", TypeError, r"^level must be a float strictly between 0 and 1, got str\.$"),
+        (None, TypeError, r"got NoneType\.$"),
+    ],
+)
+def test_check_confidence_level_rejects(value, error, message):
+    with pytest.raises(error, match=message):
+        check_confidence_level(value, name="level")
