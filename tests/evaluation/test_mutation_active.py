@@ -366,3 +366,16 @@ def test_update_messages_list_at_most_five_indices():
         match="^" + re.escape(f"idx {idx[:5].tolist()} already have a loss.") + "$",
     ):
         tester.update(idx[:6], np.zeros(6))
+
+
+def test_repr_before_and_after_labels():
+    t = ActiveTester(budget=3, mixing=0.5, random_state=7)
+    assert repr(t) == "ActiveTester(budget=3, mixing=0.5, random_state=7)"
+    idx = t.propose(np.arange(1.0, 11.0), 2)
+    assert repr(t) == (
+        "ActiveTester(budget=3, mixing=0.5, random_state=7, labelled 0 of 10)"
+    )
+    t.update(idx, [0.25, 0.5])
+    assert repr(t) == (
+        "ActiveTester(budget=3, mixing=0.5, random_state=7, labelled 2 of 10)"
+    )
