@@ -53,7 +53,9 @@ def _mix64(z):
 
 def _entry_hashes(values, columns):
     """Hash of each (column, value) entry; 0 for a zero value."""
-    values = np.asarray(values, dtype=np.float64) + 0.0  # -0.0 becomes 0.0
+    # -0.0 needs no care (``values != 0`` below gives it hash 0, as 0.0); no
+    # arithmetic on the values either: a signalling NaN would warn
+    values = np.asarray(values, dtype=np.float64)
     values = np.where(np.isnan(values), np.nan, values)  # one NaN bit pattern
     bits = values.view(np.uint64)
     col = _mix64(np.asarray(columns, dtype=np.uint64) + np.uint64(0x9E3779B97F4A7C15))

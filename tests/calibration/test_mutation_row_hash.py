@@ -122,3 +122,24 @@ def test_distinct_rows_are_uniform_and_uncorrelated():
     assert abs(np.corrcoef(a, c)[0, 1]) < bound
     # and the uniforms of a row and its neighbour are not identical
     assert np.mean(a == b) == 0.0
+
+
+def test_sparse_integer_rows_hash_as_their_float64_values():
+    X = np.array([[0, 3, -2], [5, 0, 0], [0, 0, 0], [7, -1, 4]], dtype=np.int64)
+    expected = [_u(_row_key(row), 11) for row in X.astype(float)]
+    for fmt in (sp.csr_matrix, sp.csc_matrix, sp.coo_matrix):
+        np.testing.assert_array_equal(row_uniforms(fmt(X), 11), expected)
+    np.testing.assert_array_equal(row_uniforms(sp.csr_matrix(X.astype(np.int32)), 11), expected)
+
+
+def test_every_nan_bit_pattern_hashes_as_one_nan():
+    quiet = np.array([[np.nan, 1.0]])
+    payloads = [0x7FF8000000000001, 0xFFF8000000000000, 0x7FF0000000000001]
+    expected = row_uniforms(quiet, 5)
+    assert expected[0] == _u(_row_key([float("nan"), 1.0]), 5)
+    for bits in payloads:
+        nan = np.array([bits], dtype=np.uint64).view(np.float64)[0]
+        assert np.isnan(nan)
+        X = np.array([[nan, 1.0]])
+        np.testing.assert_array_equal(row_uniforms(X, 5), expected)
+        np.testing.assert_array_equal(row_uniforms(sp.csr_matrix(X), 5), expected)
