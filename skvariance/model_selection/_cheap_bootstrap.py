@@ -14,7 +14,11 @@ from sklearn.utils.multiclass import type_of_target
 
 from ..utils._seeds import derive_seeds, set_random_state
 from ..utils.parallel import Parallel, check_verbose, delayed, report
-from ..utils.validation import check_n_jobs, check_positive_int
+from ..utils.validation import (
+    check_confidence_level,
+    check_n_jobs,
+    check_positive_int,
+)
 from ._fitting import check_probability, check_target, fit_and_score, route_params
 
 __all__ = ["CheapBootstrapResult", "cheap_bootstrap_ci"]
@@ -164,7 +168,7 @@ def cheap_bootstrap_ci(
     if not hasattr(estimator, "fit"):
         raise TypeError(f"estimator {type(estimator).__name__} has no fit method.")
     n_resamples = check_positive_int(n_resamples, name="n_resamples")
-    confidence_level = check_probability(confidence_level, "confidence_level")
+    confidence_level = check_confidence_level(confidence_level)
     n_jobs = check_n_jobs(n_jobs)
     verbose = check_verbose(verbose)
     if (X_test is None) != (y_test is None):

@@ -122,3 +122,43 @@ def test_min_calibration_size_is_the_smallest_n_by_brute_force(coverage):
 
     want = next(n for n in range(1, 1000) if rank(n) <= n)
     assert min_calibration_size(coverage) == want
+
+
+def test_positive_sum_accepts_any_positive_total_and_names_the_zero_case():
+    from skvariance.calibration.base import check_shift_weights
+
+    # a total below 1 is a positive total (kills ``w.sum() > 1``)
+    w = check_shift_weights([0.0, 0.1, 0.2], 3, name="w", positive_sum=True)
+    np.testing.assert_array_equal(w, [0.0, 0.1, 0.2])
+    with pytest.raises(ValueError) as exc:
+        check_shift_weights([0.0, 0.0], 2, name="shift_weight", positive_sum=True)
+    assert str(exc.value) == (
+        "shift_weight is zero for every calibration row: weighted conformal "
+        "prediction needs a positive total weight on the calibration set."
+    )
+    # without positive_sum all zeros are valid weights
+    np.testing.assert_array_equal(check_shift_weights([0, 0], 2, name="w"), [0, 0])
+
+
+@pytest.mark.parametrize(
+    "groups",
+    [
+        np.array([3, 1, 3, 2, 1], dtype=np.int64),
+        np.array([-128, 127, 0, -128], dtype=np.int8),  # span overflows int8
+        np.array([0, 2**40, 5, 2**40], dtype=np.int64),  # span >> 4 * size
+        np.array([2**63 - 1, 0, 2**63 - 1], dtype=np.uint64),
+        np.array([7, 7, 9], dtype=np.uint8),
+        np.array([], dtype=np.int64),
+        np.array(["b", "a", "b"]),
+        np.array([0.5, -1.0, 0.5]),
+    ],
+)
+def test_encode_groups_equals_numpy_unique(groups):
+    from skvariance.calibration.base import encode_groups
+
+    labels, codes = encode_groups(groups)
+    want_labels, want_codes = np.unique(groups, return_inverse=True)
+    assert labels.dtype == want_labels.dtype
+    np.testing.assert_array_equal(labels, want_labels)
+    np.testing.assert_array_equal(codes, want_codes.reshape(-1))
+    assert codes.shape == groups.shape

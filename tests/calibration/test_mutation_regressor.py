@@ -162,3 +162,23 @@ def test_sigma_floor_with_zero_calibration_residuals():
         _ExactWithStd(), score="normalized", coverage=0.8, random_state=0
     ).fit(X, X[:, 0])
     assert reg.sigma_floor_ == 1e-12
+
+
+def test_cv_plus_memory_is_bounded_by_the_chunk(monkeypatch):
+    # CV+ never holds the (n_test, n_train) matrix: each block is at most
+    # _CHUNK_ELEMENTS values. Kills a block that runs to the end of the test
+    # set (``stop = None``), which gives the same numbers with the full matrix.
+    import tracemalloc
+
+    X, y = heteroscedastic(np.random.RandomState(5), 400)
+    cp = ConformalRegressor(LinearRegression(), method="cv_plus", cv=4).fit(X, y)
+    X_test = np.tile(X[:50], (40, 1))  # 2000 test rows
+    full = cp.predict_interval(X_test)
+    monkeypatch.setattr(regressor_module, "_CHUNK_ELEMENTS", 20 * 400)  # 20 rows
+    tracemalloc.start()
+    chunked = cp.predict_interval(X_test)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    np.testing.assert_array_equal(chunked, full)
+    matrix = X_test.shape[0] * 400 * 8  # one float64 (n_test, n_train) matrix
+    assert peak < matrix / 4, (peak, matrix)

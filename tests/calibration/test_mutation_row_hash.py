@@ -129,7 +129,8 @@ def test_sparse_integer_rows_hash_as_their_float64_values():
     expected = [_u(_row_key(row), 11) for row in X.astype(float)]
     for fmt in (sp.csr_matrix, sp.csc_matrix, sp.coo_matrix):
         np.testing.assert_array_equal(row_uniforms(fmt(X), 11), expected)
-    np.testing.assert_array_equal(row_uniforms(sp.csr_matrix(X.astype(np.int32)), 11), expected)
+    int32 = sp.csr_matrix(X.astype(np.int32))
+    np.testing.assert_array_equal(row_uniforms(int32, 11), expected)
 
 
 def test_every_nan_bit_pattern_hashes_as_one_nan():

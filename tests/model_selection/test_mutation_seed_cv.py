@@ -234,8 +234,16 @@ def test_smallest_table_accepted():
 @pytest.mark.parametrize(
     "level, exc, msg",
     [
-        (True, TypeError, "confidence_level must be a float in (0, 1), got True."),
-        ("0.9", TypeError, "confidence_level must be a float in (0, 1), got '0.9'."),
+        (
+            True,
+            TypeError,
+            "confidence_level must be a float strictly between 0 and 1, got bool.",
+        ),
+        (
+            "0.9",
+            TypeError,
+            "confidence_level must be a float strictly between 0 and 1, got str.",
+        ),
         (
             1.0,
             ValueError,
