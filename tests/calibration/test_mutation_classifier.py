@@ -127,3 +127,113 @@ def test_label_scores_defaults_dtype_and_message():
     with pytest.raises(ValueError) as exc:
         label_scores(bad, "aps", u)
     assert str(exc.value) == "the estimator's predict_proba returned NaN or infinity."
+
+
+def _split_rank(n, level):
+    return int(np.ceil((n + 1) * level - 1e-9))
+
+
+def test_split_lac_sets_keep_a_label_whose_score_equals_the_threshold():
+    # randomised scores (LAC) are in the set when score <= q; with three
+    # possible scores, test scores equal q exactly (kills ``<`` for LAC)
+    rng = np.random.RandomState(5)
+    X = _tied_probabilities(rng, 60)
+    y = rng.randint(0, 3, 60)
+    clf = ConformalClassifier(KnownProba(), score="lac", coverage=0.6).fit(X, y)
+    cal = clf.calibration_indices_
+    s_cal = np.sort(1.0 - X[cal, y[cal]])
+    q = s_cal[_split_rank(cal.size, 0.6) - 1]
+    X_test = _tied_probabilities(rng, 40)
+    sets = clf.predict_set(X_test)
+    assert sets.dtype == bool
+    np.testing.assert_array_equal(sets, (1.0 - X_test) <= q)
+    assert np.any(np.isclose(1.0 - X_test, q) & sets)  # a tie is in the set
+    multi = clf.predict_set(X_test, coverage=[0.6, 0.8])
+    assert multi.dtype == bool and multi.shape == (40, 3, 2)
+    np.testing.assert_array_equal(multi[:, :, 0], sets)
+
+
+def test_class_conditional_sets_are_boolean_per_level():
+    rng = np.random.RandomState(6)
+    X = _tied_probabilities(rng, 90)
+    y = rng.randint(0, 3, 90)
+    clf = ConformalClassifier(
+        KnownProba(), score="lac", class_conditional=True, coverage=0.5
+    ).fit(X, y)
+    cal = clf.calibration_indices_
+    X_test = _tied_probabilities(rng, 10)
+    sets = clf.predict_set(X_test, coverage=[0.5, 0.7])
+    assert sets.dtype == bool and sets.shape == (10, 3, 2)
+    for k, level in enumerate([0.5, 0.7]):
+        for c in range(3):
+            s_c = np.sort(1.0 - X[cal[y[cal] == c], c])
+            q = s_c[_split_rank(s_c.size, level) - 1]
+            np.testing.assert_array_equal(sets[:, c, k], 1.0 - X_test[:, c] <= q)
+
+
+def test_nonrandomized_raps_uses_k_reg():
+    # RAPS with u = 1: the label of rank r is in the set when the score of
+    # the label ranked just above it is < tau (the top label always is);
+    # scores and tau written out by hand with the rank penalty from k_reg
+    rng = np.random.RandomState(7)
+    X = rng.dirichlet(np.ones(5) * 0.7, size=80)
+    y = np.array([rng.choice(5, p=p) for p in X])
+    penalty, k_reg = 0.15, 3
+    clf = ConformalClassifier(
+        KnownProba(),
+        score="raps",
+        randomized=False,
+        penalty=penalty,
+        k_reg=k_reg,
+        coverage=0.7,
+    ).fit(X, y)
+    cal = clf.calibration_indices_
+    s_cal = _aps_by_hand(X[cal], np.ones(cal.size), penalty, k_reg)[
+        np.arange(cal.size), y[cal]
+    ]
+    tau = np.sort(s_cal)[_split_rank(cal.size, 0.7) - 1]
+    X_test = rng.dirichlet(np.ones(5) * 0.7, size=25)
+    scores = _aps_by_hand(X_test, np.ones(25), penalty, k_reg)
+    want = np.empty_like(scores, dtype=bool)
+    for i in range(25):
+        previous = -np.inf
+        for c in sorted(range(5), key=lambda c: (-X_test[i, c], c)):
+            want[i, c] = previous < tau
+            previous = scores[i, c]
+    got = clf.predict_set(X_test)
+    np.testing.assert_array_equal(got, want)
+    # k_reg matters here: with the default k_reg=1 the sets differ
+    default = ConformalClassifier(
+        KnownProba(), score="raps", randomized=False, penalty=penalty, coverage=0.7
+    ).fit(X, y)
+    assert not np.array_equal(default.predict_set(X_test), got)
+
+
+def test_too_high_coverage_warning_says_what_the_sets_become():
+    import pytest
+
+    from skvariance.calibration import CalibrationSizeWarning
+
+    rng = np.random.RandomState(8)
+    X = _tied_probabilities(rng, 12)
+    y = np.array([0, 1, 2] * 4)
+    clf = ConformalClassifier(KnownProba(), score="lac", coverage=0.5).fit(X, y)
+    n = clf.calibration_indices_.size
+    with pytest.warns(CalibrationSizeWarning) as record:
+        sets = clf.predict_set(X[:3], coverage=0.99)
+    assert sets.all()
+    assert str(record[0].message).startswith(
+        f"the calibration set has {n} samples; coverage 0.99 needs at least 99: "
+        "the conformal quantile is +inf, so every prediction set holds every "
+        "label (the exact conformal answer)."
+    )
+    per_class = ConformalClassifier(
+        KnownProba(), score="lac", coverage=0.5, class_conditional=True
+    ).fit(X, y)
+    with pytest.warns(CalibrationSizeWarning) as record:
+        per_class.predict_set(X[:3], coverage=0.99)
+    message = str(record[0].message)
+    assert "calibration group 0 has" in message
+    assert message.count("needs at least 99") == 3
+    assert ": the conformal quantile is +inf, so its class is in every " in message
+    assert "prediction set (the exact conformal answer)." in message

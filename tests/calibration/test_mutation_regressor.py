@@ -182,3 +182,114 @@ def test_cv_plus_memory_is_bounded_by_the_chunk(monkeypatch):
     np.testing.assert_array_equal(chunked, full)
     matrix = X_test.shape[0] * 400 * 8  # one float64 (n_test, n_train) matrix
     assert peak < matrix / 4, (peak, matrix)
+
+
+def test_sigma_estimator_is_fitted_on_seeded_weighted_out_of_fold_residuals():
+    # score="normalized" with a sigma_estimator: sigma is fitted on
+    # |y - cross_val_predict(estimator)| over the training rows, with the
+    # user's cv, the training rows' sample_weight and the fit's seed for both
+    # models. The reference is scikit-learn's cross_val_predict, run here.
+    from sklearn.base import clone
+    from sklearn.ensemble import ExtraTreesRegressor
+    from sklearn.model_selection import cross_val_predict
+
+    rng = np.random.RandomState(4)
+    X, y = heteroscedastic(rng, 150)
+    sw = rng.uniform(0.2, 3.0, size=150)
+    est = ExtraTreesRegressor(n_estimators=4, max_features=1, min_samples_leaf=3)
+    sig = ExtraTreesRegressor(n_estimators=3, max_features=1, min_samples_leaf=5)
+    cp = ConformalRegressor(
+        est, score="normalized", sigma_estimator=sig, cv=3, random_state=11
+    ).fit(X, y, sample_weight=sw)
+    cal = cp.calibration_indices_
+    train = np.setdiff1d(np.arange(150), cal)
+    seed = cp.estimator_.random_state
+    assert isinstance(seed, (int, np.integer))
+    oof = cross_val_predict(
+        clone(est).set_params(random_state=seed),
+        X[train],
+        y[train],
+        cv=KFold(3),
+        params={"sample_weight": sw[train]},
+    )
+    want = (
+        clone(sig)
+        .set_params(random_state=seed)
+        .fit(X[train], np.abs(y[train] - oof))
+        .predict(X[:30])
+    )
+    np.testing.assert_allclose(cp.sigma_estimator_.predict(X[:30]), want, rtol=1e-12)
+    assert cp.sigma_estimator_.random_state == seed
+
+
+def _weighted_rank_value(scores, weights, test_weight, level):
+    """Smallest s with sum(w_i [s_i <= s]) >= level (sum w + w_test), else inf."""
+    order = np.argsort(scores, kind="stable")
+    total = weights.sum() + test_weight
+    cum = np.cumsum(weights[order])
+    hit = np.flatnonzero(cum >= level * total - 1e-12 * total)
+    return scores[order][hit[0]] if hit.size else np.inf
+
+
+def test_split_predict_quantiles_by_group_and_by_shift_weight_by_hand():
+    # the signed calibration keeps the Mondrian groups and the shift
+    # weights: quantiles of mu(x) + r with r from the test point's group, or
+    # the weighted conformal quantile with the test point's weight at +inf
+    rng = np.random.RandomState(12)
+    X, y = heteroscedastic(rng, 160)
+    groups = (X[:, 1] > 0).astype(int)
+    levels = np.array([0.1, 0.5, 0.9])
+    grouped = ConformalRegressor(LinearRegression(), random_state=0).fit(
+        X, y, groups=groups
+    )
+    cal = grouped.calibration_indices_
+    resid = y[cal] - grouped.estimator_.predict(X[cal])
+    X_test = X[:12]
+    g_test = groups[:12]
+    got = grouped.predict_quantiles(X_test, levels, groups=g_test)
+    mu = grouped.estimator_.predict(X_test)
+    for i in range(12):
+        r_g = np.sort(resid[groups[cal] == g_test[i]])
+        for k, p in enumerate(levels):
+            rank = _rank(r_g.size, p)
+            r = r_g[rank - 1] if rank <= r_g.size else np.inf
+            assert got[i, k] == pytest.approx(mu[i] + r, abs=1e-12)
+
+    w = rng.uniform(0.2, 3.0, size=160)
+    weighted = ConformalRegressor(LinearRegression(), random_state=0).fit(
+        X, y, shift_weight=w
+    )
+    cal = weighted.calibration_indices_
+    resid = y[cal] - weighted.estimator_.predict(X[cal])
+    w_test = rng.uniform(0.2, 3.0, size=12)
+    got = weighted.predict_quantiles(X_test, levels, shift_weight=w_test)
+    mu = weighted.estimator_.predict(X_test)
+    for i in range(12):
+        for k, p in enumerate(levels):
+            r = _weighted_rank_value(resid, w[cal], w_test[i], p)
+            assert got[i, k] == pytest.approx(mu[i] + r, abs=1e-12)
+
+
+@pytest.mark.parametrize("method", ["cv_plus", "jackknife_plus_ab"])
+def test_cross_methods_reject_groups_or_weights_alone_and_warn_at_high_levels(
+    method,
+):
+    from skvariance.calibration import CalibrationSizeWarning
+
+    rng = np.random.RandomState(13)
+    X, y = heteroscedastic(rng, 40)
+    reg = ConformalRegressor(LinearRegression(), method=method, random_state=0)
+    reg.fit(X, y)
+    message = f"^groups and shift_weight need method='split', got method='{method}'\\.$"
+    for kwargs in ({"groups": np.zeros(5)}, {"shift_weight": np.ones(5)}):
+        with pytest.raises(ValueError, match=message):
+            reg.predict_interval(X[:5], **kwargs)
+        with pytest.raises(ValueError, match=message):
+            reg.predict_quantiles(X[:5], [0.5], **kwargs)
+    with pytest.warns(CalibrationSizeWarning) as record:
+        bounds = reg.predict_interval(X[:5], coverage=0.99)
+    assert np.all(bounds[:, 0] == -np.inf) and np.all(bounds[:, 1] == np.inf)
+    assert (
+        "the conformal quantile is +inf, so the prediction intervals of its test "
+        "points are (-inf, inf) (the exact conformal answer)."
+    ) in str(record[0].message)
