@@ -237,3 +237,60 @@ def test_too_high_coverage_warning_says_what_the_sets_become():
     assert message.count("needs at least 99") == 3
     assert ": the conformal quantile is +inf, so its class is in every " in message
     assert "prediction set (the exact conformal answer)." in message
+
+
+def test_randomized_aps_split_sets_by_hand():
+    # randomised APS: score = mass ranked above y + u p_y with u a function
+    # of the row (row_uniforms at the seed drawn at fit); the set keeps the
+    # labels with score <= q. Kills u = 1 for randomised APS.
+    from skvariance.calibration._classifier import row_uniforms
+
+    rng = np.random.RandomState(9)
+    X = rng.dirichlet(np.ones(4), size=70)
+    y = np.array([rng.choice(4, p=p) for p in X])
+    clf = ConformalClassifier(KnownProba(), score="aps", coverage=0.8).fit(X, y)
+    seed = clf._predict_seed  # an input of the reference, not a result
+    cal = clf.calibration_indices_
+    u_cal = row_uniforms(X[cal], seed)
+    s_cal = _aps_by_hand(X[cal], u_cal, 0.0, 1)[np.arange(cal.size), y[cal]]
+    q = np.sort(s_cal)[_split_rank(cal.size, 0.8) - 1]
+    X_test = rng.dirichlet(np.ones(4), size=30)
+    scores = _aps_by_hand(X_test, row_uniforms(X_test, seed), 0.0, 1)
+    np.testing.assert_array_equal(clf.predict_set(X_test), scores <= q)
+    # and not the u = 1 sets
+    ones = _aps_by_hand(X_test, np.ones(30), 0.0, 1)
+    assert not np.array_equal(scores <= q, ones <= q)
+
+
+def test_class_conditional_sets_with_shift_weights_by_hand():
+    rng = np.random.RandomState(10)
+    X = _tied_probabilities(rng, 90)
+    y = rng.randint(0, 3, 90)
+    w = rng.uniform(0.1, 4.0, size=90)
+    clf = ConformalClassifier(
+        KnownProba(), score="lac", class_conditional=True, coverage=0.7
+    ).fit(X, y, shift_weight=w)
+    cal = clf.calibration_indices_
+    X_test = _tied_probabilities(rng, 15)
+    w_test = rng.uniform(0.1, 4.0, size=15)
+    sets = clf.predict_set(X_test, shift_weight=w_test)
+    for c in range(3):
+        rows = cal[y[cal] == c]
+        s_c, w_c = 1.0 - X[rows, c], w[rows]
+        order = np.argsort(s_c, kind="stable")
+        for i in range(15):
+            total = w_c.sum() + w_test[i]
+            hit = np.flatnonzero(np.cumsum(w_c[order]) >= 0.7 * total - 1e-12)
+            q = s_c[order][hit[0]] if hit.size else np.inf
+            assert sets[i, c] == (1.0 - X_test[i, c] <= q), (i, c)
+
+
+def test_cv_plus_sets_reject_shift_weight_with_its_message():
+    import pytest
+
+    rng = np.random.RandomState(11)
+    X = _tied_probabilities(rng, 30)
+    y = rng.randint(0, 3, 30)
+    clf = ConformalClassifier(KnownProba(), method="cv_plus", cv=3).fit(X, y)
+    with pytest.raises(ValueError, match=r"^shift_weight needs method='split'\.$"):
+        clf.predict_set(X[:4], shift_weight=np.ones(4))
