@@ -164,14 +164,18 @@ def test_sigma_floor_with_zero_calibration_residuals():
     assert reg.sigma_floor_ == 1e-12
 
 
-def test_cv_plus_memory_is_bounded_by_the_chunk(monkeypatch):
-    # CV+ never holds the (n_test, n_train) matrix: each block is at most
-    # _CHUNK_ELEMENTS values. Kills a block that runs to the end of the test
-    # set (``stop = None``), which gives the same numbers with the full matrix.
+@pytest.mark.parametrize("method", ["cv_plus", "jackknife_plus_ab"])
+def test_cross_memory_is_bounded_by_the_chunk(monkeypatch, method):
+    # CV+ (a numba kernel) and J+aB (chunked blocks) never hold the
+    # (n_test, n_train) matrix: a block is at most _CHUNK_ELEMENTS values.
+    # Kills a block that runs to the end of the test set (``stop = None``),
+    # which gives the same numbers with the full matrix.
     import tracemalloc
 
     X, y = heteroscedastic(np.random.RandomState(5), 400)
-    cp = ConformalRegressor(LinearRegression(), method="cv_plus", cv=4).fit(X, y)
+    cp = ConformalRegressor(
+        LinearRegression(), method=method, cv=4, n_resamples=20, random_state=0
+    ).fit(X, y)
     X_test = np.tile(X[:50], (40, 1))  # 2000 test rows
     full = cp.predict_interval(X_test)
     monkeypatch.setattr(regressor_module, "_CHUNK_ELEMENTS", 20 * 400)  # 20 rows
