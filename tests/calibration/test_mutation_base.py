@@ -162,3 +162,37 @@ def test_encode_groups_equals_numpy_unique(groups):
     np.testing.assert_array_equal(labels, want_labels)
     np.testing.assert_array_equal(codes, want_codes.reshape(-1))
     assert codes.shape == groups.shape
+
+
+def test_group_index_messages_in_full():
+    from skvariance.calibration.base import ConformalCalibration
+
+    scores = np.arange(1.0, 13.0)
+    plain = ConformalCalibration(scores, None, None)
+    np.testing.assert_array_equal(plain.group_index(None, 3), [0, 0, 0])
+    with pytest.raises(ValueError) as exc:
+        plain.group_index(np.zeros(3), 3)
+    assert str(exc.value) == (
+        "groups were given at predict time but the calibrator was fitted "
+        "without groups."
+    )
+    grouped = ConformalCalibration(
+        scores, (np.array([10, 20, 30]), np.repeat([0, 1, 2], 4)), None
+    )
+    np.testing.assert_array_equal(
+        grouped.group_index([30, 10, 20, 30], 4), [2, 0, 1, 2]
+    )
+    with pytest.raises(ValueError) as exc:
+        grouped.group_index(None, 2)
+    assert str(exc.value) == (
+        "groups is required: the calibrator was fitted with groups "
+        "(Mondrian calibration)."
+    )
+    # twelve unseen labels, below, between and above the seen ones: the
+    # first ten (sorted) are listed
+    unseen = [1, 2, 3, 11, 12, 13, 21, 22, 23, 31, 32, 33]
+    with pytest.raises(ValueError) as exc:
+        grouped.group_index(np.array([10, *unseen]), 13)
+    assert str(exc.value) == (
+        "groups contains labels unseen at fit: [1, 2, 3, 11, 12, 13, 21, 22, 23, 31]."
+    )
