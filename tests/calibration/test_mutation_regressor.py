@@ -297,3 +297,22 @@ def test_cross_methods_reject_groups_or_weights_alone_and_warn_at_high_levels(
         "the conformal quantile is +inf, so the prediction intervals of its test "
         "points are (-inf, inf) (the exact conformal answer)."
     ) in str(record[0].message)
+
+
+def test_split_normalized_predict_quantiles_scale_by_sigma_by_hand():
+    # Q(p) = mu(x) + sigma(x) r_(k) with r = (y - mu) / sigma on the
+    # calibration rows (kills r without sigma and r / sigma)
+    rng = np.random.RandomState(14)
+    X, y = heteroscedastic(rng, 120)
+    reg = ConformalRegressor(LinearWithStd(), score="normalized", random_state=1)
+    reg.fit(X, y)
+    cal = reg.calibration_indices_
+    mu_cal, s_cal = reg.estimator_.predict(X[cal], return_std=True)
+    r = np.sort((y[cal] - mu_cal) / s_cal)
+    X_test = rng.normal(size=(9, 2)) * 2.0
+    mu, sigma = reg.estimator_.predict(X_test, return_std=True)
+    levels = [0.05, 0.5, 0.95]
+    want = np.column_stack([mu + sigma * r[_rank(r.size, p) - 1] for p in levels])
+    np.testing.assert_allclose(
+        reg.predict_quantiles(X_test, levels), want, rtol=0, atol=1e-12
+    )
