@@ -316,3 +316,17 @@ def test_split_normalized_predict_quantiles_scale_by_sigma_by_hand():
     np.testing.assert_allclose(
         reg.predict_quantiles(X_test, levels), want, rtol=0, atol=1e-12
     )
+
+
+def test_cv_plus_folds_are_plain_kfold_even_for_integer_targets():
+    # an integer-valued target (counts) looks "multiclass" to scikit-learn:
+    # check_cv(classifier=True) would stratify; CV+ of a regressor must use
+    # KFold(cv) as documented
+    rng = np.random.RandomState(15)
+    X = rng.normal(size=(60, 2))
+    y = rng.poisson(np.exp(0.5 * X[:, 0])).astype(float)
+    assert len(np.unique(y)) < 10
+    reg = ConformalRegressor(LinearRegression(), method="cv_plus", cv=3).fit(X, y)
+    for model, (train, _) in zip(reg.estimators_, KFold(3).split(X)):
+        ref = LinearRegression().fit(X[train], y[train])
+        np.testing.assert_allclose(model.coef_, ref.coef_, rtol=0, atol=1e-12)
