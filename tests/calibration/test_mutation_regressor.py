@@ -330,3 +330,46 @@ def test_cv_plus_folds_are_plain_kfold_even_for_integer_targets():
     for model, (train, _) in zip(reg.estimators_, KFold(3).split(X)):
         ref = LinearRegression().fit(X[train], y[train])
         np.testing.assert_allclose(model.coef_, ref.coef_, rtol=0, atol=1e-12)
+
+
+def test_cv_plus_gives_y_to_a_user_splitter():
+    # a splitter that needs y (stratified on an integer-valued target)
+    from sklearn.model_selection import StratifiedKFold
+
+    rng = np.random.RandomState(16)
+    X = rng.normal(size=(60, 2))
+    y = rng.randint(0, 3, 60).astype(float)
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    reg = ConformalRegressor(LinearRegression(), method="cv_plus", cv=cv).fit(X, y)
+    for model, (train, _) in zip(reg.estimators_, cv.split(X, y)):
+        ref = LinearRegression().fit(X[train], y[train])
+        np.testing.assert_allclose(model.coef_, ref.coef_, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["cv_plus", "jackknife_plus_ab"])
+def test_cross_members_are_seeded_from_random_state(method):
+    from sklearn.tree import DecisionTreeRegressor
+
+    rng = np.random.RandomState(17)
+    X, y = heteroscedastic(rng, 60)
+    params = dict(method=method, cv=3, n_resamples=30)
+    est = DecisionTreeRegressor(splitter="random", max_depth=3)
+    a = ConformalRegressor(est, random_state=4, **params).fit(X, y)
+    b = ConformalRegressor(est, random_state=4, **params).fit(X, y)
+    c = ConformalRegressor(est, random_state=5, **params).fit(X, y)
+    np.testing.assert_array_equal(
+        a.predict_interval(X[:10]), b.predict_interval(X[:10])
+    )
+    assert not np.array_equal(a.predict_interval(X[:10]), c.predict_interval(X[:10]))
+    seeds = [m.random_state for m in a.estimators_]
+    assert all(isinstance(s, (int, np.integer)) for s in seeds)
+    assert len(set(seeds)) == len(seeds)  # one seed per member
+
+
+def test_cross_fit_reports_progress_with_verbose(capsys):
+    rng = np.random.RandomState(18)
+    X, y = heteroscedastic(rng, 30)
+    ConformalRegressor(LinearRegression(), method="cv_plus", cv=3, verbose=1).fit(X, y)
+    assert "Done   3 out of   3" in capsys.readouterr().err
+    ConformalRegressor(LinearRegression(), method="cv_plus", cv=3).fit(X, y)
+    assert capsys.readouterr().err == ""
