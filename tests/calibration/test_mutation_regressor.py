@@ -373,3 +373,19 @@ def test_cross_fit_reports_progress_with_verbose(capsys):
     assert "Done   3 out of   3" in capsys.readouterr().err
     ConformalRegressor(LinearRegression(), method="cv_plus", cv=3).fit(X, y)
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("case", ["missing", "twice"])
+def test_cv_plus_rejects_folds_that_are_not_a_partition(case):
+    rng = np.random.RandomState(19)
+    X, y = heteroscedastic(rng, 12)
+    idx = np.arange(12)
+    if case == "missing":  # row 0 is in no test fold
+        tests = [idx[1:6], idx[6:]]
+    else:  # row 5 is in two test folds
+        tests = [idx[:6], idx[5:]]
+    cv = [(np.setdiff1d(idx, t), t) for t in tests]
+    reg = ConformalRegressor(LinearRegression(), method="cv_plus", cv=cv)
+    with pytest.raises(ValueError) as exc:
+        reg.fit(X, y)
+    assert str(exc.value) == "cv must put every row in exactly one test fold for CV+."
