@@ -510,7 +510,7 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
                 "(never out of bag) and are left out of the calibration; "
                 "increase n_resamples.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,  # past fit and scikit-learn's _fit_context
             )
         out_of = out_of[keep] / counts[keep, None]
         mu_all, sigma_all = self._member_predictions(models, X, normalized)

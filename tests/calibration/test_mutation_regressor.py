@@ -389,3 +389,34 @@ def test_cv_plus_rejects_folds_that_are_not_a_partition(case):
     with pytest.raises(ValueError) as exc:
         reg.fit(X, y)
     assert str(exc.value) == "cv must put every row in exactly one test fold for CV+."
+
+
+def test_jackknife_out_of_bag_edge_cases():
+    # every row in both bootstrap samples: an error; one row out of bag: a
+    # fit on that row, with a warning that points at the caller's line
+    X = np.array([[0.0], [1.0], [2.0]])
+    y = np.array([0.0, 1.0, 3.0])
+    found = {}
+    for seed in range(2000):
+        # the documented stream: derive_seeds(rng, n_resamples), then the bags
+        bag = np.random.RandomState(seed)
+        derive_seeds(bag, 2)
+        draws = [bag.randint(0, 3, size=3) for _ in range(2)]
+        in_every = set(draws[0].tolist()) & set(draws[1].tolist())
+        found.setdefault(3 - len(in_every), seed)  # rows out of some bag
+        if 0 in found and 1 in found:
+            break
+    reg = ConformalRegressor(
+        LinearRegression(), method="jackknife_plus_ab", n_resamples=2
+    )
+    with pytest.raises(ValueError) as exc:
+        reg.set_params(random_state=found[0]).fit(X, y)
+    assert str(exc.value) == "no row is out of bag; increase n_resamples."
+    with pytest.warns(UserWarning) as record:
+        reg.set_params(random_state=found[1]).fit(X, y)
+    assert str(record[0].message) == (
+        "2 of 3 rows were in every bootstrap sample (never out of bag) and are "
+        "left out of the calibration; increase n_resamples."
+    )
+    assert record[0].filename == __file__
+    assert reg.n_excluded_ == 2 and reg.conformity_scores_.size == 1
