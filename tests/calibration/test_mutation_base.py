@@ -196,3 +196,14 @@ def test_group_index_messages_in_full():
     assert str(exc.value) == (
         "groups contains labels unseen at fit: [1, 2, 3, 11, 12, 13, 21, 22, 23, 31]."
     )
+
+
+def test_nan_calibration_scores_are_rejected_with_the_reason():
+    from skvariance.calibration.base import ConformalCalibration
+
+    with pytest.raises(ValueError) as exc:
+        ConformalCalibration(np.array([0.1, np.nan, 0.3]))
+    assert str(exc.value) == (
+        "calibration scores contain NaN: the estimator's predictions on the "
+        "calibration set (or its predicted std) are not finite."
+    )
