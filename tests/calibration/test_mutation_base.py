@@ -207,3 +207,42 @@ def test_nan_calibration_scores_are_rejected_with_the_reason():
         "calibration scores contain NaN: the estimator's predictions on the "
         "calibration set (or its predicted std) are not finite."
     )
+
+
+def test_test_weight_messages_in_full():
+    from sklearn.linear_model import LinearRegression
+
+    from skvariance.calibration import ConformalRegressor
+
+    rng = np.random.RandomState(20)
+    X = rng.normal(size=(40, 2))
+    y = X[:, 0] + rng.normal(size=40)
+    plain = ConformalRegressor(LinearRegression(), random_state=0).fit(X, y)
+    with pytest.raises(ValueError) as exc:
+        plain.predict_interval(X[:3], shift_weight=np.ones(3))
+    assert str(exc.value) == (
+        "shift_weight was given at predict time but the calibrator was fitted "
+        "without weights (no shift_weight, no weight_function)."
+    )
+    weighted = ConformalRegressor(LinearRegression(), random_state=0)
+    weighted.fit(X, y, shift_weight=np.ones(40))
+    with pytest.raises(ValueError) as exc:
+        weighted.predict_interval(X[:3])
+    assert str(exc.value) == (
+        "shift_weight is required: the calibrator was fitted with shift_weight "
+        "and has no weight_function to compute it."
+    )
+    with pytest.raises(ValueError) as exc:
+        weighted.predict_interval(X[:3], shift_weight=np.ones(4))
+    assert str(exc.value) == "shift_weight must have shape (3,), got (4,)."
+    by_function = ConformalRegressor(
+        LinearRegression(),
+        weight_function=lambda Z: np.where(Z[:, 0] > 5, -1.0, 1.0),
+        random_state=0,
+    ).fit(X, y)
+    X_far = np.array([[10.0, 0.0], [0.0, 0.0]])
+    with pytest.raises(ValueError) as exc:
+        by_function.predict_interval(X_far)
+    assert str(exc.value) == (
+        "weight_function(X) must be non-negative; found 1 negative value(s)."
+    )
