@@ -246,3 +246,36 @@ def test_test_weight_messages_in_full():
     assert str(exc.value) == (
         "weight_function(X) must be non-negative; found 1 negative value(s)."
     )
+
+
+def test_a_group_with_one_calibration_row_has_a_finite_low_level_quantile():
+    # rank ceil(2 c) = 1 for c <= 0.5: the group's only score; +inf above
+    from skvariance.calibration.base import ConformalCalibration
+
+    cal = ConformalCalibration(np.array([0.3, 0.7, 0.2, 0.9]), np.array([0, 1, 1, 1]))
+    q = cal.quantiles(np.array([0.4, 0.5, 0.6]), np.array([0, 1]))
+    np.testing.assert_array_equal(q[0], [0.3, 0.3, np.inf])
+    np.testing.assert_array_equal(q[1], [0.7, 0.7, 0.9])  # ranks 2, 2, 3 of 3
+
+
+def test_size_warning_joins_groups_and_points_at_the_caller():
+    from sklearn.linear_model import LinearRegression
+
+    from skvariance.calibration import CalibrationSizeWarning, ConformalRegressor
+
+    rng = np.random.RandomState(21)
+    X = rng.normal(size=(60, 2))
+    y = X[:, 0] + rng.normal(size=60)
+    groups = (X[:, 1] > 0).astype(int)
+    reg = ConformalRegressor(LinearRegression(), random_state=0)
+    reg.fit(X, y, groups=groups)
+    sizes = np.bincount(groups[reg.calibration_indices_], minlength=2)
+    with pytest.warns(CalibrationSizeWarning) as record:
+        reg.predict_interval(X[:4], coverage=0.99, groups=np.array([0, 1, 0, 1]))
+    assert str(record[0].message).startswith(
+        f"calibration group 0 has {sizes[0]} samples; coverage 0.99 needs at least "
+        f"99; calibration group 1 has {sizes[1]} samples; coverage 0.99 needs at "
+        "least 99: the conformal quantile is +inf"
+    )
+    assert record[0].filename == __file__
+    assert ConformalRegressor(method="cv_plus").fit(X, y).sigma_estimator_ is None
