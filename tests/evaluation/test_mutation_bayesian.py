@@ -253,3 +253,300 @@ def test_equicorrelated_forms_by_matrix(n, rho):
     np.testing.assert_allclose(
         _mean_variance_factor(n, rho), one @ m @ one / n**2, rtol=1e-12
     )
+
+
+# -- the sampler's steps, draw by draw ------------------------------------------------
+# Each step is replayed with the same RandomState calls in the same order and
+# the densities written with scipy.stats, so a changed constant, bound, term or
+# draw changes the result beyond rounding.
+def _truncated_gamma_ref(u, shape, rate, low, high):
+    from scipy import stats
+
+    g = stats.gamma(shape, scale=1 / rate)
+    lower_tail = g.cdf(low) <= 0.5
+    y_down = g.ppf(g.cdf(low) + u * (g.cdf(high) - g.cdf(low)))
+    y_up = g.isf(g.sf(high) + u * (g.sf(low) - g.sf(high)))
+    return np.clip(np.where(lower_tail, y_down, y_up), low, high)
+
+
+@pytest.mark.parametrize(
+    "shape, rate, low, high",
+    [
+        ([2.5, 1.5, 2.0, 3.0], [40.0, 3.0, 5000.0, 0.5], 0.01, 0.1),  # mixed tails
+        ([2.5, 1.5, 4.0], [40.0, 3.0, 1.0], 0.5, 3.0),  # lower tails only
+        ([2.0, 3.0, 1.5], [5000.0, 900.0, 300.0], 0.01, 0.1),  # far upper tails
+        ([2.0, 1.0, 3.5], [1.0, 2.0, 0.5], 0.0, np.inf),  # untruncated
+        ([2.0, 1.0, 3.5], [1.0, 2.0, 0.5], 4.0, np.inf),  # lower bound only
+    ],
+)
+def test_truncated_gamma_draw_by_draw(shape, rate, low, high):
+    from skvariance.evaluation._bayesian import _truncated_gamma
+
+    shape = np.repeat(shape, 50)
+    rate = np.repeat(rate, 50)
+    y = _truncated_gamma(np.random.RandomState(11), shape, rate, low, high)
+    u = np.random.RandomState(11).uniform(size=shape.size)
+    ref = _truncated_gamma_ref(u, shape, rate, low, high)
+    assert np.all((low <= y) & (y <= high))
+    np.testing.assert_allclose(y, ref, rtol=1e-9)
+
+
+def test_truncated_gamma_at_u_zero_returns_the_bound_of_its_tail():
+    from skvariance.evaluation._bayesian import _truncated_gamma
+
+    # u = 0 is the lower bound when the lower tail is inverted, the upper
+    # bound when the upper tail is (F^-1(F(low)) = low, S^-1(S(high)) = high)
+    class Zero(np.random.RandomState):
+        def uniform(self, low=0.0, high=1.0, size=None):
+            return np.zeros(size)
+
+    y = _truncated_gamma(Zero(0), np.array([2.0, 3.0, 2.0]),
+                         np.array([1.0, 4000.0, 20.0]), 0.01, 0.1)  # fmt: skip
+    np.testing.assert_allclose(y, [0.01, 0.1, 0.01], rtol=1e-12)
+    y = _truncated_gamma(Zero(0), np.array([2.0]), np.array([1.0]), 0.0, np.inf)
+    np.testing.assert_array_equal(y, [0.0])
+
+
+def _gamma_above_ref(rng, shape, rate, low):
+    draws = rng.gamma(shape, 1 / rate)
+    for _ in range(20):
+        bad = np.flatnonzero(draws < low)
+        if bad.size == 0:
+            return draws
+        draws[bad] = rng.gamma(shape, 1 / rate[bad])
+    bad = draws < low
+    u = rng.uniform(size=bad.sum())
+    draws[bad] = _truncated_gamma_ref(u, shape, rate[bad], low, np.inf)
+    return draws
+
+
+@pytest.mark.parametrize(
+    "shape, low, n",
+    [(1.5, 5.0, 400), (2.0, 0.05, 300), (0.7, 3.0, 250), (3.0, 1e-9, 50)],
+)
+def test_gamma_above_draw_by_draw(shape, low, n):
+    from skvariance.evaluation._bayesian import _gamma_above
+
+    rate = np.linspace(0.5, 3.0, n)
+    y = _gamma_above(np.random.RandomState(2), shape, rate.copy(), low)
+    ref = _gamma_above_ref(np.random.RandomState(2), shape, rate, low)
+    assert y.min() >= low
+    np.testing.assert_allclose(y, ref, rtol=1e-9)
+
+
+def test_gamma_above_falls_back_after_twenty_rounds_exactly():
+    from skvariance.evaluation._bayesian import _gamma_above
+
+    # P(Gamma(1, 1) > 2.3) = 0.1: after 20 rounds of rejection about
+    # 0.9**20 = 12% of the draws are still below the bound
+    rate = np.ones(200)
+    rng = np.random.RandomState(5)
+    y = _gamma_above(rng, 1.0, rate, 2.3)
+    ref_rng = np.random.RandomState(5)
+    ref = _gamma_above_ref(ref_rng, 1.0, rate, 2.3)
+    np.testing.assert_allclose(y, ref, rtol=1e-9)
+    assert rng.uniform() == ref_rng.uniform()  # the same number of draws
+
+
+def test_within_precision_draw_by_draw():
+    from skvariance.evaluation._bayesian import _within_precision
+
+    quad = np.array([0.3, 2.0, 8.0, 0.01, 40.0] * 20)
+    for n in (2, 5, 12):
+        y = _within_precision(np.random.RandomState(n), n, quad, 0.2)
+        ref = _gamma_above_ref(np.random.RandomState(n), (n - 1) / 2, quad / 2, 0.2)
+        np.testing.assert_allclose(y, ref, rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "mean, low, high",
+    [
+        ([0.0, 3.0, -4.0, 0.5], -1.0, 0.5),  # inside, above, below, on the edge
+        ([-40.0, -4.0, -1.0, 0.0], 0.0, 1.0),  # interval above: flipped
+        ([40.0, 4.0, 2.0], -1.0, 0.0),  # interval below, far in the tail
+        ([0.0, 1.0, -1.0], -np.inf, np.inf),  # untruncated
+        ([0.0, 2.0, -2.0], 0.0, np.inf),  # lower bound only
+    ],
+)
+def test_truncated_normal_draw_by_draw(mean, low, high):
+    from scipy import stats
+
+    from skvariance.evaluation._bayesian import _truncated_normal
+
+    mean = np.repeat(mean, 40)
+    sd = np.tile([1.0, 0.5, 2.0, 0.3, 1.5], mean.size // 5 + 1)[: mean.size]
+    y = _truncated_normal(np.random.RandomState(8), mean, sd, low, high)
+    u = 1.0 - np.random.RandomState(8).uniform(size=mean.size)
+    a, b = (low - mean) / sd, (high - mean) / sd
+    z = np.where(a > 0, stats.truncnorm.isf(u, a, b), stats.truncnorm.ppf(u, a, b))
+    assert np.all((low <= y) & (y <= high))
+    np.testing.assert_allclose(y, mean + sd * z, rtol=1e-9, atol=1e-12)
+
+
+def test_log_t_sum_equals_scipy():
+    from scipy import stats
+
+    from skvariance.evaluation._bayesian import _log_t_sum
+
+    rng = np.random.RandomState(0)
+    z = rng.standard_t(3, (4, 7)) * 2.0
+    nu = np.array([1.2, 3.0, 15.0, 300.0])
+    ref = stats.t.logpdf(z, nu[:, None]).sum(axis=1)
+    np.testing.assert_allclose(_log_t_sum(z**2, nu), ref, rtol=1e-12)
+
+
+def test_mixing_weights_draw_by_draw():
+    from skvariance.evaluation._bayesian import _mixing_weights
+
+    nu = np.array([[1.5], [4.0], [30.0]])
+    z2 = np.array([[0.1, 2.0, 9.0], [0.0, 1.0, 4.0], [3.0, 0.5, 25.0]])
+    lam = _mixing_weights(np.random.RandomState(4), nu, z2)
+    g = np.random.RandomState(4).standard_gamma((nu + 1) / 2 * np.ones((3, 3)))
+    np.testing.assert_allclose(lam, g / ((nu + z2) / 2), rtol=1e-12)
+
+
+def test_update_gamma_prior_draw_by_draw():
+    from scipy import stats
+
+    from skvariance.evaluation._bayesian import _update_gamma_prior
+
+    priors = (1.0, 2.0, 0.01, 0.1, 1000.0)
+    rng = np.random.RandomState(6)
+    alpha = rng.uniform(1, 2, 300)
+    nu = 1 + rng.gamma(alpha, 1 / rng.uniform(0.005, 0.2, 300))
+    new_alpha, beta, ok = _update_gamma_prior(
+        np.random.RandomState(7), alpha, nu, priors
+    )
+    ref = np.random.RandomState(7)
+    u = ref.uniform(size=300)
+    beta_ref = _truncated_gamma_ref(u, alpha + 1, nu - 1, 0.01, 0.1)
+    prop = ref.uniform(1.0, 2.0, 300)
+    log_ratio = stats.gamma.logpdf(nu - 1, prop, scale=1 / beta_ref) - (
+        stats.gamma.logpdf(nu - 1, alpha, scale=1 / beta_ref)
+    )
+    ok_ref = np.log(ref.uniform(size=300)) < log_ratio
+    assert 0.2 < ok_ref.mean() < 0.95
+    np.testing.assert_allclose(beta, beta_ref, rtol=1e-9)
+    np.testing.assert_array_equal(ok, ok_ref)
+    np.testing.assert_array_equal(new_alpha, np.where(ok_ref, prop, alpha))
+
+
+def _walk(rng, x, log_step):
+    return x * np.exp(np.exp(log_step) * rng.standard_normal(x.shape))
+
+
+def test_std0_step_t_draw_by_draw():
+    from scipy import stats
+
+    from skvariance.evaluation._bayesian import _std0_step_t
+
+    rng = np.random.RandomState(3)
+    m, q = 400, 5
+    std0 = rng.uniform(0.1, 2.0, m)
+    dev = rng.uniform(0.2, 2.5, m)[:, None] * rng.standard_t(4, (m, q))
+    nu = rng.uniform(1.5, 20.0, m)
+    log_step = np.log(rng.uniform(0.3, 1.5, m))
+    new, ok = _std0_step_t(np.random.RandomState(9), std0, dev**2, nu, log_step, 1.8)
+
+    def log_target(s):  # Student t likelihood of dev, uniform prior, log scale
+        return stats.t.logpdf(dev, nu[:, None], scale=s[:, None]).sum(1) + np.log(s)
+
+    ref = np.random.RandomState(9)
+    prop = _walk(ref, std0, log_step)
+    ok_ref = np.log(ref.uniform(size=m)) < log_target(prop) - log_target(std0)
+    ok_ref &= prop < 1.8
+    assert 0.2 < ok_ref.mean() < 0.9 and np.any(prop > 1.8)
+    np.testing.assert_array_equal(ok, ok_ref)
+    np.testing.assert_array_equal(new, np.where(ok_ref, prop, std0))
+
+
+def test_std0_step_collapsed_draw_by_draw():
+    from scipy import stats
+
+    from skvariance.evaluation._bayesian import _std0_step_collapsed
+
+    rng = np.random.RandomState(4)
+    m, q = 400, 6
+    std0 = rng.uniform(0.1, 2.0, m)
+    lam = rng.gamma(1.5, 1 / 1.5, (m, q))
+    var_mean = rng.uniform(0.05, 0.5, (m, q))
+    centred = rng.randn(m, q) * rng.uniform(0.3, 2.0, m)[:, None]
+    log_step = np.log(rng.uniform(0.3, 1.5, m))
+    new, ok = _std0_step_collapsed(
+        np.random.RandomState(10), std0, centred**2, lam, var_mean, log_step, 1.8
+    )
+
+    def log_target(s):  # xbar_i ~ N(delta0, var_mean + s^2 / lam), log scale
+        sd = np.sqrt(var_mean + s[:, None] ** 2 / lam)
+        return stats.norm.logpdf(centred, scale=sd).sum(1) + np.log(s)
+
+    ref = np.random.RandomState(10)
+    prop = _walk(ref, std0, log_step)
+    ok_ref = np.log(ref.uniform(size=m)) < log_target(prop) - log_target(std0)
+    ok_ref &= prop < 1.8
+    assert 0.2 < ok_ref.mean() < 0.9 and np.any(prop > 1.8)
+    np.testing.assert_array_equal(ok, ok_ref)
+    np.testing.assert_array_equal(new, np.where(ok_ref, prop, std0))
+
+
+def _nu_case(m=400, q=6, seed=5, df=(1.5, 30)):
+    rng = np.random.RandomState(seed)
+    alpha = rng.uniform(1, 2, m)
+    beta = rng.uniform(0.01, 0.1, m)
+    nu = 1 + rng.gamma(alpha, 1 / beta)
+    z = rng.standard_t(rng.uniform(*df, m)[:, None], (m, q))
+    return alpha, beta, nu, z
+
+
+def test_nu_step_walk_draw_by_draw():
+    from scipy import stats
+
+    from skvariance.evaluation._bayesian import _nu_step_walk
+
+    alpha, beta, nu, z = _nu_case()
+    log_step = np.log(np.linspace(0.3, 2.0, nu.size))
+    new, ok = _nu_step_walk(np.random.RandomState(12), nu, z**2, alpha, beta, log_step)
+
+    def log_target(v):  # t likelihood, Gamma(alpha, beta) prior of v - 1, log scale
+        return (
+            stats.t.logpdf(z, v[:, None]).sum(1)
+            + stats.gamma.logpdf(v - 1, alpha, scale=1 / beta)
+            + np.log(v - 1)
+        )
+
+    ref = np.random.RandomState(12)
+    prop = 1 + _walk(ref, nu - 1, log_step)
+    ok_ref = np.log(ref.uniform(size=nu.size)) < log_target(prop) - log_target(nu)
+    assert 0.2 < ok_ref.mean() < 0.9
+    np.testing.assert_array_equal(ok, ok_ref)
+    np.testing.assert_array_equal(new, np.where(ok_ref, prop, nu))
+
+
+def test_nu_step_prior_draw_by_draw():
+    from scipy import stats
+
+    from skvariance.evaluation._bayesian import _nu_step_prior
+
+    alpha, beta, nu, z = _nu_case(q=12, seed=6, df=(1.1, 3))
+    new, ok = _nu_step_prior(np.random.RandomState(13), nu, z**2, alpha, beta)
+    ref = np.random.RandomState(13)
+    prop = 1 + ref.standard_gamma(alpha) / beta
+    log_lik = stats.t.logpdf(z, prop[:, None]).sum(1)
+    ok_ref = np.log(ref.uniform(size=nu.size)) < log_lik - stats.t.logpdf(
+        z, nu[:, None]
+    ).sum(1)
+    assert 0.2 < ok_ref.mean() < 0.95
+    np.testing.assert_array_equal(ok, ok_ref)
+    np.testing.assert_allclose(new, np.where(ok_ref, prop, nu), rtol=1e-12)
+
+
+def test_adapt_by_hand():
+    from skvariance.evaluation._bayesian import _adapt
+
+    acc = np.array([1.0, 0.0, 0.5])
+    np.testing.assert_allclose(
+        _adapt(np.array([0.0, 1.0, -1.0]), acc, 6),
+        [0.56 / 16**0.6, 1 - 0.44 / 16**0.6, -1 + 0.06 / 16**0.6],
+        rtol=1e-14,
+    )
+    np.testing.assert_allclose(_adapt(0.5, 1.0, 0, target=0.25), 0.5 + 0.75 / 10**0.6)
