@@ -550,3 +550,105 @@ def test_adapt_by_hand():
         rtol=1e-14,
     )
     np.testing.assert_allclose(_adapt(0.5, 1.0, 0, target=0.25), 0.5 + 0.75 / 10**0.6)
+
+
+# -- the whole sampler, sweep by sweep ------------------------------------------------
+def _gibbs_ref(x, rho, priors, n_chains, n_warmup, n_samples, rng):
+    """The sweep of the Notes of bayesian_hierarchical_test, step by step, with
+    the (separately checked) steps and the matrix forms of the likelihood."""
+    from skvariance.evaluation import _bayesian as B
+
+    q, n = x.shape
+    la, ua, lb, ub, us = priors
+    C = n_chains
+    M = (1 - rho) * np.eye(n) + rho * np.ones((n, n))
+    Minv = np.linalg.inv(M)
+    c = np.ones(n) @ M @ np.ones(n) / n**2
+    xbar = x.mean(axis=1)
+    within = np.mean([np.sqrt(np.mean((r - r.mean()) ** 2)) for r in x])
+    among = np.sqrt(np.mean((xbar - xbar.mean()) ** 2)) if q > 1 else within
+    bound = np.abs(x).max()
+    sigma_hi, std0_hi = within * us, among * us
+    delta0 = rng.uniform(-0.5, 0.5, C) * bound
+    std0 = np.clip(among * np.exp(rng.uniform(-1, 1, C)), std0_hi / 1000, std0_hi)
+    sd1 = np.array([np.std(r, ddof=1) for r in x])
+    sigma = np.tile(np.clip(sd1, 1e-12, sigma_hi), (C, 1))
+    delta = xbar + np.sqrt(c) * sigma * rng.standard_normal((C, q))
+    alpha = rng.uniform(la, ua, C)
+    beta = rng.uniform(lb, ub, C)
+    nu = 1 + rng.gamma(alpha, 1 / beta)
+    steps = {"t": np.log(0.5) * np.ones(C), "c": np.log(0.5) * np.ones(C)}
+    steps["nu"] = np.zeros(C)
+    keep = {k: [] for k in ("delta0", "std0", "nu", "delta")}
+    acc = {k: [] for k in ("std0_t", "std0", "nu", "nu_prior", "alpha")}
+
+    def adapt(key, ok, it):
+        steps[key] = steps[key] + (ok - 0.44) / (it + 10) ** 0.6
+
+    for it in range(n_warmup + n_samples):
+        warm = it < n_warmup
+        dev2 = (delta - delta0[:, None]) ** 2
+        std0, ok = B._std0_step_t(rng, std0, dev2, nu, steps["t"], std0_hi)
+        adapt("t", ok, it) if warm else acc["std0_t"].append(ok.mean())
+        lam = B._mixing_weights(rng, nu[:, None], dev2 / std0[:, None] ** 2)
+        r = x[None] - delta[:, :, None]  # (C, q, n)
+        quad = np.einsum("cqi,ij,cqj->cq", r, Minv, r)
+        tau = B._within_precision(rng, n, quad, 1 / sigma_hi**2)
+        var_mean = c / tau
+        std0, ok = B._std0_step_collapsed(
+            rng, std0, (xbar - delta0[:, None]) ** 2, lam, var_mean, steps["c"],
+            std0_hi,
+        )  # fmt: skip
+        adapt("c", ok, it) if warm else acc["std0"].append(ok.mean())
+        v = var_mean + std0[:, None] ** 2 / lam  # var of xbar_i given delta0
+        post_var = 1 / np.sum(1 / v, axis=1)
+        post_mean = post_var * np.sum(xbar / v, axis=1)
+        delta0 = B._truncated_normal(rng, post_mean, np.sqrt(post_var), -bound, bound)
+        prior_var = std0[:, None] ** 2 / lam
+        w = prior_var / (prior_var + var_mean)  # weight of xbar_i
+        mean = w * xbar + (1 - w) * delta0[:, None]
+        sd = np.sqrt(prior_var * var_mean / (prior_var + var_mean))
+        delta = mean + sd * rng.standard_normal((C, q))
+        z2 = (delta - delta0[:, None]) ** 2 / std0[:, None] ** 2
+        nu, ok = B._nu_step_walk(rng, nu, z2, alpha, beta, steps["nu"])
+        adapt("nu", ok, it) if warm else acc["nu"].append(ok.mean())
+        nu, ok = B._nu_step_prior(rng, nu, z2, alpha, beta)
+        if not warm:
+            acc["nu_prior"].append(ok.mean())
+        alpha, beta, ok = B._update_gamma_prior(rng, alpha, nu, priors)
+        if not warm:
+            acc["alpha"].append(ok.mean())
+            for k, value in zip(keep, (delta0, std0, nu, delta)):
+                keep[k].append(value)
+    out = [np.stack(keep[k], axis=1) for k in keep]
+    return (*out, {k: float(np.mean(v)) for k, v in acc.items()})
+
+
+def _small_table(q, n, seed):
+    rng = np.random.RandomState(seed)
+    return rng.randn(q, 1) * 0.8 + rng.randn(q, n) * rng.uniform(0.5, 2.0, (q, 1))
+
+
+@pytest.mark.parametrize(
+    "q, n, rho, priors, chains, warmup, samples",
+    [
+        (5, 6, 0.2, (1.0, 2.0, 0.01, 0.1, 1000.0), 3, 15, 12),
+        (1, 4, 0.0, (1.5, 3.0, 0.02, 0.5, 50.0), 2, 6, 9),
+        (3, 10, 0.1, (1.0, 2.0, 0.01, 0.1, 1000.0), 2, 0, 7),
+    ],
+)
+def test_hierarchical_gibbs_sweep_by_sweep(q, n, rho, priors, chains, warmup, samples):
+    from skvariance.evaluation._bayesian import _hierarchical_gibbs
+
+    x = _small_table(q, n, seed=q)
+    got = _hierarchical_gibbs(
+        x.copy(), 0.1, rho, list(priors), n_chains=chains, n_warmup=warmup,
+        n_samples=samples, rng=np.random.RandomState(21),
+    )  # fmt: skip
+    ref = _gibbs_ref(x, rho, priors, chains, warmup, samples, np.random.RandomState(21))
+    for a, b in zip(got[:4], ref[:4]):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=1e-8)
+    assert got[4] == pytest.approx(ref[4], rel=1e-12, abs=0)
+    assert list(got[4]) == ["std0_t", "std0", "nu", "nu_prior", "alpha"]
+    assert any(0 < rate < 1 for rate in ref[4].values())
