@@ -635,6 +635,7 @@ def _small_table(q, n, seed):
         (5, 6, 0.2, (1.0, 2.0, 0.01, 0.1, 1000.0), 3, 15, 12),
         (1, 4, 0.0, (1.5, 3.0, 0.02, 0.5, 50.0), 2, 6, 9),
         (3, 10, 0.1, (1.0, 2.0, 0.01, 0.1, 1000.0), 2, 0, 7),
+        (4, 5, 0.3, (1.0, 2.0, 0.01, 0.1, 1.1), 2, 5, 6),  # sigma_i clipped
     ],
 )
 def test_hierarchical_gibbs_sweep_by_sweep(q, n, rho, priors, chains, warmup, samples):
