@@ -653,3 +653,233 @@ def test_hierarchical_gibbs_sweep_by_sweep(q, n, rho, priors, chains, warmup, sa
     assert got[4] == pytest.approx(ref[4], rel=1e-12, abs=0)
     assert list(got[4]) == ["std0_t", "std0", "nu", "nu_prior", "alpha"]
     assert any(0 < rate < 1 for rate in ref[4].values())
+
+
+# -- bayesian_hierarchical_test around the sampler ------------------------------------
+_RNG = np.random.RandomState(0)
+HA, HB = _RNG.rand(3, 5), _RNG.rand(3, 5)
+_SAME_MEAN = np.array([[0.3, 0.1, 0.2, 0.2], [0.1, 0.3, 0.2, 0.2]])
+
+
+def _h(**kwargs):
+    from skvariance.evaluation import bayesian_hierarchical_test
+
+    args = dict(scores_a=HA, scores_b=HB, rope=0.01, rho=0.2)
+    args.update(kwargs)
+    return bayesian_hierarchical_test(
+        args.pop("scores_a"), args.pop("scores_b"), **args
+    )
+
+
+_RHO = "rho must be a float in [0, 1) (1 / n_folds for cross-validation), got {}."
+_H_MESSAGES = [
+    (dict(rho=1.0), ValueError, _RHO.format("1.0")),
+    (dict(rho=-0.5), ValueError, _RHO.format("-0.5")),
+    (dict(rho=True), ValueError, _RHO.format("True")),
+    (dict(rho="0.1"), ValueError, _RHO.format("'0.1'")),
+    (dict(n_samples=3), ValueError, "n_samples must be an integer >= 4, got 3."),
+    (dict(n_chains=0), ValueError, "n_chains must be an integer >= 1, got 0."),
+    (dict(n_warmup=-1), ValueError, "n_warmup must be an integer >= 0, got -1."),
+]
+for _name in ("lower_alpha", "upper_alpha", "lower_beta", "upper_beta", "upper_sigma"):
+    _H_MESSAGES.append(
+        ({_name: 0.0}, ValueError, f"{_name} must be a finite number > 0, got 0.0.")
+    )
+_H_MESSAGES += [
+    (
+        dict(lower_alpha=2.0),
+        ValueError,
+        "lower_alpha must be < upper_alpha, got 2.0 and 2.0.",
+    ),
+    (
+        dict(lower_beta=0.5, upper_beta=0.25),
+        ValueError,
+        "lower_beta must be < upper_beta, got 0.5 and 0.25.",
+    ),
+    (
+        dict(scores_a=HA[:, :1], scores_b=HB[:, :1]),
+        ValueError,
+        "scores_a and scores_b need at least 2 scores per data set (columns), got 1.",
+    ),
+    (
+        dict(scores_a=np.full((3, 4), 0.5), scores_b=np.full((3, 4), 0.25)),
+        ValueError,
+        "every data set has the same difference on every fold: there is no "
+        "within-data-set variation for the hierarchical model; compare the means "
+        "with bayesian_signed_rank_test.",
+    ),
+    (
+        dict(
+            scores_a=np.r_[[[0.5] * 5], HA[1:]],
+            scores_b=np.r_[[[0.25] * 5], HB[1:]],
+            rope=0.0,
+        ),  # fmt: skip
+        ValueError,
+        "data sets [0] have the same difference on every fold (no within variance: "
+        "the posterior is improper); give a rope > 0 to jitter them within it, or "
+        "leave them out.",
+    ),
+    (
+        dict(scores_a=_SAME_MEAN, scores_b=np.zeros((2, 4))),
+        ValueError,
+        "every data set has the same mean difference: the spread over data sets "
+        "that bounds the prior of std0 is 0.",
+    ),
+]
+
+
+@pytest.mark.parametrize("kwargs, err, message", _H_MESSAGES)
+def test_hierarchical_exact_messages(kwargs, err, message):
+    with pytest.raises(err, match="^" + re.escape(message) + "$"):
+        _h(**kwargs)
+
+
+def test_hierarchical_limits_of_the_checks_are_accepted():
+    # the smallest accepted values: rho = 0, 2 folds, 4 draws, no warm-up,
+    # one data set (its spread of means is 0 by definition)
+    kw = dict(n_samples=4, n_warmup=0, n_chains=1, random_state=0)
+    with pytest.warns(Warning):  # 4 draws have not converged
+        res = _h(scores_a=HA[:, :2], scores_b=HB[:, :2], rho=0.0, **kw)
+    assert res.samples.shape == (4, 3) and res.rho == 0.0
+    with pytest.warns(Warning):
+        res = _h(scores_a=HA[:1], scores_b=HB[:1], **kw)
+    assert res.delta.shape == (4, 1) and res.n_datasets == 1
+
+
+@pytest.mark.parametrize(
+    "table, rope, rho, chains",
+    [("jitter", 0.04, 0.25, 2), ("one", 0.02, 0.1, 3), ("two_folds", 0.0, 0.5, 2)],
+)
+def test_hierarchical_every_field_from_the_sampler(table, rope, rho, chains):
+    from scipy import stats
+
+    from skvariance.evaluation._bayesian import (
+        _hierarchical_gibbs,
+        _jitter_constant_rows,
+        _rank_normalized_rhat,
+    )
+
+    rng = np.random.RandomState(4)
+    a = rng.uniform(0.6, 0.9, (4, 6))
+    b = a - 0.03 + 0.05 * rng.randn(4, 6)
+    if table == "jitter":
+        b[1] = a[1] - 0.02
+    elif table == "one":
+        a, b = a[:1], b[:1]
+    else:
+        a, b = a[:, :2], b[:, :2]
+    kw = dict(rope=rope, rho=rho, n_samples=30, n_warmup=10, n_chains=chains)
+    import warnings
+
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        res = _h(scores_a=a, scores_b=b, random_state=3, **kw)
+    messages = [str(w.message) for w in record if w.category is UserWarning]
+    assert messages == (
+        [
+            "data sets [1] have the same difference on every fold; their differences "
+            "were jittered uniformly within the rope (as baycomp) to keep the "
+            "posterior proper."
+        ]
+        if table == "jitter"
+        else []
+    )
+    # the reference, from the parts
+    diff = a - b
+    q = diff.shape[0]
+    scale = np.mean([np.std(row) for row in diff])
+    x = diff / scale
+    rs = np.random.RandomState(3)
+    jittered = _jitter_constant_rows(x, rope / scale, rs)
+    d0, s0, nu, delta, acc = _hierarchical_gibbs(
+        x, rope / scale, rho, [1.0, 2.0, 0.01, 0.1, 1000.0], n_chains=chains,
+        n_warmup=10, n_samples=30, rng=rs,
+    )  # fmt: skip
+    t = stats.t(nu.ravel(), d0.ravel() * scale, s0.ravel() * scale)
+    left, right = t.cdf(-rope), t.sf(rope)
+    samples = np.c_[left, 1 - left - right, right]
+    np.testing.assert_allclose(res.samples, samples, rtol=1e-9, atol=1e-12)
+    win = np.argmax(samples, axis=1)
+    assert res.probabilities == tuple(float(np.mean(win == k)) for k in range(3))
+    np.testing.assert_allclose(res.delta0, d0.ravel() * scale, rtol=1e-12)
+    np.testing.assert_allclose(res.std0, s0.ravel() * scale, rtol=1e-12)
+    np.testing.assert_allclose(res.nu, nu.ravel(), rtol=1e-12)
+    np.testing.assert_allclose(res.delta, delta.reshape(-1, q) * scale, rtol=1e-12)
+    chains_of = {"delta0": d0, "std0": s0, "nu": nu}
+    for k, key in enumerate(("p_left", "p_rope", "p_right")):
+        chains_of[key] = res.samples[:, k].reshape(chains, 30)  # checked above
+    rhat = {key: _rank_normalized_rhat(value) for key, value in chains_of.items()}
+    assert list(res.rhat) == list(rhat)
+    np.testing.assert_allclose(list(res.rhat.values()), list(rhat.values()), rtol=1e-12)
+    assert res.converged == (max(rhat.values()) <= 1.05)
+    assert res.acceptance == acc
+    assert res.jittered == jittered == ([1] if table == "jitter" else [])
+    assert (res.rope, res.rho, res.n_datasets, res.n_chains) == (rope, rho, q, chains)
+    assert type(res.rho) is float
+
+
+def _fake_sampler(calls, offset=0.0):
+    def fake(x, rope, rho, priors, *, n_chains, n_warmup, n_samples, rng):
+        calls.append(
+            dict(x=x.copy(), rope=rope, rho=rho, priors=list(priors))
+            | dict(n_chains=n_chains, n_warmup=n_warmup, n_samples=n_samples)
+        )
+        r = np.random.RandomState(0)
+        shift = offset * np.arange(n_chains)[:, None]
+        d0 = r.randn(n_chains, n_samples) * 0.1 + shift
+        s0 = r.uniform(0.5, 1.0, (n_chains, n_samples))
+        nu = 1 + r.gamma(2.0, 10.0, (n_chains, n_samples))
+        delta = r.randn(n_chains, n_samples, x.shape[0])
+        return d0, s0, nu, delta, {"std0": 0.5}
+
+    return fake
+
+
+def test_hierarchical_defaults_reach_the_sampler(monkeypatch):
+    from skvariance.evaluation import _bayesian
+
+    calls = []
+    monkeypatch.setattr(_bayesian, "_hierarchical_gibbs", _fake_sampler(calls))
+    res = _h(rope=0.02, rho=0.25, random_state=0)
+    (call,) = calls
+    assert call["priors"] == [1.0, 2.0, 0.01, 0.1, 1000.0]
+    assert (call["n_chains"], call["n_warmup"], call["n_samples"]) == (4, 1000, 2500)
+    diff = HA - HB
+    scale = np.mean(np.std(diff, axis=1))
+    np.testing.assert_allclose(call["x"], diff / scale, rtol=1e-14)
+    assert call["rope"] == pytest.approx(0.02 / scale, rel=1e-14)
+    assert call["rho"] == 0.25 and type(call["rho"]) is float
+    assert res.samples.shape == (10_000, 3) and res.n_chains == 4
+    assert res.acceptance == {"std0": 0.5} and res.converged
+
+
+def test_hierarchical_warns_with_the_worst_rhat(monkeypatch):
+    from sklearn.exceptions import ConvergenceWarning
+
+    from skvariance.evaluation import _bayesian
+
+    calls = []
+    monkeypatch.setattr(_bayesian, "_hierarchical_gibbs", _fake_sampler(calls, 0.5))
+    with pytest.warns(ConvergenceWarning) as record:
+        res = _h(n_samples=200, n_chains=3, random_state=0)
+    worst = max(res.rhat, key=res.rhat.get)
+    assert worst == "delta0" and not res.converged
+    assert str(record[0].message) == (
+        f"the hierarchical sampler has not converged: R-hat of delta0 is "
+        f"{res.rhat['delta0']:.3f} > 1.05; increase n_samples or n_warmup."
+    )
+    assert len(record) == 1
+
+
+@pytest.mark.parametrize("value, converged", [(1.05, True), (1.0500001, False)])
+def test_hierarchical_rhat_threshold_is_inclusive(monkeypatch, value, converged):
+    import warnings
+
+    from skvariance.evaluation import _bayesian
+
+    monkeypatch.setattr(_bayesian, "_hierarchical_gibbs", _fake_sampler([]))
+    monkeypatch.setattr(_bayesian, "_rank_normalized_rhat", lambda draws: value)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        res = _h(n_samples=50, random_state=0)
+    assert res.converged is converged and len(record) == (not converged)
