@@ -661,7 +661,7 @@ HA, HB = _RNG.rand(3, 5), _RNG.rand(3, 5)
 _SAME_MEAN = np.array([[0.3, 0.1, 0.2, 0.2], [0.1, 0.3, 0.2, 0.2]])
 
 
-def _h(**kwargs):
+def _hier(**kwargs):
     from skvariance.evaluation import bayesian_hierarchical_test
 
     args = dict(scores_a=HA, scores_b=HB, rope=0.01, rho=0.2)
@@ -731,7 +731,7 @@ _H_MESSAGES += [
 @pytest.mark.parametrize("kwargs, err, message", _H_MESSAGES)
 def test_hierarchical_exact_messages(kwargs, err, message):
     with pytest.raises(err, match="^" + re.escape(message) + "$"):
-        _h(**kwargs)
+        _hier(**kwargs)
 
 
 def test_hierarchical_limits_of_the_checks_are_accepted():
@@ -739,10 +739,10 @@ def test_hierarchical_limits_of_the_checks_are_accepted():
     # one data set (its spread of means is 0 by definition)
     kw = dict(n_samples=4, n_warmup=0, n_chains=1, random_state=0)
     with pytest.warns(Warning):  # 4 draws have not converged
-        res = _h(scores_a=HA[:, :2], scores_b=HB[:, :2], rho=0.0, **kw)
+        res = _hier(scores_a=HA[:, :2], scores_b=HB[:, :2], rho=0.0, **kw)
     assert res.samples.shape == (4, 3) and res.rho == 0.0
     with pytest.warns(Warning):
-        res = _h(scores_a=HA[:1], scores_b=HB[:1], **kw)
+        res = _hier(scores_a=HA[:1], scores_b=HB[:1], **kw)
     assert res.delta.shape == (4, 1) and res.n_datasets == 1
 
 
@@ -773,7 +773,7 @@ def test_hierarchical_every_field_from_the_sampler(table, rope, rho, chains):
 
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
-        res = _h(scores_a=a, scores_b=b, random_state=3, **kw)
+        res = _hier(scores_a=a, scores_b=b, random_state=3, **kw)
     messages = [str(w.message) for w in record if w.category is UserWarning]
     assert messages == (
         [
@@ -840,7 +840,7 @@ def test_hierarchical_defaults_reach_the_sampler(monkeypatch):
 
     calls = []
     monkeypatch.setattr(_bayesian, "_hierarchical_gibbs", _fake_sampler(calls))
-    res = _h(rope=0.02, rho=0.25, random_state=0)
+    res = _hier(rope=0.02, rho=0.25, random_state=0)
     (call,) = calls
     assert call["priors"] == [1.0, 2.0, 0.01, 0.1, 1000.0]
     assert (call["n_chains"], call["n_warmup"], call["n_samples"]) == (4, 1000, 2500)
@@ -861,7 +861,7 @@ def test_hierarchical_warns_with_the_worst_rhat(monkeypatch):
     calls = []
     monkeypatch.setattr(_bayesian, "_hierarchical_gibbs", _fake_sampler(calls, 0.5))
     with pytest.warns(ConvergenceWarning) as record:
-        res = _h(n_samples=200, n_chains=3, random_state=0)
+        res = _hier(n_samples=200, n_chains=3, random_state=0)
     worst = max(res.rhat, key=res.rhat.get)
     assert worst == "delta0" and not res.converged
     assert str(record[0].message) == (
@@ -881,5 +881,5 @@ def test_hierarchical_rhat_threshold_is_inclusive(monkeypatch, value, converged)
     monkeypatch.setattr(_bayesian, "_rank_normalized_rhat", lambda draws: value)
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
-        res = _h(n_samples=50, random_state=0)
+        res = _hier(n_samples=50, random_state=0)
     assert res.converged is converged and len(record) == (not converged)
