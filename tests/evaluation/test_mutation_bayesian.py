@@ -636,6 +636,7 @@ def _small_table(q, n, seed):
         (1, 4, 0.0, (1.5, 3.0, 0.02, 0.5, 50.0), 2, 6, 9),
         (3, 10, 0.1, (1.0, 2.0, 0.01, 0.1, 1000.0), 2, 0, 7),
         (4, 5, 0.3, (1.0, 2.0, 0.01, 0.1, 1.1), 2, 5, 6),  # sigma_i clipped
+        (2, 3, 0.4, (1.0, 2.0, 0.01, 0.1, 1000.0), 2, 4, 5),
     ],
 )
 def test_hierarchical_gibbs_sweep_by_sweep(q, n, rho, priors, chains, warmup, samples):
