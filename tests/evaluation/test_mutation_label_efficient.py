@@ -1017,3 +1017,10 @@ def test_stratified_score_ci_counts_an_unlabelled_last_stratum():
         r"variance; labels per stratum: \[2, 2, 0\]\.$",
     ):
         stratified_score_ci([0.0, 1.0, 0.0, 1.0], [0, 0, 1, 1], [10, 10, 10])
+
+
+def test_stratified_score_ci_labels_per_stratum_are_integers():
+    res = stratified_score_ci([0.0, 1.0, 0.0, 1.0, 1.0], [0, 0, 1, 1, 1], [10, 10])
+    assert res.strata_n_labelled.dtype == np.int64
+    np.testing.assert_array_equal(res.strata_n_labelled, [2, 3])
+    assert res.strata_frame()["n_labelled"].dtype == np.int64
