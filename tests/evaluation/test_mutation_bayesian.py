@@ -884,3 +884,24 @@ def test_hierarchical_rhat_threshold_is_inclusive(monkeypatch, value, converged)
         warnings.simplefilter("always")
         res = _hier(n_samples=50, random_state=0)
     assert res.converged is converged and len(record) == (not converged)
+
+
+def test_hierarchical_gibbs_floors_the_initial_sigma_i():
+    from skvariance.evaluation._bayesian import _hierarchical_gibbs
+
+    # a data set whose folds differ by 1e-14 starts from sigma_i = 1e-12: the
+    # first draws of its delta_i are 1e-13 away from its mean, not 1e-15
+    x = _small_table(4, 4, seed=7)
+    x[2] = 0.5 + 1e-14 * np.array([1.0, -1.0, 0.5, -0.5])
+    priors = (1.0, 2.0, 0.01, 0.1, 1000.0)
+    got = _hierarchical_gibbs(
+        x.copy(), 0.1, 0.2, list(priors), n_chains=20, n_warmup=0, n_samples=4,
+        rng=np.random.RandomState(1),
+    )  # fmt: skip
+    ref = _gibbs_ref(x, 0.2, priors, 20, 0, 4, np.random.RandomState(1))
+    xbar = x[2].mean()
+    first = ref[3][:, 0, 2] - xbar
+    assert 5e-14 < np.mean(np.abs(first)) < 1e-12
+    np.testing.assert_allclose(
+        got[3][:, :, 2] - xbar, ref[3][:, :, 2] - xbar, rtol=1e-6
+    )
