@@ -693,6 +693,11 @@ _H_MESSAGES += [
         "lower_alpha must be < upper_alpha, got 2.0 and 2.0.",
     ),
     (
+        dict(lower_beta=0.1),
+        ValueError,
+        "lower_beta must be < upper_beta, got 0.1 and 0.1.",
+    ),
+    (
         dict(lower_beta=0.5, upper_beta=0.25),
         ValueError,
         "lower_beta must be < upper_beta, got 0.5 and 0.25.",
@@ -905,3 +910,25 @@ def test_hierarchical_gibbs_floors_the_initial_sigma_i():
     np.testing.assert_allclose(
         got[3][:, :, 2] - xbar, ref[3][:, :, 2] - xbar, rtol=1e-6
     )
+
+
+def test_hierarchical_warnings_point_outside_the_module(monkeypatch):
+    import os
+    import warnings
+
+    from skvariance.evaluation import _bayesian, bayesian_hierarchical_test
+
+    # stacklevel=2: both warnings name the caller's line, not _bayesian.py
+    monkeypatch.setattr(_bayesian, "_hierarchical_gibbs", _fake_sampler([], 0.5))
+    a = np.r_[[[0.5] * 5], HA[1:]]
+    b = np.r_[[[0.25] * 5], HB[1:]]
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        bayesian_hierarchical_test(a, b, rope=0.01, rho=0.2, n_samples=50)
+    assert [w.category.__name__ for w in record] == [
+        "UserWarning",
+        "ConvergenceWarning",
+    ]
+    for w in record:
+        assert os.path.basename(w.filename) != "_bayesian.py", w.filename
+        assert "_pytest" not in w.filename, w.filename
