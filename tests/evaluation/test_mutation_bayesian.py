@@ -932,3 +932,24 @@ def test_hierarchical_warnings_point_outside_the_module(monkeypatch):
     for w in record:
         assert os.path.basename(w.filename) != "_bayesian.py", w.filename
         assert "_pytest" not in w.filename, w.filename
+
+
+def test_std0_steps_reject_a_proposal_on_the_upper_bound():
+    from skvariance.evaluation._bayesian import _std0_step_collapsed, _std0_step_t
+
+    # the uniform prior of std0 is on the open interval (0, upper): a zero
+    # step from std0 = upper proposes the bound itself, which is rejected
+    class Still(np.random.RandomState):
+        def standard_normal(self, size=None):
+            return np.zeros(size)
+
+    std0 = np.array([2.0, 1.0])
+    dev2 = np.array([[0.5, 1.0, 2.0], [0.3, 0.1, 4.0]])
+    new, ok = _std0_step_t(Still(0), std0, dev2, np.array([3.0, 5.0]), 0.0, 2.0)
+    np.testing.assert_array_equal(ok, [False, True])
+    np.testing.assert_array_equal(new, std0)
+    new, ok = _std0_step_collapsed(
+        Still(0), std0, dev2, np.ones((2, 3)), np.full((2, 3), 0.2), 0.0, 2.0
+    )
+    np.testing.assert_array_equal(ok, [False, True])
+    np.testing.assert_array_equal(new, std0)
