@@ -953,3 +953,20 @@ def test_std0_steps_reject_a_proposal_on_the_upper_bound():
     )
     np.testing.assert_array_equal(ok, [False, True])
     np.testing.assert_array_equal(new, std0)
+
+
+@pytest.mark.parametrize(
+    "uniform, low, high", [(0.0, -10.0, -4.9965), (1 - 2.0**-53, -4.2501, -3.2501)]
+)
+def test_truncated_normal_clips_the_rounding_of_the_inverse_cdf(uniform, low, high):
+    from skvariance.evaluation._bayesian import _truncated_normal
+
+    # the extreme uniforms a RandomState can return invert to the bounds,
+    # and log_ndtr / ndtri_exp round them just outside: they are clipped
+    class Fixed(np.random.RandomState):
+        def uniform(self, low=0.0, high=1.0, size=None):
+            return np.full(size, uniform)
+
+    y = _truncated_normal(Fixed(0), np.zeros(1), 1.0, low, high)
+    assert low <= y[0] <= high
+    assert y[0] == pytest.approx(high if uniform == 0 else low, abs=1e-9)
