@@ -379,3 +379,14 @@ def test_repr_before_and_after_labels():
     assert repr(t) == (
         "ActiveTester(budget=3, mixing=0.5, random_state=7, labelled 2 of 10)"
     )
+
+
+def test_active_testing_estimate_names_expected_loss():
+    from skvariance.evaluation import active_testing_estimate
+
+    with pytest.raises(
+        ValueError,
+        match=r"^expected_loss must be non-negative: a proposal is proportional "
+        r"to the expected loss, got minimum -1\.$",
+    ):
+        active_testing_estimate([1.0, -1.0, 2.0], [0.0, 1.0, 0.0], 2)

@@ -1007,3 +1007,20 @@ def test_stratified_sample_accepts_zero_loss_std():
         plan.strata_std,
         [np.sqrt(np.var(pred[:3])), np.sqrt(np.mean(s[3:] ** 2) + np.var(pred[3:]))],
     )
+
+
+def test_stratified_score_ci_counts_an_unlabelled_last_stratum():
+    # no labelled row in the last stratum: its count is 0, not missing
+    with pytest.raises(
+        ValueError,
+        match=r"^every stratum needs at least 2 labelled rows to estimate its "
+        r"variance; labels per stratum: \[2, 2, 0\]\.$",
+    ):
+        stratified_score_ci([0.0, 1.0, 0.0, 1.0], [0, 0, 1, 1], [10, 10, 10])
+
+
+def test_stratified_score_ci_labels_per_stratum_are_integers():
+    res = stratified_score_ci([0.0, 1.0, 0.0, 1.0, 1.0], [0, 0, 1, 1, 1], [10, 10])
+    assert res.strata_n_labelled.dtype == np.int64
+    np.testing.assert_array_equal(res.strata_n_labelled, [2, 3])
+    assert res.strata_frame()["n_labelled"].dtype == np.int64
