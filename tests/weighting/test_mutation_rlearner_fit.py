@@ -302,3 +302,28 @@ def test_user_weights_reach_the_cross_fits_and_the_nuisance_refits():
         beta = _wls(X, target, sw)
         np.testing.assert_allclose(model.intercept_, beta[0], rtol=1e-10)
         np.testing.assert_allclose(model.coef_, beta[1:], rtol=1e-10)
+
+
+def test_binary_treatment_needs_a_classifier_with_predict_proba():
+    from sklearn.linear_model import RidgeClassifier
+
+    X, y, w = _data()
+    for model in (RidgeClassifier(), LinearRegression()):
+        msg = (
+            "treatment_model must be a classifier with predict_proba for a "
+            f"binary treatment, got {type(model).__name__}."
+        )
+        with pytest.raises(TypeError, match="^" + re.escape(msg) + "$"):
+            RLearner(treatment_model=model, cv=_folds(len(y))).fit(X, y, treatment=w)
+
+
+def test_default_treatment_model_of_a_binary_treatment_is_a_classifier():
+    X, y, w = _data()
+    reg = RLearner(
+        outcome_model=LinearRegression(),
+        effect_model=LinearRegression(),
+        cv=_folds(len(y)),
+        random_state=0,
+    ).fit(X, y, treatment=w)
+    assert sklearn.base.is_classifier(reg.treatment_model_)
+    assert reg.treatment_type_ == "binary"
