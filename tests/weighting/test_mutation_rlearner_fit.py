@@ -327,3 +327,19 @@ def test_default_treatment_model_of_a_binary_treatment_is_a_classifier():
     ).fit(X, y, treatment=w)
     assert sklearn.base.is_classifier(reg.treatment_model_)
     assert reg.treatment_type_ == "binary"
+
+
+def test_continuous_treatment_refuses_a_classifier_by_name():
+    X, y, _ = _data()
+    t = X[:, 1] + np.linspace(-1.0, 1.0, len(y))
+    msg = (
+        "treatment_model must be a regressor for a continuous treatment, got "
+        "the classifier LogisticRegression."
+    )
+    reg = RLearner(
+        treatment_model=LogisticRegression(),
+        cv=_folds(len(y)),
+        treatment_type="continuous",
+    )
+    with pytest.raises(TypeError, match="^" + re.escape(msg) + "$"):
+        reg.fit(X, y, treatment=t)
