@@ -215,3 +215,36 @@ def test_user_weights_weight_the_pinball_loss_of_the_weights():
         # the unweighted optimum is clearly worse under these weights
         unweighted = _pinball(y, preds, tau, np.ones(80)).argmin()
         assert losses[unweighted] > got * 1.05
+
+
+def test_names_coverages_and_weighted_conformal_corrections_by_hand():
+    # two identical members: any simplex weights give the same aggregate,
+    # so the calibrated quantiles are the member's own out-of-fold ones
+    levels = (0.05, 0.1, 0.5, 0.9, 0.95)
+    X, y = oracle_data(60, 4)
+    # the members are off by 0.4 where x0 > 0: weighting those rows up
+    # widens the weighted corrections
+    sw = np.where(X[:, 0] > 0, 10.0, 0.1)
+    members = [
+        ("left", ShiftedOracle(good_side=-1, bias=0.4, quantiles=levels)),
+        ("twin", ShiftedOracle(good_side=-1, bias=0.4, quantiles=levels)),
+    ]
+    agg = QuantileAggregator(
+        members, quantiles=levels, cv=_folds(60), conformalize=True
+    ).fit(X, y, sample_weight=sw)
+    assert list(agg.named_estimators_) == ["left", "twin"]
+    assert agg.named_estimators_["left"] is agg.estimators_[0]
+    assert agg.named_estimators_["twin"] is agg.estimators_[1]
+    np.testing.assert_allclose(agg.coverages_, [0.8, 0.9])
+    q = ShiftedOracle(good_side=-1, bias=0.4, quantiles=levels).fit(X, y).predict(X)
+    w = sw / sw.mean()
+    for p, (lo, hi) in enumerate([(0, 4), (1, 3)]):
+        scores = np.maximum(q[:, lo] - y, y - q[:, hi])
+        coverage = levels[hi] - levels[lo]
+        order = np.argsort(scores, kind="stable")
+        reached = np.cumsum(w[order]) >= coverage * (w.sum() + 1.0) - 1e-12
+        expected = scores[order][np.argmax(reached)] if reached.any() else np.inf
+        assert agg.conformal_corrections_[p] == pytest.approx(expected, rel=1e-12)
+        # the unweighted rank gives another correction on these weights
+        k = int(np.ceil((60 + 1) * coverage))
+        assert np.sort(scores)[k - 1] != pytest.approx(expected, rel=1e-6)
