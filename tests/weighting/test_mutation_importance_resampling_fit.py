@@ -1,0 +1,108 @@
+"""Mutation tests of the body of ImportanceResampler.fit.
+
+References by hand: count features passed through unchanged, the smoothed
+bag-of-features distributions, the log weights, the Gumbel top-k draw and
+the uniform comparison draw from ``RandomState(random_state)`` in the
+documented order, the KL divergences, the error messages in full.
+"""
+
+import re
+
+import numpy as np
+import pytest
+from sklearn.preprocessing import FunctionTransformer
+
+from skvariance.weighting import ImportanceResampler
+
+
+def _counts(seed):
+    rng = np.random.RandomState(seed)
+    pool = rng.poisson([3.0, 1.0, 0.5, 2.0], size=(20, 4)).astype(float)
+    target = rng.poisson([0.5, 2.0, 3.0, 1.0], size=(8, 4)).astype(float)
+    return pool, target
+
+
+def _dist(counts, s):
+    c = counts + s
+    return c / c.sum()
+
+
+def _kl(p, q):
+    return float(np.sum(p * np.log(p / q)))
+
+
+@pytest.mark.parametrize("k, smoothing, rs", [(5, 1.0, 0), (7, 0.5, 3)])
+def test_bag_selection_and_kl_by_hand(k, smoothing, rs):
+    pool, target = _counts(rs)
+    dsir = ImportanceResampler(
+        FunctionTransformer(),
+        n_samples=k,
+        smoothing=smoothing,
+        random_state=rs,
+    ).fit(pool, target)
+    p_t = _dist(target.sum(0), smoothing)
+    p_p = _dist(pool.sum(0), smoothing)
+    log_w = pool @ (np.log(p_t) - np.log(p_p))
+    np.testing.assert_allclose(dsir.log_weights_, log_w, rtol=1e-12)
+    assert dsir.n_pool_ == 20
+    rng = np.random.RandomState(rs)
+    keys = log_w + rng.gumbel(size=20)
+    chosen = np.argsort(-keys, kind="stable")[:k]
+    np.testing.assert_array_equal(dsir.sample_indices_, chosen)
+    random_rows = rng.choice(20, size=k, replace=False)
+    kl_sel = _kl(p_t, _dist(pool[chosen].sum(0), smoothing))
+    kl_rand = _kl(p_t, _dist(pool[random_rows].sum(0), smoothing))
+    assert dsir.kl_selected_ == pytest.approx(kl_sel, rel=1e-12)
+    assert dsir.kl_random_ == pytest.approx(kl_rand, rel=1e-12)
+    assert dsir.kl_reduction_ == pytest.approx(kl_rand - kl_sel, rel=1e-10)
+
+
+def test_negative_features_leave_the_kl_unset_with_a_density_ratio():
+    pool, target = _counts(1)
+    dsir = ImportanceResampler(
+        FunctionTransformer(lambda X: X - 1.0),
+        n_samples=5,
+        importance="classifier",
+        random_state=0,
+    ).fit(pool, target)
+    assert dsir.kl_selected_ is None and dsir.kl_random_ is None
+    assert dsir.kl_reduction_ is None
+    assert len(set(dsir.sample_indices_.tolist())) == 5
+
+
+def test_bag_refuses_negative_features():
+    pool, target = _counts(2)
+    msg = (
+        "importance='bag' needs non-negative count features; the transformer "
+        "gives negative values. Use a counting transformer or "
+        "importance='classifier'."
+    )
+    for shift in ((1.0, 0.0), (0.0, 1.0)):  # negative in the pool, the target
+        pool_, target_ = pool - 10 * shift[0], target - 10 * shift[1]
+        with pytest.raises(ValueError, match="^" + re.escape(msg) + "$"):
+            ImportanceResampler(FunctionTransformer(), n_samples=3).fit(pool_, target_)
+
+
+def test_transformer_errors_name_the_sample_and_the_transformer():
+    pool, target = _counts(3)
+    ft = FunctionTransformer(validate=True)
+    wide = np.column_stack([pool, pool[:, 0]])
+    try:
+        ft.fit(target).transform(wide)
+    except ValueError as exc:
+        detail = str(exc)
+    msg = (
+        "X_pool could not be transformed by the FunctionTransformer fitted on "
+        f"X_target: {detail}"
+    )
+    with pytest.raises(ValueError, match="^" + re.escape(msg) + "$"):
+        ImportanceResampler(ft, n_samples=3).fit(wide, target)
+    bad = target.copy()
+    bad[0, 0] = np.nan
+    try:
+        FunctionTransformer(validate=True).fit(bad)
+    except ValueError as exc:
+        detail = str(exc)
+    msg = f"X_target could not be transformed by the FunctionTransformer: {detail}"
+    with pytest.raises(ValueError, match="^" + re.escape(msg) + "$"):
+        ImportanceResampler(ft, n_samples=3).fit(pool, bad)
