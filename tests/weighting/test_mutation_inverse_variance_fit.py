@@ -172,3 +172,16 @@ def test_n_jobs_one_overrides_a_joblib_context_in_the_cross_fits():
         ).fit(X, y)
     # two cross-fits of 4 folds and the final refit, all in this thread
     assert _ThreadRecorder.threads == [threading.current_thread().name] * 9
+
+
+@pytest.mark.parametrize("n", [1, 8])
+def test_constant_y_is_refused_with_its_value(n):
+    X = np.arange(2.0 * n).reshape(n, 2)
+    y = np.full(n, 2.5)
+    folds = [(np.array([], dtype=int), np.array([0]))] if n == 1 else _folds(n)
+    msg = (
+        "y is constant (every value is np.float64(2.5)): there is no noise "
+        "variance to model; InverseVarianceRegressor needs a varying y."
+    )
+    with pytest.raises(ValueError, match="^" + re.escape(msg) + "$"):
+        InverseVarianceRegressor(cv=folds).fit(X, y)
