@@ -106,3 +106,46 @@ def test_transformer_errors_name_the_sample_and_the_transformer():
     msg = f"X_target could not be transformed by the FunctionTransformer: {detail}"
     with pytest.raises(ValueError, match="^" + re.escape(msg) + "$"):
         ImportanceResampler(ft, n_samples=3).fit(pool, bad)
+
+
+@pytest.mark.parametrize("sample", ["X_pool", "X_target"])
+def test_non_finite_features_are_refused_by_sample(sample):
+    pool, target = _counts(4)
+    (pool if sample == "X_pool" else target)[1, 2] = np.inf
+    msg = (
+        f"The features of {sample} contain NaN or infinity; clean the rows or "
+        "choose a transformer that handles them."
+    )
+    with pytest.raises(ValueError, match="^" + re.escape(msg) + "$"):
+        ImportanceResampler(FunctionTransformer(), n_samples=3).fit(pool, target)
+
+
+def test_all_zero_features_name_the_sample_and_the_transformer():
+    pool, target = _counts(5)
+    msg = (
+        "Every row of X_pool has an all-zero feature vector under the "
+        "FunctionTransformer (e.g. empty strings): the counts carry no "
+        "information, and any selection would be arbitrary."
+    )
+    with pytest.raises(ValueError, match="^" + re.escape(msg) + "$"):
+        ImportanceResampler(FunctionTransformer(), n_samples=3).fit(
+            np.zeros_like(pool), target
+        )
+
+
+def test_the_given_density_ratio_estimator_is_used():
+    from skvariance.weighting import DensityRatioEstimator, OverlapWarning
+
+    pool, target = _counts(6)
+    dsir = ImportanceResampler(
+        FunctionTransformer(),
+        n_samples=4,
+        importance="classifier",
+        density_ratio=DensityRatioEstimator(clip=0.5, normalize=False),
+        random_state=0,
+    )
+    with pytest.warns(OverlapWarning, match="clip=0.5 bounds"):
+        dsir.fit(pool, target)
+    # every weight is clipped at 0.5 by the given estimator
+    assert np.all(dsir.log_weights_ <= np.log(0.5) + 1e-12)
+    assert np.any(dsir.log_weights_ < np.log(0.5))
