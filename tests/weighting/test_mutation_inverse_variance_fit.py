@@ -185,3 +185,61 @@ def test_constant_y_is_refused_with_its_value(n):
     )
     with pytest.raises(ValueError, match="^" + re.escape(msg) + "$"):
         InverseVarianceRegressor(cv=folds).fit(X, y)
+
+
+class _Table(RegressorMixin, BaseEstimator):
+    """Predicts ``table[id]`` for the id in column 0 (fit learns nothing)."""
+
+    def __init__(self, table=None):
+        self.table = table
+
+    def fit(self, X, y, sample_weight=None):
+        return self
+
+    def predict(self, X):
+        return np.asarray(self.table)[np.asarray(X)[:, 0].astype(int)]
+
+
+def _exact(reg):
+    return reg.variance_bounds_ == (0.0, 0.0) and reg.variance_estimator_ is None
+
+
+def test_exact_fit_threshold_is_strict_at_eps_times_the_variance_of_y():
+    # y in {0, 1}: mean((y - mean y)^2) = 1/4, the threshold is eps / 4 =
+    # 2**-54; out-of-fold errors of +-2**-27 give exactly that mean square
+    n = 8
+    y = np.tile([0.0, 1.0], n // 2)
+    d = 2.0**-27 * np.where(np.arange(n) % 3 == 0, 1.0, -1.0)
+    assert np.mean((y - (y + d)) ** 2) == np.finfo(float).eps * 0.25
+    X = np.column_stack([np.arange(n), np.linspace(0, 1, n)])
+    reg = InverseVarianceRegressor(
+        _Table(y + d), variance_estimator=LinearRegression(), cv=_folds(n)
+    ).fit(X, y)
+    assert _exact(reg)
+    np.testing.assert_array_equal(reg.weights_, np.ones(n))
+
+
+@pytest.mark.parametrize(
+    "level, slope, noise, exact",
+    [
+        # large mean, small noise: still noise (the threshold uses the spread)
+        (1e6, 1.0, 1e-4, False),
+        # tiny y with tinier noise: still noise
+        (0.0, 1e-3, 1e-6, False),
+        # y exactly linear, skewed to the left: exact
+        (0.0, -1.0, 0.0, True),
+    ],
+)
+def test_exact_fit_threshold_scales_with_the_spread_of_y(level, slope, noise, exact):
+    rng = np.random.RandomState(0)
+    n = 24
+    X = np.column_stack([np.exp(2 * rng.uniform(size=n)), rng.uniform(size=n)])
+    y = level + slope * X[:, 0] + noise * rng.standard_normal(n)
+    reg = InverseVarianceRegressor(
+        LinearRegression(),
+        variance_estimator=LinearRegression(),
+        cv=_folds(n),
+        n_iter=1,
+        weight_power=1.0,
+    ).fit(X, y)
+    assert _exact(reg) == exact
