@@ -96,3 +96,40 @@ def test_fit_times_are_the_fits_and_n_jobs_one_overrides_a_context():
     assert res.fit_time.shape == res.score_time.shape == (2, 2)
     assert np.all(res.fit_time >= 0.03)
     assert np.all(res.score_time < res.fit_time)
+
+
+def test_non_finite_y_is_refused_by_name():
+    X, y = _data()
+    y[3] = np.nan
+    with pytest.raises(ValueError, match=r"^Input y contains NaN\.$"):
+        seed_cross_validate(_tree(), X, y, cv=3, n_seeds=2)
+
+
+def test_classifier_int_cv_is_stratified_and_takes_string_labels():
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.tree import DecisionTreeClassifier
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 2))
+    y = np.array(["a"] * 20 + ["b"] * 10)  # sorted: KFold folds are one-class
+    clf = DecisionTreeClassifier(max_depth=2, splitter="random")
+    kw = dict(n_seeds=2, random_state=0, scoring="accuracy")
+    res = seed_cross_validate(clf, X, y, cv=3, **kw)
+    ref = seed_cross_validate(clf, X, y, cv=StratifiedKFold(3), **kw)
+    np.testing.assert_array_equal(res.scores["accuracy"], ref.scores["accuracy"])
+    other = seed_cross_validate(clf, X, y, cv=KFold(3), **kw)
+    assert not np.array_equal(res.scores["accuracy"], other.scores["accuracy"])
+
+
+def test_seeds_come_from_random_state_and_reach_every_member():
+    from skvariance.utils import derive_seeds, set_random_state
+
+    X, y = _data()
+    a = seed_cross_validate(_tree(), X, y, cv=3, n_seeds=3, random_state=5)
+    b = seed_cross_validate(_tree(), X, y, cv=3, n_seeds=3, random_state=5)
+    np.testing.assert_array_equal(a.seeds, derive_seeds(5, 3))
+    np.testing.assert_array_equal(a.scores["score"], b.scores["score"])
+    # one member by hand: the tree seeded from the first seed, first split
+    train, test = next(KFold(3).split(X))
+    tree = set_random_state(_tree(), int(a.seeds[0])).fit(X[train], y[train])
+    assert a.scores["score"][0, 0] == pytest.approx(tree.score(X[test], y[test]))
