@@ -149,3 +149,19 @@ def test_the_given_density_ratio_estimator_is_used():
     # every weight is clipped at 0.5 by the given estimator
     assert np.all(dsir.log_weights_ <= np.log(0.5) + 1e-12)
     assert np.any(dsir.log_weights_ < np.log(0.5))
+
+
+def test_density_ratio_mode_is_reproducible_and_follows_random_state():
+    rng = np.random.RandomState(7)
+    pool = rng.poisson([2.0, 1.0, 1.0, 2.0], size=(30, 4)).astype(float)
+    target = rng.poisson([1.6, 1.2, 1.2, 1.8], size=(20, 4)).astype(float)
+
+    def fit(rs):
+        return ImportanceResampler(
+            FunctionTransformer(), n_samples=4, importance="classifier", random_state=rs
+        ).fit(pool, target)
+
+    a, b, c = fit(0), fit(0), fit(1)
+    np.testing.assert_array_equal(a.log_weights_, b.log_weights_)
+    np.testing.assert_array_equal(a.sample_indices_, b.sample_indices_)
+    assert not np.array_equal(a.log_weights_, c.log_weights_)
