@@ -343,3 +343,37 @@ def test_continuous_treatment_refuses_a_classifier_by_name():
     )
     with pytest.raises(TypeError, match="^" + re.escape(msg) + "$"):
         reg.fit(X, y, treatment=t)
+
+
+class _WeightedRate(ClassifierMixin, BaseEstimator):
+    """Propensity: the (weighted) treated fraction of the training rows."""
+
+    def fit(self, X, y, sample_weight=None):
+        sw = np.ones(len(y)) if sample_weight is None else sample_weight
+        self.classes_ = np.array([0, 1])
+        self.p_ = float(np.sum(sw * y) / np.sum(sw))
+        return self
+
+    def predict_proba(self, X):
+        p = np.full(len(X), self.p_)
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X):
+        return (self.predict_proba(X)[:, 1] > 0.5).astype(int)
+
+
+def test_user_weights_reach_the_binary_treatment_cross_fit():
+    X, y, w = _data()
+    n = len(y)
+    sw = np.linspace(0.2, 3.0, n) ** 2
+    folds = _folds(n)
+    reg = RLearner(
+        outcome_model=LinearRegression(),
+        treatment_model=_WeightedRate(),
+        effect_model=LinearRegression(),
+        cv=folds,
+    ).fit(X, y, treatment=w, sample_weight=sw)
+    e_hat = np.empty(n)
+    for train, test in folds:
+        e_hat[test] = np.sum(sw[train] * w[train]) / np.sum(sw[train])
+    np.testing.assert_allclose(reg.treatment_residuals_, w - e_hat, rtol=1e-12)
