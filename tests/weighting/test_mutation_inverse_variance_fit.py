@@ -243,3 +243,32 @@ def test_exact_fit_threshold_scales_with_the_spread_of_y(level, slope, noise, ex
         weight_power=1.0,
     ).fit(X, y)
     assert _exact(reg) == exact
+
+
+def test_degenerate_weights_warning_in_full():
+    from sklearn.linear_model import Ridge
+
+    rng = np.random.RandomState(0)
+    n = 48
+    X = rng.uniform(0, 1, (n, 1))
+    y = X[:, 0] + rng.standard_normal(n)
+    reg = InverseVarianceRegressor(
+        Ridge(alpha=3.0),
+        variance_estimator=DecisionTreeRegressor(random_state=0),
+        cv=_folds(n),
+        n_iter=1,
+        weight_power=1.0,
+        variance_floor=1e-12,
+    )
+    with pytest.warns(UserWarning) as record:
+        reg.fit(X, y)
+    w = reg.weights_
+    ess = w.sum() ** 2 / np.sum(w**2)
+    msg = (
+        f"The inverse-variance weights are degenerate: their effective sample "
+        f"size is {ess:.1f} of 48 rows (max/min weight ratio "
+        f"{w.max() / w.min():.3g}); the weighted fit rests on a few rows. "
+        "Consider a smaller weight_power or a smoother variance_estimator."
+    )
+    assert [str(r.message) for r in record] == [msg]
+    assert record[0].category is UserWarning
