@@ -165,3 +165,13 @@ def test_density_ratio_mode_is_reproducible_and_follows_random_state():
     np.testing.assert_array_equal(a.log_weights_, b.log_weights_)
     np.testing.assert_array_equal(a.sample_indices_, b.sample_indices_)
     assert not np.array_equal(a.log_weights_, c.log_weights_)
+
+
+def test_default_text_transformer_is_the_documented_hashing_vectorizer():
+    pool = ["red apple pie", "green apple", "blue sky today", "red sky"]
+    target = ["red apple", "apple pie"]
+    dsir = ImportanceResampler(n_samples=2, random_state=0).fit(pool, target)
+    params = dsir.transformer_.get_params()
+    assert type(dsir.transformer_).__name__ == "HashingVectorizer"
+    assert params["n_features"] == 10_000 and params["ngram_range"] == (1, 2)
+    assert params["alternate_sign"] is False and params["norm"] is None
