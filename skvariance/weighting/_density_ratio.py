@@ -408,7 +408,8 @@ class DensityRatioEstimator(BaseEstimator):
             raw, target_ratio, auc = self._fit_classifier(X_source, X_target, rng)
         else:
             raw, target_ratio, auc = self._fit_ulsif(X_source, X_target, rng)
-        self.normalization_ = 1.0 / raw.mean() if self.normalize else 1.0
+        with np.errstate(divide="ignore", over="ignore"):  # checked just below
+            self.normalization_ = 1.0 / raw.mean() if self.normalize else 1.0
         if not np.isfinite(self.normalization_):
             raise ValueError(
                 "The estimated ratio is zero on every source row: the samples "
