@@ -272,10 +272,40 @@ def test_size_warning_joins_groups_and_points_at_the_caller():
     sizes = np.bincount(groups[reg.calibration_indices_], minlength=2)
     with pytest.warns(CalibrationSizeWarning) as record:
         reg.predict_interval(X[:4], coverage=0.99, groups=np.array([0, 1, 0, 1]))
-    assert str(record[0].message).startswith(
+    assert str(record[0].message) == (
         f"calibration group 0 has {sizes[0]} samples; coverage 0.99 needs at least "
         f"99; calibration group 1 has {sizes[1]} samples; coverage 0.99 needs at "
-        "least 99: the conformal quantile is +inf"
+        "least 99: the conformal quantile is +inf, so the prediction intervals of "
+        "its test points are (-inf, inf) (the exact conformal answer). Use more "
+        "calibration data, a larger calibration_size or a lower coverage for a "
+        "finite one."
     )
     assert record[0].filename == __file__
     assert ConformalRegressor(method="cv_plus").fit(X, y).sigma_estimator_ is None
+
+
+def test_weighted_infinite_quantile_warning_in_full():
+    # a test point whose own weight outweighs the calibration set gets +inf;
+    # the warning counts the points and points at the caller
+    from sklearn.linear_model import LinearRegression
+
+    from skvariance.calibration import CalibrationSizeWarning, ConformalRegressor
+
+    rng = np.random.RandomState(22)
+    X = rng.normal(size=(40, 2))
+    y = X[:, 0] + rng.normal(size=40)
+    reg = ConformalRegressor(LinearRegression(), random_state=0)
+    reg.fit(X, y, shift_weight=np.ones(40))
+    w_test = np.array([1.0, 1e6, 1.0, 1e6, 1e6])
+    with pytest.warns(CalibrationSizeWarning) as record:
+        bounds = reg.predict_interval(X[:5], coverage=0.9, shift_weight=w_test)
+    np.testing.assert_array_equal(np.isinf(bounds[:, 1]), w_test > 1)
+    assert str(record[0].message) == (
+        "3 of 5 test points get an infinite conformal quantile: under "
+        "covariate-shift weights their own weight is too large (or their group "
+        "has no calibration point) for coverage 0.9, so the exact weighted "
+        "conformal answer is unbounded there (Tibshirani et al., 2019). The "
+        "calibration data cover the shifted target too thinly; use more "
+        "calibration data or a lower coverage."
+    )
+    assert record[0].filename == __file__

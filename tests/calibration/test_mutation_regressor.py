@@ -420,3 +420,20 @@ def test_jackknife_out_of_bag_edge_cases():
     )
     assert record[0].filename == __file__
     assert reg.n_excluded_ == 2 and reg.conformity_scores_.size == 1
+
+
+def test_cv_plus_with_an_empty_test_fold_equals_cv_plus_without_it():
+    # a user's splits whose last test fold is empty: that fold's model is
+    # never out of fold for any row, so CV+ is the CV+ of the other folds
+    rng = np.random.RandomState(23)
+    X, y = heteroscedastic(rng, 45)
+    idx = np.arange(45)
+    folds = [(np.setdiff1d(idx, t), t) for t in np.array_split(idx, 3)]
+    with_empty = folds + [(idx, np.array([], dtype=int))]
+    a = ConformalRegressor(LinearRegression(), method="cv_plus", cv=folds).fit(X, y)
+    b = ConformalRegressor(LinearRegression(), method="cv_plus", cv=with_empty)
+    b.fit(X, y)
+    X_test = rng.normal(size=(7, 2))
+    np.testing.assert_allclose(
+        b.predict_interval(X_test), a.predict_interval(X_test), rtol=0, atol=1e-12
+    )
