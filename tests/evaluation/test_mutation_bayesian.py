@@ -932,6 +932,7 @@ def test_hierarchical_warnings_point_outside_the_module(monkeypatch):
     for w in record:
         assert os.path.basename(w.filename) != "_bayesian.py", w.filename
         assert "_pytest" not in w.filename, w.filename
+        assert w.filename == __file__  # the caller's line (outside mutmut)
 
 
 def test_std0_steps_reject_a_proposal_on_the_upper_bound():
