@@ -309,3 +309,30 @@ def test_weighted_infinite_quantile_warning_in_full():
         "calibration data or a lower coverage."
     )
     assert record[0].filename == __file__
+
+
+def test_split_sizes_at_their_bounds():
+    # one calibration row is a valid split; n calibration rows (no training
+    # row) or 0 are not, and the message says why
+    from sklearn.linear_model import LinearRegression
+
+    from skvariance.calibration import ConformalRegressor
+
+    rng = np.random.RandomState(24)
+    X = rng.normal(size=(10, 2))
+    y = X[:, 0] + rng.normal(size=10)
+    one = ConformalRegressor(LinearRegression(), calibration_size=1, random_state=0)
+    assert one.fit(X, y).calibration_indices_.size == 1
+    nine = ConformalRegressor(LinearRegression(), calibration_size=0.9)
+    assert nine.fit(X, y).calibration_indices_.size == 9
+    for size, shown in [(10, "10"), (1.0 - 1e-9, "0.999999999"), (0.0001, None)]:
+        reg = ConformalRegressor(LinearRegression(), calibration_size=size)
+        if shown is None:  # ceil(0.001) = 1 row: valid
+            assert reg.fit(X, y).calibration_indices_.size == 1
+            continue
+        with pytest.raises(ValueError) as exc:
+            reg.fit(X, y)
+        assert str(exc.value) == (
+            f"cannot split 10 samples with calibration_size={shown}: the "
+            "calibration and the training part both need at least one row."
+        )
