@@ -294,3 +294,34 @@ def test_cv_plus_sets_reject_shift_weight_with_its_message():
     clf = ConformalClassifier(KnownProba(), method="cv_plus", cv=3).fit(X, y)
     with pytest.raises(ValueError, match=r"^shift_weight needs method='split'\.$"):
         clf.predict_set(X[:4], shift_weight=np.ones(4))
+
+
+def test_split_calibration_set_is_stratified_by_class_as_documented():
+    # the classifier holds out calibration_size rows stratified by class,
+    # with train_test_split seeded by the fit's RandomState (computed here)
+    import pytest
+    from sklearn.model_selection import train_test_split
+
+    rng = np.random.RandomState(25)
+    y = np.repeat([0, 1, 2], [30, 12, 6])
+    X = _tied_probabilities(rng, y.size)
+    clf = ConformalClassifier(KnownProba(), calibration_size=0.5, random_state=3)
+    clf.fit(X, y)
+    _, want = train_test_split(
+        np.arange(y.size),
+        test_size=24,
+        random_state=np.random.RandomState(3),
+        stratify=y,
+    )
+    np.testing.assert_array_equal(clf.calibration_indices_, np.sort(want))
+    np.testing.assert_array_equal(np.bincount(y[clf.calibration_indices_]), [15, 6, 3])
+    lone = np.r_[y, 3]  # a class with one row cannot be stratified
+    X_lone = _tied_probabilities(rng, lone.size)
+    X_lone = np.c_[X_lone, np.zeros(lone.size)]
+    X_lone[-1] = [0.1, 0.1, 0.1, 0.7]
+    with pytest.raises(ValueError) as exc:
+        clf.fit(X_lone, lone)
+    assert str(exc.value).startswith(
+        f"cannot split {lone.size} samples with calibration_size=0.5 stratified by "
+        "class: The least populated class"
+    )
