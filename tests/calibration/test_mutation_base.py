@@ -336,3 +336,20 @@ def test_split_sizes_at_their_bounds():
             f"cannot split 10 samples with calibration_size={shown}: the "
             "calibration and the training part both need at least one row."
         )
+
+
+def test_weighted_group_with_one_calibration_row():
+    # weighted: the one score when w / (w + w_test) >= level, else +inf
+    from skvariance.calibration.base import ConformalCalibration
+
+    cal = ConformalCalibration(
+        np.array([0.3, 0.7, 0.2]), np.array([0, 1, 1]), np.array([1.0, 1.0, 1.0])
+    )
+    from skvariance.calibration import CalibrationSizeWarning
+
+    with pytest.warns(CalibrationSizeWarning, match="^1 of 2 test points"):
+        q = cal.quantiles(
+            np.array([0.4, 0.5, 0.6]), np.array([0, 0]), np.array([1.0, 0.5])
+        )
+    np.testing.assert_array_equal(q[0], [0.3, 0.3, np.inf])  # 1 / 2
+    np.testing.assert_array_equal(q[1], [0.3, 0.3, 0.3])  # 1 / 1.5
