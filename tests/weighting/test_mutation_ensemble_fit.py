@@ -19,6 +19,8 @@ from sklearn.tree import DecisionTreeRegressor
 
 from skvariance.weighting import InverseVarianceEnsembleRegressor
 
+from ._doubles import Boom, ThreadRecorder
+
 
 def _data(n=30, seed=0):
     rng = np.random.RandomState(seed)
@@ -42,20 +44,10 @@ def test_n_jobs_zero_is_rejected_by_name_before_fitting():
         reg.fit(X, y)
 
 
-class _Boom(RegressorMixin, BaseEstimator):
-    """Accepts weights, but fitting it is an error: shows what ran first."""
-
-    def fit(self, X, y, sample_weight=None):
-        raise RuntimeError("fitted before the weights were checked")
-
-    def predict(self, X):  # pragma: no cover - never fitted
-        return np.zeros(len(X))
-
-
 def test_members_weights_are_checked_by_name_before_any_fit():
     X, y = _data()
     reg = InverseVarianceEnsembleRegressor(
-        [("boom", _Boom()), ("knn", KNeighborsRegressor(n_neighbors=3))],
+        [("boom", Boom()), ("knn", KNeighborsRegressor(n_neighbors=3))],
         cv=_folds(len(y)),
     )
     msg = (
@@ -134,24 +126,14 @@ def test_routed_metadata_reaches_every_cross_fit():
     assert reg.estimators_[0].offset_ == pytest.approx(shift.mean())
 
 
-class _ThreadRecorder(LinearRegression):
-    """Records the thread each fit ran in."""
-
-    threads: list = []
-
-    def fit(self, X, y, sample_weight=None):
-        _ThreadRecorder.threads.append(threading.current_thread().name)
-        return super().fit(X, y, sample_weight=sample_weight)
-
-
 def test_n_jobs_one_overrides_a_joblib_context_in_the_cross_fits():
     # n_jobs=1 means every fit runs here, whatever parallel_config says;
     # n_jobs=None would take the context's two threads
     X, y = _data()
-    _ThreadRecorder.threads = []
+    ThreadRecorder.threads = []
     with parallel_config(backend="threading", n_jobs=2):
         InverseVarianceEnsembleRegressor(
-            [("a", _ThreadRecorder())], cv=_folds(len(y)), n_jobs=1
+            [("a", ThreadRecorder())], cv=_folds(len(y)), n_jobs=1
         ).fit(X, y)
     main = threading.current_thread().name
-    assert _ThreadRecorder.threads == [main] * 4
+    assert ThreadRecorder.threads == [main] * 4

@@ -19,6 +19,8 @@ from sklearn.tree import DecisionTreeRegressor
 
 from skvariance.weighting import InverseVarianceRegressor
 
+from ._doubles import Boom, Shifted, ThreadRecorder
+
 
 def _data(n=40, seed=0):
     rng = np.random.RandomState(seed)
@@ -51,21 +53,11 @@ def test_n_jobs_zero_is_rejected_by_name():
         InverseVarianceRegressor(n_jobs=0).fit(X, y)
 
 
-class _Boom(RegressorMixin, BaseEstimator):
-    """Accepts weights, but fitting it is an error: shows what ran first."""
-
-    def fit(self, X, y, sample_weight=None):
-        raise RuntimeError("fitted before the weights were checked")
-
-    def predict(self, X):  # pragma: no cover - never fitted
-        return np.zeros(len(X))
-
-
 def test_mean_model_without_weights_is_refused_by_name_before_any_fit():
     # the mean model is weighted from the second round on: refused at once
     X, y = _data()
     reg = InverseVarianceRegressor(
-        KNeighborsRegressor(n_neighbors=3), variance_estimator=_Boom(), cv=_folds(40)
+        KNeighborsRegressor(n_neighbors=3), variance_estimator=Boom(), cv=_folds(40)
     )
     msg = _no_weights_msg("estimator", "KNeighborsRegressor")
     with pytest.raises(TypeError, match="^" + re.escape(msg) + "$"):
@@ -75,7 +67,7 @@ def test_mean_model_without_weights_is_refused_by_name_before_any_fit():
 def test_variance_model_without_weights_is_refused_by_name_before_any_fit():
     X, y = _data()
     reg = InverseVarianceRegressor(
-        _Boom(), variance_estimator=KNeighborsRegressor(n_neighbors=3), cv=_folds(40)
+        Boom(), variance_estimator=KNeighborsRegressor(n_neighbors=3), cv=_folds(40)
     )
     msg = _no_weights_msg("variance_estimator", "KNeighborsRegressor")
     with pytest.raises(TypeError, match="^" + re.escape(msg) + "$"):
@@ -116,25 +108,13 @@ def test_seeds_are_reproducible_and_follow_random_state():
     assert not np.array_equal(a.residuals_, c.residuals_)
 
 
-class _Shifted(RegressorMixin, BaseEstimator):
-    """Least squares plus the mean of a sample-aligned ``shift``."""
-
-    def fit(self, X, y, sample_weight=None, shift=None):
-        self.lr_ = LinearRegression().fit(X, y, sample_weight=sample_weight)
-        self.offset_ = 0.0 if shift is None else float(np.mean(shift))
-        return self
-
-    def predict(self, X):
-        return self.lr_.predict(X) + self.offset_
-
-
 def test_routed_metadata_reaches_the_mean_models_cross_fits():
     X, y = _data()
     shift = np.linspace(0.0, 2.0, len(y)) ** 2
     folds = _folds(len(y))
     with sklearn.config_context(enable_metadata_routing=True):
         reg = InverseVarianceRegressor(
-            _Shifted().set_fit_request(sample_weight=True, shift=True),
+            Shifted().set_fit_request(sample_weight=True, shift=True),
             variance_estimator=LinearRegression(),
             cv=folds,
             n_iter=1,
@@ -150,20 +130,12 @@ def test_routed_metadata_reaches_the_mean_models_cross_fits():
     np.testing.assert_allclose(reg.residuals_, y - oof, rtol=1e-9, atol=1e-12)
 
 
-class _ThreadRecorder(LinearRegression):
-    threads: list = []
-
-    def fit(self, X, y, sample_weight=None):
-        _ThreadRecorder.threads.append(threading.current_thread().name)
-        return super().fit(X, y, sample_weight=sample_weight)
-
-
 def test_n_jobs_one_overrides_a_joblib_context_in_the_cross_fits():
     X, y = _data()
-    _ThreadRecorder.threads = []
+    ThreadRecorder.threads = []
     with parallel_config(backend="threading", n_jobs=2):
         InverseVarianceRegressor(
-            _ThreadRecorder(),
+            ThreadRecorder(),
             variance_estimator=LinearRegression(),
             cv=_folds(len(y)),
             n_iter=1,
@@ -171,7 +143,7 @@ def test_n_jobs_one_overrides_a_joblib_context_in_the_cross_fits():
             n_jobs=1,
         ).fit(X, y)
     # two cross-fits of 4 folds and the final refit, all in this thread
-    assert _ThreadRecorder.threads == [threading.current_thread().name] * 9
+    assert ThreadRecorder.threads == [threading.current_thread().name] * 9
 
 
 @pytest.mark.parametrize("n", [1, 8])

@@ -19,6 +19,8 @@ from sklearn.tree import DecisionTreeRegressor
 
 from skvariance.weighting import RLearner
 
+from ._doubles import Boom, Shifted, ThreadRecorder
+
 
 def _folds(n, k=3):
     idx = np.arange(n)
@@ -52,20 +54,10 @@ def test_n_jobs_zero_is_rejected_by_name():
         RLearner(n_jobs=0).fit(X, y, treatment=w)
 
 
-class _Boom(RegressorMixin, BaseEstimator):
-    """Accepts weights, but fitting it is an error: shows what ran first."""
-
-    def fit(self, X, y, sample_weight=None):
-        raise RuntimeError("fitted before the weights were checked")
-
-    def predict(self, X):  # pragma: no cover - never fitted
-        return np.zeros(len(X))
-
-
 def test_effect_model_without_weights_is_refused_by_name_before_any_fit():
     X, y, w = _data()
     reg = RLearner(
-        outcome_model=_Boom(),
+        outcome_model=Boom(),
         treatment_model=LogisticRegression(),
         effect_model=KNeighborsRegressor(),
         cv=_folds(len(y)),
@@ -79,7 +71,7 @@ def test_nuisance_without_weights_is_refused_by_name_before_any_fit():
     X, y, w = _data()
     sw = np.ones(len(y))
     reg = RLearner(
-        outcome_model=_Boom(),
+        outcome_model=Boom(),
         treatment_model=KNeighborsClassifier(),
         effect_model=LinearRegression(),
         cv=_folds(len(y)),
@@ -89,7 +81,7 @@ def test_nuisance_without_weights_is_refused_by_name_before_any_fit():
         reg.fit(X, y, treatment=w, sample_weight=sw)
     reg.set_params(
         outcome_model=KNeighborsRegressor(),
-        treatment_model=_Boom(),
+        treatment_model=Boom(),
         treatment_type="continuous",
     )
     msg = _no_weights_msg("outcome_model", "KNeighborsRegressor")
@@ -158,19 +150,7 @@ def test_binary_treatment_int_cv_is_stratified_on_the_treatment():
         assert _CountingClassifier.counts == [4, 4, 4, 6]
 
 
-class _Shifted(RegressorMixin, BaseEstimator):
-    """Least squares plus the mean of a sample-aligned ``shift``."""
-
-    def fit(self, X, y, sample_weight=None, shift=None):
-        self.lr_ = LinearRegression().fit(X, y, sample_weight=sample_weight)
-        self.offset_ = 0.0 if shift is None else float(np.mean(shift))
-        return self
-
-    def predict(self, X):
-        return self.lr_.predict(X) + self.offset_
-
-
-class _ShiftedProba(ClassifierMixin, BaseEstimator):
+class ShiftedProba(ClassifierMixin, BaseEstimator):
     """Propensity: the mean of a sample-aligned ``prob`` it was fitted with."""
 
     def fit(self, X, y, sample_weight=None, prob=None):
@@ -203,8 +183,8 @@ def test_routed_metadata_reaches_the_binary_cross_fits_and_refits():
     prob = np.linspace(0.2, 0.8, n) ** 2
     with sklearn.config_context(enable_metadata_routing=True):
         reg = RLearner(
-            outcome_model=_Shifted().set_fit_request(shift=True),
-            treatment_model=_ShiftedProba().set_fit_request(prob=True),
+            outcome_model=Shifted().set_fit_request(shift=True),
+            treatment_model=ShiftedProba().set_fit_request(prob=True),
             effect_model=LinearRegression(),
             cv=folds,
         ).fit(X, y, treatment=w, shift=shift, prob=prob)
@@ -228,7 +208,7 @@ def test_routed_metadata_reaches_the_continuous_cross_fits_and_effect_model():
     with sklearn.config_context(enable_metadata_routing=True):
         reg = RLearner(
             outcome_model=LinearRegression(),
-            treatment_model=_Shifted().set_fit_request(shift=True),
+            treatment_model=Shifted().set_fit_request(shift=True),
             effect_model=_Effect().set_fit_request(sample_weight=True, eshift=True),
             cv=folds,
             treatment_type="continuous",
@@ -249,29 +229,21 @@ class _Effect(RegressorMixin, BaseEstimator):
         return self.lr_.predict(X) + self.offset_
 
 
-class _ThreadRecorder(LinearRegression):
-    threads: list = []
-
-    def fit(self, X, y, sample_weight=None):
-        _ThreadRecorder.threads.append(threading.current_thread().name)
-        return super().fit(X, y, sample_weight=sample_weight)
-
-
 def test_n_jobs_one_overrides_a_joblib_context_in_the_cross_fits():
     X, y, _ = _data()
     t = X[:, 1] + np.linspace(-1.0, 1.0, len(y))
-    _ThreadRecorder.threads = []
+    ThreadRecorder.threads = []
     with parallel_config(backend="threading", n_jobs=2):
         RLearner(
-            outcome_model=_ThreadRecorder(),
-            treatment_model=_ThreadRecorder(),
+            outcome_model=ThreadRecorder(),
+            treatment_model=ThreadRecorder(),
             effect_model=LinearRegression(),
             cv=_folds(len(y)),
             treatment_type="continuous",
             n_jobs=1,
         ).fit(X, y, treatment=t)
     # 3 folds for each nuisance and their two refits, all in this thread
-    assert _ThreadRecorder.threads == [threading.current_thread().name] * 8
+    assert ThreadRecorder.threads == [threading.current_thread().name] * 8
 
 
 def _wls(X, t, sw):

@@ -1,0 +1,39 @@
+"""Test doubles shared by the weighting family's fit-body mutation tests."""
+
+import threading
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.linear_model import LinearRegression
+
+
+class Boom(RegressorMixin, BaseEstimator):
+    """Accepts weights, but fitting it is an error: shows what ran first."""
+
+    def fit(self, X, y, sample_weight=None):
+        raise RuntimeError("fitted before the weights were checked")
+
+    def predict(self, X):  # pragma: no cover - never fitted
+        return np.zeros(len(X))
+
+
+class ThreadRecorder(LinearRegression):
+    """Records the thread each fit ran in (reset ``threads`` before use)."""
+
+    threads: list = []
+
+    def fit(self, X, y, sample_weight=None):
+        ThreadRecorder.threads.append(threading.current_thread().name)
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+class Shifted(RegressorMixin, BaseEstimator):
+    """Least squares plus the mean of a sample-aligned ``shift``."""
+
+    def fit(self, X, y, sample_weight=None, shift=None):
+        self.lr_ = LinearRegression().fit(X, y, sample_weight=sample_weight)
+        self.offset_ = 0.0 if shift is None else float(np.mean(shift))
+        return self
+
+    def predict(self, X):
+        return self.lr_.predict(X) + self.offset_
