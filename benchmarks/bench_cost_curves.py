@@ -103,7 +103,9 @@ N_TEST = 1_000
 #: resamples of the bootstrap case (both sides)
 N_RESAMPLES = 1_000
 #: seconds one call may take
-TIME_BUDGET = 60.0
+TIME_BUDGET = 120.0
+#: seconds the whole run may take by prediction (it then ends within 20 min)
+TOTAL_BUDGET = 18 * 60.0
 #: bytes of peak memory one call may take (the machine has 23 GB, shared)
 MEMORY_BUDGET = 6 * 2**30
 #: seconds a (case, n) subprocess may run in all
@@ -510,7 +512,7 @@ def _child(name, n, sides):
 
     warnings.simplefilter("ignore")  # peers' deprecation chatter
     case = BY_NAME[name]
-    out = {side: {"times": []} for side in sides}
+    out = {side: {"times": [], "cpu": []} for side in sides}
     small = case.build(min(WARMUP_N, n))
     for side, func in zip(("ours", "peer"), small[:2]):
         if side in sides:
@@ -527,9 +529,10 @@ def _child(name, n, sides):
         if "error" in out[side]:
             continue
         try:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             mem, results[side] = peak_rss_growth(funcs[side])
             out[side]["times"].append(time.perf_counter() - start)
+            out[side]["cpu"].append(time.process_time() - cpu)
             out[side]["peak_bytes"] = mem
         except Exception as exc:  # report, go on
             out[side]["error"] = f"{type(exc).__name__}: {exc}"[:200]
@@ -541,9 +544,10 @@ def _child(name, n, sides):
             if out[side]["times"][0] >= FAST_CALL:
                 continue
             gc.collect()
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             funcs[side]()
             out[side]["times"].append(time.perf_counter() - start)
+            out[side]["cpu"].append(time.process_time() - cpu)
     if agree is not None and "ours" in results and "peer" in results:
         try:
             out["agreement"] = agree(results["ours"], results["peer"])
@@ -611,30 +615,63 @@ def _run_child(name, n, sides):
     return None, f"failed (exit {proc.returncode}: {tail})"
 
 
-def run(cases, sizes, *, log=print):
-    """Measure ``cases`` at ``sizes``; return the rows (one per case, side, n)."""
+def _skip_reason(history, n, budget, elapsed, total_budget):
+    """Why one side must not run at ``n`` (``None``: it runs), and its cost."""
+    reasons = []
+    t_pred = _predict(history["time"], n)
+    if t_pred > budget:
+        reasons.append(f"> time budget {budget:.0f} s")
+    mem_pts = [(m, v) for m, v in history["mem"] if v >= MEMORY_FLOOR]
+    if _predict(mem_pts, n) > MEMORY_BUDGET:
+        reasons.append(f"> memory budget {MEMORY_BUDGET / 2**30:.0f} GB")
+    # one call with its memory, and REPEAT - 1 more when it is fast
+    cost = t_pred * (1 if t_pred >= FAST_CALL else REPEAT)
+    if not reasons and elapsed + cost > total_budget:
+        reasons.append(f"> total budget {total_budget / 60:g} min")
+    return (f"not run ({'; '.join(reasons)})" if reasons else None), cost
+
+
+def run(cases, sizes, *, budget=None, total_budget=None, log=print):
+    """Measure ``cases`` at ``sizes``; return the rows (one per case, side, n).
+
+    Sizes are the outer loop (every case at 1,000 rows, then every case at
+    10,000...), so that the total budget, when it bites, takes the largest
+    sizes only. A side over budget at one size is not run at larger sizes.
+    """
+    budget = TIME_BUDGET if budget is None else budget
+    total_budget = TOTAL_BUDGET if total_budget is None else total_budget
+    start = time.perf_counter()
+    history = {
+        (c.name, s): {"time": [], "mem": []}
+        for c in cases
+        for s in ["ours"] + (["peer"] if c.peer else [])
+    }
+    stopped = {}
     rows = []
-    for case in cases:
-        sides = ["ours"] + (["peer"] if case.peer else [])
-        history = {s: {"time": [], "mem": []} for s in sides}
-        stopped = {s: None for s in sides}
-        for n in sizes:
+    overhead = 0.0  # a subprocess's time outside the measured calls (largest)
+    for n in sizes:
+        for case in cases:
+            sides = ["ours"] + (["peer"] if case.peer else [])
             status = {}
+            planned = time.perf_counter() - start + overhead
             for side in sides:
-                h = history[side]
-                mem_pts = [(m, v) for m, v in h["mem"] if v >= MEMORY_FLOOR]
-                if stopped[side]:
-                    status[side] = stopped[side]
-                elif _predict(h["time"], n) > TIME_BUDGET:
-                    status[side] = f"not run (> time budget {TIME_BUDGET:.0f} s)"
-                elif _predict(mem_pts, n) > MEMORY_BUDGET:
-                    status[side] = (
-                        f"not run (> memory budget {MEMORY_BUDGET / 2**30:.0f} GB)"
-                    )
-                if side in status:
-                    stopped[side] = status[side]  # a larger n would not fit either
+                key = (case.name, side)
+                if key in stopped:
+                    status[side] = stopped[key]
+                    continue
+                reason, cost = _skip_reason(
+                    history[key], n, budget, planned, total_budget
+                )
+                if reason:
+                    status[side] = stopped[key] = reason
+                else:
+                    planned += cost
             todo = [s for s in sides if s not in status]
+            child_start = time.perf_counter()
             out, error = _run_child(case.name, n, todo) if todo else ({}, None)
+            if todo and not error:
+                measured = sum(sum(out[s]["times"]) for s in todo)
+                overhead = max(overhead, time.perf_counter() - child_start - measured)
             for side in sides:
                 row = {
                     "case": case.name,
@@ -644,6 +681,7 @@ def run(cases, sizes, *, log=print):
                     "status": "ok",
                     "time_s": "",
                     "time_median_s": "",
+                    "cpu_s": "",
                     "runs": "",
                     "peak_MB": "",
                     "agreement": "",
@@ -659,12 +697,13 @@ def run(cases, sizes, *, log=print):
                     best = min(times)
                     row["time_s"] = f"{best:.4g}"
                     row["time_median_s"] = f"{float(np.median(times)):.4g}"
+                    row["cpu_s"] = f"{min(out[side]['cpu']):.4g}"
                     row["runs"] = len(times)
                     peak = out[side].get("peak_bytes")
                     if peak is not None:
                         row["peak_MB"] = f"{peak / 2**20:.4g}"
-                        history[side]["mem"].append((n, peak))
-                    history[side]["time"].append((n, best))
+                        history[case.name, side]["mem"].append((n, peak))
+                    history[case.name, side]["time"].append((n, best))
                     if side == "peer":
                         row["agreement"] = out.get("agreement", "")
                 rows.append(row)
@@ -673,6 +712,8 @@ def run(cases, sizes, *, log=print):
                     f"t={row['time_s'] or '-':>8s} s  mem={row['peak_MB'] or '-':>8s}"
                     f" MB  {row['agreement']}"
                 )
+    order = {c.name: i for i, c in enumerate(cases)}
+    rows.sort(key=lambda r: (order[r["case"]], r["side"] != "ours", r["n"]))
     return rows
 
 
@@ -688,9 +729,9 @@ def slopes(rows):
         ok = [r for r in mine if r["status"] == "ok"]
         ns = [r["n"] for r in ok]
         times = [float(r["time_s"]) for r in ok]
+        cpu = [float(r["cpu_s"]) for r in ok]
         mem = [(r["n"], float(r["peak_MB"]) * 2**20) for r in ok if r["peak_MB"]]
         mem = [(m, v) for m, v in mem if v >= MEMORY_FLOOR]
-        top = _local_slope(list(zip(ns, times)), floor=-np.inf) if len(ns) > 1 else ""
         out.append(
             {
                 "case": case,
@@ -698,7 +739,9 @@ def slopes(rows):
                 "call": mine[0]["call"],
                 "sizes_run": " ".join(f"{n:.0e}".replace("e+0", "e") for n in ns),
                 "time_slope": _fmt(loglog_slope(ns, times)),
-                "time_slope_last": _fmt(top),
+                "time_slope_last": _fmt(loglog_slope(ns[-2:], times[-2:])),
+                "cpu_slope": _fmt(loglog_slope(ns, cpu)),
+                "cpu_slope_last": _fmt(loglog_slope(ns[-2:], cpu[-2:])),
                 "memory_slope": _fmt(loglog_slope(*zip(*mem)) if mem else math.nan),
                 "not_run": "; ".join(
                     f"n={r['n']:,}: {r['status']}" for r in mine if r["status"] != "ok"
@@ -709,7 +752,7 @@ def slopes(rows):
 
 
 def _fmt(value):
-    if value == "" or value is None or (isinstance(value, float) and np.isnan(value)):
+    if np.isnan(value):
         return "n/a"
     return f"{value:.2f}"
 
@@ -729,7 +772,15 @@ def _markdown(rows):
     return "\n".join(lines)
 
 
-def main(quick: bool = False, *, only: str = "", sizes=None, out_dir=None):
+def main(
+    quick: bool = False,
+    *,
+    only: str = "",
+    sizes=None,
+    out_dir=None,
+    budget=None,
+    total_budget=None,
+):
     """Run the cost curves; print both tables; write the CSVs (full run only)."""
     from _harness import environment
 
@@ -738,7 +789,13 @@ def main(quick: bool = False, *, only: str = "", sizes=None, out_dir=None):
     print(f"cost curves ({'quick' if quick else 'full'}): n = {sizes}")
     print(environment(), flush=True)
     start = time.perf_counter()
-    rows = run(cases, sizes, log=lambda s: print(s, flush=True))
+    rows = run(
+        cases,
+        sizes,
+        budget=budget,
+        total_budget=total_budget,
+        log=lambda s: print(s, flush=True),
+    )
     table = slopes(rows)
     print("\n### Cost curves: best time, peak RSS growth\n")
     print(_markdown(rows))
@@ -760,6 +817,14 @@ if __name__ == "__main__":
     parser.add_argument("-k", default="", help="only cases whose name has K")
     parser.add_argument("--sizes", help="comma-separated n (default: all four)")
     parser.add_argument("--out", help="directory for the CSVs")
+    parser.add_argument(
+        "--budget", type=float, help=f"s per call (default {TIME_BUDGET:.0f})"
+    )
+    parser.add_argument(
+        "--total-budget",
+        type=float,
+        help=f"s for the whole run (default {TOTAL_BUDGET:.0f})",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -770,4 +835,6 @@ if __name__ == "__main__":
             only=args.k,
             sizes=[int(s) for s in args.sizes.split(",")] if args.sizes else None,
             out_dir=args.out,
+            budget=args.budget,
+            total_budget=args.total_budget,
         )
