@@ -51,22 +51,28 @@ n is the number of training rows (of scores for ``bootstrap``). Prediction
 is on a fixed 1,000 test rows: CV+ costs O(n_train x n_test) in time, so with
 a fixed test set its curve is that of the training size.
 
-Method. Every (case, n) runs in a fresh subprocess, both sides on the same
-data: first a warm-up of each side on 1,000 rows (numba compilation,
-imports), then one call per side with its peak memory (the growth of the
-resident set, VmHWM reset before the call: it counts NumPy, numba and C/C++
-allocations alike, which tracemalloc would not), then more calls
-interleaved (ours, peer, peer, ours...): best of 3 where a call takes under
-5 s, else the single call (the ``runs`` column). Times are wall clock, best
-of the runs. Both sides run at their defaults (numba and BLAS on all cores,
-joblib ``n_jobs=None``).
+Method. Every case runs in its own subprocess (imports once), both sides on
+the same data: first a warm-up of each side on 1,000 rows (numba
+compilation, imports), then at each size one call per side with its peak
+memory (the growth of the resident set, VmHWM reset before the call and the
+heap trimmed between calls: it counts NumPy, numba and C/C++ allocations
+alike, which tracemalloc would not), then more calls interleaved (ours,
+peer, peer, ours...): best of 3 where a call takes under 5 s, else the
+single call (the ``runs`` column). Times are wall clock, best of the runs;
+``cpu_s`` is the process CPU time of the same call (all its threads), which
+moves less than wall time on a shared machine. Both sides run at their
+defaults (numba and BLAS on all cores, joblib ``n_jobs=None``).
 
-Budget. A size is run only if the time predicted from the sizes below it
+Budget. Sizes are the outer loop (every case at 1,000 rows, then at
+10,000...). A size is run only if the time predicted from the sizes below it
 (the last time scaled by the last local slope, at least linear) is within
-:data:`TIME_BUDGET` seconds per call and the predicted memory within
-:data:`MEMORY_BUDGET`; otherwise the row says ``not run (> time budget)`` or
-``not run (> memory budget)``, never dropped. A subprocess that exceeds
-:data:`CHILD_TIMEOUT` is stopped and its rows say ``not run (timed out)``.
+:data:`TIME_BUDGET` seconds per call, the predicted memory within
+:data:`MEMORY_BUDGET`, and the whole run within :data:`TOTAL_BUDGET` by
+prediction (so that it ends within 20 minutes); otherwise the row says
+``not run (> time budget ...)``, ``(> memory budget ...)`` or
+``(> total budget ...)``, never dropped, and the larger sizes of that side
+are not run either. A request that exceeds :data:`CHILD_TIMEOUT` is stopped
+and says ``not run (timed out)``.
 
 Usage::
 
@@ -505,23 +511,33 @@ BY_NAME = {case.name: case for case in CASES}
 # --------------------------------------------------------------------------
 # The subprocess: one case, one size, the sides asked for.
 # --------------------------------------------------------------------------
-def _child(name, n, sides):
-    import warnings
+def _trim():
+    """Give freed heap memory back to the system (glibc), between sizes."""
+    gc.collect()
+    try:
+        import ctypes
 
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: the peak may read low
+        pass
+
+
+def _measure(case, n, sides, warmed):
+    """Time and measure ``sides`` of ``case`` at ``n``; return a JSON-able dict."""
     from _harness import peak_rss_growth
 
-    warnings.simplefilter("ignore")  # peers' deprecation chatter
-    case = BY_NAME[name]
     out = {side: {"times": [], "cpu": []} for side in sides}
-    small = case.build(min(WARMUP_N, n))
-    for side, func in zip(("ours", "peer"), small[:2]):
-        if side in sides:
-            try:
-                func()  # warm-up: numba compilation, imports, caches
-            except Exception as exc:  # report, go on
-                out[side]["error"] = f"{type(exc).__name__}: {exc}"[:200]
-    del small
-    gc.collect()
+    if any(side not in warmed for side in sides):
+        small = case.build(min(WARMUP_N, n))
+        for side, func in zip(("ours", "peer"), small[:2]):
+            if side in sides and side not in warmed:
+                try:
+                    func()  # warm-up: numba compilation, imports, caches
+                    warmed.add(side)
+                except Exception as exc:  # report, go on
+                    out[side]["error"] = f"{type(exc).__name__}: {exc}"[:200]
+        del small
+    _trim()
     ours, peer, agree = case.build(n)
     funcs = {"ours": ours, "peer": peer}
     results = {}
@@ -536,7 +552,7 @@ def _child(name, n, sides):
             out[side]["peak_bytes"] = mem
         except Exception as exc:  # report, go on
             out[side]["error"] = f"{type(exc).__name__}: {exc}"[:200]
-        gc.collect()
+        _trim()
     live = [s for s in sides if "error" not in out[s]]
     for i in range(1, REPEAT):
         order = live if i % 2 == 0 else live[::-1]
@@ -553,7 +569,21 @@ def _child(name, n, sides):
             out["agreement"] = agree(results["ours"], results["peer"])
         except Exception as exc:
             out["agreement"] = f"(not comparable: {type(exc).__name__})"
-    print("RESULT " + json.dumps(out), flush=True)
+    return out
+
+
+def _worker(name):
+    """One case, in its own process: read ``n side...`` lines, answer each."""
+    import warnings
+
+    warnings.simplefilter("ignore")  # peers' deprecation chatter
+    case = BY_NAME[name]
+    warmed = set()
+    for line in sys.stdin:
+        n, *sides = line.split()
+        out = _measure(case, int(n), sides, warmed)
+        print("RESULT " + json.dumps(out), flush=True)
+        _trim()
 
 
 # --------------------------------------------------------------------------
@@ -590,29 +620,79 @@ def loglog_slope(ns, values):
 MEMORY_FLOOR = 5 * 2**20
 
 
-def _run_child(name, n, sides):
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(ROOT), str(HERE), env.get("PYTHONPATH", "")]
-    )
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", name, str(n)]
-    cmd += sides
-    try:
-        proc = subprocess.run(
-            cmd,
+class _Worker:
+    """A subprocess measuring one case at successive sizes (imports once).
+
+    Every size of a case runs in the same process, with the peak memory
+    measured from a fresh high-water mark and the heap trimmed between
+    sizes. A request that takes longer than :data:`CHILD_TIMEOUT`, or a
+    process that dies (out of memory), is reported, and the next request
+    starts a new process.
+    """
+
+    def __init__(self, name):
+        self.name = name
+        self.proc = None
+
+    def _start(self):
+        import tempfile
+        import threading
+        from queue import Queue
+
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(ROOT), str(HERE), env.get("PYTHONPATH", "")]
+        )
+        self.stderr = tempfile.TemporaryFile(mode="w+")
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--worker", self.name],
             cwd=ROOT,
             env=env,
-            capture_output=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
             text=True,
-            timeout=CHILD_TIMEOUT,
+            bufsize=1,
         )
-    except subprocess.TimeoutExpired:
-        return None, f"not run (timed out after {CHILD_TIMEOUT:.0f} s)"
-    for line in proc.stdout.splitlines():
-        if line.startswith("RESULT "):
-            return json.loads(line[len("RESULT ") :]), None
-    tail = (proc.stderr.strip().splitlines() or ["no output"])[-1][:200]
-    return None, f"failed (exit {proc.returncode}: {tail})"
+        self.lines = Queue()
+
+        def pump(stream, lines):
+            for line in stream:
+                lines.put(line)
+            lines.put(None)  # the process ended
+
+        threading.Thread(
+            target=pump, args=(self.proc.stdout, self.lines), daemon=True
+        ).start()
+
+    def ask(self, n, sides):
+        from queue import Empty
+
+        if self.proc is None:
+            self._start()
+        self.proc.stdin.write(f"{n} {' '.join(sides)}\n")
+        self.proc.stdin.flush()
+        deadline = time.perf_counter() + CHILD_TIMEOUT
+        while True:
+            try:
+                line = self.lines.get(timeout=max(deadline - time.perf_counter(), 0))
+            except Empty:
+                self.close()
+                return None, f"not run (timed out after {CHILD_TIMEOUT:.0f} s)"
+            if line is None:
+                code = self.proc.wait()
+                self.stderr.seek(0)
+                tail = (self.stderr.read().strip().splitlines() or ["no output"])[-1]
+                self.proc = None
+                return None, f"failed (exit {code}: {tail[:200]})"
+            if line.startswith("RESULT "):
+                return json.loads(line[len("RESULT ") :]), None
+
+    def close(self):
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
 
 
 def _skip_reason(history, n, budget, elapsed, total_budget):
@@ -646,6 +726,7 @@ def run(cases, sizes, *, budget=None, total_budget=None, log=print):
         for c in cases
         for s in ["ours"] + (["peer"] if c.peer else [])
     }
+    workers = {c.name: _Worker(c.name) for c in cases}
     stopped = {}
     rows = []
     overhead = 0.0  # a subprocess's time outside the measured calls (largest)
@@ -668,7 +749,7 @@ def run(cases, sizes, *, budget=None, total_budget=None, log=print):
                     planned += cost
             todo = [s for s in sides if s not in status]
             child_start = time.perf_counter()
-            out, error = _run_child(case.name, n, todo) if todo else ({}, None)
+            out, error = workers[case.name].ask(n, todo) if todo else ({}, None)
             if todo and not error:
                 measured = sum(sum(out[s]["times"]) for s in todo)
                 overhead = max(overhead, time.perf_counter() - child_start - measured)
@@ -712,6 +793,8 @@ def run(cases, sizes, *, budget=None, total_budget=None, log=print):
                     f"t={row['time_s'] or '-':>8s} s  mem={row['peak_MB'] or '-':>8s}"
                     f" MB  {row['agreement']}"
                 )
+    for worker in workers.values():
+        worker.close()
     order = {c.name: i for i, c in enumerate(cases)}
     rows.sort(key=lambda r: (order[r["case"]], r["side"] != "ours", r["n"]))
     return rows
@@ -825,10 +908,10 @@ if __name__ == "__main__":
         type=float,
         help=f"s for the whole run (default {TOTAL_BUDGET:.0f})",
     )
-    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        _child(args.child[0], int(args.child[1]), args.child[2:])
+    if args.worker:
+        _worker(args.worker)
     else:
         main(
             quick=args.quick,
