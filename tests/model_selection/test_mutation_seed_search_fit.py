@@ -7,6 +7,7 @@ a test double, failing fits scored by hand.
 
 import re
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -93,6 +94,18 @@ def test_unusable_sample_weight_is_refused_before_any_fit():
             X, y, sample_weight=np.ones(40)
         )
     assert _Noisy.fits == []
+
+
+def test_unusable_weights_fail_before_the_unseeded_warning():
+    from sklearn.neighbors import KNeighborsRegressor
+
+    X, y = _data()
+    search = SeedSearchCV(KNeighborsRegressor(), {"n_neighbors": [3]}, cv=2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(TypeError, match="^estimator KNeighborsRegressor does"):
+            search.fit(X, y, sample_weight=np.ones(40))
+    assert caught == []
 
 
 def test_with_routing_weights_may_go_to_the_scorer_only():
