@@ -9,6 +9,7 @@ import re
 
 import numpy as np
 import pytest
+import sklearn
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
@@ -190,12 +191,13 @@ def test_partial_fit_messages_in_full():
     with _raises(ValueError, msg):
         ResampledClassifier(Recorder(), n_jobs=0).partial_fit(X, y, classes=[0, 1])
     clf = ResampledClassifier(Recorder()).partial_fit(X, y, classes=[1, 0])
+    clf.partial_fit(X, y, classes=[0, 1])  # the same set again is fine
     msg = "classes=[0, 1, 2] differs from the classes of the first call [0, 1]."
     with _raises(ValueError, msg):
         clf.partial_fit(X, y, classes=[2, 1, 0])
     with _raises(ValueError, "y has labels [5] not in classes [0, 1]."):
         clf.partial_fit(X, np.where(y == 1, 5, 0))
-    assert clf.n_steps_ == 1  # the refused calls changed nothing
+    assert clf.n_steps_ == 2  # the refused calls changed nothing
 
 
 def test_partial_fit_class_prior_and_step_count():
@@ -235,6 +237,19 @@ def test_same_random_state_gives_the_same_stream():
         runs.append([c[1] for c in clf.estimator_.calls_])
     for a, b in zip(*runs):
         np.testing.assert_array_equal(a, b)
+
+
+def test_partial_fit_with_routing_gives_the_rebalanced_weights():
+    X, y = _data([30, 10])
+    w = np.random.RandomState(4).uniform(0.5, 2.0, size=40)
+    with sklearn.config_context(enable_metadata_routing=True):
+        rec = Recorder().set_partial_fit_request(sample_weight=True)
+        clf = ResampledClassifier(rec, strategy="upweight", random_state=0)
+        clf.partial_fit(X, y, classes=[0, 1], sample_weight=w)
+    # upweight to balance: each class's total weight becomes half the total
+    mass = _mass(y, w)
+    expected = w * (0.5 * mass.sum() / mass)[y]
+    np.testing.assert_allclose(clf.estimator_.calls_[0][3], expected, rtol=1e-12)
 
 
 class NoWeightPartial(Recorder):
