@@ -230,3 +230,14 @@ def test_refit_false_and_callable_refit():
     assert not hasattr(multi, "best_index_")
     assert multi.multimetric_ is True
     assert multi.n_splits_ == 2
+
+
+def test_score_uses_the_search_scorer():
+    X, y = _data()
+    X_new, y_new = _data(seed=1)
+    search = SeedSearchCV(
+        _Noisy(), GRID, n_seeds=2, cv=2, scoring="neg_mean_absolute_error"
+    ).set_params(random_state=0)
+    search.fit(X, y)
+    mae = np.mean(np.abs(search.best_estimator_.predict(X_new) - y_new))
+    assert search.score(X_new, y_new) == pytest.approx(-mae, rel=1e-12)
