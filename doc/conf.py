@@ -142,6 +142,8 @@ sphinx_gallery_conf = {
     "doc_module": ("skvariance",),
     "backreferences_dir": "generated/backreferences",
     "show_memory": False,
+    # the examples are independent scripts: run two at a time (CI has 2 cores)
+    "parallel": 2,
     "plot_gallery": "True",
     "abort_on_example_error": True,
     "only_warn_on_example_error": False,
