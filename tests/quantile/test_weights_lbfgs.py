@@ -192,6 +192,11 @@ def test_warns_when_the_gap_is_not_certified(monkeypatch):
         w, gap = fit_smooth_weights(P, y, LEVELS, sw, per_level=False, tol=1e-6)
     assert gap > 1e-6
     np.testing.assert_allclose(w.sum(), 1.0)
+    # the warning fires exactly when the certified gap exceeds tol
+    with pytest.warns(ConvergenceWarning, match=r"more than tol="):
+        fit_smooth_weights(P, y, LEVELS, sw, per_level=False, tol=0.99 * gap)
+    again, same = fit_smooth_weights(P, y, LEVELS, sw, per_level=False, tol=1.01 * gap)
+    assert same == gap
 
 
 def test_perfect_model_is_returned_with_zero_gap():
