@@ -109,7 +109,8 @@ def test_smoothed_objective_is_the_moreau_envelope_and_its_gradient():
     P, y, sw = _noisy(300, seed=4)
     s = sw / sw.sum()
     eps, scale = 0.3, 1.7
-    f = _weights._smoothed_objective(P, y, LEVELS, s, eps, scale)
+    D = np.ascontiguousarray(P.transpose(0, 2, 1))  # (n, levels, models)
+    f = _weights._smoothed_objective(D, y, LEVELS, s, eps, scale)
     rng = np.random.default_rng(0)
     for v in [rng.uniform(0.1, 1.0, 4), np.array([0.0, 0.7, 0.0, 0.6])]:
         w = v / v.sum()
@@ -133,6 +134,7 @@ def test_dual_bound_is_below_the_lp_optimum_for_any_weights(per_level):
     P, y, sw = _noisy(400, seed=5)
     s = sw / sw.sum()
     lp = fit_simplex_weights(P, y, LEVELS, sw, per_level=per_level)
+    D = np.ascontiguousarray(P.transpose(0, 2, 1))  # (n, levels, models)
     rng = np.random.default_rng(1)
     for t in range(LEVELS.size) if per_level else [None]:
         sl = slice(None) if t is None else slice(t, t + 1)
@@ -142,7 +144,7 @@ def test_dual_bound_is_below_the_lp_optimum_for_any_weights(per_level):
         for eps in (1e-3, 0.1, 10.0):
             w = rng.dirichlet(np.ones(4))
             primal, dual = _weights._pinball_and_dual(
-                P[:, :, sl], y, LEVELS[sl], s, w, eps
+                D[:, sl], y, LEVELS[sl], s, w, eps
             )
             np.testing.assert_allclose(
                 primal, _pinball(P[:, :, sl], y, LEVELS[sl], sw, w)
@@ -152,7 +154,7 @@ def test_dual_bound_is_below_the_lp_optimum_for_any_weights(per_level):
         # the bound is valid at the LP optimum too (tightness is checked on
         # the L-BFGS output: its certified gap is at most 1e-6)
         primal, dual = _weights._pinball_and_dual(
-            P[:, :, sl], y, LEVELS[sl], s, lp_t, 1e-9
+            D[:, sl], y, LEVELS[sl], s, lp_t, 1e-9
         )
         np.testing.assert_allclose(primal, opt)
         assert dual <= opt * (1 + 1e-12)
