@@ -82,6 +82,21 @@ def test_lbfgs_loss_is_within_1e4_of_the_lp_and_the_gap_is_honest(name, per_leve
         assert (loss - lp_loss) / loss <= gap + 1e-12
 
 
+@pytest.mark.parametrize("per_level", [False, True], ids=["global", "per_quantile"])
+def test_weights_do_not_depend_on_the_units_of_y_and_tol_is_honoured(per_level):
+    P, y, sw = _noisy()
+    w, gap = fit_smooth_weights(P, y, LEVELS, sw, per_level=per_level, tol=1e-7)
+    assert gap <= 1e-7
+    for unit in (1e-4, 1e4):
+        # other units and origin: y and every prediction as unit * (. + 3)
+        P_unit, y_unit = unit * (P + 3.0), unit * (y + 3.0)
+        w_unit, gap_unit = fit_smooth_weights(
+            P_unit, y_unit, LEVELS, sw, per_level=per_level, tol=1e-7
+        )
+        assert gap_unit <= 1e-7
+        np.testing.assert_allclose(w_unit, w, rtol=0, atol=1e-7)
+
+
 def test_each_specialist_gets_its_level():
     P, y, sw = _specialists()
     w, _ = fit_smooth_weights(P, y, LEVELS, sw, per_level=True)
@@ -199,6 +214,26 @@ def test_warns_when_the_gap_is_not_certified(monkeypatch):
         fit_smooth_weights(P, y, LEVELS, sw, per_level=False, tol=0.99 * gap)
     again, same = fit_smooth_weights(P, y, LEVELS, sw, per_level=False, tol=1.01 * gap)
     assert same == gap
+
+
+def test_stages_run_the_whole_schedule_relative_to_the_starting_loss(monkeypatch):
+    P, y, sw = _noisy(300, seed=9)
+    widths = []
+    real = _weights._lbfgs_stage
+    monkeypatch.setattr(
+        _weights,
+        "_lbfgs_stage",
+        lambda D, y, lv, s, v, eps, scale: (
+            widths.append((eps, scale)) or real(D, y, lv, s, v, eps, scale)
+        ),
+    )
+    with pytest.warns(ConvergenceWarning):  # tol=0 is never certified
+        fit_smooth_weights(P, y, LEVELS, sw, per_level=False, tol=0.0)
+    # the starting loss: the best of the uniform weights and each model alone
+    start = min(_pinball(P, y, LEVELS, sw, w) for w in [np.full(4, 0.25), *np.eye(4)])
+    eps, scale = np.array(widths).T
+    np.testing.assert_allclose(scale, start, rtol=1e-12)
+    np.testing.assert_allclose(eps, 10.0 ** -np.arange(1.0, 8.0, 1.5) * start)
 
 
 def test_perfect_model_is_returned_with_zero_gap():
