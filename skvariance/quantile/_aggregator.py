@@ -171,13 +171,14 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
           and memory grow fast with the rows (4 models, 7 levels: about 1 s
           at 1,000 rows, 10 s at 10,000, 89 s and 2.2 GB at 100,000).
         - ``"lbfgs"``: the pinball loss smoothed near zero (its Moreau
-          envelope) minimised by L-BFGS-B, the smoothing width shrinking
-          tenfold per stage, until a dual lower bound certifies the loss
+          envelope) minimised by L-BFGS-B over non-negative weights
+          normalised to sum to one, the smoothing width shrinking by
+          ``10^1.5`` per stage, until a dual lower bound certifies the loss
           within ``1e-6`` (relative) of the LP optimum (``weight_gap_``; a
           ``ConvergenceWarning`` if not). Linear in the rows with a small
           memory overhead: 70 times faster than ``"highs-ipm"`` at 100,000
           rows, 1,000,000 rows in about 15 s
-          (``benchmarks/bench_quantile_weights.py``). Where the optimum is
+          (``benchmarks/bench_quantile_weights_lbfgs.py``). Where the optimum is
           not unique (collinear models), the weights may differ from the
           LP's at the same loss; a model the LP drops may keep a tiny weight.
         - ``"auto"``: ``"highs-ipm"`` up to 1,000 rows, where the exact LP
