@@ -246,8 +246,9 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
     weight_gap_ : float
         With ``solver_ == "lbfgs"``, the certified relative gap between the
         pinball loss of the weights and a lower bound on the LP optimum (the
-        largest over levels for ``"per_quantile"``); ``0.0`` for the LP,
-        which is solved to optimality.
+        largest over levels for ``"per_quantile"``, and for ``"local"`` that
+        of its per-level starting weights); ``0.0`` for the LP, which is
+        solved to optimality.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
