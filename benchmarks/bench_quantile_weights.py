@@ -7,8 +7,10 @@ simplex here), ``"highs-ds"`` and ``"highs-ipm"`` (interior point, then
 crossover to an optimal vertex) on the same problem: 4 models whose
 predictions are noisy, partly informative quantile curves, 7 levels. The
 quality column is the mean pinball loss reached (the LP optimum): equal
-losses mean every solver found an optimum. ``ours`` is the default
-``"highs-ipm"``; the peer column is the named simplex method.
+losses mean every solver found an optimum. ``ours`` is ``"highs-ipm"``
+(what ``solver="auto"`` runs up to 1,000 rows; above, it runs L-BFGS: see
+``bench_quantile_weights_lbfgs.py``); the peer column is the named simplex
+method.
 """
 
 from functools import partial

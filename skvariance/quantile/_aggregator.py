@@ -44,10 +44,20 @@ from ..utils.validation import (
 )
 from ._monotonize import monotonize as _monotonize
 from ._multi import MultiQuantileRegressor
-from ._weights import fit_local_weights, fit_simplex_weights, local_weights
+from ._weights import (
+    fit_local_weights,
+    fit_simplex_weights,
+    fit_smooth_weights,
+    local_weights,
+)
 from .base import BaseQuantileRegressor, check_quantile_estimator, match_levels
 
 __all__ = ["QuantileAggregator"]
+
+#: ``solver="auto"`` solves the exact LP up to this many rows, L-BFGS above
+_AUTO_LP_MAX_ROWS = 1000
+#: relative gap to the LP optimum the L-BFGS weights are certified within
+_LBFGS_TOL = 1e-6
 
 
 def _as_quantile_model(estimator, levels):
@@ -109,9 +119,11 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
 
     with weights that minimise the mean pinball loss over all levels: one
     weight per model (``"global"``), per model and level (``"per_quantile"``;
-    both exact linear programs solved by HiGHS), or a softmax of a linear
-    function of the standardised features (``"local"``, a smooth surrogate
-    minimised by L-BFGS from the per-level LP weights). The base models are
+    both linear programs, solved exactly by HiGHS or, above 1,000 rows by
+    default, through a smoothed loss by L-BFGS to within a certified
+    ``1e-6`` of the LP optimum), or a softmax of a linear function of the
+    standardised features (``"local"``, a smooth surrogate minimised by
+    L-BFGS from the per-level weights). The base models are
     then refitted on all the data. Crossing quantiles are removed by sorting
     or isotonic regression, and ``conformalize=True`` calibrates every
     symmetric pair of levels (CQR) on the out-of-fold predictions.
@@ -148,12 +160,32 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         or with ``sample_weight`` the weighted conformal quantile in which
         the test point carries the mean weight (see the user guide). Needs
         symmetric levels.
-    solver : {"highs", "highs-ds", "highs-ipm"}, default="highs-ipm"
-        The :func:`scipy.optimize.linprog` method for the weight LP. All give
-        an optimal vertex (the interior-point method ends with a crossover),
-        so the same loss; ``"highs-ipm"`` was 1.5 to 17 times faster than the
-        simplex methods on 1,000 to 5,000 rows
-        (``benchmarks/bench_quantile_weights.py``).
+    solver : {"auto", "lbfgs", "highs", "highs-ds", "highs-ipm"}, default="auto"
+        How the weights on the simplex (``"global"``, ``"per_quantile"``, and
+        the start of ``"local"``) are fitted.
+
+        - ``"highs"``, ``"highs-ds"``, ``"highs-ipm"``: the exact linear
+          program, by this :func:`scipy.optimize.linprog` method. All give an
+          optimal vertex (the interior-point method ends with a crossover),
+          so the same loss; ``"highs-ipm"`` is the fastest of the three. Time
+          and memory grow fast with the rows (4 models, 7 levels: about 1 s
+          at 1,000 rows, 10 s at 10,000, 89 s and 2.2 GB at 100,000).
+        - ``"lbfgs"``: the pinball loss smoothed near zero (its Moreau
+          envelope) minimised by L-BFGS-B over non-negative weights
+          normalised to sum to one, the smoothing width shrinking by
+          ``10^1.5`` per stage, until a dual lower bound certifies the loss
+          within ``1e-6`` (relative) of the LP optimum (``weight_gap_``; a
+          ``ConvergenceWarning`` if not). Linear in the rows, with memory at
+          most about twice the out-of-fold predictions: 23 times faster than
+          ``"highs-ipm"`` at 10,000 rows, 150 to 470 times at 100,000 on a
+          busy machine (1.4 s against 89 s unloaded), 1,000,000 rows in
+          10 to 12 s (``benchmarks/bench_quantile_weights_lbfgs.py``).
+          Where the optimum is
+          not unique (collinear models), the weights may differ from the
+          LP's at the same loss; a model the LP drops may keep a tiny weight.
+        - ``"auto"``: ``"highs-ipm"`` up to 1,000 rows, where the exact LP
+          costs under a second and its sparse vertex weights are exact,
+          ``"lbfgs"`` above.
     local_transformer : transformer, default=None
         For ``weighting="local"``: features of the weight model, computed from
         ``X`` by this transformer (cloned, fitted on the training data) and
@@ -209,6 +241,14 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         Seconds spent cross-fitting the base models (all folds).
     weight_fit_time_ : float
         Seconds spent fitting the weights.
+    solver_ : str
+        The solver used: ``solver``, or what ``"auto"`` chose.
+    weight_gap_ : float
+        With ``solver_ == "lbfgs"``, the certified relative gap between the
+        pinball loss of the weights and a lower bound on the LP optimum (the
+        largest over levels for ``"per_quantile"``, and for ``"local"`` that
+        of its per-level starting weights); ``0.0`` for the LP, which is
+        solved to optimality.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -292,7 +332,7 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         "cv": ["cv_object"],
         "monotonize": [StrOptions({"sort", "isotonic"}), None],
         "conformalize": ["boolean"],
-        "solver": [StrOptions({"highs", "highs-ds", "highs-ipm"})],
+        "solver": [StrOptions({"auto", "lbfgs", "highs", "highs-ds", "highs-ipm"})],
         "local_transformer": [HasMethods(["fit", "transform"]), None],
         "local_penalty": [Interval(Real, 0, None, closed="left")],
         "local_smoothing": [Interval(Real, 0, None, closed="neither")],
@@ -310,7 +350,7 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         cv=5,
         monotonize: str | None = "sort",
         conformalize: bool = False,
-        solver: str = "highs-ipm",
+        solver: str = "auto",
         local_transformer=None,
         local_penalty: float = 1e-3,
         local_smoothing: float = 0.05,
@@ -454,6 +494,8 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
             fold_seed = int(derive_seeds(rng, 1)[0])
         folds = check_splits(self.cv, X, y, fold_seed)
         seeds = derive_seeds(rng, len(named))
+        # drawn last, so the folds and base seeds do not depend on the solver
+        weight_seed = int(derive_seeds(rng, 1)[0])
         models = []
         for (_, est), seed in zip(named, seeds):
             model = _as_quantile_model(est, levels)
@@ -490,7 +532,7 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
         self.quantiles_ = levels
 
         start = time.perf_counter()
-        self._fit_weights(X, y, sw, P, levels)
+        self._fit_weights(X, y, sw, P, levels, seed=weight_seed)
         self.weight_fit_time_ = time.perf_counter() - start
 
         q = self._aggregate(P, X)
@@ -502,11 +544,21 @@ class QuantileAggregator(MetaEstimatorMixin, BaseQuantileRegressor):
             )
         return self
 
-    def _fit_weights(self, X, y, sw, P, levels):
+    def _fit_weights(self, X, y, sw, P, levels, seed=0):
         per_level = self.weighting != "global"
-        w = fit_simplex_weights(
-            P, y, levels, sw, per_level=per_level, method=self.solver
-        )
+        solver = self.solver
+        if solver == "auto":
+            solver = "highs-ipm" if P.shape[0] <= _AUTO_LP_MAX_ROWS else "lbfgs"
+        self.solver_ = solver
+        if solver == "lbfgs":
+            w, self.weight_gap_ = fit_smooth_weights(
+                P, y, levels, sw, per_level=per_level, tol=_LBFGS_TOL, random_state=seed
+            )
+        else:
+            w = fit_simplex_weights(
+                P, y, levels, sw, per_level=per_level, method=solver
+            )
+            self.weight_gap_ = 0.0
         if self.weighting != "local":
             self.weights_ = w
             return
