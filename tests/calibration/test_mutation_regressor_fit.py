@@ -1,0 +1,131 @@
+"""Tests written against mutants of ``ConformalRegressor.fit`` that survived.
+
+``fit`` is wrapped in scikit-learn's ``@_fit_context``, which mutmut skips;
+these tests were checked against its body moved out by
+``tools/mutation_unwrap.py`` (doc/developers.rst, "Mutation testing").
+Messages are matched whole; references are computed here.
+"""
+
+import re
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LinearRegression, Ridge
+
+from skvariance.calibration import ConformalRegressor
+
+from ._helpers import LinearWithStd, heteroscedastic
+
+
+@pytest.fixture
+def data():
+    rng = np.random.RandomState(3)
+    return heteroscedastic(rng, 60)
+
+
+def _full(message):
+    return "^" + re.escape(message) + "$"
+
+
+@pytest.mark.parametrize("method", ["split", "cv_plus"])
+def test_n_jobs_zero_is_rejected_before_fitting(data, method):
+    # split never starts a worker pool: only fit's own check can refuse 0
+    X, y = data
+    with pytest.raises(
+        ValueError,
+        match=_full(
+            "n_jobs == 0 has no meaning; use None, a positive int, or a negative "
+            "int (-1 for all cores)."
+        ),
+    ):
+        ConformalRegressor(LinearRegression(), method=method, n_jobs=0).fit(X, y)
+
+
+def test_constant_y_message_in_full(data):
+    X, _ = data
+    y = np.full(X.shape[0], 2.5)
+    value = repr(np.float64(2.5))
+    with pytest.raises(
+        ValueError,
+        match=_full(
+            f"y is constant (every value is {value}): conformal intervals would "
+            "have zero width and say nothing about new data."
+        ),
+    ):
+        ConformalRegressor(Ridge()).fit(X, y)
+
+
+@pytest.mark.parametrize("method", ["cv_plus", "jackknife_plus_ab"])
+def test_all_zero_shift_weights_are_refused_before_the_method_check(data, method):
+    # the weights are checked (positive total) at fit's entry, whatever the
+    # method: the method's own objection comes second
+    X, y = data
+    with pytest.raises(
+        ValueError,
+        match=_full(
+            "shift_weight is zero for every calibration row: weighted conformal "
+            "prediction needs a positive total weight on the calibration set."
+        ),
+    ):
+        ConformalRegressor(Ridge(), method=method).fit(
+            X, y, shift_weight=np.zeros(X.shape[0])
+        )
+
+
+@pytest.mark.parametrize("method", ["cv_plus", "jackknife_plus_ab"])
+def test_cross_method_messages_in_full(data, method):
+    X, y = data
+    with pytest.raises(
+        ValueError,
+        match=_full(
+            f"groups (Mondrian calibration) need method='split', got method={method!r}."
+        ),
+    ):
+        ConformalRegressor(Ridge(), method=method).fit(
+            X, y, groups=np.arange(X.shape[0]) % 2
+        )
+    shift = _full(
+        "covariate-shift weights (shift_weight, weight_function) need "
+        f"method='split', got method={method!r}."
+    )
+    with pytest.raises(ValueError, match=shift):
+        ConformalRegressor(Ridge(), method=method).fit(
+            X, y, shift_weight=np.ones(X.shape[0])
+        )
+    with pytest.raises(ValueError, match=shift):
+        ConformalRegressor(
+            Ridge(), method=method, weight_function=lambda Z: np.ones(len(Z))
+        ).fit(X, y)
+    with pytest.raises(
+        ValueError,
+        match=_full(
+            "sigma_estimator is only used by method='split'; with "
+            f"method={method!r} use an estimator whose predict takes return_std."
+        ),
+    ):
+        ConformalRegressor(
+            LinearWithStd(),
+            method=method,
+            score="normalized",
+            sigma_estimator=Ridge(),
+        ).fit(X, y)
+
+
+def test_normalized_without_a_std_message_in_full(data):
+    X, y = data
+    with pytest.raises(
+        TypeError,
+        match=_full(
+            "score='normalized' needs sigma(x): estimator Ridge has no "
+            "predict(X, return_std=True); give a sigma_estimator or an estimator "
+            "that returns a std."
+        ),
+    ):
+        ConformalRegressor(Ridge(), score="normalized").fit(X, y)
+
+
+@pytest.mark.parametrize("method", ["cv_plus", "jackknife_plus_ab"])
+def test_cross_methods_have_no_groups(data, method):
+    X, y = data
+    reg = ConformalRegressor(Ridge(), method=method, random_state=0).fit(X, y)
+    assert reg.groups_ is None
