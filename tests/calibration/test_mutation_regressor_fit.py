@@ -10,6 +10,7 @@ import re
 
 import numpy as np
 import pytest
+from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.linear_model import LinearRegression, Ridge
 
 from skvariance.calibration import ConformalRegressor
@@ -129,3 +130,80 @@ def test_cross_methods_have_no_groups(data, method):
     X, y = data
     reg = ConformalRegressor(Ridge(), method=method, random_state=0).fit(X, y)
     assert reg.groups_ is None
+
+
+class OddOutput(RegressorMixin, BaseEstimator):
+    """``LinearWithStd`` whose predictions come as an object array or a column.
+
+    ``kind="plain"`` is the reference: float64 arrays of shape (n,).
+    """
+
+    def __init__(self, kind="plain"):
+        self.kind = kind
+
+    def fit(self, X, y, sample_weight=None):
+        self.model_ = LinearWithStd().fit(X, y)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def _shape(self, values):
+        if self.kind == "object":
+            return np.array(list(values), dtype=object)
+        if self.kind == "column":
+            return values.reshape(-1, 1)
+        return values
+
+    def predict(self, X, return_std=False):
+        if return_std:
+            mu, std = self.model_.predict(X, return_std=True)
+            return self._shape(mu), self._shape(std)
+        return self._shape(self.model_.predict(X))
+
+
+class OddSigma(OddOutput):
+    """A sigma_estimator (a linear fit of the absolute residuals), odd output."""
+
+    def fit(self, X, y):
+        self.model_ = LinearRegression().fit(X, y)
+        return self
+
+    def predict(self, X):
+        return self._shape(np.abs(self.model_.predict(X)) + 0.1)
+
+
+@pytest.mark.parametrize("kind", ["object", "column"])
+@pytest.mark.parametrize(
+    "method, score, sigma",
+    [
+        ("split", "absolute", False),
+        ("split", "normalized", False),
+        ("split", "normalized", True),
+        ("cv_plus", "absolute", False),
+        ("cv_plus", "normalized", False),
+        ("jackknife_plus_ab", "normalized", False),
+    ],
+)
+def test_predictions_as_object_arrays_or_columns_are_read_as_floats(
+    data, kind, method, score, sigma
+):
+    # the centre and scale are cast to float64 vectors whatever the model's
+    # predict returns: the same numbers as from plain float64 vectors
+    X, y = data
+    out = {}
+    for k in ("plain", kind):
+        reg = ConformalRegressor(
+            OddOutput(k),
+            method=method,
+            score=score,
+            sigma_estimator=OddSigma(k) if sigma else None,
+            n_resamples=10,
+            random_state=0,
+        ).fit(X, y)
+        out[k] = (
+            reg.conformity_scores_,
+            reg.predict_interval(X[:7], coverage=[0.5, 0.8]),
+            reg.predict_quantiles(X[:7], [0.25, 0.75]),
+        )
+    for got, ref in zip(out[kind], out["plain"]):
+        assert got.dtype == np.float64 and got.shape == ref.shape
+        np.testing.assert_array_equal(got, ref)
