@@ -1,0 +1,124 @@
+"""Tests written against mutants of ``ConformalQuantileRegressor.fit`` that survived.
+
+``fit`` is wrapped in scikit-learn's ``@_fit_context``, which mutmut skips;
+these tests were checked against its body moved out by
+``tools/mutation_unwrap.py`` (doc/developers.rst, "Mutation testing").
+Messages are matched whole; references are computed here.
+"""
+
+import re
+
+import numpy as np
+import pytest
+from scipy.stats import norm
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.linear_model import Ridge
+
+from skvariance.calibration import ConformalQuantileRegressor
+
+
+class Gaussian(RegressorMixin, BaseEstimator):
+    """One quantile model per level (``quantile``): ``x0 + Phi^-1(quantile)``."""
+
+    def __init__(self, quantile=0.5):
+        self.quantile = quantile
+
+    def fit(self, X, y, sample_weight=None):
+        self.n_features_in_ = np.asarray(X).shape[1]
+        return self
+
+    def predict(self, X):
+        return np.asarray(X)[:, 0] + norm.ppf(self.quantile)
+
+
+class Levels(Gaussian):
+    """A multi-quantile model whose levels are fixed at construction."""
+
+    def __init__(self, quantiles=(0.1, 0.9)):
+        self.quantiles = quantiles
+
+    def predict(self, X):
+        z = norm.ppf(np.asarray(self.quantiles, dtype=np.float64))
+        return np.asarray(X)[:, [0]] + z[None, :]
+
+
+@pytest.fixture
+def data():
+    rng = np.random.RandomState(8)
+    X = rng.normal(size=(40, 2))
+    return X, X[:, 0] + rng.normal(size=40)
+
+
+def _full(message):
+    return "^" + re.escape(message) + "$"
+
+
+def test_n_jobs_zero_is_rejected_before_fitting(data):
+    # one multi-quantile model starts no worker pool: only fit's own check
+    # can refuse 0 (joblib's own refusal has another message)
+    X, y = data
+    message = _full(
+        "n_jobs == 0 has no meaning; use None, a positive int, or a negative "
+        "int (-1 for all cores)."
+    )
+    for estimator in (Levels(), Gaussian()):
+        with pytest.raises(ValueError, match=message):
+            ConformalQuantileRegressor(estimator, n_jobs=0).fit(X, y)
+
+
+def test_all_zero_shift_weights_are_refused_before_the_estimator_is_inspected(
+    data,
+):
+    # checked at fit's entry: before the estimator is found to be no quantile
+    # model (the calibration rows' own check comes after that)
+    X, y = data
+    with pytest.raises(
+        ValueError,
+        match=_full(
+            "shift_weight is zero for every calibration row: weighted conformal "
+            "prediction needs a positive total weight on the calibration set."
+        ),
+    ):
+        ConformalQuantileRegressor(Ridge()).fit(X, y, shift_weight=np.zeros(40))
+
+
+@pytest.mark.parametrize("levels", [[0.5, 0.9], [0.1, 0.5], [0.6, 0.9]])
+def test_requested_levels_must_straddle_the_median_strictly(data, levels):
+    X, y = data
+    with pytest.raises(
+        ValueError,
+        match=_full(
+            f"quantile_levels needs a level below 0.5 and one above, got {levels}."
+        ),
+    ):
+        ConformalQuantileRegressor(Gaussian(), quantile_levels=levels).fit(X, y)
+
+
+def test_requested_levels_are_checked_under_their_name(data):
+    X, y = data
+    with pytest.raises(
+        ValueError,
+        match=_full("quantile_levels must be strictly increasing, got [0.9, 0.1]."),
+    ):
+        ConformalQuantileRegressor(Gaussian(), quantile_levels=[0.9, 0.1]).fit(X, y)
+
+
+@pytest.mark.parametrize("levels", [(0.5, 0.9), (0.1, 0.5), (0.6, 0.9)])
+def test_native_levels_must_straddle_the_median_strictly(data, levels):
+    X, y = data
+    with pytest.raises(
+        ValueError,
+        match=_full(
+            f"the estimator's levels {list(levels)} need one below 0.5 and one above."
+        ),
+    ):
+        ConformalQuantileRegressor(Levels(levels)).fit(X, y)
+
+
+@pytest.mark.parametrize("levels", [[0.05, 0.95], [0.2, 0.5, 0.7]])
+def test_levels_straddling_the_median_are_accepted(data, levels):
+    X, y = data
+    cqr = ConformalQuantileRegressor(Gaussian(), quantile_levels=levels).fit(X, y)
+    np.testing.assert_array_equal(cqr.quantile_levels_, levels)
+    cqr = ConformalQuantileRegressor(Levels(tuple(levels))).fit(X, y)
+    np.testing.assert_array_equal(cqr.quantile_levels_, levels)
