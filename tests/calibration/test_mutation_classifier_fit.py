@@ -7,10 +7,13 @@ Messages are matched whole; references are computed here.
 """
 
 import re
+import threading
 
 import numpy as np
 import pytest
+from joblib import parallel_config
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
 
 from skvariance.calibration import ConformalClassifier
 
@@ -78,3 +81,57 @@ def test_cross_method_shift_message_in_full(data):
     clf.set_params(weight_function=lambda Z: np.ones(len(Z)))
     with pytest.raises(ValueError, match=message):
         clf.fit(X, y)
+
+
+class Recorder(KnownProba):
+    """KnownProba (softmax) that records its training rows and thread."""
+
+    threads: list = []
+
+    def __init__(self, softmax=True):
+        super().__init__(softmax=softmax)
+
+    def fit(self, X, y):
+        Recorder.threads.append(threading.current_thread().name)
+        self.rows_ = np.asarray(X)[:, 3].astype(int)
+        return super().fit(X, y)
+
+
+def _with_ids(X):
+    return np.column_stack([X, np.arange(len(X))])
+
+
+@pytest.mark.parametrize("cv", [2, 5])
+def test_cv_plus_folds_are_stratified_and_every_fold_is_fitted(cv):
+    # an int cv is StratifiedKFold(cv) on the labels: fold k's model is
+    # fitted on the complement of its test fold, and every row is scored
+    rng = np.random.RandomState(1)
+    X, y = draw_known(rng, 41)
+    y = np.where(y == 2, "c", np.where(y == 1, "b", "a"))
+    clf = ConformalClassifier(Recorder(), method="cv_plus", cv=cv).fit(_with_ids(X), y)
+    folds = list(StratifiedKFold(cv).split(X, y))
+    assert len(clf.estimators_) == cv
+    for model, (train, _) in zip(clf.estimators_, folds):
+        np.testing.assert_array_equal(np.sort(model.rows_), train)
+    assert clf.conformity_scores_.shape == (41,)
+
+
+def test_cv_plus_models_follow_n_jobs():
+    # n_jobs=1 is sequential even inside a context asking for 2 workers
+    rng = np.random.RandomState(2)
+    X, y = draw_known(rng, 30)
+    Recorder.threads = []
+    with parallel_config(backend="threading", n_jobs=2):
+        ConformalClassifier(Recorder(), method="cv_plus", cv=3, n_jobs=1).fit(
+            _with_ids(X), y
+        )
+    assert Recorder.threads == [threading.current_thread().name] * 3
+
+
+def test_cv_plus_verbose_prints_joblib_progress(capsys):
+    rng = np.random.RandomState(2)
+    X, y = draw_known(rng, 30)
+    ConformalClassifier(Recorder(), method="cv_plus", cv=3, verbose=10).fit(
+        _with_ids(X), y
+    )
+    assert "Done" in capsys.readouterr().err
