@@ -7,9 +7,11 @@ Messages are matched whole; references are computed here.
 """
 
 import re
+import threading
 
 import numpy as np
 import pytest
+from joblib import parallel_config
 from scipy.stats import norm
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.linear_model import Ridge
@@ -122,3 +124,28 @@ def test_levels_straddling_the_median_are_accepted(data, levels):
     np.testing.assert_array_equal(cqr.quantile_levels_, levels)
     cqr = ConformalQuantileRegressor(Levels(tuple(levels))).fit(X, y)
     np.testing.assert_array_equal(cqr.quantile_levels_, levels)
+
+
+class GaussianRecorder(Gaussian):
+    """``Gaussian`` that records the thread each fit ran in."""
+
+    threads: list = []
+
+    def fit(self, X, y, sample_weight=None):
+        GaussianRecorder.threads.append(threading.current_thread().name)
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+def test_per_level_models_follow_n_jobs(data):
+    # n_jobs=1 is sequential even inside a context asking for 2 workers
+    X, y = data
+    GaussianRecorder.threads = []
+    with parallel_config(backend="threading", n_jobs=2):
+        ConformalQuantileRegressor(GaussianRecorder(), n_jobs=1).fit(X, y)
+    assert GaussianRecorder.threads == [threading.current_thread().name] * 2
+
+
+def test_per_level_verbose_prints_joblib_progress(data, capsys):
+    X, y = data
+    ConformalQuantileRegressor(Gaussian(), verbose=10).fit(X, y)
+    assert "Done" in capsys.readouterr().err
