@@ -149,3 +149,54 @@ def test_per_level_verbose_prints_joblib_progress(data, capsys):
     X, y = data
     ConformalQuantileRegressor(Gaussian(), verbose=10).fit(X, y)
     assert "Done" in capsys.readouterr().err
+
+
+class GaussianSeeded(Gaussian):
+    """``Gaussian`` with a ``random_state`` it does not use."""
+
+    def __init__(self, quantile=0.5, random_state=None):
+        self.quantile = quantile
+        self.random_state = random_state
+
+
+def test_per_level_models_get_their_own_reproducible_seeds(data):
+    # each member gets an int seed of its own, drawn from random_state: the
+    # same random_state gives the same seeds
+    X, y = data
+    seeds = []
+    for _ in range(2):
+        cqr = ConformalQuantileRegressor(GaussianSeeded(), random_state=3).fit(X, y)
+        seeds.append([m.random_state for m in cqr.estimators_])
+    assert all(isinstance(s, int) for s in seeds[0])
+    assert len(set(seeds[0])) == 2
+    assert seeds[0] == seeds[1]
+    np.testing.assert_allclose([m.quantile for m in cqr.estimators_], [0.05, 0.95])
+
+
+class Tau(Gaussian):
+    """A quantile model whose level parameter has a name of its own."""
+
+    def __init__(self, tau=0.5):
+        self.tau = tau
+
+    def predict(self, X):
+        return np.asarray(X)[:, 0] + norm.ppf(self.tau)
+
+
+def test_quantile_param_names_the_level_parameter(data):
+    X, y = data
+    cqr = ConformalQuantileRegressor(Tau(), quantile_param="tau", coverage=0.8)
+    cqr.fit(X, y)
+    np.testing.assert_allclose([m.tau for m in cqr.estimators_], [0.1, 0.9])
+
+
+def test_fit_params_need_routing(data):
+    X, y = data
+    with pytest.raises(
+        TypeError,
+        match=_full(
+            "ConformalQuantileRegressor.fit got unexpected parameters ['foo']; "
+            "enable metadata routing to pass them to the estimator."
+        ),
+    ):
+        ConformalQuantileRegressor(Gaussian()).fit(X, y, foo=np.ones(40))
