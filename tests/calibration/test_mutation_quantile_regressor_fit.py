@@ -200,3 +200,34 @@ def test_fit_params_need_routing(data):
         ),
     ):
         ConformalQuantileRegressor(Gaussian()).fit(X, y, foo=np.ones(40))
+
+
+class SortedLevels(Levels):
+    """A multi-quantile model that sorts its levels at fit (``quantiles_``)."""
+
+    def fit(self, X, y, sample_weight=None):
+        self.quantiles_ = np.sort(np.asarray(self.quantiles, dtype=np.float64))
+        return super().fit(X, y)
+
+    def predict(self, X):
+        z = norm.ppf(self.quantiles_)
+        return np.asarray(X)[:, [0]] + z[None, :]
+
+
+def test_fitted_levels_of_a_multi_quantile_model_win(data):
+    # the columns follow the fitted ``quantiles_`` (sorted), not the order
+    # given at construction: CQR by hand on the (0.1, 0.9) columns
+    X, y = data
+    X_test = X[:5] + 0.5
+    cqr = ConformalQuantileRegressor(
+        SortedLevels((0.9, 0.5, 0.1)), coverage=0.8, random_state=0
+    ).fit(X, y)
+    np.testing.assert_array_equal(cqr.quantile_levels_, [0.1, 0.5, 0.9])
+    cal = np.sort(np.random.RandomState(0).permutation(40)[:10])
+    lo, hi = X[cal, 0] + norm.ppf(0.1), X[cal, 0] + norm.ppf(0.9)
+    scores = np.sort(np.maximum(lo - y[cal], y[cal] - hi))
+    q = scores[int(np.ceil(11 * 0.8)) - 1]  # rank ceil((n + 1) coverage) = 9
+    want = np.column_stack(
+        [X_test[:, 0] + norm.ppf(0.1) - q, X_test[:, 0] + norm.ppf(0.9) + q]
+    )
+    np.testing.assert_allclose(cqr.predict_interval(X_test), want, atol=1e-12)
