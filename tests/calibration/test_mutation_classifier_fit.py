@@ -135,3 +135,31 @@ def test_cv_plus_verbose_prints_joblib_progress(capsys):
         _with_ids(X), y
     )
     assert "Done" in capsys.readouterr().err
+
+
+class SeededRecorder(Recorder):
+    """``Recorder`` with a ``random_state`` it does not use."""
+
+    def __init__(self, softmax=True, random_state=None):
+        super().__init__(softmax=softmax)
+        self.random_state = random_state
+
+
+@pytest.mark.parametrize("method", ["split", "cv_plus"])
+def test_models_get_their_own_reproducible_seeds(method):
+    rng = np.random.RandomState(2)
+    X, y = draw_known(rng, 30)
+    seeds = [
+        [
+            m.random_state
+            for m in ConformalClassifier(
+                SeededRecorder(), method=method, cv=3, random_state=4
+            )
+            .fit(_with_ids(X), y)
+            .estimators_
+        ]
+        for _ in range(2)
+    ]
+    assert all(isinstance(s, int) for s in seeds[0])
+    assert len(set(seeds[0])) == len(seeds[0]) == (1 if method == "split" else 3)
+    assert seeds[0] == seeds[1]

@@ -231,3 +231,23 @@ def test_fitted_levels_of_a_multi_quantile_model_win(data):
         [X_test[:, 0] + norm.ppf(0.1) - q, X_test[:, 0] + norm.ppf(0.9) + q]
     )
     np.testing.assert_allclose(cqr.predict_interval(X_test), want, atol=1e-12)
+
+
+class LevelsSeeded(Levels):
+    """``Levels`` with a ``random_state`` it does not use."""
+
+    def __init__(self, quantiles=(0.1, 0.9), random_state=None):
+        self.quantiles = quantiles
+        self.random_state = random_state
+
+
+def test_one_multi_quantile_model_gets_a_reproducible_seed(data):
+    X, y = data
+    seeds = [
+        ConformalQuantileRegressor(LevelsSeeded(), random_state=3)
+        .fit(X, y)
+        .estimators_[0]
+        .random_state
+        for _ in range(2)
+    ]
+    assert isinstance(seeds[0], int) and seeds[0] == seeds[1]
