@@ -163,3 +163,19 @@ def test_models_get_their_own_reproducible_seeds(method):
     assert all(isinstance(s, int) for s in seeds[0])
     assert len(set(seeds[0])) == len(seeds[0]) == (1 if method == "split" else 3)
     assert seeds[0] == seeds[1]
+
+
+@pytest.mark.parametrize("score", ["aps", "raps"])
+def test_randomized_draws_are_reproducible(score):
+    # the key of the draws u comes from random_state: the same random_state
+    # gives the same randomized calibration scores and sets
+    rng = np.random.RandomState(6)
+    X, y = draw_known(rng, 60)
+    fits = [
+        ConformalClassifier(
+            KnownProba(softmax=True), score=score, randomized=True, random_state=1
+        ).fit(X, y)
+        for _ in range(2)
+    ]
+    np.testing.assert_array_equal(*(f.conformity_scores_ for f in fits))
+    np.testing.assert_array_equal(*(f.predict_set(X[:20]) for f in fits))

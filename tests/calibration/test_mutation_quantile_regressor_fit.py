@@ -251,3 +251,23 @@ def test_one_multi_quantile_model_gets_a_reproducible_seed(data):
         for _ in range(2)
     ]
     assert isinstance(seeds[0], int) and seeds[0] == seeds[1]
+
+
+class LevelsRecording(Levels):
+    """``Levels`` that records its training rows and weights."""
+
+    def fit(self, X, y, sample_weight=None):
+        self.X_fit_ = np.asarray(X)
+        self.sample_weight_ = sample_weight
+        return super().fit(X, y)
+
+
+def test_sample_weight_reaches_the_multi_quantile_model():
+    rng = np.random.RandomState(0)
+    X = np.column_stack([rng.normal(size=40), np.arange(40)])
+    y = X[:, 0] + rng.normal(size=40)
+    cqr = ConformalQuantileRegressor(LevelsRecording(), random_state=0)
+    cqr.fit(X, y, sample_weight=1.0 + np.arange(40))
+    model = cqr.estimators_[0]
+    assert model.sample_weight_ is not None and model.X_fit_.shape == (30, 2)
+    np.testing.assert_array_equal(model.sample_weight_, 1.0 + model.X_fit_[:, 1])
