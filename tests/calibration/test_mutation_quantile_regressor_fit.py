@@ -271,3 +271,30 @@ def test_sample_weight_reaches_the_multi_quantile_model():
     model = cqr.estimators_[0]
     assert model.sample_weight_ is not None and model.X_fit_.shape == (30, 2)
     np.testing.assert_array_equal(model.sample_weight_, 1.0 + model.X_fit_[:, 1])
+
+
+def test_groups_seen_at_fit(data):
+    # every label of ``groups`` is kept, a group with no calibration row too
+    X, y = data
+    groups = np.array(["b", "a"] * 19 + ["z", "z"])
+    cqr = ConformalQuantileRegressor(Gaussian(), calibration_size=2, random_state=0)
+    assert cqr.fit(X, y).groups_ is None
+    np.testing.assert_array_equal(cqr.fit(X, y, groups=groups).groups_, ["a", "b", "z"])
+
+
+class Float32Levels(SortedLevels):
+    """Fitted levels in float32, as a model computing in float32 keeps them."""
+
+    def fit(self, X, y, sample_weight=None):
+        super().fit(X, y)
+        self.quantiles_ = self.quantiles_.astype(np.float32)
+        return self
+
+
+def test_fitted_float32_levels_are_read_as_float64(data):
+    X, y = data
+    cqr = ConformalQuantileRegressor(Float32Levels((0.1, 0.9))).fit(X, y)
+    assert cqr.quantile_levels_.dtype == np.float64
+    np.testing.assert_array_equal(
+        cqr.quantile_levels_, np.array([0.1, 0.9], dtype=np.float32)
+    )
