@@ -440,6 +440,8 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
                 cv=self.cv,
                 params=self._subset_params(X, params, train),
             )
+            # read as _center_scale reads predictions: a float64 vector
+            oof = np.asarray(oof, dtype=np.float64).reshape(-1)
             sigma_model = set_random_state(clone(self.sigma_estimator), seed)
             self.sigma_estimator_ = sigma_model.fit(X_train, np.abs(y_train - oof))
         mu, sigma = _center_scale(model, X_cal, normalized, self.sigma_estimator_)
