@@ -13,7 +13,7 @@ import pytest
 from scipy import stats
 
 from skvariance.evaluation import bayesian_correlated_ttest, mcnemar_test
-from skvariance.evaluation._comparison import _test_train_ratio
+from skvariance.evaluation._comparison import _binom_half_cdf, _test_train_ratio
 
 
 def _predictions(b, c, both_right=3, both_wrong=2):
@@ -47,14 +47,19 @@ def test_mcnemar_pvalues_are_scipys(b, c):
 
 
 def test_mcnemar_exact_pvalue_over_every_count_pair():
-    # every (k, n) with n <= 120: the direct cdf call must equal the public one
+    # every (k, n) with n <= 60 through the test, and the cdf helper itself
+    # for every (k, n) with n <= 400 (the public call vectorized)
     got, want = [], []
-    for n in range(1, 121):
+    for n in range(1, 61):
         for k in range(0, n // 2 + 1):
             y, pa, pb = _predictions(k, n - k, both_right=0, both_wrong=0)
             got.append(mcnemar_test(y, pa, pb).pvalue)
             want.append(min(1.0, 2.0 * stats.binom.cdf(k, n, 0.5)))
     np.testing.assert_array_equal(got, want)
+    n = np.concatenate([np.full(m // 2 + 1, m) for m in range(1, 401)])
+    k = np.concatenate([np.arange(m // 2 + 1) for m in range(1, 401)])
+    direct = [_binom_half_cdf(int(a), int(m)) for a, m in zip(k, n)]
+    np.testing.assert_array_equal(direct, stats.binom.cdf(k, n, 0.5))
 
 
 def _posterior_reference(a, b, n_train, n_test, rope):
