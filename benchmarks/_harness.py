@@ -21,7 +21,13 @@ import statistics
 import time
 from collections.abc import Callable
 
-__all__ = ["compare", "measure", "peak_rss_growth", "print_table"]
+__all__ = [
+    "compare",
+    "compare_interleaved",
+    "measure",
+    "peak_rss_growth",
+    "print_table",
+]
 
 
 def _read_status(field: str) -> int:
@@ -115,6 +121,49 @@ def compare(
         row["peer_MB"] = _mb(peak_rss_growth(peer)[0]) if peer else None
         if row["ours_MB"] and row["peer_MB"]:
             row["mem_ratio"] = row["ours_MB"] / row["peer_MB"]
+    if quality is not None:
+        row.update(quality(r_ours, r_peer))
+    return row
+
+
+def compare_interleaved(
+    case: str,
+    ours: Callable[[], object],
+    peer: Callable[[], object] | None,
+    *,
+    repeat: int = 21,
+    quality: Callable[[object, object], dict] | None = None,
+    inner: int = 1,
+) -> dict:
+    """Time ``ours`` and ``peer`` interleaved (ours, peer, peer, ours, ...).
+
+    For a machine shared with other work: a burst of load hits both sides
+    alike. Both are warmed up once; each of ``repeat`` rounds times ``inner``
+    back-to-back calls per side (for calls of microseconds) after a
+    ``gc.collect()``. ``ours_s``/``peer_s``/``speedup`` use the best round
+    (the least noisy estimate of the work itself), ``*_med`` the medians.
+    """
+    r_ours = ours()
+    r_peer = peer() if peer is not None else None
+    sides = {"ours": (ours, [])}
+    if peer is not None:
+        sides["peer"] = (peer, [])
+    for i in range(repeat):
+        for name in list(sides) if i % 2 == 0 else list(reversed(sides)):
+            func, times = sides[name]
+            gc.collect()
+            start = time.perf_counter()
+            for _ in range(inner):
+                func()
+            times.append((time.perf_counter() - start) / inner)
+    t_ours = sides["ours"][1]
+    row: dict = {"case": case, "ours_s": min(t_ours)}
+    t_peer = sides["peer"][1] if peer is not None else None
+    row["peer_s"] = min(t_peer) if t_peer else None
+    row["speedup"] = row["peer_s"] / row["ours_s"] if t_peer else None
+    row["ours_med"] = statistics.median(t_ours)
+    row["peer_med"] = statistics.median(t_peer) if t_peer else None
+    row["speedup_med"] = row["peer_med"] / row["ours_med"] if t_peer else None
     if quality is not None:
         row.update(quality(r_ours, r_peer))
     return row

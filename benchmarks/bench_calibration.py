@@ -64,9 +64,9 @@ from skvariance.calibration import (
 
 LEVELS = [0.5, 0.7, 0.8, 0.9, 0.95]
 #: interleaved timed runs per side of the fast cases (split, Mondrian)
-REPEAT = 31
+REPEAT = 41
 #: ... of the classification cases, and of the slow ones (CV+, CQR)
-REPEAT_CLS = 7
+REPEAT_CLS = 9
 REPEAT_SLOW = 1
 
 

@@ -20,7 +20,10 @@ One process, the same data and the same splits for both sides:
   distributions), we weigh the sampled values (the search's own
   distribution), so shares differ while rankings should agree.
 
-``--quick`` uses fewer trials and repetitions.
+McNemar and the correlated t-test take microseconds: they are timed
+interleaved (ours, peer, peer, ours, ...) in rounds of many calls, best
+round per side (``_harness.compare_interleaved``), on a machine shared with
+other work. ``--quick`` uses fewer trials and repetitions.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import io
 import warnings
 
 import numpy as np
-from _harness import compare, environment, print_table
+from _harness import compare, compare_interleaved, environment, print_table
 from scipy.stats import kendalltau, loguniform, randint
 from sklearn.datasets import load_breast_cancer
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -61,6 +64,11 @@ def _peer(name):
         return None
 
 
+#: interleaved rounds per side of the microsecond tests (McNemar, correlated
+#: t), each timing INNER back-to-back calls
+REPEAT_FAST = 41
+INNER = 200
+
 mlxtend = _peer("mlxtend")
 baycomp = _peer("baycomp")
 autorank_mod = _peer("autorank")
@@ -83,13 +91,14 @@ def bench_mcnemar(X, y, repeat):
     pb = b.fit(X_tr, y_tr).predict(X_te)
     rows = []
     for exact in (True, False):
-        row = compare(
+        row = compare_interleaved(
             f"McNemar exact={exact}",
             lambda exact=exact: mcnemar_test(y_te, pa, pb, exact=exact),
             lambda exact=exact: mcnemar(
                 mcnemar_table(y_te, pa, pb), exact=exact, corrected=True
             ),
             repeat=repeat,
+            inner=INNER,
             quality=lambda o, p: {
                 "stat_ours": o.statistic,
                 "stat_peer": p[0] if p[0] is not None else o.statistic,
@@ -164,13 +173,14 @@ def bench_bayesian(repeat):
     y = x + 0.004 + 0.01 * rng.randn(100)
     rows = []
     for rope in (0.0, 0.01):
-        row = compare(
+        row = compare_interleaved(
             f"correlated t, 10x10 CV, rope={rope}",
             lambda rope=rope: bayesian_correlated_ttest(
                 x, y, n_train=9, n_test=1, rope=rope
             ),
             lambda rope=rope: CorrelatedTTest.probs(x, y, rope=rope, runs=10),
             repeat=repeat,
+            inner=INNER,
             quality=lambda o, p: {
                 # baycomp: (P(y - x < -rope), [P(rope),] P(y - x > rope))
                 "P(x better) ours": o.prob_a_better,
@@ -311,7 +321,10 @@ def main(quick: bool = False) -> None:
     X, y = load_breast_cancer(return_X_y=True)
     if mlxtend is not None:
         print_table(
-            "McNemar: skvariance vs mlxtend", bench_mcnemar(X, y, 20), peer="mlxtend"
+            f"McNemar: skvariance vs mlxtend -- best of {REPEAT_FAST} interleaved "
+            f"rounds of {INNER} calls per side (s per call)",
+            bench_mcnemar(X, y, REPEAT_FAST),
+            peer="mlxtend",
         )
         print_table(
             "5x2cv tests: skvariance vs mlxtend (statistics on mlxtend's splits)",
@@ -322,8 +335,9 @@ def main(quick: bool = False) -> None:
         print("mlxtend not installed: McNemar and 5x2cv rows skipped\n")
     if baycomp is not None:
         print_table(
-            "Bayesian correlated t-test: skvariance vs baycomp",
-            bench_bayesian(20),
+            f"Bayesian correlated t-test: skvariance vs baycomp -- best of "
+            f"{REPEAT_FAST} interleaved rounds of {INNER} calls per side (s per call)",
+            bench_bayesian(REPEAT_FAST),
             peer="baycomp",
         )
     if autorank_mod is not None:

@@ -454,9 +454,10 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         self.calibration_ = ConformalCalibration(
             self.conformity_scores_, groups_cal, weights
         )
-        # signed residuals for predict_quantiles, sorted once here rather than
-        # by every call
-        self._signed_calibration = ConformalCalibration(signed, groups_cal, weights)
+        # signed residuals for predict_quantiles: sorted (per group) at its
+        # first call rather than by every fit (intervals never need them)
+        self._signed_parts = (signed, groups_cal, weights)
+        self._signed_calibration = None
         self.groups_ = self.calibration_.group_labels
 
     def _set_sigma_floor(self, residuals, normalized):
@@ -650,7 +651,7 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         levels = check_quantile_levels(quantiles)
         if self.method == "split":
             mu, sigma = self._split_center_scale(X)
-            signed = self._signed_calibration
+            signed = self._signed_split_calibration()
             group_index = signed.group_index(groups, X.shape[0])
             weights = self._test_weights(X, shift_weight)
             r = signed.quantiles(levels, group_index, weights)
@@ -666,6 +667,16 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
             return self._cv_plus_statistics(X, (self._sorted_signed, 1, ranks))[:, 0]
         signed = self._signed_scores
         return self._cross_values(X, lambda c, s: (c + signed * s, ranks))[:, 0, :]
+
+    def _signed_split_calibration(self):
+        """The signed calibration residuals sorted (per group), on first use.
+
+        Built from what this fit left in ``_signed_parts`` (every fit resets
+        the cache), so it never outlives the fit it belongs to.
+        """
+        if self._signed_calibration is None:
+            self._signed_calibration = ConformalCalibration(*self._signed_parts)
+        return self._signed_calibration
 
     def _split_center_scale(self, X):
         normalized = self._score_name == "normalized"

@@ -190,8 +190,11 @@ class ConformalCalibration:
                 self.group_labels, codes = groups
             else:
                 self.group_labels, codes = encode_groups(groups)
-            # rows of each group made contiguous (stable: row order kept)
-            by_group = np.argsort(codes, kind="stable")
+            # rows of each group made contiguous (stable: row order kept);
+            # codes of fewer than 2**15 groups as int16, which NumPy's stable
+            # sort orders by radix sort in O(n) (the same permutation)
+            small = codes.astype(np.int16) if len(self.group_labels) < 2**15 else codes
+            by_group = np.argsort(small, kind="stable")
             grouped = scores[by_group]
             sizes = np.bincount(codes, minlength=len(self.group_labels))
         ptr = np.concatenate([[0], np.cumsum(sizes)])
@@ -506,16 +509,21 @@ class BaseConformal(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
                 "but the target y is None."
             )
         X = self._passthrough_X(X, reset=True)
-        y = column_or_1d(
-            check_array(
-                y,
-                ensure_2d=False,
-                dtype="numeric" if y_numeric else None,
-                input_name="y",
-                estimator=self,
-            ),
-            warn=True,
-        )
+        if y_numeric and _is_clean_float_vector(y):
+            # what check_array + column_or_1d return for it (a view), without
+            # their dispatch: already 1-d, float64, contiguous, finite
+            y = y.reshape(-1)
+        else:
+            y = column_or_1d(
+                check_array(
+                    y,
+                    ensure_2d=False,
+                    dtype="numeric" if y_numeric else None,
+                    input_name="y",
+                    estimator=self,
+                ),
+                warn=True,
+            )
         check_consistent_length(X, y)
         if X.shape[0] < 2:
             raise ValueError(
@@ -603,6 +611,23 @@ class BaseConformal(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
             n,
             name="weight_function(X)",
         )
+
+
+def _is_clean_float_vector(y) -> bool:
+    """Whether ``y`` is a non-empty, C-contiguous, finite 1-d float64 array.
+
+    Such a ``y`` passes ``check_array(y, ensure_2d=False, dtype="numeric")``
+    and ``column_or_1d`` unchanged, so they can be skipped (any other ``y``
+    goes through them, and gets their errors and warnings).
+    """
+    return (
+        type(y) is np.ndarray
+        and y.ndim == 1
+        and y.dtype == np.float64
+        and y.size > 0
+        and y.flags.c_contiguous
+        and bool(np.isfinite(y).all())
+    )
 
 
 def _num_samples(X) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import warnings
 
 import numpy as np
@@ -52,6 +53,24 @@ _MAX_EXTREME_FRACTION = 0.02
 
 
 @fill_doc
+def _snapshot(value):
+    """A copy of fit data kept for a deferred fit (arrays, frames, matrices).
+
+    Caller-owned arrays could change between :meth:`RLearner.fit` and the
+    deferred refit; a copy keeps the refit the one ``fit`` would have done.
+    Other objects (rare fit metadata) are kept as they are.
+    """
+    if value is None:
+        return None
+    if isinstance(value, np.ndarray) or sparse.issparse(value):
+        return value.copy()
+    if hasattr(value, "iloc") and hasattr(value, "copy"):
+        return value.copy(deep=True)
+    if isinstance(value, (list, tuple)):
+        return copy.deepcopy(value)
+    return value
+
+
 class RLearner(MetaEstimatorMixin, BaseEstimator):
     """Conditional average treatment effects by the R-learner.
 
@@ -119,7 +138,11 @@ class RLearner(MetaEstimatorMixin, BaseEstimator):
     ----------
     outcome_model_, treatment_model_ : estimator
         The nuisance models refitted on all rows; used by :meth:`score` only
-        (the effect model is fitted on cross-fitted residuals).
+        (the effect model is fitted on cross-fitted residuals). Both are
+        fitted on first use (by :meth:`score`, by reading the attribute, or
+        when the learner is pickled or copied), not by :meth:`fit`, which then
+        costs only the cross-fits and the effect model; the result is the
+        same model either way (see Notes).
     effect_model_ : regressor
         The fitted effect model; :meth:`predict` is its prediction.
     outcome_residuals_ : ndarray of shape (n_samples,)
@@ -163,6 +186,16 @@ class RLearner(MetaEstimatorMixin, BaseEstimator):
     enabled and ``set_score_request(treatment=True)`` (and
     ``set_fit_request(treatment=True)``). Without routing, put the treatment
     in a column of ``X`` and set ``treatment_column``.
+
+    **Deferred refits.** The two nuisance models refitted on all rows serve
+    :meth:`score` alone, so :meth:`fit` prepares them (seeded clones, and a
+    copy of the covariates, outcomes, treatments, weights and fit metadata
+    they are to be fitted on) and fits them on first use. Their result does
+    not depend on when that happens: ``set_params`` or changes to the
+    caller's arrays after :meth:`fit` do not reach them, and a new
+    :meth:`fit` replaces them. Until then the learner holds that copy of the
+    training data; pickling or copying it fits them first, so a saved
+    learner holds fitted models, not training data.
 
     **Score.** :meth:`score` returns the R-score
     :math:`1 - L(\\hat\\tau)/L(0)` with the R-loss
@@ -524,23 +557,68 @@ class RLearner(MetaEstimatorMixin, BaseEstimator):
             name="effect_model",
         )
         w_fit = w.astype(int) if kind == "binary" else w
-        self.outcome_model_ = fit_with_weights(
-            clone(models["outcome_model"]),
-            X_cov,
-            y,
-            sw,
-            routed["outcome_model"],
-            name="outcome_model",
-        )
-        self.treatment_model_ = fit_with_weights(
-            clone(models["treatment_model"]),
-            X_cov,
-            w_fit,
-            sw,
-            routed["treatment_model"],
-            name="treatment_model",
-        )
+        # the two nuisance refits on all rows serve score() alone: fitted on
+        # first use (_nuisance_model), from a snapshot taken now
+        X_snap, sw_snap = _snapshot(X_cov), _snapshot(sw)
+        self._nuisance_fitted = {}
+        self._nuisance_pending = {
+            "outcome_model": (
+                clone(models["outcome_model"]),
+                X_snap,
+                y,  # already the learner's own float64 copy
+                sw_snap,
+                {k: _snapshot(v) for k, v in routed["outcome_model"].items()},
+            ),
+            "treatment_model": (
+                clone(models["treatment_model"]),
+                X_snap,
+                w_fit,  # a float copy made by _check_treatment (or its int cast)
+                sw_snap,
+                {k: _snapshot(v) for k, v in routed["treatment_model"].items()},
+            ),
+        }
         return self
+
+    # -- the nuisance refits, fitted on first use -----------------------------
+    def _nuisance_model(self, name):
+        fitted = self.__dict__.get("_nuisance_fitted")
+        if fitted is None:
+            raise AttributeError(
+                f"'{type(self).__name__}' object has no attribute '{name}_'"
+            )
+        if name not in fitted:
+            job = self._nuisance_pending.get(name)
+            if job is not None:  # (None: another thread has just fitted it)
+                model, X, target, sw, params = job
+                fitted.setdefault(
+                    name,
+                    fit_with_weights(clone(model), X, target, sw, params, name=name),
+                )
+                self._nuisance_pending.pop(name, None)
+        return fitted[name]
+
+    def _set_nuisance_model(self, name, model):
+        self.__dict__.setdefault("_nuisance_fitted", {})[name] = model
+        self.__dict__.get("_nuisance_pending", {}).pop(name, None)
+
+    outcome_model_ = property(
+        lambda self: self._nuisance_model("outcome_model"),
+        lambda self, model: self._set_nuisance_model("outcome_model", model),
+        doc="The outcome model refitted on all rows (fitted on first use).",
+    )
+    treatment_model_ = property(
+        lambda self: self._nuisance_model("treatment_model"),
+        lambda self, model: self._set_nuisance_model("treatment_model", model),
+        doc="The treatment model refitted on all rows (fitted on first use).",
+    )
+
+    def __getstate__(self):
+        # a pickled (or copied) learner holds fitted models, never the
+        # snapshot of the training data kept for them
+        if self.__dict__.get("_nuisance_pending"):
+            for name in list(self._nuisance_pending):
+                self._nuisance_model(name)
+        return super().__getstate__()
 
     def _check_overlap(self, e_hat, kind):
         if kind != "binary":

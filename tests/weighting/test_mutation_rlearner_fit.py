@@ -139,14 +139,16 @@ def test_binary_treatment_int_cv_is_stratified_on_the_treatment():
     w[:6] = 1  # 6 treated rows, 3 folds: 2 treated in every test fold
     for rs in range(3):
         _CountingClassifier.counts = []
-        RLearner(
+        rl = RLearner(
             outcome_model=LinearRegression(),
             treatment_model=_CountingClassifier(),
             effect_model=LinearRegression(),
             cv=3,
             random_state=rs,
         ).fit(X, y, treatment=w)
-        # three training sets of 4 treated, then the refit on all 6
+        # three training sets of 4 treated, then (on first use) the refit on all 6
+        assert _CountingClassifier.counts == [4, 4, 4]
+        assert rl.treatment_model_.p_ == 6 / 30
         assert _CountingClassifier.counts == [4, 4, 4, 6]
 
 
@@ -234,7 +236,7 @@ def test_n_jobs_one_overrides_a_joblib_context_in_the_cross_fits():
     t = X[:, 1] + np.linspace(-1.0, 1.0, len(y))
     ThreadRecorder.threads = []
     with parallel_config(backend="threading", n_jobs=2):
-        RLearner(
+        rl = RLearner(
             outcome_model=ThreadRecorder(),
             treatment_model=ThreadRecorder(),
             effect_model=LinearRegression(),
@@ -242,6 +244,7 @@ def test_n_jobs_one_overrides_a_joblib_context_in_the_cross_fits():
             treatment_type="continuous",
             n_jobs=1,
         ).fit(X, y, treatment=t)
+        rl.score(X, y, treatment=t)  # the two refits run on first use
     # 3 folds for each nuisance and their two refits, all in this thread
     assert ThreadRecorder.threads == [threading.current_thread().name] * 8
 
