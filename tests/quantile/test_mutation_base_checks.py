@@ -76,3 +76,16 @@ def test_the_family_has_poor_score():
     assert get_tags(
         MultiQuantileRegressor(QuantileRegressor())
     ).regressor_tags.poor_score
+
+
+class _BuiltinPredict(BaseEstimator):
+    """A predict whose signature cannot be read (a builtin)."""
+
+    predict = max
+
+    def fit(self, X, y):
+        return self
+
+
+def test_an_unreadable_predict_signature_is_not_native():
+    assert not predicts_quantiles(_BuiltinPredict())
