@@ -92,12 +92,12 @@ def test_a_bad_item_is_named_in_the_message():
 
 def test_names_follow_make_pipeline():
     X, y = _data()
-    models = [_qr(), ("mine", _qr(0.1)), _qr(0.2), KNNQuantileRegressor()]
+    models = [_Weighted(), ("mine", _Weighted()), _Weighted(), KNNQuantileRegressor()]
     agg = QuantileAggregator(models, quantiles=[0.1, 0.5, 0.9], cv=2).fit(X, y)
     assert agg.estimator_names_ == [
-        "quantileregressor-1",
+        "_weighted-1",
         "mine",
-        "quantileregressor-2",
+        "_weighted-2",
         "knnquantileregressor",
     ]
 
@@ -182,7 +182,7 @@ def test_conformal_pairs_are_the_mirrored_levels():
     # five levels: the pairs (0.1, 0.9) and (0.25, 0.75), the median unpaired
     X, y = _data(n=60)
     agg = QuantileAggregator(
-        [_qr(), _qr(1.0)],
+        [KNNQuantileRegressor(n_neighbors=5), KNNQuantileRegressor(n_neighbors=15)],
         quantiles=[0.1, 0.25, 0.5, 0.75, 0.9],
         conformalize=True,
         cv=3,
