@@ -11,6 +11,7 @@ import re
 
 import numpy as np
 import pytest
+import sklearn
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.linear_model import QuantileRegressor
 from sklearn.pipeline import make_pipeline
@@ -278,3 +279,22 @@ def test_quantiles_parameter_models_are_set_to_the_levels():
     pipe = make_pipeline(StandardScaler(), _qr())
     agg.set_params(estimators=[("p", pipe), ("q", _qr(1.0))]).fit(X, y)
     assert isinstance(agg.estimators_[0], MultiQuantileRegressor)
+
+
+def test_with_routing_only_a_requesting_model_gets_the_weights():
+    X, y = _data()
+    sw = np.linspace(0.5, 2.0, 40)
+    with sklearn.config_context(enable_metadata_routing=True):
+        agg = QuantileAggregator(
+            [
+                ("asks", _Weighted().set_fit_request(sample_weight=True)),
+                ("declines", _Weighted().set_fit_request(sample_weight=False)),
+            ],
+            quantiles=[0.25, 0.75],
+            cv=2,
+        ).fit(X, y, sample_weight=sw)
+    asks, declines = agg.estimators_
+    for level in asks.estimators_:
+        np.testing.assert_array_equal(level.sw_, sw)
+    for level in declines.estimators_:
+        assert level.sw_ is None
