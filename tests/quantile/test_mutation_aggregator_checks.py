@@ -298,3 +298,12 @@ def test_with_routing_only_a_requesting_model_gets_the_weights():
         np.testing.assert_array_equal(level.sw_, sw)
     for level in declines.estimators_:
         assert level.sw_ is None
+
+
+def test_n_jobs_zero_is_rejected_by_name():
+    X, y = _data()
+    msg = (
+        "n_jobs == 0 has no meaning; use None, a positive int, or a negative "
+        "int (-1 for all cores)."
+    )
+    _raises(ValueError, msg, QuantileAggregator([_qr(), _qr(1.0)], n_jobs=0), X, y)
