@@ -307,3 +307,38 @@ def test_n_jobs_zero_is_rejected_by_name():
         "int (-1 for all cores)."
     )
     _raises(ValueError, msg, QuantileAggregator([_qr(), _qr(1.0)], n_jobs=0), X, y)
+
+
+def test_fit_parameters_without_routing_are_refused_by_name():
+    X, y = _data()
+    msg = (
+        "QuantileAggregator.fit got unexpected fit parameter(s) ['shift']; extra "
+        "metadata reaches the sub-estimators only with metadata routing enabled "
+        "(sklearn.set_config(enable_metadata_routing=True))."
+    )
+    agg = QuantileAggregator([_qr(), _qr(1.0)])
+    _raises(TypeError, msg, agg, X, y, shift=np.ones(40))
+
+
+class _Columns(RegressorMixin, BaseEstimator):
+    """A ``quantiles`` parameter, and a predict(X) giving one column per level."""
+
+    def __init__(self, quantiles=(0.5,)):
+        self.quantiles = quantiles
+
+    def fit(self, X, y):
+        self.q_ = np.quantile(y, np.asarray(self.quantiles))
+        return self
+
+    def predict(self, X):
+        return np.tile(self.q_, (len(X), 1))
+
+
+def test_a_model_with_a_quantiles_parameter_needs_no_quantile_predict():
+    X, y = _data()
+    agg = QuantileAggregator(
+        [("cols", _Columns()), ("knn", KNNQuantileRegressor(n_neighbors=5))],
+        quantiles=[0.25, 0.75],
+        cv=2,
+    ).fit(X, y)
+    np.testing.assert_array_equal(agg.estimators_[0].quantiles, [0.25, 0.75])
