@@ -52,6 +52,7 @@ with its last entry. A NaN expansion (overflow) is never skipped.
 """
 
 import numpy as np
+from numba import uint64
 
 from ._config import kernel
 
@@ -60,6 +61,9 @@ EMPTY = np.iinfo(np.int64).max
 
 #: float64 unit round-off, 2**-53.
 UNIT_ROUNDOFF = 2.0**-53
+
+#: Columns per pre-filter chunk (see :func:`topk_update_pair`).
+CHUNK = 32
 
 
 def rounding_slack(n_features):
@@ -193,12 +197,48 @@ def topk_update_pair(
     for b in range(n_cols):
         lower_cols[b] = sq_cols[b] * (1.0 - slack)
         col_worst[b] = best_dist[col_start + b, k - 1]
+    # a pre-filter per chunk of CHUNK columns, branch-free so that it runs
+    # in SIMD lanes: the expansion without the (non-negative) penalty, against
+    # the larger of the two k-th distances as they stood when the chunk
+    # started; those only decrease, so a chunk it rejects holds no pair the
+    # exact test below would keep
+    p_low = min(0.0, penalty * n_cat)
     for a in range(n_rows):
         i = row_start + a
-        lr = lower_rows[a]
+        lr = lower_rows[a] + p_low
+        gram_row = gram[a]
         worst = best_dist[i, k - 1]
         b0 = a + 1 if diagonal else 0
-        for b in range(b0, n_cols):
+        for c0 in range(b0, n_cols, CHUNK):
+            c1 = min(c0 + CHUNK, n_cols)
+            hits = 0
+            # unsigned indices: no negative-index wraparound, so LLVM loads
+            # contiguous lanes instead of gathering
+            for b in range(uint64(c0), uint64(c1)):
+                lower = lr + lower_cols[b] - 2.0 * gram_row[b]
+                hits += 0 if lower > max(worst, col_worst[b]) else 1
+            if hits == 0:
+                continue
+            worst = _exact_chunk(
+                gram, a, c0, c1, lower_rows[a], lower_cols, col_worst, worst,
+                codes_rows, codes_cols, penalty, i, col_start, best_dist,
+                best_idx, X_rows, X_cols, indptr, indices, data, is_sparse,
+            )  # fmt: skip
+    return best_dist, best_idx
+
+
+@kernel(inline="always")
+def _exact_chunk(
+    gram, a, c0, c1, lr, lower_cols, col_worst, worst, codes_rows, codes_cols,
+    penalty, i, col_start, best_dist, best_idx, X_rows, X_cols, indptr,
+    indices, data, is_sparse,
+):  # fmt: skip
+    """The exact filter and the direct distances for columns ``c0:c1`` of row
+    ``a``; returns row ``i``'s new k-th distance."""
+    n_cat = codes_rows.shape[1]
+    k = best_dist.shape[1]
+    for b in range(c0, c1):
+        if True:
             p = 0.0
             if n_cat > 0:
                 mismatches = 0
@@ -221,7 +261,7 @@ def topk_update_pair(
             if d <= col_worst[b]:
                 _insert(best_dist, best_idx, j, d, i)
                 col_worst[b] = best_dist[j, k - 1]
-    return best_dist, best_idx
+    return worst
 
 
 @kernel

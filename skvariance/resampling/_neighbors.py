@@ -16,7 +16,9 @@ distance by more than its proven rounding bound (see
 direct distance. The filter and the top-k selection of both the rows and
 the columns of a block are fused into a numba kernel; block pairs run on
 threads, each with one BLAS thread (faster than threaded BLAS on thin Gram
-blocks) and its own top-k buffers, merged at the end. Memory stays
+blocks) and its own top-k buffers, merged at the end; the number of
+threads is the package's rule for compiled loops (every core, capped by
+``skvariance.set_config(max_threads=...)``), not ``n_jobs``. Memory stays
 O(block) rather than O(n^2) or O(n * k * d).
 
 Sparse input (CSR/CSC) takes the same path: each Gram block is a sparse
@@ -46,10 +48,10 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from scipy import sparse
-from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
 from .._config import get_config
@@ -153,7 +155,7 @@ def _pairs(X, Xc, sq, codes, penalty, pairs, k, block):
     n = Xc.shape[0]
     best_dist = np.full((n, k), np.inf)
     best_idx = np.full((n, k), EMPTY, dtype=np.int64)
-    gram = np.empty((min(block, n), min(block, n)))
+    gram = np.empty(min(block, n) ** 2)
     is_sparse = sparse.issparse(Xc)
     slack = rounding_slack(X.shape[1])
     if is_sparse:
@@ -162,7 +164,8 @@ def _pairs(X, Xc, sq, codes, penalty, pairs, k, block):
     else:
         csr = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
     for r0, r1, c0, c1 in pairs:
-        g = gram[: r1 - r0, : c1 - c0]
+        # a C-contiguous view (the kernel's pre-filter reads rows as vectors)
+        g = gram[: (r1 - r0) * (c1 - c0)].reshape(r1 - r0, c1 - c0)
         if is_sparse:
             g[...] = (Xc[r0:r1] @ Xc[c0:c1].T).toarray()
             X_rows = X_cols = no_rows
@@ -209,6 +212,8 @@ def _compute(X, k, codes, penalty, n_jobs):
     pairs = [
         (r0, r1, c0, c1) for a, (r0, r1) in enumerate(edges) for (c0, c1) in edges[a:]
     ]
+    # the package's rule for compiled loops (every core, capped by
+    # set_config(max_threads=...)); n_jobs does not enter
     n_threads = min(effective_n_threads(n_jobs), len(pairs))
     if sparse.issparse(Xc):
         n_threads = 1
@@ -216,10 +221,18 @@ def _compute(X, k, codes, penalty, n_jobs):
     # buffers (one BLAS thread each: faster than threaded BLAS on thin
     # blocks); the buffers cover disjoint candidates and merge exactly
     with threadpool_limits(limits=1, user_api="blas"):
-        parts = Parallel(n_jobs=n_threads, require="sharedmem")(
-            delayed(_pairs)(X, Xc, sq, codes, penalty, pairs[t::n_threads], k, block)
-            for t in range(n_threads)
-        )
+        if n_threads == 1:
+            parts = [_pairs(X, Xc, sq, codes, penalty, pairs, k, block)]
+        else:
+            with ThreadPoolExecutor(n_threads) as pool:
+                parts = list(
+                    pool.map(
+                        lambda t: _pairs(
+                            X, Xc, sq, codes, penalty, pairs[t::n_threads], k, block
+                        ),
+                        range(n_threads),
+                    )
+                )
     best_dist, best_idx = parts[0]
     for src_dist, src_idx in parts[1:]:
         merge_topk(src_dist, src_idx, best_dist, best_idx)
@@ -250,9 +263,10 @@ def class_kneighbors(
     penalty : float, default=0.0
         Squared-distance penalty per mismatching categorical column.
     n_jobs : int, default=None
-        Threads for the search, by the package rule
-        (:func:`skvariance.utils.validation.effective_n_threads`: ``None`` is
-        1 unless a joblib ``parallel_config`` says otherwise); the result
+        Checked (:func:`skvariance.utils.check_n_jobs`) but without effect:
+        the search runs on the package's number of threads for compiled
+        loops (every core, capped by ``skvariance.set_config(max_threads=...)``,
+        :func:`skvariance.utils.validation.effective_n_threads`); the result
         does not depend on it.
     use_cache : bool, default=None
         Look up and store the graph in the process-wide bounded cache;
