@@ -55,7 +55,14 @@ from scipy import sparse
 from threadpoolctl import threadpool_limits
 
 from .._config import get_config
-from .._kernels._knn import EMPTY, merge_topk, rounding_slack, topk_update_pair
+from .._kernels._knn import (
+    EMPTY,
+    merge_topk,
+    rounding_slack,
+    rounding_slack32,
+    topk_update_pair,
+    underflow_slack32,
+)
 from ..utils.validation import effective_n_threads
 
 __all__ = [
@@ -145,19 +152,18 @@ def _digest(*arrays) -> bytes:
     return h.digest()
 
 
-def _pairs(X, Xc, sq, codes, penalty, pairs, k, block):
+def _pairs(X, Xc, sq, codes, penalty, pairs, k, block, slack, gram_scale, eta):
     """Top-k lists of every row over the candidates seen in ``pairs``.
 
-    ``Xc`` (centred dense rows, or the CSR matrix itself) feeds the Gram
-    filter; ``X`` (the original dense rows, or the CSR matrix with sorted
-    indices) the direct distances that decide the order.
+    ``Xc`` (centred dense rows scaled to float32, or the CSR matrix itself)
+    feeds the Gram filter; ``X`` (the original dense rows, or the CSR matrix
+    with sorted indices) the direct distances that decide the order.
     """
     n = Xc.shape[0]
     best_dist = np.full((n, k), np.inf)
     best_idx = np.full((n, k), EMPTY, dtype=np.int64)
-    gram = np.empty(min(block, n) ** 2)
+    gram = np.empty(min(block, n) ** 2, dtype=Xc.dtype)
     is_sparse = sparse.issparse(Xc)
-    slack = rounding_slack(X.shape[1])
     if is_sparse:
         csr = (X.indptr, X.indices, X.data)
         no_rows = np.empty((0, 0))
@@ -187,6 +193,8 @@ def _pairs(X, Xc, sq, codes, penalty, pairs, k, block):
             X_cols,
             *csr,
             slack,
+            gram_scale,
+            eta,
         )
     return best_dist, best_idx
 
@@ -207,6 +215,17 @@ def _compute(X, k, codes, penalty, n_jobs):
         # direct distances of the original rows
         Xc = X - X.mean(axis=0)
         sq = np.einsum("ij,ij->i", Xc, Xc)
+    slack, gram_scale, eta = rounding_slack(X.shape[1]), 2.0, 0.0
+    top = float(np.abs(Xc).max()) if Xc.size and not sparse.issparse(Xc) else 0.0
+    if 2.0**-400 < top < 2.0**400:
+        # float32 Gram blocks of the rows scaled by 2**-e (exact), so that
+        # the largest entry lies in [0.5, 1); the filter's bound widens to
+        # cover float32 rounding and underflow (see _kernels._knn)
+        e = int(np.frexp(top)[1])
+        Xc = np.ascontiguousarray(np.ldexp(Xc, -e), dtype=np.float32)
+        slack = rounding_slack32(X.shape[1])
+        gram_scale = 2.0 * 2.0 ** (2 * e)
+        eta = underflow_slack32(X.shape[1], e)
     block = SPARSE_BLOCK if sparse.issparse(Xc) else BLOCK
     edges = [(s, min(s + block, n)) for s in range(0, n, block)]
     pairs = [
@@ -220,16 +239,25 @@ def _compute(X, k, codes, penalty, n_jobs):
     # each thread takes every n_threads-th block pair into its own top-k
     # buffers (one BLAS thread each: faster than threaded BLAS on thin
     # blocks); the buffers cover disjoint candidates and merge exactly
+    bounds = (slack, gram_scale, eta)
     with threadpool_limits(limits=1, user_api="blas"):
         if n_threads == 1:
-            parts = [_pairs(X, Xc, sq, codes, penalty, pairs, k, block)]
+            parts = [_pairs(X, Xc, sq, codes, penalty, pairs, k, block, *bounds)]
         else:
             with ThreadPoolExecutor(n_threads) as pool:
                 parts = list(
                     pool.map(
                         lambda t: _pairs(
-                            X, Xc, sq, codes, penalty, pairs[t::n_threads], k, block
-                        ),
+                            X,
+                            Xc,
+                            sq,
+                            codes,
+                            penalty,
+                            pairs[t::n_threads],
+                            k,
+                            block,
+                            *bounds,
+                        ),  # fmt: skip
                         range(n_threads),
                     )
                 )
