@@ -361,18 +361,19 @@ def test_kneighbors_limits_only_blas_around_its_workers(monkeypatch):
     # the OpenMP pool (other libraries' threads) as the caller set it
     seen = []
 
-    class SpyParallel(_neighbors.Parallel):
-        def __call__(self, iterable):
-            info = threadpool_info()
-            seen.append(
-                {
-                    api: {i["num_threads"] for i in info if i["user_api"] == api}
-                    for api in ("blas", "openmp")
-                }
-            )
-            return super().__call__(iterable)
+    original = _neighbors._pairs
 
-    monkeypatch.setattr(_neighbors, "Parallel", SpyParallel)
+    def spy(*args):
+        info = threadpool_info()
+        seen.append(
+            {
+                api: {i["num_threads"] for i in info if i["user_api"] == api}
+                for api in ("blas", "openmp")
+            }
+        )
+        return original(*args)
+
+    monkeypatch.setattr(_neighbors, "_pairs", spy)
     X = _int_data(seed=8)
     with threadpool_limits(limits=2):
         outside = {
@@ -381,4 +382,4 @@ def test_kneighbors_limits_only_blas_around_its_workers(monkeypatch):
         got = _neighbors.class_kneighbors(X, 4, use_cache=False)
     np.testing.assert_array_equal(got, _brute_force(X, 4))
     assert outside == {2}
-    assert seen == [{"blas": {1}, "openmp": {2}}]
+    assert seen and all(w == {"blas": {1}, "openmp": {2}} for w in seen)
