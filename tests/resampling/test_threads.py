@@ -33,7 +33,7 @@ EVERY_CORE = min(joblib.cpu_count(), numba.config.NUMBA_NUM_THREADS)
 multicore = pytest.mark.skipif(EVERY_CORE < 2, reason="needs two cores")
 
 
-@kernel(parallel=True)
+@kernel(parallel=True, cache=False)  # reads numba globals: not cacheable
 def _threads_seen(out):
     for i in prange(out.shape[0]):
         out[i] = numba.get_num_threads()
