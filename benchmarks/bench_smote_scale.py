@@ -28,7 +28,8 @@ of the search means exactly the same neighbours.
 
 Run from a checkout root: ``python benchmarks/bench_smote_scale.py``; set
 ``PYTHONPATH`` to another checkout for its numbers (before/after), and
-``SKVARIANCE_BENCH_SIZES=100000,300000`` to choose sizes.
+``SKVARIANCE_BENCH_SIZES=100000,300000`` to choose sizes and
+``SKVARIANCE_BENCH_CALLS=cold`` (or ``ten seeds``) for one call only.
 """
 
 from __future__ import annotations
@@ -111,6 +112,8 @@ def main(quick: bool = False):
         graph = _graph_digest(X, y)
         for setting, n_jobs in (("defaults", None), ("n_jobs=2", 2)):
             for call, seeds in (("cold", [0]), ("ten seeds", list(range(10)))):
+                if call not in os.environ.get("SKVARIANCE_BENCH_CALLS", call):
+                    continue
                 cold = call == "cold"
                 big = n >= 1_000_000
                 repeat = (2 if big else 3) if cold else (1 if big else 2)
