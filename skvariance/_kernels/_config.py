@@ -15,7 +15,8 @@ Conventions (see ``skvariance/_kernels/__init__.py``):
   seeding does not reach: they take integer seeds or pre-drawn arrays.
 * Threads: a ``parallel=True`` kernel runs on
   :func:`skvariance._config.compiled_n_threads` threads (every core, capped
-  by ``skvariance.set_config(max_threads=...)``), set around each call, so
+  by ``skvariance.set_config(max_threads=...)``, and by a lower
+  ``numba.set_num_threads`` of the calling thread), set around each call, so
   every compiled loop of the package follows that one rule whoever calls
   it; ``n_jobs`` never reaches a kernel. Such kernels are called from
   Python only (the wrapper that sets the threads is not a numba function).
@@ -53,8 +54,10 @@ def _threaded(dispatcher):
 
     @functools.wraps(dispatcher.py_func)
     def call(*args):
-        n = compiled_n_threads()
         previous = numba.get_num_threads()
+        # a lower numba setting of the calling thread (numba.set_num_threads)
+        # is honoured too, as scikit-learn honours threadpoolctl's limits
+        n = min(compiled_n_threads(), previous)
         if n == previous:
             return dispatcher(*args)
         numba.set_num_threads(n)

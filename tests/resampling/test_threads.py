@@ -70,8 +70,13 @@ def test_a_parallel_kernel_runs_on_the_rule():
     assert set(_threads_seen(out)) == {EVERY_CORE}
     with skvariance.config_context(max_threads=1):
         assert set(_threads_seen(out)) == {1}
-    # the caller's numba setting is restored
+    # the caller's numba setting is restored, and a lower one honoured
     assert numba.get_num_threads() == EVERY_CORE
+    try:
+        numba.set_num_threads(1)
+        assert set(_threads_seen(out)) == {1}
+    finally:
+        numba.set_num_threads(EVERY_CORE)
 
 
 def test_every_parallel_kernel_of_the_package_is_wrapped():
