@@ -6,8 +6,11 @@ thread's settings), and a context manager that restores the previous values
 on exit. Every process-wide setting of skvariance lives here rather than in a
 module global.
 
-Today the settings control the neighbour-graph cache of the SMOTE family
-(see :ref:`resampling_cache` in the user guide).
+The settings control the neighbour-graph cache of the SMOTE family (see
+:ref:`resampling_cache` in the user guide) and the number of threads of the
+compiled (numba) loops (``max_threads``, see :ref:`threads` in the user
+guide): :func:`compiled_n_threads` is that rule, the one every compiled
+kernel of the package follows.
 """
 
 from __future__ import annotations
@@ -16,12 +19,13 @@ import threading
 from contextlib import contextmanager
 from numbers import Integral
 
-__all__ = ["config_context", "get_config", "set_config"]
+__all__ = ["compiled_n_threads", "config_context", "get_config", "set_config"]
 
 _global_config = {
     "neighbors_cache": True,
     "neighbors_cache_max_bytes": 128 * 2**20,
     "neighbors_cache_max_entries": 16,
+    "max_threads": -1,
 }
 _threadlocal = threading.local()
 
@@ -60,10 +64,64 @@ def _check_bound(value, name):
     return int(value)
 
 
+def _check_max_threads(value):
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(
+            f"max_threads must be a positive int or -1, got {type(value).__name__}."
+        )
+    if value < 1 and value != -1:
+        raise ValueError(
+            f"max_threads must be a positive int or -1 (every core), got {value!r}."
+        )
+    return int(value)
+
+
+def compiled_n_threads() -> int:
+    """Threads a compiled (numba) loop of skvariance uses: the package rule.
+
+    Every core the process may use (:func:`joblib.cpu_count`, which honours
+    CPU affinity and cgroup quotas), capped by ``max_threads`` (see
+    :func:`set_config`) and by numba's own ceiling
+    ``numba.config.NUMBA_NUM_THREADS`` (the environment variable
+    ``NUMBA_NUM_THREADS``, which joblib's process workers set to their share
+    of the cores, so nested parallelism does not oversubscribe). ``n_jobs``
+    does not enter: as in scikit-learn, whose compiled loops use every core
+    whatever ``n_jobs`` says, ``n_jobs`` governs joblib-level parallelism
+    (workers fitting estimators) only. Results never depend on the number
+    of threads.
+
+    Returns
+    -------
+    n_threads : int
+        At least 1.
+
+    See Also
+    --------
+    set_config : ``max_threads`` caps the count.
+
+    Examples
+    --------
+    >>> import skvariance
+    >>> from skvariance._config import compiled_n_threads
+    >>> with skvariance.config_context(max_threads=1):
+    ...     compiled_n_threads()
+    1
+    """
+    import numba
+    from joblib import cpu_count
+
+    n = min(cpu_count(), numba.config.NUMBA_NUM_THREADS)
+    cap = _get_threadlocal_config()["max_threads"]
+    if cap != -1:
+        n = min(n, cap)
+    return max(1, int(n))
+
+
 def set_config(
     neighbors_cache: bool | None = None,
     neighbors_cache_max_bytes: int | None = None,
     neighbors_cache_max_entries: int | None = None,
+    max_threads: int | None = None,
 ) -> None:
     """Set skvariance's settings; ``None`` leaves a setting unchanged.
 
@@ -88,6 +146,14 @@ def set_config(
         never stored. ``0`` keeps nothing.
     neighbors_cache_max_entries : int, default=None
         Largest number of cached graphs. Default 16.
+    max_threads : int, default=None
+        Largest number of threads of a compiled loop (the numba kernels:
+        the samplers' neighbour search and interpolation, the bootstrap,
+        conformal, quantile and isotonic kernels). Default ``-1``: every
+        core (see :func:`compiled_n_threads` for the rule). A positive int
+        caps the count, for example ``1`` to leave the other cores to other
+        work. It is independent of ``n_jobs``, which governs joblib
+        workers only; results do not depend on it.
 
     See Also
     --------
@@ -102,7 +168,13 @@ def set_config(
     >>> skvariance.get_config()["neighbors_cache_max_bytes"]
     67108864
     >>> skvariance.set_config(neighbors_cache_max_bytes=128 * 2**20)
+    >>> skvariance.set_config(max_threads=1)
+    >>> skvariance.get_config()["max_threads"]
+    1
+    >>> skvariance.set_config(max_threads=-1)
     """
+    if max_threads is not None:  # checked before anything is changed
+        max_threads = _check_max_threads(max_threads)
     config = _get_threadlocal_config()
     if neighbors_cache is not None:
         if not isinstance(neighbors_cache, bool):
@@ -118,6 +190,8 @@ def set_config(
         config["neighbors_cache_max_entries"] = _check_bound(
             neighbors_cache_max_entries, "neighbors_cache_max_entries"
         )
+    if max_threads is not None:
+        config["max_threads"] = max_threads
 
 
 @contextmanager
@@ -126,6 +200,7 @@ def config_context(
     neighbors_cache: bool | None = None,
     neighbors_cache_max_bytes: int | None = None,
     neighbors_cache_max_entries: int | None = None,
+    max_threads: int | None = None,
 ):
     """Change skvariance's settings inside a ``with`` block.
 
@@ -163,6 +238,7 @@ def config_context(
         neighbors_cache=neighbors_cache,
         neighbors_cache_max_bytes=neighbors_cache_max_bytes,
         neighbors_cache_max_entries=neighbors_cache_max_entries,
+        max_threads=max_threads,
     )
     try:
         yield

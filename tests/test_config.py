@@ -12,6 +12,7 @@ DEFAULTS = {
     "neighbors_cache": True,
     "neighbors_cache_max_bytes": 128 * 2**20,
     "neighbors_cache_max_entries": 16,
+    "max_threads": -1,
 }
 
 

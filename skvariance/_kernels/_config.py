@@ -13,10 +13,19 @@ Conventions (see ``skvariance/_kernels/__init__.py``):
   example on a read-only install without ``NUMBA_CACHE_DIR``.
 * Kernels never draw random numbers from numba's ``np.random``, which NumPy's
   seeding does not reach: they take integer seeds or pre-drawn arrays.
+* Threads: a ``parallel=True`` kernel runs on
+  :func:`skvariance._config.compiled_n_threads` threads (every core, capped
+  by ``skvariance.set_config(max_threads=...)``, and by a lower
+  ``numba.set_num_threads`` of the calling thread), set around each call, so
+  every compiled loop of the package follows that one rule whoever calls
+  it; ``n_jobs`` never reaches a kernel. Such kernels are called from
+  Python only (the wrapper that sets the threads is not a numba function).
 """
 
+import functools
 import os
 
+import numba
 from numba import njit
 
 FASTMATH = frozenset({"contract", "arcp", "nsz"})
@@ -32,5 +41,31 @@ def kernel(*args, parallel: bool = False, **kwargs):
     options = dict(cache=CACHE, fastmath=set(FASTMATH), nogil=True, parallel=parallel)
     options.update(kwargs)
     if args and callable(args[0]):
-        return njit(**options)(args[0])
+        compiled = njit(**options)(args[0])
+        return _threaded(compiled) if parallel else compiled
+    if parallel:
+        return lambda func: _threaded(njit(*args, **options)(func))
     return njit(*args, **options)
+
+
+def _threaded(dispatcher):
+    """Call ``dispatcher`` on the package's number of threads (see above)."""
+    from .._config import compiled_n_threads
+
+    @functools.wraps(dispatcher.py_func)
+    def call(*args):
+        previous = numba.get_num_threads()
+        # a lower numba setting of the calling thread (numba.set_num_threads)
+        # is honoured too, as scikit-learn honours threadpoolctl's limits
+        n = min(compiled_n_threads(), previous)
+        if n == previous:
+            return dispatcher(*args)
+        numba.set_num_threads(n)
+        try:
+            return dispatcher(*args)
+        finally:
+            numba.set_num_threads(previous)
+
+    call.dispatcher = dispatcher
+    call.py_func = dispatcher.py_func
+    return call

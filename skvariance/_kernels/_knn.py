@@ -49,9 +49,30 @@ slack only costs a few more direct distances, never a wrong answer. A pair
 is skipped only if ``e_ij - slack (s_i + s_j + penalty * n_cat) > worst``
 for both rows, hence ``D_ij > worst``: it can neither enter a list nor tie
 with its last entry. A NaN expansion (overflow) is never skipped.
+
+Float32 Gram blocks
+-------------------
+Dense data take their Gram blocks in float32 (single-precision BLAS is
+about twice as fast and moves half the bytes): the centred rows are scaled
+by a power of two ``2**-e`` (exact) so that their largest entry lies in
+[0.5, 1), rounded to float32 (``w = fl32(z 2**-e)``, ``|w - z 2**-e| <=
+u32 |z 2**-e|`` componentwise, ``u32 = 2**-24``), and ``G = fl32(w_i . w_j)``
+errs from ``w_i . w_j`` by at most ``gamma_d(u32) sum |w_it w_jt|``; so
+``|2 G 2**(2e) - 2 z_i . z_j| <= (gamma_d(u32) (1 + u32)^2 + 2 u32 + u32^2)
+(s_i + s_j) (1 + O(u)) <= (d + 3) u32 / (1 - (d + 3) u32) (s_i + s_j)``
+(with ``sum |z_it z_jt| <= (|z_i|^2 + |z_j|^2) / 2``). Underflow (entries or
+products below 2**-126 after scaling) adds at most ``2**-150`` per rounded
+operation, ``(2 d + 2) 2**-150 2**(2e)`` in all, an absolute term. The norms
+``s`` and everything after the Gram entry stay float64, so the float64
+bound above still holds for those steps: :func:`rounding_slack32` is that
+bound plus twice the float32 term, and the absolute term (doubled) is
+subtracted as ``eta``. Only the filter sees float32; the order is still
+decided by the direct float64 distances, so the neighbours are exactly
+those of the float64 filter.
 """
 
 import numpy as np
+from numba import uint64
 
 from ._config import kernel
 
@@ -61,10 +82,28 @@ EMPTY = np.iinfo(np.int64).max
 #: float64 unit round-off, 2**-53.
 UNIT_ROUNDOFF = 2.0**-53
 
+#: Columns per pre-filter chunk (see :func:`topk_update_pair`).
+CHUNK = 32
+
 
 def rounding_slack(n_features):
     """Relative bound used to filter pairs: ``2 (4d + 16) u`` (see above)."""
     return 2.0 * (4.0 * n_features + 16.0) * UNIT_ROUNDOFF
+
+
+#: float32 unit round-off, 2**-24.
+UNIT_ROUNDOFF32 = 2.0**-24
+
+
+def rounding_slack32(n_features):
+    """The relative bound with float32 Gram blocks (see above)."""
+    g = (n_features + 3.0) * UNIT_ROUNDOFF32
+    return rounding_slack(n_features) + 2.0 * g / (1.0 - g)
+
+
+def underflow_slack32(n_features, exponent):
+    """Absolute bound ``2 (2d + 2) 2**-150 2**(2e)`` for float32 underflow."""
+    return 2.0 * (2.0 * n_features + 2.0) * 2.0 ** (2 * exponent - 150)
 
 
 @kernel(inline="always")
@@ -137,6 +176,8 @@ def topk_update_pair(
     indices,
     data,
     slack,
+    gram_scale=2.0,
+    eta=0.0,
 ):
     """Merge one Gram block into the top-k lists of its rows and columns.
 
@@ -172,6 +213,12 @@ def topk_update_pair(
         :func:`rounding_slack` of the number of columns: a pair is skipped
         when its expansion exceeds both rows' k-th distance by more than
         ``slack * (sq_i + sq_j + penalty * n_cat)``.
+    gram_scale : float, default=2.0
+        ``2 * 2**(2e)`` when ``gram`` holds float32 products of rows scaled
+        by ``2**-e`` (see above); 2 for an unscaled float64 block.
+    eta : float, default=0.0
+        Absolute rounding bound subtracted from every expansion
+        (:func:`underflow_slack32` for float32 blocks, 0 otherwise).
 
     Serial: each thread owns its ``best_*`` buffers.
     """
@@ -185,7 +232,7 @@ def topk_update_pair(
     # are far inside the factor 2 of the slack
     lower_rows = np.empty(n_rows)
     for a in range(n_rows):
-        lower_rows[a] = sq_rows[a] * (1.0 - slack) - slack * penalty * n_cat
+        lower_rows[a] = sq_rows[a] * (1.0 - slack) - slack * penalty * n_cat - eta
     lower_cols = np.empty(n_cols)
     # the current k-th distances live in locals, so that the common case (a
     # candidate worse than both lists) costs a few flops and no reload
@@ -193,35 +240,71 @@ def topk_update_pair(
     for b in range(n_cols):
         lower_cols[b] = sq_cols[b] * (1.0 - slack)
         col_worst[b] = best_dist[col_start + b, k - 1]
+    # a pre-filter per chunk of CHUNK columns, branch-free so that it runs
+    # in SIMD lanes: the expansion without the (non-negative) penalty, against
+    # the larger of the two k-th distances as they stood when the chunk
+    # started; those only decrease, so a chunk it rejects holds no pair the
+    # exact test below would keep
+    p_low = min(0.0, penalty * n_cat)
     for a in range(n_rows):
         i = row_start + a
-        lr = lower_rows[a]
+        lr = lower_rows[a] + p_low
+        gram_row = gram[a]
         worst = best_dist[i, k - 1]
         b0 = a + 1 if diagonal else 0
-        for b in range(b0, n_cols):
-            p = 0.0
-            if n_cat > 0:
-                mismatches = 0
-                for t in range(n_cat):
-                    if codes_rows[a, t] != codes_cols[b, t]:
-                        mismatches += 1
-                p = penalty * mismatches
-            lower = lr + lower_cols[b] - 2.0 * gram[a, b] + p
-            # written so that a NaN (overflow) is never skipped
-            if lower > worst and lower > col_worst[b]:
+        for c0 in range(b0, n_cols, CHUNK):
+            c1 = min(c0 + CHUNK, n_cols)
+            hits = 0
+            # unsigned indices: no negative-index wraparound, so LLVM loads
+            # contiguous lanes instead of gathering
+            for b in range(uint64(c0), uint64(c1)):
+                lower = lr + lower_cols[b] - gram_scale * gram_row[b]
+                hits += 0 if lower > max(worst, col_worst[b]) else 1
+            if hits == 0:
                 continue
-            j = col_start + b
-            if is_sparse:
-                d = _direct_csr(indptr, indices, data, i, j) + p
-            else:
-                d = _direct_dense(X_rows, a, X_cols, b) + p
-            if d <= worst:
-                _insert(best_dist, best_idx, i, d, j)
-                worst = best_dist[i, k - 1]
-            if d <= col_worst[b]:
-                _insert(best_dist, best_idx, j, d, i)
-                col_worst[b] = best_dist[j, k - 1]
+            worst = _exact_chunk(
+                gram, gram_scale, a, c0, c1, lower_rows[a], lower_cols,
+                col_worst, worst, codes_rows, codes_cols, penalty, i,
+                col_start, best_dist, best_idx, X_rows, X_cols, indptr, indices,
+                data, is_sparse,
+            )  # fmt: skip
     return best_dist, best_idx
+
+
+@kernel(inline="always")
+def _exact_chunk(
+    gram, gram_scale, a, c0, c1, lr, lower_cols, col_worst, worst,
+    codes_rows, codes_cols, penalty, i, col_start, best_dist, best_idx,
+    X_rows, X_cols, indptr, indices, data, is_sparse,
+):  # fmt: skip
+    """The exact filter and the direct distances for columns ``c0:c1`` of row
+    ``a``; returns row ``i``'s new k-th distance."""
+    n_cat = codes_rows.shape[1]
+    k = best_dist.shape[1]
+    for b in range(c0, c1):
+        p = 0.0
+        if n_cat > 0:
+            mismatches = 0
+            for t in range(n_cat):
+                if codes_rows[a, t] != codes_cols[b, t]:
+                    mismatches += 1
+            p = penalty * mismatches
+        lower = lr + lower_cols[b] - gram_scale * gram[a, b] + p
+        # written so that a NaN (overflow) is never skipped
+        if lower > worst and lower > col_worst[b]:
+            continue
+        j = col_start + b
+        if is_sparse:
+            d = _direct_csr(indptr, indices, data, i, j) + p
+        else:
+            d = _direct_dense(X_rows, a, X_cols, b) + p
+        if d <= worst:
+            _insert(best_dist, best_idx, i, d, j)
+            worst = best_dist[i, k - 1]
+        if d <= col_worst[b]:
+            _insert(best_dist, best_idx, j, d, i)
+            col_worst[b] = best_dist[j, k - 1]
+    return worst
 
 
 @kernel

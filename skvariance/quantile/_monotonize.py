@@ -36,9 +36,10 @@ def monotonize(
         fit (pool adjacent violators, equal weight per level, a numba kernel);
         ``None`` returns an unchanged copy.
     n_jobs : int, default=None
-        Threads of the isotonic kernel (``None`` means 1 unless in a
-        :func:`joblib.parallel_config` context, ``-1`` all cores). Rows are
-        independent, so the result does not depend on it.
+        Checked (``0`` is an error) but without effect: the isotonic kernel
+        is a compiled loop, which uses every core, capped by
+        ``skvariance.set_config(max_threads=...)`` (see :ref:`threads`).
+        Rows are independent, so the result does not depend on the threads.
 
     Returns
     -------

@@ -16,7 +16,9 @@ distance by more than its proven rounding bound (see
 direct distance. The filter and the top-k selection of both the rows and
 the columns of a block are fused into a numba kernel; block pairs run on
 threads, each with one BLAS thread (faster than threaded BLAS on thin Gram
-blocks) and its own top-k buffers, merged at the end. Memory stays
+blocks) and its own top-k buffers, merged at the end; the number of
+threads is the package's rule for compiled loops (every core, capped by
+``skvariance.set_config(max_threads=...)``), not ``n_jobs``. Memory stays
 O(block) rather than O(n^2) or O(n * k * d).
 
 Sparse input (CSR/CSC) takes the same path: each Gram block is a sparse
@@ -46,14 +48,21 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from scipy import sparse
-from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
 from .._config import get_config
-from .._kernels._knn import EMPTY, merge_topk, rounding_slack, topk_update_pair
+from .._kernels._knn import (
+    EMPTY,
+    merge_topk,
+    rounding_slack,
+    rounding_slack32,
+    topk_update_pair,
+    underflow_slack32,
+)
 from ..utils.validation import effective_n_threads
 
 __all__ = [
@@ -143,26 +152,26 @@ def _digest(*arrays) -> bytes:
     return h.digest()
 
 
-def _pairs(X, Xc, sq, codes, penalty, pairs, k, block):
+def _pairs(X, Xc, sq, codes, penalty, pairs, k, block, slack, gram_scale, eta):
     """Top-k lists of every row over the candidates seen in ``pairs``.
 
-    ``Xc`` (centred dense rows, or the CSR matrix itself) feeds the Gram
-    filter; ``X`` (the original dense rows, or the CSR matrix with sorted
-    indices) the direct distances that decide the order.
+    ``Xc`` (centred dense rows scaled to float32, or the CSR matrix itself)
+    feeds the Gram filter; ``X`` (the original dense rows, or the CSR matrix
+    with sorted indices) the direct distances that decide the order.
     """
     n = Xc.shape[0]
     best_dist = np.full((n, k), np.inf)
     best_idx = np.full((n, k), EMPTY, dtype=np.int64)
-    gram = np.empty((min(block, n), min(block, n)))
+    gram = np.empty(min(block, n) ** 2, dtype=Xc.dtype)
     is_sparse = sparse.issparse(Xc)
-    slack = rounding_slack(X.shape[1])
     if is_sparse:
         csr = (X.indptr, X.indices, X.data)
         no_rows = np.empty((0, 0))
     else:
         csr = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
     for r0, r1, c0, c1 in pairs:
-        g = gram[: r1 - r0, : c1 - c0]
+        # a C-contiguous view (the kernel's pre-filter reads rows as vectors)
+        g = gram[: (r1 - r0) * (c1 - c0)].reshape(r1 - r0, c1 - c0)
         if is_sparse:
             g[...] = (Xc[r0:r1] @ Xc[c0:c1].T).toarray()
             X_rows = X_cols = no_rows
@@ -184,6 +193,8 @@ def _pairs(X, Xc, sq, codes, penalty, pairs, k, block):
             X_cols,
             *csr,
             slack,
+            gram_scale,
+            eta,
         )
     return best_dist, best_idx
 
@@ -204,22 +215,52 @@ def _compute(X, k, codes, penalty, n_jobs):
         # direct distances of the original rows
         Xc = X - X.mean(axis=0)
         sq = np.einsum("ij,ij->i", Xc, Xc)
+    slack, gram_scale, eta = rounding_slack(X.shape[1]), 2.0, 0.0
+    top = float(np.abs(Xc).max()) if Xc.size and not sparse.issparse(Xc) else 0.0
+    if 2.0**-400 < top < 2.0**400:
+        # float32 Gram blocks of the rows scaled by 2**-e (exact), so that
+        # the largest entry lies in [0.5, 1); the filter's bound widens to
+        # cover float32 rounding and underflow (see _kernels._knn)
+        e = int(np.frexp(top)[1])
+        Xc = np.ascontiguousarray(np.ldexp(Xc, -e), dtype=np.float32)
+        slack = rounding_slack32(X.shape[1])
+        gram_scale = 2.0 * 2.0 ** (2 * e)
+        eta = underflow_slack32(X.shape[1], e)
     block = SPARSE_BLOCK if sparse.issparse(Xc) else BLOCK
     edges = [(s, min(s + block, n)) for s in range(0, n, block)]
     pairs = [
         (r0, r1, c0, c1) for a, (r0, r1) in enumerate(edges) for (c0, c1) in edges[a:]
     ]
+    # the package's rule for compiled loops (every core, capped by
+    # set_config(max_threads=...)); n_jobs does not enter
     n_threads = min(effective_n_threads(n_jobs), len(pairs))
     if sparse.issparse(Xc):
         n_threads = 1
     # each thread takes every n_threads-th block pair into its own top-k
     # buffers (one BLAS thread each: faster than threaded BLAS on thin
     # blocks); the buffers cover disjoint candidates and merge exactly
+    bounds = (slack, gram_scale, eta)
     with threadpool_limits(limits=1, user_api="blas"):
-        parts = Parallel(n_jobs=n_threads, require="sharedmem")(
-            delayed(_pairs)(X, Xc, sq, codes, penalty, pairs[t::n_threads], k, block)
-            for t in range(n_threads)
-        )
+        if n_threads == 1:
+            parts = [_pairs(X, Xc, sq, codes, penalty, pairs, k, block, *bounds)]
+        else:
+            with ThreadPoolExecutor(n_threads) as pool:
+                parts = list(
+                    pool.map(
+                        lambda t: _pairs(
+                            X,
+                            Xc,
+                            sq,
+                            codes,
+                            penalty,
+                            pairs[t::n_threads],
+                            k,
+                            block,
+                            *bounds,
+                        ),  # fmt: skip
+                        range(n_threads),
+                    )
+                )
     best_dist, best_idx = parts[0]
     for src_dist, src_idx in parts[1:]:
         merge_topk(src_dist, src_idx, best_dist, best_idx)
@@ -250,9 +291,10 @@ def class_kneighbors(
     penalty : float, default=0.0
         Squared-distance penalty per mismatching categorical column.
     n_jobs : int, default=None
-        Threads for the search, by the package rule
-        (:func:`skvariance.utils.validation.effective_n_threads`: ``None`` is
-        1 unless a joblib ``parallel_config`` says otherwise); the result
+        Checked (:func:`skvariance.utils.check_n_jobs`) but without effect:
+        the search runs on the package's number of threads for compiled
+        loops (every core, capped by ``skvariance.set_config(max_threads=...)``,
+        :func:`skvariance.utils.validation.effective_n_threads`); the result
         does not depend on it.
     use_cache : bool, default=None
         Look up and store the graph in the process-wide bounded cache;

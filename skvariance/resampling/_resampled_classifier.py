@@ -384,11 +384,12 @@ default="upweight"
         them), not in ``class_prior_`` (the data). ``"auto"`` is 50 for the
         rebalancing strategies and 0 (no replay) for ``strategy="none"``.
     n_jobs : int, default=None
-        Threads for the neighbour search of ``strategy="smote"``, with
-        scikit-learn's meaning (see :func:`~skvariance.utils.check_n_jobs`):
-        ``None`` is 1 unless a :func:`joblib.parallel_config` context says
-        otherwise, ``-1`` all cores, ``0`` is refused. The result does not
-        depend on it.
+        Checked with scikit-learn's meaning (see
+        :func:`~skvariance.utils.check_n_jobs`: ``0`` is refused) but without
+        effect: the neighbour search of ``strategy="smote"`` is a compiled
+        loop, which uses every core, capped by
+        ``skvariance.set_config(max_threads=...)`` (see :ref:`threads`). The
+        result does not depend on the number of threads.
     random_state : int, RandomState instance or None, default=None
         Seeds the draws of copies, SMOTE rows and subsets (one
         ``RandomState`` per ``fit``). The estimator's own ``random_state`` is

@@ -87,11 +87,14 @@ K_NEIGHBORS_DOC = """k_neighbors : int or estimator, default=5
         (no exact self-exclusion, no caching)."""
 
 N_JOBS_DOC = """n_jobs : int, default=None
-        Threads for the neighbour search and the interpolation kernels, by
-        the package rule (:func:`skvariance.utils.check_n_jobs`): ``None``
-        is 1 unless a :func:`joblib.parallel_config` context says
-        otherwise, ``-1`` is every core, ``0`` is an error. The output does
-        not depend on it."""
+        Checked as everywhere in the package
+        (:func:`skvariance.utils.check_n_jobs`: ``0`` is an error) and kept
+        for imbalanced-learn compatibility, but without effect: the
+        neighbour search and the interpolation are compiled loops, which
+        use every core, capped by ``skvariance.set_config(max_threads=...)``
+        (the package rule, see :ref:`threads`), as scikit-learn's compiled
+        loops do whatever ``n_jobs`` says. The output does not depend on
+        the number of threads."""
 
 
 def fill_doc(cls):

@@ -10,7 +10,6 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
-from joblib import cpu_count, effective_n_jobs
 
 from ._sklearn_compat import _check_sample_weight, has_fit_parameter
 
@@ -288,8 +287,9 @@ def check_n_jobs(n_jobs, *, name: str = "n_jobs") -> int | None:
     ``None`` is 1 unless a :func:`joblib.parallel_config` context sets
     another number; ``-1`` is every core; ``-2`` all but one, and so on;
     a positive int is that many workers. ``0`` has no meaning and is
-    rejected. The same rule holds for joblib workers (meta-estimators,
-    functions) and for numba threads (samplers' kernels, see
+    rejected. It sets the number of joblib workers (meta-estimators,
+    functions); compiled (numba) loops use every core instead, capped by
+    ``skvariance.set_config(max_threads=...)`` (see
     :func:`~skvariance.utils.validation.effective_n_threads`). Results never
     depend on ``n_jobs``.
 
@@ -314,21 +314,27 @@ def check_n_jobs(n_jobs, *, name: str = "n_jobs") -> int | None:
     return int(n_jobs)
 
 
-def effective_n_threads(n_jobs) -> int:
-    """Threads a numba kernel uses for ``n_jobs`` (see :func:`check_n_jobs`).
+def effective_n_threads(n_jobs=None) -> int:
+    """Threads a compiled (numba) kernel uses: the package rule.
 
-    ``None`` is 1 unless a :func:`joblib.parallel_config` context says
-    otherwise; the result is at least 1 and at most the number of cores.
+    Every core, capped by ``skvariance.set_config(max_threads=...)`` and by
+    numba's ``NUMBA_NUM_THREADS`` (see
+    :func:`skvariance._config.compiled_n_threads`). ``n_jobs`` is checked
+    (:func:`check_n_jobs`) but does not change the count: as in
+    scikit-learn, ``n_jobs`` governs joblib workers, while compiled loops
+    use the cores. Results never depend on the number of threads.
 
     Examples
     --------
-    >>> effective_n_threads(None)
-    1
-    >>> effective_n_threads(1)
-    1
+    >>> import skvariance
+    >>> with skvariance.config_context(max_threads=1):
+    ...     effective_n_threads(None), effective_n_threads(-1)
+    (1, 1)
     """
+    from .._config import compiled_n_threads
+
     check_n_jobs(n_jobs)
-    return max(1, min(int(effective_n_jobs(n_jobs)), cpu_count()))
+    return compiled_n_threads()
 
 
 def check_named_estimators(estimators, *, name: str = "estimators", minimum: int = 2):

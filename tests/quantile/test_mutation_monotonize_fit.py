@@ -6,10 +6,12 @@ the kernel's thread count recorded from ``numba.set_num_threads``.
 
 import re
 
+import joblib
 import numba
 import numpy as np
 import pytest
 
+import skvariance
 from skvariance.quantile import monotonize
 
 Q = np.array([[3.0, 1.0, 2.0, 5.0], [0.0, 4.0, 4.0, 1.0]])
@@ -51,7 +53,7 @@ def test_methods_by_hand_row_by_row():
     )
 
 
-def test_isotonic_kernel_runs_with_n_jobs_threads_and_restores_them(monkeypatch):
+def test_isotonic_kernel_runs_on_the_package_threads_and_restores_them(monkeypatch):
     calls = []
     original = numba.set_num_threads
 
@@ -62,11 +64,14 @@ def test_isotonic_kernel_runs_with_n_jobs_threads_and_restores_them(monkeypatch)
     monkeypatch.setattr(numba, "set_num_threads", record)
     before = numba.get_num_threads()
     expected = np.array([[2.0, 2.0, 2.0, 5.0], [0.0, 3.0, 3.0, 3.0]])
-    for n_jobs, threads in [(1, 1), (2, min(2, numba.config.NUMBA_NUM_THREADS))]:
+    # a compiled loop: every core whatever n_jobs says, capped by max_threads
+    every_core = min(joblib.cpu_count(), numba.config.NUMBA_NUM_THREADS)
+    for n_jobs, cap, threads in [(1, -1, every_core), (2, -1, every_core), (2, 1, 1)]:
         calls.clear()
-        np.testing.assert_array_equal(
-            monotonize(Q, "isotonic", n_jobs=n_jobs), expected
-        )
+        with skvariance.config_context(max_threads=cap):
+            np.testing.assert_array_equal(
+                monotonize(Q, "isotonic", n_jobs=n_jobs), expected
+            )
         assert calls == [threads, before]
     msg = (
         "n_jobs == 0 has no meaning; use None, a positive int, or a negative "

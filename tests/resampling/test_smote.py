@@ -3,6 +3,7 @@
 from collections import Counter
 
 import joblib
+import numba
 import numpy as np
 import pandas as pd
 import pytest
@@ -287,9 +288,11 @@ def test_n_jobs_follows_the_package_rule():
         SMOTE(n_jobs=0).fit_resample(X, y)
     with pytest.raises(ValueError, match="n_jobs == 0 has no meaning"):
         SMOTER(n_jobs=0).fit(X, X[:, 0])
-    assert effective_n_threads(None) == 1
-    with joblib.parallel_config(n_jobs=2):
-        assert effective_n_threads(None) == min(2, joblib.cpu_count())
+    # compiled loops: every core whatever n_jobs says (test_threads.py)
+    every_core = min(joblib.cpu_count(), numba.config.NUMBA_NUM_THREADS)
+    assert effective_n_threads(None) == effective_n_threads(1) == every_core
+    with joblib.parallel_config(n_jobs=1):
+        assert effective_n_threads(None) == every_core
 
 
 # -- SMOTENC: validation up front, dtypes, estimators, weights, sparse -----------

@@ -53,9 +53,13 @@ def test_n_jobs_rule():
         check_n_jobs(0)
     with pytest.raises(TypeError, match="n_jobs must be None or an int"):
         check_n_jobs(2.5)
-    assert effective_n_threads(None) == 1
-    assert effective_n_threads(-1) >= 1
+    # compiled loops: every core whatever n_jobs says, capped by max_threads
+    assert effective_n_threads(None) == effective_n_threads(1) >= 1
     from joblib import parallel_config
 
-    with parallel_config(n_jobs=2):
-        assert effective_n_threads(None) == min(2, effective_n_threads(-1))
+    import skvariance
+
+    with parallel_config(n_jobs=1):
+        assert effective_n_threads(None) == effective_n_threads(-1)
+    with skvariance.config_context(max_threads=1):
+        assert effective_n_threads(None) == effective_n_threads(-1) == 1
