@@ -9,7 +9,7 @@ module global.
 The settings control the neighbour-graph cache of the SMOTE family (see
 :ref:`resampling_cache` in the user guide) and the number of threads of the
 compiled (numba) loops (``max_threads``, see :ref:`threads` in the user
-guide): :func:`compiled_n_threads` is that rule, the one every compiled
+guide): ``compiled_n_threads()`` is that rule, the one every compiled
 kernel of the package follows.
 """
 
@@ -150,9 +150,9 @@ def set_config(
         Largest number of threads of a compiled loop (the numba kernels:
         the samplers' neighbour search and interpolation, the bootstrap,
         conformal, quantile and isotonic kernels). Default ``-1``: every
-        core (see :func:`compiled_n_threads` for the rule). A positive int
-        caps the count, for example ``1`` to leave the other cores to other
-        work. It is independent of ``n_jobs``, which governs joblib
+        core (the rule is ``skvariance._config.compiled_n_threads()``). A
+        positive int caps the count, for example ``1`` to leave the other
+        cores to other work. It is independent of ``n_jobs``, which governs joblib
         workers only; results do not depend on it.
 
     See Also

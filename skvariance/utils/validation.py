@@ -319,7 +319,7 @@ def effective_n_threads(n_jobs=None) -> int:
 
     Every core, capped by ``skvariance.set_config(max_threads=...)`` and by
     numba's ``NUMBA_NUM_THREADS`` (see
-    :func:`skvariance._config.compiled_n_threads`). ``n_jobs`` is checked
+    ``skvariance._config.compiled_n_threads()``). ``n_jobs`` is checked
     (:func:`check_n_jobs`) but does not change the count: as in
     scikit-learn, ``n_jobs`` governs joblib workers, while compiled loops
     use the cores. Results never depend on the number of threads.
