@@ -168,7 +168,8 @@ def _pairs(X, Xc, sq, codes, penalty, pairs, k, block, slack, gram_scale, eta):
         csr = (X.indptr, X.indices, X.data)
         no_rows = np.empty((0, 0))
     else:
-        csr = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
+        # int32 like the usual CSR index arrays: one compiled signature less
+        csr = (np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0))
     for r0, r1, c0, c1 in pairs:
         # a C-contiguous view (the kernel's pre-filter reads rows as vectors)
         g = gram[: (r1 - r0) * (c1 - c0)].reshape(r1 - r0, c1 - c0)

@@ -120,6 +120,22 @@ def draw(rng, n_group, k, n_new):
     return rows.astype(np.int64), cols.astype(np.int64), steps
 
 
+def _kernel_indices(nn):
+    """The neighbour table as one array type: C-contiguous, writable int32.
+
+    numba compiles a kernel once per argument type, and a cached graph is a
+    read-only, possibly sliced view: without this, every layout and flag
+    combination compiled its own copy of the interpolation kernels. The copy
+    is n_group x k integers, small beside the rows it indexes; int64 is kept
+    only beyond 2**31 rows.
+    """
+    big = nn.dtype.itemsize > 4 and nn.size and nn.max() > np.iinfo(np.int32).max
+    dtype = np.int64 if big else np.int32
+    if nn.dtype == dtype and nn.flags.c_contiguous and nn.flags.writeable:
+        return nn
+    return np.array(nn, dtype=dtype, order="C")
+
+
 def interpolate(X, nn, rows, cols, steps, out=None):
     """SMOTE rows ``X[r] + s (X[nn[r, c]] - X[r])``: into ``out`` or returned.
 
@@ -127,10 +143,10 @@ def interpolate(X, nn, rows, cols, steps, out=None):
     compiled kernel; sparse ``X`` (CSR) gives a new CSR block of the same
     values (zeros not stored), built by two kernels: count, then fill.
     """
+    nn = _kernel_indices(nn)
     if sparse.issparse(X):
         if not X.has_sorted_indices:
             X = X.sorted_indices()
-        nn = np.ascontiguousarray(nn)
         counts = np.empty(rows.size, dtype=np.int64)
         smote_interpolate_csr_count(
             X.indptr, X.indices, X.data, nn, rows, cols, steps, counts
