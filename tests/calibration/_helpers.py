@@ -1,4 +1,6 @@
-"""Data generators and a binomial-tolerance helper for coverage simulations."""
+"""Data generators, a binomial-tolerance helper and a whole-message pattern."""
+
+import re
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
@@ -73,3 +75,8 @@ def draw_known(rng, n, scale=1.5):
     p = softmax(X)
     y = (rng.uniform(size=(n, 1)) > p.cumsum(axis=1)).sum(axis=1)
     return X, np.minimum(y, 2)
+
+
+def whole(message):
+    """A ``pytest.raises(match=...)`` pattern for exactly ``message``."""
+    return "^" + re.escape(message) + "$"

@@ -6,7 +6,6 @@ these tests were checked against its body moved out by
 Messages are matched whole; references are computed here.
 """
 
-import re
 import threading
 
 import numpy as np
@@ -17,7 +16,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from skvariance.calibration import ConformalClassifier
 
-from ._helpers import KnownProba, draw_known
+from ._helpers import KnownProba, draw_known, whole
 
 
 @pytest.fixture
@@ -26,17 +25,13 @@ def data():
     return draw_known(rng, 60)
 
 
-def _full(message):
-    return "^" + re.escape(message) + "$"
-
-
 @pytest.mark.parametrize("method", ["split", "cv_plus"])
 def test_n_jobs_zero_is_rejected_before_fitting(data, method):
     # split never starts a worker pool: only fit's own check can refuse 0
     X, y = data
     with pytest.raises(
         ValueError,
-        match=_full(
+        match=whole(
             "n_jobs == 0 has no meaning; use None, a positive int, or a negative "
             "int (-1 for all cores)."
         ),
@@ -44,11 +39,11 @@ def test_n_jobs_zero_is_rejected_before_fitting(data, method):
         ConformalClassifier(KnownProba(softmax=True), method=method, n_jobs=0).fit(X, y)
 
 
-def test_one_class_message_in_full(data):
+def test_one_class_message_inwhole(data):
     X, _ = data
     with pytest.raises(
         ValueError,
-        match=_full("y has only one class ['a']; conformal sets need at least two."),
+        match=whole("y has only one class ['a']; conformal sets need at least two."),
     ):
         ConformalClassifier(LogisticRegression()).fit(X, np.full(len(X), "a"))
 
@@ -59,7 +54,7 @@ def test_all_zero_shift_weights_are_refused_before_the_method_check(data):
     X, y = data
     with pytest.raises(
         ValueError,
-        match=_full(
+        match=whole(
             "shift_weight is zero for every calibration row: weighted conformal "
             "prediction needs a positive total weight on the calibration set."
         ),
@@ -69,9 +64,9 @@ def test_all_zero_shift_weights_are_refused_before_the_method_check(data):
         )
 
 
-def test_cross_method_shift_message_in_full(data):
+def test_cross_method_shift_message_inwhole(data):
     X, y = data
-    message = _full(
+    message = whole(
         "covariate-shift weights (shift_weight, weight_function) need "
         "method='split', got method='cv_plus'."
     )

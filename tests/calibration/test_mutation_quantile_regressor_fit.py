@@ -6,7 +6,6 @@ these tests were checked against its body moved out by
 Messages are matched whole; references are computed here.
 """
 
-import re
 import threading
 
 import numpy as np
@@ -17,6 +16,8 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.linear_model import Ridge
 
 from skvariance.calibration import ConformalQuantileRegressor
+
+from ._helpers import whole
 
 
 class Gaussian(RegressorMixin, BaseEstimator):
@@ -51,15 +52,11 @@ def data():
     return X, X[:, 0] + rng.normal(size=40)
 
 
-def _full(message):
-    return "^" + re.escape(message) + "$"
-
-
 def test_n_jobs_zero_is_rejected_before_fitting(data):
     # one multi-quantile model starts no worker pool: only fit's own check
     # can refuse 0 (joblib's own refusal has another message)
     X, y = data
-    message = _full(
+    message = whole(
         "n_jobs == 0 has no meaning; use None, a positive int, or a negative "
         "int (-1 for all cores)."
     )
@@ -76,7 +73,7 @@ def test_all_zero_shift_weights_are_refused_before_the_estimator_is_inspected(
     X, y = data
     with pytest.raises(
         ValueError,
-        match=_full(
+        match=whole(
             "shift_weight is zero for every calibration row: weighted conformal "
             "prediction needs a positive total weight on the calibration set."
         ),
@@ -89,7 +86,7 @@ def test_requested_levels_must_straddle_the_median_strictly(data, levels):
     X, y = data
     with pytest.raises(
         ValueError,
-        match=_full(
+        match=whole(
             f"quantile_levels needs a level below 0.5 and one above, got {levels}."
         ),
     ):
@@ -100,7 +97,7 @@ def test_requested_levels_are_checked_under_their_name(data):
     X, y = data
     with pytest.raises(
         ValueError,
-        match=_full("quantile_levels must be strictly increasing, got [0.9, 0.1]."),
+        match=whole("quantile_levels must be strictly increasing, got [0.9, 0.1]."),
     ):
         ConformalQuantileRegressor(Gaussian(), quantile_levels=[0.9, 0.1]).fit(X, y)
 
@@ -110,7 +107,7 @@ def test_native_levels_must_straddle_the_median_strictly(data, levels):
     X, y = data
     with pytest.raises(
         ValueError,
-        match=_full(
+        match=whole(
             f"the estimator's levels {list(levels)} need one below 0.5 and one above."
         ),
     ):
@@ -194,7 +191,7 @@ def test_fit_params_need_routing(data):
     X, y = data
     with pytest.raises(
         TypeError,
-        match=_full(
+        match=whole(
             "ConformalQuantileRegressor.fit got unexpected parameters ['foo']; "
             "enable metadata routing to pass them to the estimator."
         ),
