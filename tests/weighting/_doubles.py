@@ -37,3 +37,18 @@ class Shifted(RegressorMixin, BaseEstimator):
 
     def predict(self, X):
         return self.lr_.predict(X) + self.offset_
+
+
+def round_robin_folds(n, k=3):
+    """``k`` (train, test) folds of ``range(n)``, row ``i`` tested in fold ``i % k``."""
+    idx = np.arange(n)
+    return [(np.setdiff1d(idx, idx[j::k]), idx[j::k]) for j in range(k)]
+
+
+def binary_treatment_data(n=45, seed=0):
+    """X, y and a 0/1 treatment whose propensity rises with x0; effect 1 + 2 x1."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, 2))
+    w = (rng.uniform(size=n) < 1 / (1 + np.exp(-X[:, 0]))).astype(int)
+    y = X[:, 0] + w * (1 + 2 * X[:, 1]) + 0.3 * rng.normal(size=n)
+    return X, y, w

@@ -13,18 +13,10 @@ from sklearn.linear_model import LinearRegression
 
 from skvariance.weighting import RLearner
 
+from ._doubles import binary_treatment_data, round_robin_folds
 
-def _folds(n, k=3):
-    idx = np.arange(n)
-    return [(np.setdiff1d(idx, idx[j::k]), idx[j::k]) for j in range(k)]
-
-
-def _data(n=45, seed=0):
-    rng = np.random.RandomState(seed)
-    X = rng.normal(size=(n, 2))
-    w = (rng.uniform(size=n) < 1 / (1 + np.exp(-X[:, 0]))).astype(int)
-    y = X[:, 0] + w * (1 + 2 * X[:, 1]) + 0.3 * rng.normal(size=n)
-    return X, y, w
+_folds = round_robin_folds
+_data = binary_treatment_data
 
 
 class _LabelRecorder(ClassifierMixin, BaseEstimator):
