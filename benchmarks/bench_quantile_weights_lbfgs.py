@@ -26,26 +26,9 @@ import tracemalloc
 
 import numpy as np
 from _harness import peak_rss_growth, print_table
+from bench_quantile_weights import LEVELS, _loss, _problem
 
-from skvariance.metrics import pinball_loss
 from skvariance.quantile._weights import fit_simplex_weights, fit_smooth_weights
-
-LEVELS = np.array([0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95])
-
-
-def _problem(n, seed=0):
-    """4 noisy, partly informative quantile models of y, 7 levels."""
-    rng = np.random.default_rng(seed)
-    y = rng.normal(size=n)
-    signal = rng.uniform(0, 1, size=(1, 4, 1))
-    curves = np.sort(rng.normal(size=LEVELS.size))[None, None, :]
-    P = 0.5 * rng.normal(size=(n, 4, LEVELS.size)) + curves + signal * y[:, None, None]
-    return P, y
-
-
-def _loss(P, y, w):
-    W = w if w.ndim == 2 else np.repeat(w[:, None], LEVELS.size, axis=1)
-    return pinball_loss(y, np.einsum("ikt,kt->it", P, W), LEVELS)
 
 
 def _fixed_mmap_threshold():
