@@ -249,7 +249,7 @@ class AdaptiveConformalRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
         past scores, calibration included).
     learning_rate : float, default=0.1
         PID: step ``eta`` as a fraction of the recent score range (> 0).
-    burnin : int, default=20
+    burnin : int, default=50
         PID: number of recent scores whose range scales ``learning_rate``,
         and the lags of the scorecaster.
     saturation : float, default=5.0
@@ -340,7 +340,7 @@ class AdaptiveConformalRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
         gamma: float = 0.005,
         window: int | None = None,
         learning_rate: float = 0.1,
-        burnin: int = 20,
+        burnin: int = 50,
         saturation: float = 5.0,
         integral_gain: float | None = None,
         scorecaster=None,
