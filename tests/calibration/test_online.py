@@ -10,7 +10,12 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.linear_model import LinearRegression
 
 from skvariance.calibration import AdaptiveConformalRegressor, EnbPIRegressor
-from skvariance.calibration._online import enbpi_bounds, score_quantile
+from skvariance.calibration._online import (
+    _tan_saturated,
+    enbpi_bounds,
+    pid_step,
+    score_quantile,
+)
 
 
 def lagged(y, n_lags=4):
@@ -173,6 +178,28 @@ def test_pid_scorecaster_adds_the_lag_regression_forecast():
     np.testing.assert_allclose(pid.quantile_history_, qs, rtol=1e-9)
 
 
+def test_saturation_function_edges():
+    half_pi = np.pi / 2
+    assert _tan_saturated(half_pi) == np.inf and _tan_saturated(2.0) == np.inf
+    assert _tan_saturated(-half_pi) == -np.inf and _tan_saturated(-2.0) == -np.inf
+    for x in (1.2, -1.2, 0.3, -0.3):
+        assert _tan_saturated(x) == pytest.approx(np.tan(x), rel=1e-14)
+
+
+def test_pid_step_by_hand():
+    # t = 3 steps, 2 misses at alpha = 0.1: E_3 = 2 - 0.3 = 1.7
+    arg = 1.7 * np.log(3) / (0.5 * 3)
+    q_p, integral = pid_step(1.0, 1.0, 0.1, 0.5, 2.0, 3, 0.5, 1.0)
+    assert q_p == 1.0 + 0.5 * 0.9 and integral == pytest.approx(np.tan(arg), rel=1e-14)
+    assert pid_step(1.0, 0.0, 0.1, 0.5, 2.0, 3, 0.5, 3.0) == pytest.approx(
+        (0.95, 3 * np.tan(arg)), rel=1e-14
+    )
+    # saturated: +inf with a gain, exactly 0 (not 0 * inf = NaN) without one
+    assert pid_step(1.0, 1.0, 0.1, 0.5, 3.0, 3, 0.01, 2.0)[1] == np.inf
+    assert pid_step(1.0, 1.0, 0.1, 0.5, 3.0, 3, 0.01, 0.0)[1] == 0.0
+    assert pid_step(1.0, 0.0, 0.1, 0.5, 0.0, 3, 0.01, 2.0)[1] == -np.inf
+
+
 # -- the deterministic ACI guarantee ---------------------------------------------------
 def aci_bound(alpha_1, gamma, T):
     return (max(alpha_1, 1 - alpha_1) + gamma) / (gamma * T)
@@ -309,6 +336,8 @@ def test_enbpi_bounds_ranks():
     assert enbpi_bounds(center, r, 0.9).tolist() == [[-9.0, 9.0]]
     # rank ceil(20 * 0.8) = 16 of |r| -> 8
     assert enbpi_bounds(center, r, 0.8).tolist() == [[-8.0, 8.0]]
+    # the default is symmetric: |r + 1| sorted 0,1,1,...,8,8,9,10; rank 16 -> 8
+    assert enbpi_bounds(center, r + 1, 0.8).tolist() == [[-8.0, 8.0]]
     # asymmetric at 0.8: k = ceil(20 * 0.9) = 18 -> r_(18) = 8, r_(2) = -8
     assert enbpi_bounds(center, r + 1, 0.8, symmetric=False).tolist() == [[-7, 9]]
     # k = ceil(20 * 0.975) = 20 > 19: infinite on both sides
