@@ -485,3 +485,42 @@ def test_enbpi_rows_in_every_sample_are_an_error():
         ValueError, match=r"29 training row\(s\) \(first: 0\) are in every"
     ):
         EnbPIRegressor(bootstrap=FixedSamples(everything)).fit(X, y)
+
+
+def test_mapie_aci_is_our_update_clipped_to_zero_one():
+    """MAPIE's ACI = aci_step + clip to [0, 1] + a strict miss rule.
+
+    Its intervals read the EnbPI residuals but are centred on the single model
+    fitted on all the training rows (``method="aci"`` is not "enbpi" in its
+    ``EnsembleRegressor.predict``), not on the ensemble.
+    """
+    pytest.importorskip("mapie")
+    from mapie.regression import TimeSeriesRegressor
+    from mapie.subsample import BlockBootstrap
+
+    X, y = lagged(series("elnino"), 3)
+    Xtr, ytr, Xte, yte = X[:150], y[:150], X[150:230], y[150:230]
+
+    def cv():
+        return BlockBootstrap(
+            n_resamplings=30, length=6, overlapping=True, random_state=2
+        )
+
+    mapie = TimeSeriesRegressor(LinearRegression(), method="aci", cv=cv()).fit(Xtr, ytr)
+    ours = EnbPIRegressor(bootstrap=cv(), symmetric=False).fit(Xtr, ytr)
+    single = LinearRegression().fit(Xtr, ytr)
+    gamma, alpha, alpha_t = 0.3, 0.1, 0.1
+    clipped = 0
+    for t in range(len(yte)):
+        x = Xte[t : t + 1]
+        _, theirs = mapie.predict(x, confidence_level=0.9, allow_infinite_bounds=True)
+        b = enbpi_bounds(
+            single.predict(x), ours.residuals_, 1 - alpha_t, symmetric=False
+        )
+        np.testing.assert_allclose(b, theirs[:, :, 0], rtol=1e-10)
+        miss = not (b[0, 0] < yte[t] < b[0, 1])
+        new = alpha_t + gamma * (alpha - miss)
+        clipped += not 0 <= new <= 1
+        alpha_t = min(max(new, 0.0), 1.0)
+        mapie.adapt_conformal_inference(x, yte[t : t + 1], gamma=gamma)
+    assert clipped > 0  # the clipping was exercised
