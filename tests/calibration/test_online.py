@@ -99,7 +99,7 @@ def split_scores(X, y, n_cal):
 
 
 # -- update equations against the loops ---------------------------------------------
-@pytest.mark.parametrize("window", [None, 40])
+@pytest.mark.parametrize("window", [None, 40, 70])  # 50 calibration scores
 def test_aci_matches_independent_loop(window):
     X, y = shifted()
     model, cal = split_scores(X[:100], y[:100], 50)
@@ -340,6 +340,9 @@ def test_enbpi_bounds_ranks():
     assert enbpi_bounds(center, r + 1, 0.8).tolist() == [[-8.0, 8.0]]
     # asymmetric at 0.8: k = ceil(20 * 0.9) = 18 -> r_(18) = 8, r_(2) = -8
     assert enbpi_bounds(center, r + 1, 0.8, symmetric=False).tolist() == [[-7, 9]]
+    # k = ceil(20 * 0.925) = 19 = n: the extreme residuals, still finite
+    b = enbpi_bounds(center, r, 0.85, symmetric=False)
+    assert b.tolist() == [[-9.0, 9.0]]
     # k = ceil(20 * 0.975) = 20 > 19: infinite on both sides
     b = enbpi_bounds(center, r, 0.95, symmetric=False)
     assert b.tolist() == [[-np.inf, np.inf]]
