@@ -527,3 +527,13 @@ def test_mapie_aci_is_our_update_clipped_to_zero_one():
         alpha_t = min(max(new, 0.0), 1.0)
         mapie.adapt_conformal_inference(x, yte[t : t + 1], gamma=gamma)
     assert clipped > 0  # the clipping was exercised
+
+
+def test_enbpi_update_validates_like_fit():
+    X, y = shifted(100)
+    enbpi = EnbPIRegressor(random_state=0).fit(X[:80], y[:80])
+    enbpi.update(X[80:83], y[80:83].astype(object))  # numeric y, object dtype
+    assert enbpi.residuals_.dtype == np.float64
+    with pytest.raises(ValueError, match="EnbPIRegressor is expecting 1 features"):
+        enbpi.update(np.c_[X[:3], X[:3]], y[:3])
+    assert enbpi.n_features_in_ == 1
