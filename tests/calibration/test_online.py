@@ -356,7 +356,7 @@ def test_enbpi_identical_to_mapie(aggregation):
     from mapie.subsample import BlockBootstrap
 
     X, y = lagged(series("sunspots"), 3)
-    Xtr, ytr, Xte, yte = X[:200], y[:200], X[200:], y[200:]
+    Xtr, ytr, Xte, yte = X[:200], y[:200], X[200:260], y[200:260]
 
     def cv():
         return BlockBootstrap(
@@ -502,7 +502,7 @@ def test_mapie_aci_is_our_update_clipped_to_zero_one():
     from mapie.subsample import BlockBootstrap
 
     X, y = lagged(series("elnino"), 3)
-    Xtr, ytr, Xte, yte = X[:150], y[:150], X[150:230], y[150:230]
+    Xtr, ytr, Xte, yte = X[:150], y[:150], X[150:190], y[150:190]
 
     def cv():
         return BlockBootstrap(
