@@ -3,6 +3,7 @@
 from ._classifier import ConformalClassifier
 from ._quantile_regressor import ConformalQuantileRegressor
 from ._regressor import ConformalRegressor
+from ._risk_control import RiskControlWarning, RiskController
 from .base import CalibrationSizeWarning, min_calibration_size
 
 __all__: list[str] = [
@@ -10,5 +11,7 @@ __all__: list[str] = [
     "ConformalClassifier",
     "ConformalQuantileRegressor",
     "ConformalRegressor",
+    "RiskControlWarning",
+    "RiskController",
     "min_calibration_size",
 ]
