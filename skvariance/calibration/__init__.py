@@ -3,7 +3,7 @@
 from ._classifier import ConformalClassifier
 from ._quantile_regressor import ConformalQuantileRegressor
 from ._regressor import ConformalRegressor
-from ._risk_control import RiskControlWarning, RiskController
+from ._risk_control import RiskController, RiskControlWarning
 from .base import CalibrationSizeWarning, min_calibration_size
 
 __all__: list[str] = [
