@@ -9,7 +9,7 @@ from scipy.stats import binom
 from sklearn.base import ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.multioutput import MultiOutputClassifier
-from sklearn.utils import check_random_state
+from sklearn.utils import check_array, check_random_state, column_or_1d
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 from ..utils._seeds import derive_seeds, set_random_state
@@ -414,7 +414,8 @@ default="fixed_sequence"
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = True
-        tags.classifier_tags.multi_label = True
+        # a multilabel y is for risk="fnr" (or a callable loss)
+        tags.classifier_tags.multi_label = self.risk == "fnr"
         return tags
 
     def _default_estimator(self):
@@ -464,6 +465,7 @@ default="fixed_sequence"
                 f"This {type(self).__name__} estimator requires y to be passed, "
                 "but the target y is None."
             )
+        y = check_array(y, ensure_2d=False, dtype=None, input_name="y", estimator=self)
         kind = type_of_target(y, input_name="y")
         risk = self.risk
         if risk == "fnr" or (callable(risk) and kind == "multilabel-indicator"):
@@ -487,14 +489,26 @@ default="fixed_sequence"
                 f"risk={risk!r} needs 1-d class labels y; got y of shape "
                 f"{np.shape(y)} (a multilabel y needs risk='fnr' or a callable)."
             )
+        y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         self._multilabel = False
         return y
 
-    def _set_classes(self, y):
+    def _set_classes(self, y, classes=None):
+        """Set ``classes_`` (from ``y``, or the prefit model's) and encode ``y``."""
         if self._multilabel:
             return y
-        self.classes_, y_encoded = np.unique(y, return_inverse=True)
+        if classes is None:
+            self.classes_, y_encoded = np.unique(y, return_inverse=True)
+        else:
+            self.classes_ = np.asarray(classes)
+            unknown = np.setdiff1d(np.unique(y), self.classes_)
+            if unknown.size:
+                raise ValueError(
+                    f"y_cal has labels {unknown.tolist()[:10]} the estimator was "
+                    "not fitted on."
+                )
+            y_encoded = np.searchsorted(self.classes_, y)
         if self.classes_.size < 2:
             raise ValueError(
                 f"y has only one class {self.classes_.tolist()}; risk control "
@@ -604,17 +618,9 @@ default="fixed_sequence"
                 f"X_cal and y_cal have different numbers of rows: {X.shape[0]} "
                 f"and {np.shape(y)[0]}."
             )
-        y_codes = self._set_classes(y)
-        if not self._multilabel:
-            seen = np.asarray(self.estimator.classes_)
-            unknown = np.setdiff1d(self.classes_, seen)
-            if unknown.size:
-                raise ValueError(
-                    f"y_cal has labels {unknown.tolist()[:10]} the estimator was "
-                    "not fitted on."
-                )
-            self.classes_ = seen
-            y_codes = np.searchsorted(seen, np.asarray(y))
+        y_codes = self._set_classes(
+            y, None if self._multilabel else getattr(self.estimator, "classes_", None)
+        )
         self.estimator_ = self.estimator
         self.calibration_indices_ = None
         self._calibrate(X, y, y_codes)
