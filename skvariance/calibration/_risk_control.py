@@ -297,7 +297,8 @@ default="fixed_sequence"
     grid_ : ndarray of shape (n_grid,)
         Thresholds considered.
     risk_curve_ : ndarray of shape (n_grid,)
-        Empirical risk on the calibration set at each threshold.
+        Empirical risk on the calibration set at each threshold (NaN for
+        precision where no calibration point is predicted positive).
     bound_curve_ : ndarray of shape (n_grid,)
         CRC: ``n / (n + 1) risk + B / (n + 1)``; LTT: ``None``.
     p_values_ : ndarray of shape (n_grid,)

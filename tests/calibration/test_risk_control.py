@@ -111,6 +111,9 @@ def test_crc_index_edges():
     # n + 1, not n: with n = 20 the sum may reach 1.1
     assert crc_threshold_index(np.array([1.1, 0.5]), 20, 0.1) == 0
     assert crc_threshold_index(np.array([1.2, 0.5]), 20, 0.1) == 1
+    # the float slack is inclusive too: a sum exactly at alpha (n+1) (1 + 1e-10)
+    rhs = 0.5 * 2 * (1.0 + 1e-10)
+    assert crc_threshold_index(np.array([rhs - 1.0]), 1, 0.5) == 0
     # the bound B enters: B = 2 leaves room for nothing at alpha (n+1) = 2
     assert crc_threshold_index(np.array([0.5, 0.0]), 19, 0.1, bound=2.0) == 1
     assert crc_threshold_index(np.array([0.5, 0.1]), 19, 0.1, bound=2.0) is None
