@@ -392,6 +392,14 @@ def test_ltt_precision_by_simulation_and_reference():
 
 
 # -- the same thresholds as MAPIE 1.6 ------------------------------------
+def _mapie_risk_control():
+    # fwer_method, p_values and the Holm default of the controllers: 1.6
+    pytest.importorskip("mapie", minversion="1.6")
+    from mapie import risk_control
+
+    return risk_control
+
+
 def _anes96():
     sm = pytest.importorskip("statsmodels.api")
     data = sm.datasets.anes96.load_pandas().data
@@ -402,7 +410,7 @@ def _anes96():
 
 @pytest.mark.parametrize("fwer", ["fixed_sequence", "bonferroni", "bonferroni_holm"])
 def test_ltt_equals_mapie_binary_controller(fwer):
-    risk_control = pytest.importorskip("mapie.risk_control")
+    risk_control = _mapie_risk_control()
     X_train, X_cal, y_train, y_cal = _anes96()
     clf = LogisticRegression(max_iter=1000).fit(X_train, y_train)
     for risk in ("precision", "recall"):
@@ -465,7 +473,7 @@ def _digits_multilabel():
 
 
 def test_crc_fnr_equals_mapie_multilabel_controller():
-    risk_control = pytest.importorskip("mapie.risk_control")
+    risk_control = _mapie_risk_control()
     X, Y = _digits_multilabel()
     X_train, X_cal, Y_train, Y_cal = train_test_split(
         X, Y, train_size=300, test_size=200, random_state=0
