@@ -226,7 +226,7 @@ def _hoeffding_reference(r, n, alpha):
     return math.exp(-n * h)
 
 
-@pytest.mark.parametrize("n, alpha", [(50, 0.1), (137, 0.25)])
+@pytest.mark.parametrize("n, alpha", [(1, 0.3), (2, 0.1), (50, 0.1), (137, 0.25)])
 def test_hoeffding_bentkus_p_values_equal_reference(n, alpha):
     counts = np.arange(0, n + 1)
     risk = counts / n
@@ -247,8 +247,13 @@ def test_hoeffding_bentkus_p_values_equal_reference(n, alpha):
     assert got[0] == pytest.approx(
         min(_hoeffding_reference(2.5 / n, n, alpha), _bentkus_reference(3, n, alpha))
     )
-    # no effective sample: never valid
-    assert hoeffding_bentkus_p_values(np.array([0.0]), np.array([0]), alpha)[0] == 1
+    # no effective sample: never valid (binary: the Bentkus term alone would
+    # give 1 - alpha)
+    for binary in (False, True):
+        p0 = hoeffding_bentkus_p_values(
+            np.array([0.0]), np.array([0]), alpha, binary=binary
+        )
+        assert p0[0] == 1
 
 
 def test_p_value_is_super_uniform_at_the_null_and_not_much_more():
