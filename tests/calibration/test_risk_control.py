@@ -23,6 +23,8 @@ from skvariance.calibration import (
     RiskControlWarning,
 )
 from skvariance.calibration._risk_control import (
+    _bonferroni,
+    _holm,
     crc_threshold_index,
     fixed_sequence_test,
     hoeffding_bentkus_p_values,
@@ -284,6 +286,16 @@ def test_fixed_sequence_testing():
     np.testing.assert_array_equal(
         fixed_sequence_test(np.zeros(3), 0.1, np.arange(3)), [0, 1, 2]
     )
+
+
+def test_bonferroni_and_holm_edges():
+    # a p-value exactly at its level is rejected (p <= level)
+    np.testing.assert_array_equal(_bonferroni(np.array([0.05, 0.2]), 0.1), [0])
+    np.testing.assert_array_equal(_holm(np.array([0.2, 0.05]), 0.1), [1])
+    # Holm: the second smallest against delta / 1 once the first is rejected
+    np.testing.assert_array_equal(_holm(np.array([0.1, 0.05]), 0.1), [0, 1])
+    np.testing.assert_array_equal(_holm(np.array([0.0, 0.01, 0.02]), 0.1), [0, 1, 2])
+    assert _holm(np.array([0.06, 0.07]), 0.1).size == 0
 
 
 def test_bonferroni_and_holm_equal_statsmodels():
