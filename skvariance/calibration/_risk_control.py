@@ -798,8 +798,8 @@ default="fixed_sequence"
         predicted = proba[:, 1][:, None] >= grid[None, valid]
         hits = (predicted & positive[:, None]).sum(axis=0)
         if self.risk == "precision":
-            n_pos = positive.sum()
-            secondary = 1.0 - hits / n_pos if n_pos else np.ones(valid.size)
+            # a valid threshold has a precision > 0: some positive exists
+            secondary = 1.0 - hits / positive.sum()
         else:
             n_pred = predicted.sum(axis=0)
             secondary = np.where(n_pred > 0, 1.0 - hits / np.maximum(n_pred, 1), 1.0)

@@ -408,6 +408,42 @@ def test_ltt_precision_by_simulation_and_reference():
         assert rc.threshold_ == chosen[r]
 
 
+def test_ltt_miscoverage_equals_reference():
+    # LTT with a loss-type risk: binary Hoeffding-Bentkus p-values of the
+    # miscoverage rate, fixed sequence from the largest lambda, the smallest
+    # valid lambda chosen
+    rng = np.random.default_rng(6)
+    n, alpha = 200, 0.2
+    s = rng.uniform(size=n)
+    grid = np.linspace(0, 1, 101)
+    rc = RiskController(_known(), target=alpha, method="ltt")
+    rc.conformalize(np.column_stack([1 - s, s]), np.zeros(n, dtype=int))
+    rate = (s[:, None] > grid).mean(axis=0)
+    ref = _ltt_reference(
+        rate[None], np.full((1, grid.size), n), alpha, 0.1, range(100, -1, -1)
+    )
+    assert rc.threshold_ == grid[min(ref[0])]
+    np.testing.assert_array_equal(rc.valid_thresholds_, grid[sorted(ref[0])])
+
+
+def test_ltt_precision_choice_counts_probabilities_at_the_threshold():
+    # p = 0.5 exactly on the grid value 0.5: those positives count for the
+    # recall of lambda = 0.5 (p >= lambda), which is then the best valid one
+    p = np.repeat([0.9, 0.5, 0.1], [200, 100, 100])
+    y = np.repeat([1, 0, 1, 0], [170, 30, 100, 100])
+    rc = RiskController(
+        _known(),
+        risk="precision",
+        target=0.3,
+        method="ltt",
+        grid=[0.5, 0.8],
+        fwer_method="bonferroni",
+    ).conformalize(np.column_stack([1 - p, p]), y)
+    np.testing.assert_array_equal(rc.valid_thresholds_, [0.5, 0.8])
+    np.testing.assert_allclose(rc.risk_curve_, [0.1, 0.15])
+    assert rc.threshold_ == 0.5
+
+
 # -- the same thresholds as MAPIE 1.6 ------------------------------------
 def _mapie_risk_control():
     # fwer_method, p_values and the Holm default of the controllers: 1.6
