@@ -801,8 +801,8 @@ default="fixed_sequence"
             # a valid threshold has a precision > 0: some positive exists
             secondary = 1.0 - hits / positive.sum()
         else:
-            n_pred = predicted.sum(axis=0)
-            secondary = np.where(n_pred > 0, 1.0 - hits / np.maximum(n_pred, 1), 1.0)
+            # a valid threshold has a recall > 0: it predicts some positive
+            secondary = 1.0 - hits / predicted.sum(axis=0)
         tied = np.flatnonzero(secondary == secondary.min())
         return int(valid[tied[np.argmax(curve[valid][tied])]])
 
