@@ -4,6 +4,7 @@ from ._classifier import ConformalClassifier
 from ._online import AdaptiveConformalRegressor, EnbPIRegressor
 from ._quantile_regressor import ConformalQuantileRegressor
 from ._regressor import ConformalRegressor
+from ._risk_control import RiskController, RiskControlWarning
 from .base import CalibrationSizeWarning, min_calibration_size
 
 __all__: list[str] = [
@@ -14,4 +15,6 @@ __all__: list[str] = [
     "ConformalRegressor",
     "EnbPIRegressor",
     "min_calibration_size",
+    "RiskController",
+    "RiskControlWarning",
 ]
