@@ -14,7 +14,7 @@ __all__: list[str] = [
     "ConformalQuantileRegressor",
     "ConformalRegressor",
     "EnbPIRegressor",
-    "min_calibration_size",
-    "RiskController",
     "RiskControlWarning",
+    "RiskController",
+    "min_calibration_size",
 ]
