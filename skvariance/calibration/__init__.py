@@ -3,6 +3,7 @@
 from ._classifier import ConformalClassifier
 from ._quantile_regressor import ConformalQuantileRegressor
 from ._regressor import ConformalRegressor
+from ._venn_abers import VennAbersClassifier
 from .base import CalibrationSizeWarning, min_calibration_size
 
 __all__: list[str] = [
@@ -10,5 +11,6 @@ __all__: list[str] = [
     "ConformalClassifier",
     "ConformalQuantileRegressor",
     "ConformalRegressor",
+    "VennAbersClassifier",
     "min_calibration_size",
 ]
