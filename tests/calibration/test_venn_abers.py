@@ -348,3 +348,25 @@ def test_same_random_state_same_result_for_any_n_jobs():
     np.testing.assert_array_equal(a, b)
     proba = VennAbersClassifier(GaussianNB(), **kw).fit(X, y).predict_proba(X)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+def test_equals_mapie_venn_abers():
+    mapie_calibration = pytest.importorskip("mapie.calibration")
+    X, y = _shuffled(load_wine, seed=2)
+    X_train, y_train, X_test = X[:-40], y[:-40], X[-40:]
+    with _quiet():
+        peer = mapie_calibration.VennAbersCalibrator(
+            GaussianNB(), inductive=False, n_splits=4, random_state=7
+        ).fit(X_train, y_train)
+        expected = peer.predict_proba(X_test)
+    ours = VennAbersClassifier(GaussianNB(), method="cross", cv=4, random_state=7)
+    ours.fit(X_train, y_train)
+    np.testing.assert_allclose(ours.predict_proba(X_test), expected, atol=1e-12)
+    # prefit (MAPIE's cv="prefit"), binary
+    X, y = _shuffled(load_breast_cancer, seed=2)
+    model = GaussianNB().fit(X[:200], y[:200])
+    with _quiet():
+        peer = mapie_calibration.VennAbersCalibrator(model, cv="prefit")
+        expected = peer.fit(X[200:450], y[200:450]).predict_proba(X[450:])
+    ours = VennAbersClassifier(model).conformalize(X[200:450], y[200:450])
+    np.testing.assert_allclose(ours.predict_proba(X[450:]), expected, atol=1e-12)
