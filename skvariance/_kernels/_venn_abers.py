@@ -23,8 +23,10 @@ def label_one_fits(weights, sums):
     The prefix hulls (left to right) and suffix hulls (right to left) are
     built once with a stack each and kept as linked chains (``prev``,
     ``nxt``), so every gap's pair of hulls is at hand; the bridge is found
-    by walking both chains from the gap. Integer-valued weights and sums
-    keep every comparison exact (cross products below 2**53).
+    by walking both chains from the gap (measured linear in total up to
+    400,000 blocks; no bound better than ``O(k**2)`` is proven for the
+    walks). Integer-valued weights and sums keep every comparison exact
+    (cross products below 2**53).
 
     Parameters
     ----------

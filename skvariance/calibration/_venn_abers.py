@@ -37,7 +37,8 @@ def venn_abers_tables(scores, y):
     scores are sorted and tied scores pooled into ``k`` blocks; for each of
     the ``k + 1`` gaps between blocks the isotonic regression of the
     calibration labels plus a test point in that gap, labelled 0 (and
-    labelled 1), is evaluated at the test point, in ``O(k)`` after sorting.
+    labelled 1), is evaluated at the test point (measured linear time in
+    ``k`` after sorting; see :func:`~skvariance._kernels._venn_abers.label_one_fits`).
 
     Parameters
     ----------
@@ -158,8 +159,8 @@ class VennAbersClassifier(ClassifierMixin, BaseConformal):
     the two fits at ``s`` are ``p0 <= p1``, and one of them is a perfectly
     calibrated probability of the positive class (Vovk & Petej 2014). The
     single probability is ``p1 / (1 - p0 + p1)``. All test scores are served
-    from two tables computed once in ``O(n log n)`` (Vovk, Petej & Fedorova
-    2015). Multiclass problems are split into one-vs-one pairs coupled as in
+    from two tables computed once after sorting the calibration scores
+    (Vovk, Petej & Fedorova 2015). Multiclass problems are split into one-vs-one pairs coupled as in
     Manokhin (2017), with the same numbers as the ``venn-abers`` package's
     ``VennAbersCalibrator``.
 
