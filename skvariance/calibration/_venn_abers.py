@@ -160,9 +160,9 @@ class VennAbersClassifier(ClassifierMixin, BaseConformal):
     calibrated probability of the positive class (Vovk & Petej 2014). The
     single probability is ``p1 / (1 - p0 + p1)``. All test scores are served
     from two tables computed once after sorting the calibration scores
-    (Vovk, Petej & Fedorova 2015). Multiclass problems are split into one-vs-one pairs coupled as in
-    Manokhin (2017), with the same numbers as the ``venn-abers`` package's
-    ``VennAbersCalibrator``.
+    (Vovk, Petej & Fedorova 2015). Multiclass problems are split into
+    one-vs-one pairs coupled as in Manokhin (2017), with the same numbers
+    as the ``venn-abers`` package's ``VennAbersCalibrator``.
 
     Parameters
     ----------
