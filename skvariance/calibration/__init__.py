@@ -5,6 +5,7 @@ from ._online import AdaptiveConformalRegressor, EnbPIRegressor
 from ._quantile_regressor import ConformalQuantileRegressor
 from ._regressor import ConformalRegressor
 from ._risk_control import RiskController, RiskControlWarning
+from ._venn_abers import VennAbersClassifier
 from .base import CalibrationSizeWarning, min_calibration_size
 
 __all__: list[str] = [
@@ -16,5 +17,6 @@ __all__: list[str] = [
     "EnbPIRegressor",
     "RiskControlWarning",
     "RiskController",
+    "VennAbersClassifier",
     "min_calibration_size",
 ]

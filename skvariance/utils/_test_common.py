@@ -473,6 +473,25 @@ def _register_calibration():
 _register_calibration()
 
 
+def _register_venn_abers():
+    INIT_PARAMS["VennAbersClassifier"] = [
+        {},  # estimator=None: LogisticRegression, method="inductive"
+        {"method": "cross", "cv": 3, "random_state": 0},
+    ]
+    EXPECTED_FAILED_CHECKS["VennAbersClassifier"] = {
+        "check_methods_subset_invariance": (
+            "the isotonic fits jump at every calibration score and a test "
+            "score equal to a calibration score is pooled with it (as "
+            "IsotonicRegression pools ties); the check predicts calibration "
+            "rows, whose LogisticRegression scores differ by 1 ulp between "
+            "a batch and a smaller batch, so they leave or join the tie"
+        ),
+    }
+
+
+_register_venn_abers()
+
+
 # -- quantile family: skvariance.quantile -------------------------------------
 def _register_quantile():
     from sklearn.ensemble import GradientBoostingRegressor
