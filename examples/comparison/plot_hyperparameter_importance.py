@@ -25,7 +25,7 @@ from skvariance.model_selection import SeedSearchCV, hyperparameter_importance
 from skvariance.plotting import HyperparameterImportanceDisplay
 
 X, y = make_classification(
-    n_samples=400, n_features=20, n_informative=6, flip_y=0.08, random_state=0
+    n_samples=400, n_features=10, n_informative=6, flip_y=0.08, random_state=0
 )
 search = SeedSearchCV(
     # row subsampling (stochastic gradient boosting) makes the model depend

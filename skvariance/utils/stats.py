@@ -79,7 +79,10 @@ default=None
     sorted_rows = np.take_along_axis(rows, order, axis=1)
     sorted_weights = np.take_along_axis(w, order, axis=1)
     out = np.empty((rows.shape[0], q.size))
-    weighted_quantile_sorted_rows(sorted_rows, sorted_weights, np.atleast_1d(q), out)
+    # a writable copy of the levels: a read-only array (a frozen constant)
+    # would compile a second signature of the kernel
+    levels = np.array(q, dtype=np.float64, ndmin=1)
+    weighted_quantile_sorted_rows(sorted_rows, sorted_weights, levels, out)
     if v.ndim == 1:
         out = out[0]
     if q.ndim == 0:

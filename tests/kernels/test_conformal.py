@@ -161,8 +161,10 @@ def run_cv_plus(residuals, fold_of, centers, scales, sign, ranks):
     return cv_plus_order_statistics(
         np.ascontiguousarray(residuals[order]),
         ptr.astype(np.int64),
-        centers,
-        scales,
+        # C-contiguous, as the regressor passes them (a sliced view would
+        # compile a second signature of the parallel kernel)
+        np.ascontiguousarray(centers),
+        np.ascontiguousarray(scales),
         sign,
         np.asarray(ranks, dtype=np.int64),
         out,

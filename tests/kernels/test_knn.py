@@ -46,7 +46,8 @@ def run_blocks(X, codes, penalty, k, block, n_buffers, *, centre=True, csr=False
         M = sparse.csr_matrix(X)
         arrays = (M.indptr, M.indices, M.data)
     else:
-        arrays = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
+        # int32 placeholders, as resampling._neighbors passes them
+        arrays = (np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0))
     for p, ((r0, r1), (c0, c1)) in enumerate(pairs):
         dist, idx = buffers[p % n_buffers]
         g = np.ascontiguousarray(Z[r0:r1] @ Z[c0:c1].T)
@@ -54,7 +55,7 @@ def run_blocks(X, codes, penalty, k, block, n_buffers, *, centre=True, csr=False
         topk_update_pair(
             g, sq[r0:r1], sq[c0:c1], codes[r0:r1], codes[c0:c1],
             penalty, r0, c0, dist, idx, rows, cols, *arrays,
-            rounding_slack(X.shape[1]),
+            rounding_slack(X.shape[1]), 2.0, 0.0,
         )  # fmt: skip
     dist, idx = buffers[0]
     for src in buffers[1:]:

@@ -29,10 +29,12 @@ def _update(X, rows, cols, best_dist, best_idx):
         best_idx,
         X[r0:r1],
         X[c0:c1],
-        np.empty(0, np.int64),
-        np.empty(0, np.int64),
+        np.empty(0, np.int32),
+        np.empty(0, np.int32),
         np.empty(0),
         rounding_slack(X.shape[1]),
+        2.0,
+        0.0,
     )
 
 
@@ -72,10 +74,12 @@ def test_categorical_penalty_is_added_once_per_mismatching_column():
         best_idx,
         X,
         X,
-        np.empty(0, np.int64),
-        np.empty(0, np.int64),
+        np.empty(0, np.int32),
+        np.empty(0, np.int32),
         np.empty(0),
         rounding_slack(1),
+        2.0,
+        0.0,
     )
     np.testing.assert_array_equal(best_idx, [[1, 2], [0, 2], [1, 0]])
     np.testing.assert_array_equal(best_dist, [[1.0, 9.5], [1.0, 4.5], [4.5, 9.5]])

@@ -112,7 +112,11 @@ def test_kernels_do_not_depend_on_the_thread_count():
     try:
         for n_threads in (1, numba.config.NUMBA_NUM_THREADS):
             numba.set_num_threads(n_threads)
-            out = smote_interpolate(X, nn, rows, cols, steps, np.empty((500, 3)))
+            # int32 table for the interpolation, int64 for the mode: the
+            # types the samplers pass (one compiled signature each)
+            out = smote_interpolate(
+                X, nn.astype(np.int32), rows, cols, steps, np.empty((500, 3))
+            )
             mode = mode_of_neighbours(
                 codes, nn, rows, tie_u, np.empty((500, 2), np.int32)
             )
@@ -131,6 +135,7 @@ def test_kernels_do_not_depend_on_the_thread_count():
 def _csr_smote(X, nn, rows, cols, steps):
     from scipy import sparse
 
+    nn = nn.astype(np.int32)  # the samplers' table type (one signature)
     counts = np.empty(rows.size, dtype=np.int64)
     smote_interpolate_csr_count(
         X.indptr, X.indices, X.data, nn, rows, cols, steps, counts
