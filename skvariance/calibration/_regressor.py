@@ -11,7 +11,6 @@ from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import check_cv, cross_val_predict
 from sklearn.utils import check_random_state
 
-from .._kernels._conformal import cv_plus_order_statistics
 from ..utils._seeds import derive_seeds, set_random_state
 from ..utils._sklearn_compat import (
     HasMethods,
@@ -22,7 +21,6 @@ from ..utils._sklearn_compat import (
     _fit_context,
 )
 from ..utils.parallel import Parallel, delayed, fit_estimator
-from ..utils.stats import conformal_rank
 from ..utils.validation import (
     check_groups,
     check_n_jobs,
@@ -36,8 +34,11 @@ from .base import (
     ScoreParameter,
     calibration_groups,
     check_shift_weights,
+    cv_plus_order_statistics,
     safe_rows,
 )
+from .base import cv_plus_rank_lower as _rank_lower
+from .base import cv_plus_rank_upper as _rank_upper
 
 __all__ = ["ConformalRegressor"]
 
@@ -82,21 +83,6 @@ def _floor_sigma(sigma, floor):
     if np.isnan(sigma).any():
         raise ValueError("the predicted standard deviation contains NaN.")
     return np.maximum(sigma, floor)
-
-
-def _rank_lower(level, n):
-    """1-based rank of the CV+ lower bound at coverage ``level`` (0: -inf).
-
-    The lower bound is the ``k``-th largest of ``n`` values counted from the
-    top, ``k = conformal_rank(n, level)``: the ``(n + 1 - k)``-th smallest,
-    ``floor((1 - level)(n + 1))`` in exact arithmetic.
-    """
-    return n + 1 - conformal_rank(n, level)
-
-
-def _rank_upper(level, n):
-    """1-based rank ``conformal_rank(n, level)`` of the upper bound (> n: +inf)."""
-    return conformal_rank(n, level)
 
 
 def _kth_smallest(values, ranks):
@@ -697,24 +683,12 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
             scales = np.ascontiguousarray(np.maximum(sigma.T, self.sigma_floor_))
         else:
             scales = np.ones_like(centers)
-        n = self._fold_ptr[-1]
         n_ranks = max(len(ranks) for _, _, ranks in requests)
         out = np.empty((X.shape[0], len(requests), n_ranks))
         for m, (sorted_res, sign, ranks) in enumerate(requests):
-            ranks = np.asarray(ranks, dtype=np.int64)
-            valid = (ranks >= 1) & (ranks <= n)
-            out[:, m, ranks < 1] = -np.inf
-            out[:, m, ranks > n] = np.inf
-            if valid.any():
-                out[:, m, valid] = cv_plus_order_statistics(
-                    sorted_res,
-                    self._fold_ptr,
-                    centers,
-                    scales,
-                    int(sign),
-                    ranks[valid],
-                    np.empty((X.shape[0], int(valid.sum()))),
-                )
+            out[:, m] = cv_plus_order_statistics(
+                sorted_res, self._fold_ptr, centers, scales, sign, ranks
+            )
         return out
 
     def _cross_values(self, X, *makers):

@@ -29,6 +29,9 @@ from .._kernels._conformal import (
     conformal_quantiles,
     weighted_conformal_quantiles,
 )
+from .._kernels._conformal import (
+    cv_plus_order_statistics as _cv_plus_kernel,
+)
 from ..utils._sklearn_compat import (
     Integral,
     _check_method_params,
@@ -339,6 +342,63 @@ class ConformalCalibration:
                 stacklevel=3,
             )
         return out
+
+
+def cv_plus_rank_lower(level, n):
+    """1-based rank of the CV+ lower bound at coverage ``level`` (0: -inf).
+
+    The lower bound is the ``k``-th largest of ``n`` values counted from the
+    top, ``k = conformal_rank(n, level)``: the ``(n + 1 - k)``-th smallest,
+    ``floor((1 - level)(n + 1))`` in exact arithmetic.
+    """
+    return n + 1 - conformal_rank(n, level)
+
+
+def cv_plus_rank_upper(level, n):
+    """1-based rank ``conformal_rank(n, level)`` of the upper bound (> n: +inf)."""
+    return conformal_rank(n, level)
+
+
+def cv_plus_order_statistics(sorted_res, fold_ptr, centers, scales, sign, ranks):
+    """CV+ order statistics of ``centers[j, k(i)] + sign * scales[j, k(i)] * r_i``.
+
+    For each test row ``j`` and 1-based rank, the rank-th smallest of those
+    ``n`` values, found by the numba kernel without the ``(n_test, n)``
+    matrix (see :func:`skvariance._kernels._conformal.cv_plus_order_statistics`).
+    Rank 0 (or less) gives ``-inf`` and a rank above ``n`` gives ``+inf``.
+
+    Parameters
+    ----------
+    sorted_res : ndarray of shape (n,)
+        Calibration residuals sorted ascending within each fold.
+    fold_ptr : ndarray of int64, shape (K + 1,)
+        Fold ``k`` holds ``sorted_res[fold_ptr[k]:fold_ptr[k + 1]]``.
+    centers, scales : ndarray of shape (n_test, K)
+        The fold models' centres and (positive) scales at the test rows.
+    sign : {-1, 1}
+    ranks : sequence of int
+
+    Returns
+    -------
+    values : ndarray of shape (n_test, n_ranks)
+    """
+    n = fold_ptr[-1]
+    ranks = np.asarray(ranks, dtype=np.int64)
+    out = np.empty((centers.shape[0], ranks.size))
+    valid = (ranks >= 1) & (ranks <= n)
+    out[:, ranks < 1] = -np.inf
+    out[:, ranks > n] = np.inf
+    if valid.any():
+        out[:, valid] = _cv_plus_kernel(
+            sorted_res,
+            fold_ptr,
+            centers,
+            scales,
+            int(sign),
+            ranks[valid],
+            np.empty((centers.shape[0], int(valid.sum()))),
+        )
+    return out
 
 
 def check_shift_weights(
