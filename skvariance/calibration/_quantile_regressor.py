@@ -252,33 +252,7 @@ class ConformalQuantileRegressor(RegressorMixin, BaseConformal):
         if sample_weight is not None:
             sample_weight = check_sample_weight(np.asarray(sample_weight), X)
         estimator = self._base_estimator()
-        if self.quantile_levels is None:
-            half = (1.0 - self.coverage) / 2.0
-            requested = np.array([half, 1.0 - half])
-        else:
-            requested = check_quantile_levels(
-                self.quantile_levels, name="quantile_levels"
-            )
-            if not (requested.min() < 0.5 < requested.max()):
-                raise ValueError(
-                    "quantile_levels needs a level below 0.5 and one above, got "
-                    f"{requested.tolist()}."
-                )
-        native = _native_levels(estimator)
-        if native is not None:
-            # fixed levels first: a multi-quantile model whose predict also
-            # takes quantiles may only know the levels it was fitted at
-            kind, levels, name = "fixed", native, None
-            if not (levels.min() < 0.5 < levels.max()):
-                raise ValueError(
-                    f"the estimator's levels {levels.tolist()} need one below 0.5 "
-                    "and one above."
-                )
-        elif _predict_accepts_quantiles(estimator):
-            kind, levels, name = "request", requested, None
-        else:
-            kind, levels = "per_level", requested
-            name = _level_parameter(estimator, self.quantile_param)
+        kind, levels, name = self._model_kind(estimator)
         params = self._fit_params(estimator, sample_weight, fit_params)
         rng = check_random_state(self.random_state)
         train, cal = self._split_indices(n, rng)
@@ -310,11 +284,120 @@ class ConformalQuantileRegressor(RegressorMixin, BaseConformal):
                 levels = np.asarray(fitted_levels, dtype=np.float64)
         self._kind = kind
         self.quantile_levels_ = levels
+        self._calibrate_split(X_cal, y[cal], groups_cal, cal_weights)
+        self.calibration_indices_ = cal
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def conformalize(self, X_cal, y_cal, *, groups=None, shift_weight=None):
+        """Calibrate an already fitted quantile ``estimator`` on ``(X_cal, y_cal)``.
+
+        Split CQR with a model fitted elsewhere (MAPIE's ``prefit=True``
+        followed by ``conformalize``): ``estimator`` is used as it is -- never
+        cloned, refitted or modified -- and every row of ``X_cal`` is a
+        calibration row (no split: ``calibration_size`` is not used). It must
+        give several levels from one fitted object: a model whose
+        ``predict(X, quantiles=...)`` takes ``quantile_levels`` (a quantile
+        forest), or a multi-quantile model with fitted levels
+        (``quantiles_``, or its ``quantiles`` / ``default_quantiles``) such
+        as :class:`~skvariance.quantile.MultiQuantileRegressor`. A
+        single-quantile regressor gives one level and is refused. Afterwards
+        :meth:`predict_interval` works as after :meth:`fit`, at any coverage.
+
+        Parameters
+        ----------
+        X_cal : array-like of shape (n_calibration, n_features)
+            Calibration inputs, checked against the estimator's
+            ``n_features_in_`` / ``feature_names_in_``.
+        y_cal : array-like of shape (n_calibration,)
+            Calibration targets.
+        groups : array-like of shape (n_calibration,), default=None
+            Mondrian groups of the calibration rows.
+        shift_weight : array-like of shape (n_calibration,), default=None
+            Covariate-shift weights of the calibration rows.
+
+        Returns
+        -------
+        self : ConformalQuantileRegressor
+            Calibrated; ``estimators_`` is ``[estimator]``.
+
+        Raises
+        ------
+        ValueError
+            When ``method`` is not ``"split"``, ``estimator`` is ``None`` or
+            a single-quantile model, or the data are invalid.
+        sklearn.exceptions.NotFittedError
+            When ``estimator`` is not fitted.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_regression
+        >>> from sklearn.linear_model import QuantileRegressor
+        >>> from skvariance.calibration import ConformalQuantileRegressor
+        >>> from skvariance.quantile import MultiQuantileRegressor
+        >>> X, y = make_regression(n_samples=300, n_features=2, noise=5.0,
+        ...                        random_state=0)
+        >>> model = MultiQuantileRegressor(
+        ...     QuantileRegressor(alpha=0.0), quantiles=[0.05, 0.95]
+        ... ).fit(X[:200], y[:200])
+        >>> cqr = ConformalQuantileRegressor(model, coverage=0.9)
+        >>> cqr = cqr.conformalize(X[200:], y[200:])
+        >>> cqr.estimators_[0] is model, cqr.predict_interval(X[:2]).shape
+        (True, (2, 2))
+        """
+        return self._conformalize(X_cal, y_cal, groups, shift_weight)
+
+    def _calibrate_prefit(self, estimator, X_cal, y_cal, groups_cal, weights):
+        kind, levels, _ = self._model_kind(estimator)
+        if kind == "per_level":
+            raise ValueError(
+                f"conformalize needs one fitted model of several quantile levels; "
+                f"estimator {type(estimator).__name__} predicts a single level. "
+                "Fit a multi-quantile model (for example MultiQuantileRegressor "
+                "or a quantile forest) and pass it, or call fit(X, y)."
+            )
+        fitted_levels = getattr(estimator, "quantiles_", None)
+        if kind == "fixed" and fitted_levels is not None:
+            levels = np.asarray(fitted_levels, dtype=np.float64)
+        self.estimators_ = [estimator]
+        self._kind = kind
+        self.quantile_levels_ = levels
+        self._calibrate_split(X_cal, y_cal, groups_cal, weights)
+
+    def _model_kind(self, estimator):
+        """How the quantile model gives its levels: (kind, levels, parameter)."""
+        if self.quantile_levels is None:
+            half = (1.0 - self.coverage) / 2.0
+            requested = np.array([half, 1.0 - half])
+        else:
+            requested = check_quantile_levels(
+                self.quantile_levels, name="quantile_levels"
+            )
+            if not (requested.min() < 0.5 < requested.max()):
+                raise ValueError(
+                    "quantile_levels needs a level below 0.5 and one above, got "
+                    f"{requested.tolist()}."
+                )
+        native = _native_levels(estimator)
+        if native is not None:
+            # fixed levels first: a multi-quantile model whose predict also
+            # takes quantiles may only know the levels it was fitted at
+            if not (native.min() < 0.5 < native.max()):
+                raise ValueError(
+                    f"the estimator's levels {native.tolist()} need one below 0.5 "
+                    "and one above."
+                )
+            return "fixed", native, None
+        if _predict_accepts_quantiles(estimator):
+            return "request", requested, None
+        return "per_level", requested, _level_parameter(estimator, self.quantile_param)
+
+    def _calibrate_split(self, X_cal, y_cal, groups_cal, cal_weights):
+        """Calibrate the fitted quantile model(s) ``estimators_`` on ``X_cal``."""
         self._cal_pred = self._base_quantiles(X_cal)
-        self._y_cal = y[cal]
+        self._y_cal = y_cal
         self._groups_cal = groups_cal
         self._cal_weights = cal_weights
-        self.calibration_indices_ = cal
         self.groups_ = None if groups_cal is None else groups_cal[0]
         # sorted scores of the (low, high) model pair of the default coverage,
         # kept for every predict call that uses that pair
@@ -322,7 +405,6 @@ class ConformalQuantileRegressor(RegressorMixin, BaseConformal):
         lo, hi = self._pair(self.coverage)
         self.calibration_ = self._calibration(lo, hi)
         self._pair_calibrations[lo, hi] = self.calibration_
-        return self
 
     def _base_quantiles(self, X):
         """Predictions of the quantile model(s), shape (n_samples, n_levels)."""

@@ -46,6 +46,7 @@ __all__ = [
     "BaseConformal",
     "CalibrationSizeWarning",
     "ConformalCalibration",
+    "check_prefit",
     "encode_groups",
     "min_calibration_size",
 ]
@@ -562,13 +563,13 @@ class BaseConformal(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
             )
         return passthrough_X(self, X, reset=reset)
 
-    def _validate_fit(self, X, y, *, y_numeric=True):
+    def _validate_fit(self, X, y, *, y_numeric=True, reset=True, min_samples=2):
         if y is None:
             raise ValueError(
                 f"This {type(self).__name__} estimator requires y to be passed, "
                 "but the target y is None."
             )
-        X = self._passthrough_X(X, reset=True)
+        X = self._passthrough_X(X, reset=reset)
         if y_numeric and _is_clean_float_vector(y):
             # what check_array + column_or_1d return for it (a view), without
             # their dispatch: already 1-d, float64, contiguous, finite
@@ -585,12 +586,62 @@ class BaseConformal(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
                 warn=True,
             )
         check_consistent_length(X, y)
-        if X.shape[0] < 2:
+        if X.shape[0] < min_samples:
             raise ValueError(
                 f"{type(self).__name__} needs at least 2 samples to fit and "
                 f"calibrate; got n_samples={X.shape[0]}."
             )
         return X, y
+
+    # -- prefit calibration ----------------------------------------------
+    def _conformalize(self, X_cal, y_cal, groups, shift_weight, *, y_numeric=True):
+        """``conformalize``: check the fitted estimator and the data, calibrate.
+
+        The flow shared by the conformal estimators; each implements
+        ``_calibrate_prefit(estimator, X_cal, y_cal, groups_cal, weights)``,
+        the same calibration step that its ``fit`` runs on the held-out rows.
+        """
+        if self.method != "split":
+            raise ValueError(
+                "conformalize calibrates an already fitted estimator on held-out "
+                f"data, which is split conformal; method={self.method!r} fits one "
+                "model per fold (or bootstrap sample) and cannot use a single "
+                "prefit one. Use method='split', or fit(X, y) to refit."
+            )
+        estimator = check_prefit(self.estimator, "estimator")
+        known = self._prefit_features(estimator)
+        X_cal, y_cal = self._validate_fit(
+            X_cal, y_cal, y_numeric=y_numeric, reset=not known, min_samples=1
+        )
+        n = X_cal.shape[0]
+        if groups is not None:
+            groups = check_groups(groups, n)
+        # checked (a positive total weight) before the estimator predicts
+        weights = self._calibration_weights(X_cal, shift_weight)
+        rows = np.arange(n)
+        self._calibrate_prefit(
+            estimator, X_cal, y_cal, calibration_groups(groups, rows), weights
+        )
+        self.calibration_indices_ = rows
+        return self
+
+    def _calibrate_prefit(self, estimator, X_cal, y_cal, groups_cal, weights):
+        raise NotImplementedError
+
+    def _prefit_features(self, estimator) -> bool:
+        """Take ``n_features_in_`` / ``feature_names_in_`` from a fitted estimator.
+
+        Returns whether the estimator knows its number of features (then the
+        calibration ``X`` is checked against it, as ``predict``'s is);
+        otherwise the calibration ``X`` sets it. Stale values of an earlier
+        fit are removed.
+        """
+        for name in ("n_features_in_", "feature_names_in_"):
+            if hasattr(estimator, name):
+                setattr(self, name, getattr(estimator, name))
+            elif name in self.__dict__:
+                delattr(self, name)
+        return hasattr(estimator, "n_features_in_")
 
     def _split_indices(self, n: int, rng, stratify=None):
         """Seeded proper-training / calibration split."""
@@ -671,6 +722,31 @@ class BaseConformal(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
             n,
             name="weight_function(X)",
         )
+
+
+def check_prefit(estimator, name="estimator"):
+    """``estimator``, checked to be fitted (``conformalize``'s contract).
+
+    Raises a ``ValueError`` when it is ``None`` and scikit-learn's
+    :class:`~sklearn.exceptions.NotFittedError` (a ``ValueError``) naming
+    ``name`` when :func:`~sklearn.utils.validation.check_is_fitted` finds it
+    unfitted.
+    """
+    if estimator is None:
+        raise ValueError(
+            f"conformalize needs an already fitted {name}, but {name} is None; "
+            f"pass the fitted model as {name}, or call fit(X, y) to fit and "
+            "calibrate on a split."
+        )
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError as exc:
+        raise NotFittedError(
+            f"conformalize calibrates an already fitted {name}, but {name} "
+            f"{type(estimator).__name__} is not fitted: fit it first, or call "
+            "fit(X, y) instead to fit it on a split and calibrate."
+        ) from exc
+    return estimator
 
 
 def _is_clean_float_vector(y) -> bool:
