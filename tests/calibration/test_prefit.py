@@ -219,6 +219,7 @@ def test_unfitted_or_missing_estimator_is_refused(cls, unfitted):
         (ConformalRegressor, "cv_plus"),
         (ConformalRegressor, "jackknife_plus_ab"),
         (ConformalClassifier, "cv_plus"),
+        (ConformalQuantileRegressor, "cv_plus"),
     ],
 )
 def test_only_split_can_conformalize(cls, method):
