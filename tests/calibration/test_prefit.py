@@ -258,8 +258,11 @@ def test_classifier_lac_sets_reference_and_classes_from_the_estimator():
     X, y = draw_known(rng, 300)
     labels = np.array(["a", "b", "c"])[y]
     model = KnownProba(softmax=True).fit(X[:10], labels[:10])
+    before = pickle.dumps(model)
     clf = ConformalClassifier(model, coverage=0.85).conformalize(X[10:], labels[10:])
-    assert clf.estimator_ is model
+    clf.predict_set(X[:5])
+    assert clf.estimator_ is model and clf.estimators_ == [model]
+    assert pickle.dumps(model) == before
     np.testing.assert_array_equal(clf.classes_, ["a", "b", "c"])
     proba = model.predict_proba(X[10:])
     scores = 1.0 - proba[np.arange(290), y[10:]]
@@ -285,14 +288,18 @@ def test_cqr_prefit_reference_and_single_level_models_are_refused():
     rng = np.random.RandomState(9)
     X, y = heteroscedastic(rng, 120)
     model = ShiftedQuantiles().fit(X[:10], y[:10])
+    before = pickle.dumps(model)
     cqr = ConformalQuantileRegressor(model, coverage=0.8).conformalize(X[10:], y[10:])
-    assert cqr.estimators_ == [model]
+    assert cqr.estimators_[0] is model and len(cqr.estimators_) == 1
+    assert cqr.calibration_indices_.tolist() == list(range(110))
     lo, hi = model.predict(X[10:]).T
     q = _kth(np.maximum(lo - y[10:], y[10:] - hi), 0.8)
     lo_t, hi_t = model.predict(X[:4]).T
     np.testing.assert_allclose(
         cqr.predict_interval(X[:4]), np.column_stack([lo_t - q, hi_t + q])
     )
+    np.testing.assert_allclose(cqr.predict(X[:4]), (lo_t + hi_t) / 2)
+    assert pickle.dumps(model) == before
     from sklearn.ensemble import GradientBoostingRegressor
 
     single = GradientBoostingRegressor(loss="quantile", alpha=0.9, n_estimators=5)
