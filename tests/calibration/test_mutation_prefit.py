@@ -1,0 +1,118 @@
+"""Whole messages and input handling of the prefit and CQR CV+ paths.
+
+Written against the mutants that survived the behaviour tests: each error
+message is matched whole (``_helpers.whole``), and a non-numeric ``y_cal``
+must be refused by the regressors' validation.
+"""
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression, Ridge
+
+from skvariance.calibration import (
+    ConformalClassifier,
+    ConformalQuantileRegressor,
+    ConformalRegressor,
+)
+
+from ._helpers import whole
+
+
+def _xy(n=20):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(n, 2))
+    return X, X[:, 0] + rng.normal(size=n)
+
+
+@pytest.mark.parametrize("method", ["cv_plus", "jackknife_plus_ab"])
+def test_method_message(method):
+    X, y = _xy()
+    with pytest.raises(
+        ValueError,
+        match=whole(
+            "conformalize calibrates an already fitted estimator on held-out "
+            f"data, which is split conformal; method={method!r} fits one model "
+            "per fold (or bootstrap sample) and cannot use a single prefit one. "
+            "Use method='split', or fit(X, y) to refit."
+        ),
+    ):
+        ConformalRegressor(Ridge().fit(X, y), method=method).conformalize(X, y)
+
+
+@pytest.mark.parametrize(
+    "cls, unfitted",
+    [
+        (ConformalRegressor, Ridge()),
+        (ConformalQuantileRegressor, Ridge()),
+        (ConformalClassifier, LogisticRegression()),
+    ],
+)
+def test_missing_and_unfitted_estimator_messages(cls, unfitted):
+    X, y = _xy()
+    with pytest.raises(
+        ValueError,
+        match=whole(
+            "conformalize needs an already fitted estimator, but estimator is "
+            "None; pass the fitted model as estimator, or call fit(X, y) to fit "
+            "and calibrate on a split."
+        ),
+    ):
+        cls().conformalize(X, y)
+    with pytest.raises(
+        NotFittedError,
+        match=whole(
+            "conformalize calibrates an already fitted estimator, but estimator "
+            f"{type(unfitted).__name__} is not fitted: fit it first, or call "
+            "fit(X, y) instead to fit it on a split and calibrate."
+        ),
+    ):
+        cls(unfitted).conformalize(X, y)
+
+
+def test_regressors_refuse_a_non_numeric_y_cal():
+    X, y = _xy()
+    labels = np.array(["a", "b"] * 10)
+    for cls in (ConformalRegressor, ConformalQuantileRegressor):
+        with pytest.raises(ValueError, match="Convert your data to numeric"):
+            cls(Ridge().fit(X, y)).conformalize(X, labels)
+
+
+def test_single_level_message():
+    X, y = _xy()
+    with pytest.raises(
+        ValueError,
+        match=whole(
+            "conformalize needs one fitted model of several quantile levels; "
+            "estimator QuantileRegressor predicts a single level. Fit a "
+            "multi-quantile model (for example MultiQuantileRegressor or a "
+            "quantile forest) and pass it, or call fit(X, y)."
+        ),
+    ):
+        from sklearn.linear_model import QuantileRegressor
+
+        ConformalQuantileRegressor(QuantileRegressor().fit(X, y)).conformalize(X, y)
+
+
+def test_cqr_cv_plus_refusal_messages():
+    X, y = _xy()
+    cqr = ConformalQuantileRegressor(method="cv_plus", cv=2)
+    with pytest.raises(
+        ValueError,
+        match=whole(
+            "groups (Mondrian calibration) need method='split': CV+ mixes every "
+            "fold's model in each bound, and no per-group form of CQR with CV+ "
+            "with a proven guarantee is implemented here."
+        ),
+    ):
+        cqr.fit(X, y, groups=np.arange(20) % 2)
+    weights_message = whole(
+        "covariate-shift weights (shift_weight, weight_function) need "
+        "method='split': weighted CV+ has no finite-sample guarantee for K-fold "
+        "CV+ (Prinster et al. 2022 prove it for the jackknife+ only)."
+    )
+    with pytest.raises(ValueError, match=weights_message):
+        cqr.fit(X, y, shift_weight=np.ones(20))
+    cqr.set_params(weight_function=lambda Z: np.ones(len(Z)))
+    with pytest.raises(ValueError, match=weights_message):
+        cqr.fit(X, y)
