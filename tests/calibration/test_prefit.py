@@ -8,6 +8,7 @@ investment data, which the other calibration tests do not use.
 
 import math
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -241,10 +242,18 @@ def test_calibration_X_is_checked_against_the_fitted_estimator():
     reg = ConformalRegressor(model).conformalize(frame[40:], y[40:])
     assert reg.n_features_in_ == 2
     assert reg.feature_names_in_.tolist() == ["a", "b"]
-    with pytest.raises(ValueError, match="expecting 2 features"):
+    with pytest.raises(ValueError, match="but ConformalRegressor is expecting 2 "):
         ConformalRegressor(Ridge().fit(X[:40], y[:40])).conformalize(
             np.hstack([X[40:], X[40:]]), y[40:]
         )
+    # checked by the calibrator itself, not only by the estimator's predict
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ConformalRegressor(model).conformalize(X[40:], y[40:])
+    assert any(
+        "but ConformalRegressor was fitted with feature names" in str(w.message)
+        for w in caught
+    )
     renamed = frame.rename(columns={"b": "c"})
     with pytest.raises(ValueError, match="feature names"):
         ConformalRegressor(model).conformalize(renamed[40:], y[40:])
