@@ -116,3 +116,22 @@ def test_cqr_cv_plus_refusal_messages():
     cqr.set_params(weight_function=lambda Z: np.ones(len(Z)))
     with pytest.raises(ValueError, match=weights_message):
         cqr.fit(X, y)
+
+
+class _NoFeatureCount(Ridge):
+    """A fitted Ridge that hides its ``n_features_in_``."""
+
+    def fit(self, X, y):
+        super().fit(X, y)
+        del self.n_features_in_
+        return self
+
+
+def test_an_estimator_without_n_features_in_lets_X_cal_set_it():
+    X, y = _xy()
+    model = _NoFeatureCount().fit(X, y)
+    assert not hasattr(model, "n_features_in_")
+    reg = ConformalRegressor(model).conformalize(X, y)
+    assert reg.n_features_in_ == 2
+    with pytest.raises(ValueError, match="but ConformalRegressor is expecting 2 "):
+        reg.predict_interval(np.hstack([X, X]))
