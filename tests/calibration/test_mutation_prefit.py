@@ -135,3 +135,18 @@ def test_an_estimator_without_n_features_in_lets_X_cal_set_it():
     assert reg.n_features_in_ == 2
     with pytest.raises(ValueError, match="but ConformalRegressor is expecting 2 "):
         reg.predict_interval(np.hstack([X, X]))
+
+
+def test_one_calibration_row_is_accepted_and_gives_the_exact_infinite_answer():
+    from skvariance.calibration import CalibrationSizeWarning
+
+    X, y = _xy()
+    reg = ConformalRegressor(Ridge().fit(X, y), coverage=0.5)
+    reg.conformalize(X[:1], y[:1])  # rank ceil(2 * 0.5) = 1: finite
+    score = abs(y[0] - reg.estimator_.predict(X[:1])[0])
+    mu = reg.estimator_.predict(X[1:3])
+    np.testing.assert_allclose(
+        reg.predict_interval(X[1:3]), np.column_stack([mu - score, mu + score])
+    )
+    with pytest.warns(CalibrationSizeWarning, match="has 1 samples"):
+        assert np.isinf(reg.predict_interval(X[1:3], coverage=0.9)).all()
