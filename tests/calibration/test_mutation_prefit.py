@@ -150,3 +150,13 @@ def test_one_calibration_row_is_accepted_and_gives_the_exact_infinite_answer():
     )
     with pytest.warns(CalibrationSizeWarning, match="has 1 samples"):
         assert np.isinf(reg.predict_interval(X[1:3], coverage=0.9)).all()
+
+
+def test_stale_feature_names_of_an_earlier_fit_are_removed():
+    import pandas as pd
+
+    X, y = _xy()
+    reg = ConformalRegressor(Ridge()).fit(pd.DataFrame(X, columns=["a", "b"]), y)
+    assert reg.feature_names_in_.tolist() == ["a", "b"]
+    reg.set_params(estimator=Ridge().fit(X, y)).conformalize(X, y)
+    assert not hasattr(reg, "feature_names_in_") and reg.n_features_in_ == 2
