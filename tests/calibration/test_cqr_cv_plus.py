@@ -221,3 +221,25 @@ def test_invalid_cv_plus_input():
         fitted.predict_interval(X[:2], groups=[0, 1])
     with pytest.raises(ValueError, match="cannot use a single"):
         fitted.conformalize(X, y)
+
+
+def test_ranks_one_and_n_are_the_extreme_values_not_infinite():
+    """9 rows at 90%: lower rank floor(0.1 * 10) = 1 and upper rank
+    ceil(0.9 * 10) = 9 = n, the smallest and the largest value: finite."""
+    rng = np.random.RandomState(7)
+    X, y = heteroscedastic(rng, 9)
+    X_test, _ = heteroscedastic(rng, 4)
+    cv = KFold(3)
+    levels = (0.05, 0.95)
+    cqr = ConformalQuantileRegressor(
+        ResidualQuantiles(levels), method="cv_plus", cv=cv, coverage=0.9
+    ).fit(X, y)
+    got = cqr.predict_interval(X_test)
+    assert np.isfinite(got).all()
+
+    def make(Xt, yt):
+        return ResidualQuantiles(levels).fit(Xt, yt).predict
+
+    folds = [test for _, test in cv.split(X)]
+    want = _reference(make, X, y, X_test, folds, 0.9, 0, 1)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)

@@ -7,6 +7,7 @@ must be refused by the regressors' validation.
 
 import numpy as np
 import pytest
+from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression, Ridge
 
@@ -160,3 +161,38 @@ def test_stale_feature_names_of_an_earlier_fit_are_removed():
     assert reg.feature_names_in_.tolist() == ["a", "b"]
     reg.set_params(estimator=Ridge().fit(X, y)).conformalize(X, y)
     assert not hasattr(reg, "feature_names_in_") and reg.n_features_in_ == 2
+
+
+def test_cqr_conformalize_passes_groups_and_shift_weights_on():
+    X, y = _xy(60)
+
+    class Band(RegressorMixin, BaseEstimator):
+        def __init__(self, quantiles=(0.1, 0.9)):
+            self.quantiles = quantiles
+
+        def fit(self, X, y):
+            self.ridge_ = Ridge().fit(X, y)
+            return self
+
+        def predict(self, X):
+            mu = self.ridge_.predict(X)
+            return np.column_stack([mu - 1.0, mu + 1.0])
+
+    model = Band().fit(X, y)
+    lo, hi = model.predict(X).T
+    scores = np.maximum(lo - y, y - hi)
+    g = (X[:, 1] > 0).astype(int)
+    cqr = ConformalQuantileRegressor(model, coverage=0.8).conformalize(X, y, groups=g)
+    for k in (0, 1):
+        s = np.sort(scores[g == k])
+        q = s[int(np.ceil(0.8 * (s.size + 1))) - 1]
+        got = cqr.predict_interval(X[:1], groups=[k])
+        np.testing.assert_allclose(got, [[lo[0] - q, hi[0] + q]])
+    w = np.exp(X[:, 0])
+    weighted = ConformalQuantileRegressor(model, coverage=0.8)
+    weighted.conformalize(X, y, shift_weight=w)
+    order = np.argsort(scores)
+    cum = np.cumsum(w[order]) / (w.sum() + 2.0)
+    q = scores[order][np.searchsorted(cum, 0.8 - 1e-12)]
+    got = weighted.predict_interval(X[:1], shift_weight=[2.0])
+    np.testing.assert_allclose(got, [[lo[0] - q, hi[0] + q]])
