@@ -196,3 +196,25 @@ def test_cqr_conformalize_passes_groups_and_shift_weights_on():
     q = scores[order][np.searchsorted(cum, 0.8 - 1e-12)]
     got = weighted.predict_interval(X[:1], shift_weight=[2.0])
     np.testing.assert_allclose(got, [[lo[0] - q, hi[0] + q]])
+
+
+def test_cqr_conformalize_takes_the_fitted_levels_over_the_parameter():
+    X, y = _xy(40)
+
+    class DropsTheMedian(RegressorMixin, BaseEstimator):
+        """Asked for (0.1, 0.5, 0.9), fitted (0.1, 0.9) only."""
+
+        def __init__(self, quantiles=(0.1, 0.5, 0.9)):
+            self.quantiles = quantiles
+
+        def fit(self, X, y):
+            self.quantiles_ = np.array([0.1, 0.9])
+            return self
+
+        def predict(self, X):
+            return np.column_stack([X[:, 0] - 1.0, X[:, 0] + 1.0])
+
+    cqr = ConformalQuantileRegressor(DropsTheMedian().fit(X, y))
+    cqr.conformalize(X, y)
+    np.testing.assert_array_equal(cqr.quantile_levels_, [0.1, 0.9])
+    assert cqr.predict_interval(X[:2]).shape == (2, 2)
