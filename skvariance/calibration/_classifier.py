@@ -423,44 +423,146 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
                 delayed(_fit_one)(*job) for job in jobs
             )
         self.estimators_ = models
-        fold_scores = []
-        for model, test in zip(models, folds):
-            X_test = safe_rows(X, test)
-            all_scores = label_scores(
-                self._proba(model, X_test),
-                self._score_name,
-                self._draws(X_test),
-                self.penalty,
-                self.k_reg,
-            )
-            fold_scores.append(all_scores[np.arange(test.size), y_encoded[test]])
+        if self.method == "split":
+            self._calibrate_split(models[0], safe_rows(X, cal), y_encoded[cal], weights)
+            self.calibration_indices_ = cal
+            return self
+        fold_scores = [
+            self._true_label_scores(model, safe_rows(X, test), y_encoded[test])
+            for model, test in zip(models, folds)
+        ]
         self.conformity_scores_ = np.concatenate(fold_scores)
         groups = y_encoded if self.class_conditional else None
         # class-conditional: one calibration per class of classes_ (a class
         # with no calibration row has an empty one, and is in every set)
         cal_groups = None if groups is None else (self.classes_, groups[cal_rows])
-        if self.method == "split":
-            self.estimator_ = models[0]
-            self.calibration_indices_ = cal_rows
-            self.calibration_ = ConformalCalibration(
-                fold_scores[0], cal_groups, weights
-            )
-        else:
-            # per (fold, class) sorted scores for the CV+ counts
-            self._fold_sorted = [
-                [
-                    np.sort(s[y_encoded[test] == c]) if groups is not None else None
-                    for c in range(self.classes_.size)
-                ]
-                if groups is not None
-                else [np.sort(s)]
-                for s, test in zip(fold_scores, folds)
+        # per (fold, class) sorted scores for the CV+ counts
+        self._fold_sorted = [
+            [
+                np.sort(s[y_encoded[test] == c]) if groups is not None else None
+                for c in range(self.classes_.size)
             ]
-            self._class_counts = np.bincount(y_encoded, minlength=self.classes_.size)
-            self.calibration_ = ConformalCalibration(
-                self.conformity_scores_, cal_groups
-            )
+            if groups is not None
+            else [np.sort(s)]
+            for s, test in zip(fold_scores, folds)
+        ]
+        self._class_counts = np.bincount(y_encoded, minlength=self.classes_.size)
+        self.calibration_ = ConformalCalibration(self.conformity_scores_, cal_groups)
         return self
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def conformalize(self, X_cal, y_cal, *, groups=None, shift_weight=None):
+        """Calibrate an already fitted classifier on ``(X_cal, y_cal)``.
+
+        Split conformal calibration of a classifier fitted elsewhere (MAPIE's
+        ``prefit=True`` followed by ``conformalize``): ``estimator`` is used as
+        it is -- never cloned, refitted or modified -- and every row of
+        ``X_cal`` is a calibration row (no split: ``calibration_size`` is not
+        used). ``classes_`` are the estimator's. Afterwards :meth:`predict`,
+        :meth:`predict_proba` and :meth:`predict_set` work as after
+        :meth:`fit`, with the same guarantee provided the calibration rows
+        were not used to fit the model. The APS/RAPS draws are keyed by a
+        seed drawn from ``random_state``.
+
+        Parameters
+        ----------
+        X_cal : array-like of shape (n_calibration, n_features)
+            Calibration inputs, checked against the estimator's
+            ``n_features_in_`` / ``feature_names_in_``.
+        y_cal : array-like of shape (n_calibration,)
+            Calibration labels, each one of the estimator's ``classes_``.
+        groups : None
+            Reserved for Mondrian groups; must be ``None``
+            (``class_conditional=True`` calibrates per class).
+        shift_weight : array-like of shape (n_calibration,), default=None
+            Covariate-shift weights of the calibration rows.
+
+        Returns
+        -------
+        self : ConformalClassifier
+            Calibrated; ``estimator_`` is ``estimator`` itself.
+
+        Raises
+        ------
+        ValueError
+            When ``method`` is not ``"split"``, ``estimator`` is ``None``, a
+            label of ``y_cal`` is not in the estimator's ``classes_``, or the
+            data are invalid.
+        sklearn.exceptions.NotFittedError
+            When ``estimator`` is not fitted.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_classification
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> from skvariance.calibration import ConformalClassifier
+        >>> X, y = make_classification(n_samples=400, n_classes=3, n_informative=4,
+        ...                            random_state=0)
+        >>> model = LogisticRegression().fit(X[:250], y[:250])  # fitted elsewhere
+        >>> clf = ConformalClassifier(model, coverage=0.9)
+        >>> clf = clf.conformalize(X[250:], y[250:])  # all 150 rows calibrate
+        >>> clf.estimator_ is model, clf.conformity_scores_.shape
+        (True, (150,))
+        >>> clf.predict_set(X[:2]).shape
+        (2, 3)
+        """
+        return self._conformalize(X_cal, y_cal, groups, shift_weight, y_numeric=False)
+
+    def _calibrate_prefit(self, estimator, X_cal, y_cal, groups_cal, weights):
+        if groups_cal is not None:
+            raise ValueError(
+                "groups: ConformalClassifier.conformalize takes no Mondrian groups; "
+                "class_conditional=True calibrates within each class."
+            )
+        check_classification_targets(y_cal)
+        classes = getattr(estimator, "classes_", None)
+        if classes is None or np.ndim(classes) != 1:
+            raise TypeError(
+                f"estimator {type(estimator).__name__} has no 1-d classes_: "
+                "conformalize needs a fitted single-output classifier."
+            )
+        classes = np.asarray(classes)
+        if classes.size < 2 or not np.array_equal(np.unique(classes), classes):
+            raise ValueError(
+                f"the estimator's classes_ {classes.tolist()[:10]} must be at least "
+                "two distinct labels in sorted order."
+            )
+        y_encoded = np.searchsorted(classes, y_cal)
+        y_encoded = np.minimum(y_encoded, classes.size - 1)
+        unknown = classes[y_encoded] != y_cal
+        if unknown.any():
+            raise ValueError(
+                f"y_cal has labels the estimator was not fitted on: "
+                f"{np.unique(y_cal[unknown]).tolist()[:10]}; its classes_ are "
+                f"{classes.tolist()[:10]}."
+            )
+        self.classes_ = classes
+        rng = check_random_state(self.random_state)
+        self._predict_seed = int(derive_seeds(rng, 1)[0])
+        self._calibrate_split(estimator, X_cal, y_encoded, weights)
+
+    def _calibrate_split(self, model, X_cal, y_cal, weights):
+        """Calibrate the fitted ``model`` on ``X_cal`` (labels as class indices)."""
+        self.estimator_ = model
+        self.estimators_ = [model]
+        self.conformity_scores_ = self._true_label_scores(model, X_cal, y_cal)
+        # class-conditional: one calibration per class of classes_ (a class
+        # with no calibration row has an empty one, and is in every set)
+        groups = (self.classes_, y_cal) if self.class_conditional else None
+        self.calibration_ = ConformalCalibration(
+            self.conformity_scores_, groups, weights
+        )
+
+    def _true_label_scores(self, model, X, y_encoded):
+        """Non-conformity scores of the true labels (class indices) of X."""
+        all_scores = label_scores(
+            self._proba(model, X),
+            self._score_name,
+            self._draws(X),
+            self.penalty,
+            self.k_reg,
+        )
+        return all_scores[np.arange(y_encoded.size), y_encoded]
 
     def _draws(self, X):
         """``u`` of each row of X: a function of the row (see Notes)."""

@@ -11,7 +11,6 @@ from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import check_cv, cross_val_predict
 from sklearn.utils import check_random_state
 
-from .._kernels._conformal import cv_plus_order_statistics
 from ..utils._seeds import derive_seeds, set_random_state
 from ..utils._sklearn_compat import (
     HasMethods,
@@ -22,7 +21,6 @@ from ..utils._sklearn_compat import (
     _fit_context,
 )
 from ..utils.parallel import Parallel, delayed, fit_estimator
-from ..utils.stats import conformal_rank
 from ..utils.validation import (
     check_groups,
     check_n_jobs,
@@ -35,9 +33,13 @@ from .base import (
     ConformalCalibration,
     ScoreParameter,
     calibration_groups,
+    check_prefit,
     check_shift_weights,
+    cv_plus_order_statistics,
     safe_rows,
 )
+from .base import cv_plus_rank_lower as _rank_lower
+from .base import cv_plus_rank_upper as _rank_upper
 
 __all__ = ["ConformalRegressor"]
 
@@ -82,21 +84,6 @@ def _floor_sigma(sigma, floor):
     if np.isnan(sigma).any():
         raise ValueError("the predicted standard deviation contains NaN.")
     return np.maximum(sigma, floor)
-
-
-def _rank_lower(level, n):
-    """1-based rank of the CV+ lower bound at coverage ``level`` (0: -inf).
-
-    The lower bound is the ``k``-th largest of ``n`` values counted from the
-    top, ``k = conformal_rank(n, level)``: the ``(n + 1 - k)``-th smallest,
-    ``floor((1 - level)(n + 1))`` in exact arithmetic.
-    """
-    return n + 1 - conformal_rank(n, level)
-
-
-def _rank_upper(level, n):
-    """1-based rank ``conformal_rank(n, level)`` of the upper bound (> n: +inf)."""
-    return conformal_rank(n, level)
 
 
 def _kth_smallest(values, ranks):
@@ -397,16 +384,7 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
                     "takes return_std."
                 )
         estimator = self._base_estimator()
-        if (
-            normalized
-            and self.sigma_estimator is None
-            and not _supports_return_std(estimator)
-        ):
-            raise TypeError(
-                f"score='normalized' needs sigma(x): estimator "
-                f"{type(estimator).__name__} has no predict(X, return_std=True); "
-                "give a sigma_estimator or an estimator that returns a std."
-            )
+        self._check_sigma_source(estimator)
         params = self._fit_params(estimator, sample_weight, fit_params)
         rng = check_random_state(self.random_state)
         self.groups_ = None
@@ -415,6 +393,93 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         else:
             self._fit_cross(estimator, X, y, params, rng)
         return self
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def conformalize(self, X_cal, y_cal, *, groups=None, shift_weight=None):
+        """Calibrate an already fitted ``estimator`` on ``(X_cal, y_cal)``.
+
+        Split conformal calibration of a model fitted elsewhere (MAPIE's
+        ``prefit=True`` followed by ``conformalize``): ``estimator`` is used as
+        it is -- never cloned, refitted or modified -- and every row of
+        ``X_cal`` is a calibration row (no split: ``calibration_size`` is not
+        used). Afterwards :meth:`predict`, :meth:`predict_interval` and
+        :meth:`predict_quantiles` work as after :meth:`fit`, with the same
+        guarantee provided the calibration rows were not used to fit the
+        model. A later :meth:`fit` refits a clone as usual.
+
+        Parameters
+        ----------
+        X_cal : array-like of shape (n_calibration, n_features)
+            Calibration inputs, checked against the estimator's
+            ``n_features_in_`` / ``feature_names_in_``.
+        y_cal : array-like of shape (n_calibration,)
+            Calibration targets.
+        groups : array-like of shape (n_calibration,), default=None
+            Mondrian groups of the calibration rows.
+        shift_weight : array-like of shape (n_calibration,), default=None
+            Covariate-shift weights of the calibration rows (overrides
+            ``weight_function``).
+
+        Returns
+        -------
+        self : ConformalRegressor
+            Calibrated; ``estimator_`` is ``estimator`` itself.
+
+        Raises
+        ------
+        ValueError
+            When ``method`` is not ``"split"`` (CV+ and jackknife+ refit the
+            model on folds or bootstrap samples), ``estimator`` is ``None``,
+            or the data are invalid.
+        sklearn.exceptions.NotFittedError
+            When ``estimator`` (or, with ``score="normalized"``,
+            ``sigma_estimator``) is not fitted.
+
+        Notes
+        -----
+        With ``score="normalized"``, sigma comes from the fitted estimator's
+        ``predict(X, return_std=True)`` or from ``sigma_estimator``, which
+        must then be fitted too (a model of ``|y - mu(x)|`` fitted on data
+        other than the calibration rows); it is used as it is.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_regression
+        >>> from sklearn.linear_model import Ridge
+        >>> from skvariance.calibration import ConformalRegressor
+        >>> X, y = make_regression(n_samples=300, n_features=3, noise=10.0,
+        ...                        random_state=0)
+        >>> model = Ridge().fit(X[:200], y[:200])  # fitted elsewhere
+        >>> reg = ConformalRegressor(model, coverage=0.9)
+        >>> reg = reg.conformalize(X[200:], y[200:])  # all 100 rows calibrate
+        >>> reg.estimator_ is model, reg.conformity_scores_.shape
+        (True, (100,))
+        >>> reg.predict_interval(X[:2]).shape
+        (2, 2)
+        """
+        return self._conformalize(X_cal, y_cal, groups, shift_weight)
+
+    def _calibrate_prefit(self, estimator, X_cal, y_cal, groups_cal, weights):
+        sigma_model = None
+        if self._score_name == "normalized":
+            if self.sigma_estimator is not None:
+                sigma_model = check_prefit(self.sigma_estimator, "sigma_estimator")
+            else:
+                self._check_sigma_source(estimator)
+        self._calibrate_split(estimator, sigma_model, X_cal, y_cal, groups_cal, weights)
+
+    def _check_sigma_source(self, estimator):
+        """With ``score="normalized"``: a sigma_estimator or ``return_std``."""
+        if (
+            self._score_name == "normalized"
+            and self.sigma_estimator is None
+            and not _supports_return_std(estimator)
+        ):
+            raise TypeError(
+                f"score='normalized' needs sigma(x): estimator "
+                f"{type(estimator).__name__} has no predict(X, return_std=True); "
+                "give a sigma_estimator or an estimator that returns a std."
+            )
 
     def _fit_split(self, estimator, X, y, groups, shift_weight, params, rng):
         train, cal = self._split_indices(X.shape[0], rng)
@@ -428,11 +493,8 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         model = set_random_state(clone(estimator), seed)
         X_train, y_train = safe_rows(X, train), y[train]
         model.fit(X_train, y_train, **self._subset_params(X, params, train))
-        self.estimator_ = model
-        self.estimators_ = [model]
-        self.sigma_estimator_ = None
-        normalized = self._score_name == "normalized"
-        if normalized and self.sigma_estimator is not None:
+        sigma_model = None
+        if self._score_name == "normalized" and self.sigma_estimator is not None:
             oof = cross_val_predict(
                 set_random_state(clone(estimator), seed),
                 X_train,
@@ -443,13 +505,21 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
             # read as _center_scale reads predictions: a float64 vector
             oof = np.asarray(oof, dtype=np.float64).reshape(-1)
             sigma_model = set_random_state(clone(self.sigma_estimator), seed)
-            self.sigma_estimator_ = sigma_model.fit(X_train, np.abs(y_train - oof))
-        mu, sigma = _center_scale(model, X_cal, normalized, self.sigma_estimator_)
-        residuals = y[cal] - mu
+            sigma_model.fit(X_train, np.abs(y_train - oof))
+        self._calibrate_split(model, sigma_model, X_cal, y[cal], groups_cal, weights)
+        self.calibration_indices_ = cal
+
+    def _calibrate_split(self, model, sigma_model, X_cal, y_cal, groups_cal, weights):
+        """Calibrate the fitted ``model`` (and ``sigma_model``) on ``X_cal``."""
+        self.estimator_ = model
+        self.estimators_ = [model]
+        self.sigma_estimator_ = sigma_model
+        normalized = self._score_name == "normalized"
+        mu, sigma = _center_scale(model, X_cal, normalized, sigma_model)
+        residuals = y_cal - mu
         self._set_sigma_floor(residuals, normalized)
         sigma = _floor_sigma(sigma, self.sigma_floor_)
         signed = residuals if sigma is None else residuals / sigma
-        self.calibration_indices_ = cal
         self.conformity_scores_ = np.abs(signed)
         self.calibration_ = ConformalCalibration(
             self.conformity_scores_, groups_cal, weights
@@ -697,24 +767,12 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
             scales = np.ascontiguousarray(np.maximum(sigma.T, self.sigma_floor_))
         else:
             scales = np.ones_like(centers)
-        n = self._fold_ptr[-1]
         n_ranks = max(len(ranks) for _, _, ranks in requests)
         out = np.empty((X.shape[0], len(requests), n_ranks))
         for m, (sorted_res, sign, ranks) in enumerate(requests):
-            ranks = np.asarray(ranks, dtype=np.int64)
-            valid = (ranks >= 1) & (ranks <= n)
-            out[:, m, ranks < 1] = -np.inf
-            out[:, m, ranks > n] = np.inf
-            if valid.any():
-                out[:, m, valid] = cv_plus_order_statistics(
-                    sorted_res,
-                    self._fold_ptr,
-                    centers,
-                    scales,
-                    int(sign),
-                    ranks[valid],
-                    np.empty((X.shape[0], int(valid.sum()))),
-                )
+            out[:, m] = cv_plus_order_statistics(
+                sorted_res, self._fold_ptr, centers, scales, sign, ranks
+            )
         return out
 
     def _cross_values(self, X, *makers):
