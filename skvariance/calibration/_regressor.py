@@ -11,7 +11,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import check_cv, cross_val_predict
 from sklearn.utils import check_random_state
 
-from .._kernels._conformal import cv_plus_order_statistics
+from .._kernels._conformal import RANK_TOLERANCE, cv_plus_order_statistics
 from ..utils._seeds import derive_seeds, set_random_state
 from ..utils._sklearn_compat import (
     HasMethods,
@@ -32,6 +32,7 @@ from ..utils.validation import (
 from .base import (
     INFINITE_INTERVAL,
     BaseConformal,
+    CalibrationSizeWarning,
     ConformalCalibration,
     ScoreParameter,
     calibration_groups,
@@ -44,6 +45,14 @@ __all__ = ["ConformalRegressor"]
 #: float64 elements of one (test chunk x n_train) block in CV+ and
 #: jackknife+-after-bootstrap: 2**20 elements are 8 MB per temporary.
 _CHUNK_ELEMENTS = 2**20
+
+#: why covariate-shift weights are refused by K-fold CV+ and J+aB
+_NO_WEIGHTED_GUARANTEE = (
+    "covariate-shift weights (shift_weight, weight_function) with method={!r} "
+    "have no finite-sample guarantee: Prinster et al. (2022) prove the weighted "
+    "jackknife+ for leave-one-out models only. Use method='split', or "
+    "method='cv_plus' with cv=LeaveOneOut()."
+)
 
 
 def _supports_return_std(estimator) -> bool:
@@ -115,6 +124,33 @@ def _kth_smallest(values, ranks):
             out[:, k] = np.inf
         else:
             out[:, k] = part[:, r - 1]
+    return out
+
+
+def _weighted_upper(values, cal_weights, test_weights, levels):
+    """Row-wise weighted conformal quantile of ``values`` at each level.
+
+    Row ``j`` weighs its values by ``cal_weights / (W + test_weights[j])``
+    and puts the rest of the mass at ``+inf``; the result is the smallest
+    value whose cumulative weight reaches the level (the rank tolerance of
+    :func:`~skvariance.utils.stats.conformal_rank`, so equal weights give the
+    unweighted ranks). Shape (n_rows, n_levels).
+    """
+    n_rows, n = values.shape
+    out = np.full((n_rows, len(levels)), np.inf)
+    if n == 0:
+        return out
+    order = np.argsort(values, axis=1, kind="stable")
+    sorted_values = np.take_along_axis(values, order, axis=1)
+    cum = np.cumsum(cal_weights[order], axis=1)
+    mass = cum[:, -1] + test_weights
+    rows = np.arange(n_rows)
+    for k, level in enumerate(levels):
+        target = level * mass
+        target -= RANK_TOLERANCE * target
+        first = (cum < target[:, None]).sum(axis=1)
+        inside = first < n
+        out[inside, k] = sorted_values[rows[inside], first[inside]]
     return out
 
 
@@ -379,17 +415,10 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         if sample_weight is not None:
             sample_weight = check_sample_weight(np.asarray(sample_weight), X)
         normalized = self._score_name == "normalized"
+        weighted = shift_weight is not None or self.weight_function is not None
         if self.method != "split":
-            if groups is not None:
-                raise ValueError(
-                    f"groups (Mondrian calibration) need method='split', got "
-                    f"method={self.method!r}."
-                )
-            if shift_weight is not None or self.weight_function is not None:
-                raise ValueError(
-                    "covariate-shift weights (shift_weight, weight_function) need "
-                    f"method='split', got method={self.method!r}."
-                )
+            if weighted and self.method == "jackknife_plus_ab":
+                raise ValueError(_NO_WEIGHTED_GUARANTEE.format(self.method))
             if normalized and self.sigma_estimator is not None:
                 raise ValueError(
                     "sigma_estimator is only used by method='split'; with "
@@ -413,7 +442,7 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         if self.method == "split":
             self._fit_split(estimator, X, y, groups, shift_weight, params, rng)
         else:
-            self._fit_cross(estimator, X, y, params, rng)
+            self._fit_cross(estimator, X, y, params, rng, groups, shift_weight)
         return self
 
     def _fit_split(self, estimator, X, y, groups, shift_weight, params, rng):
@@ -467,14 +496,28 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         else:
             self.sigma_floor_ = None
 
-    def _fit_cross(self, estimator, X, y, params, rng):
+    def _fit_cross(self, estimator, X, y, params, rng, groups, shift_weight):
         n = X.shape[0]
         normalized = self._score_name == "normalized"
+        weights = None
         if self.method == "cv_plus":
             cv = check_cv(self.cv, y, classifier=False)
             folds = [np.asarray(test) for _, test in cv.split(X, y)]
             trains = [np.setdiff1d(np.arange(n), test) for test in folds]
             seeds = derive_seeds(rng, len(folds))
+            # every row is out of exactly one fold's model
+            out_of = np.zeros((n, len(folds)))
+            for k, test in enumerate(folds):
+                out_of[test, k] = 1.0
+            if not np.all(out_of.sum(axis=1) == 1):
+                raise ValueError(
+                    "cv must put every row in exactly one test fold for CV+."
+                )
+            if shift_weight is not None or self.weight_function is not None:
+                if any(test.size != 1 for test in folds):
+                    raise ValueError(_NO_WEIGHTED_GUARANTEE.format(self.method))
+                # checked (a positive total weight) before any model is fitted
+                weights = self._calibration_weights(X, shift_weight)
         else:
             seeds = derive_seeds(rng, self.n_resamples)
             trains = [rng.randint(0, n, size=n) for _ in range(self.n_resamples)]
@@ -488,16 +531,7 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
             for seed, tr in zip(seeds, trains)
         )
         n_models = len(models)
-        if self.method == "cv_plus":
-            # every row is out of exactly one fold's model
-            out_of = np.zeros((n, n_models))
-            for k, test in enumerate(folds):
-                out_of[test, k] = 1.0
-            if not np.all(out_of.sum(axis=1) == 1):
-                raise ValueError(
-                    "cv must put every row in exactly one test fold for CV+."
-                )
-        else:
+        if self.method != "cv_plus":
             in_bag = np.zeros((n_models, n), dtype=bool)
             for b, tr in enumerate(trains):
                 in_bag[b, tr] = True
@@ -531,14 +565,30 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         self.conformity_scores_ = np.abs(signed)
         self._signed_scores = signed
         self._out_of = np.ascontiguousarray(out_of)
+        groups_cal = calibration_groups(groups, keep)
+        # Mondrian group code of every calibration row (all 0 without groups)
+        codes = np.zeros(keep.size, dtype=np.intp) if groups is None else groups_cal[1]
+        n_groups = 1 if groups is None else len(groups_cal[0])
+        self._group_rows = [np.flatnonzero(codes == g) for g in range(n_groups)]
         if self.method == "cv_plus":
-            # residuals sorted within each fold, for the order-statistic kernel
+            # residuals sorted within each (group, fold), for the kernel; group
+            # g's folds are ``sorted[start:stop]`` with fold pointers ``ptr``
             fold_of = np.argmax(out_of, axis=1)
-            sizes = np.bincount(fold_of, minlength=n_models)
-            self._fold_ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-            self._sorted_abs = np.abs(signed)[np.lexsort((np.abs(signed), fold_of))]
-            self._sorted_signed = signed[np.lexsort((signed, fold_of))]
-        self.calibration_ = ConformalCalibration(np.abs(signed))
+            cell = codes * n_models + fold_of
+            sizes = np.bincount(cell, minlength=n_groups * n_models)
+            ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+            self._group_folds = [
+                (
+                    int(ptr[g * n_models]),
+                    ptr[g * n_models : (g + 1) * n_models + 1] - ptr[g * n_models],
+                )
+                for g in range(n_groups)
+            ]
+            self._sorted_abs = np.abs(signed)[np.lexsort((np.abs(signed), cell))]
+            self._sorted_signed = signed[np.lexsort((signed, cell))]
+        self._cal_weights = weights
+        self.calibration_ = ConformalCalibration(np.abs(signed), groups_cal, weights)
+        self.groups_ = self.calibration_.group_labels
 
     def _member_predictions(self, models, X, normalized):
         pairs = [_center_scale(m, X, normalized) for m in models]
@@ -600,26 +650,32 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
             half = q if sigma is None else q * sigma[:, None]
             bounds = np.stack([mu[:, None] - half, mu[:, None] + half], axis=1)
         else:
-            if groups is not None or shift_weight is not None:
-                raise ValueError(
-                    f"groups and shift_weight need method='split', got "
-                    f"method={self.method!r}."
-                )
-            self.calibration_.warn_infinite(levels, consequence=INFINITE_INTERVAL)
-            n = self._signed_scores.size
-            low = [_rank_lower(c, n) for c in levels]
-            high = [_rank_upper(c, n) for c in levels]
-            scores = self.conformity_scores_
-            if self.method == "cv_plus":
-                bounds = self._cv_plus_statistics(
-                    X, (self._sorted_abs, -1, low), (self._sorted_abs, 1, high)
-                )
-                return bounds[:, :, 0] if np.ndim(coverage) == 0 else bounds
-            bounds = self._cross_values(
-                X,
-                lambda c, s: (c - scores * s, low),
-                lambda c, s: (c + scores * s, high),
+            group_index = self.calibration_.group_index(groups, X.shape[0])
+            self.calibration_.warn_infinite(
+                levels, group_index, consequence=INFINITE_INTERVAL
             )
+            weights = self._test_weights(X, shift_weight)
+            low = lambda n: [_rank_lower(c, n) for c in levels]  # noqa: E731
+            high = lambda n: [_rank_upper(c, n) for c in levels]  # noqa: E731
+            scores = self.conformity_scores_
+            if weights is not None:
+                bounds = self._weighted_cross_values(
+                    X, group_index, weights, levels, (scores, -1), (scores, 1)
+                )
+            elif self.method == "cv_plus":
+                bounds = self._cv_plus_statistics(
+                    X,
+                    group_index,
+                    (self._sorted_abs, -1, low),
+                    (self._sorted_abs, 1, high),
+                )
+            else:
+                bounds = self._cross_values(
+                    X,
+                    group_index,
+                    lambda c, s, rows: (c - scores[rows] * s, low(rows.size)),
+                    lambda c, s, rows: (c + scores[rows] * s, high(rows.size)),
+                )
         return bounds[:, :, 0] if np.ndim(coverage) == 0 else bounds
 
     def predict_quantiles(self, X, quantiles, groups=None, shift_weight=None):
@@ -656,17 +712,21 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
             weights = self._test_weights(X, shift_weight)
             r = signed.quantiles(levels, group_index, weights)
             return mu[:, None] + (r if sigma is None else r * sigma[:, None])
-        if groups is not None or shift_weight is not None:
-            raise ValueError(
-                f"groups and shift_weight need method='split', got "
-                f"method={self.method!r}."
-            )
-        n = self._signed_scores.size
-        ranks = [_rank_upper(p, n) for p in levels]
-        if self.method == "cv_plus":
-            return self._cv_plus_statistics(X, (self._sorted_signed, 1, ranks))[:, 0]
+        group_index = self.calibration_.group_index(groups, X.shape[0])
+        weights = self._test_weights(X, shift_weight)
         signed = self._signed_scores
-        return self._cross_values(X, lambda c, s: (c + signed * s, ranks))[:, 0, :]
+        if weights is not None:
+            return self._weighted_cross_values(
+                X, group_index, weights, levels, (signed, 1)
+            )[:, 0]
+        ranks = lambda n: [_rank_upper(p, n) for p in levels]  # noqa: E731
+        if self.method == "cv_plus":
+            return self._cv_plus_statistics(
+                X, group_index, (self._sorted_signed, 1, ranks)
+            )[:, 0]
+        return self._cross_values(
+            X, group_index, lambda c, s, rows: (c + signed[rows] * s, ranks(rows.size))
+        )[:, 0, :]
 
     def _signed_split_calibration(self):
         """The signed calibration residuals sorted (per group), on first use.
@@ -683,12 +743,15 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         mu, sigma = _center_scale(self.estimator_, X, normalized, self.sigma_estimator_)
         return mu, _floor_sigma(sigma, self.sigma_floor_)
 
-    def _cv_plus_statistics(self, X, *requests):
+    def _cv_plus_statistics(self, X, group_index, *requests):
         """CV+ order statistics without an (n_test, n_train) matrix.
 
-        Each request is (residuals sorted within folds, sign, 1-based ranks);
-        the result has shape (n_test, n_requests, n_ranks). Rank 0 gives
-        ``-inf`` and a rank above ``n`` gives ``+inf``.
+        Each request is (residuals sorted within (group, fold), sign, ranks)
+        with ``ranks`` a function of the calibration size ``n`` giving 1-based
+        ranks; the statistics of a test row are taken over the calibration
+        rows of its Mondrian group only (all rows without groups). The result
+        has shape (n_test, n_requests, n_ranks). Rank 0 gives ``-inf`` and a
+        rank above ``n`` gives ``+inf``.
         """
         normalized = self._score_name == "normalized"
         mu, sigma = self._member_predictions(self.estimators_, X, normalized)
@@ -697,49 +760,115 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
             scales = np.ascontiguousarray(np.maximum(sigma.T, self.sigma_floor_))
         else:
             scales = np.ones_like(centers)
-        n = self._fold_ptr[-1]
-        n_ranks = max(len(ranks) for _, _, ranks in requests)
+        n_ranks = max(len(ranks(1)) for _, _, ranks in requests)
         out = np.empty((X.shape[0], len(requests), n_ranks))
-        for m, (sorted_res, sign, ranks) in enumerate(requests):
-            ranks = np.asarray(ranks, dtype=np.int64)
-            valid = (ranks >= 1) & (ranks <= n)
-            out[:, m, ranks < 1] = -np.inf
-            out[:, m, ranks > n] = np.inf
-            if valid.any():
-                out[:, m, valid] = cv_plus_order_statistics(
-                    sorted_res,
-                    self._fold_ptr,
-                    centers,
-                    scales,
-                    int(sign),
-                    ranks[valid],
-                    np.empty((X.shape[0], int(valid.sum()))),
-                )
+        for g, (start, fold_ptr) in enumerate(self._group_folds):
+            rows = np.flatnonzero(group_index == g)
+            if rows.size == 0:
+                continue
+            n = int(fold_ptr[-1])
+            c_g, s_g = centers[rows], scales[rows]
+            for m, (sorted_res, sign, ranks) in enumerate(requests):
+                ranks = np.asarray(ranks(n), dtype=np.int64)
+                valid = (ranks >= 1) & (ranks <= n)
+                block = np.empty((rows.size, ranks.size))
+                block[:, ranks < 1] = -np.inf
+                block[:, ranks > n] = np.inf
+                if valid.any():
+                    block[:, valid] = cv_plus_order_statistics(
+                        sorted_res[start : start + n],
+                        fold_ptr,
+                        c_g,
+                        s_g,
+                        int(sign),
+                        ranks[valid],
+                        np.empty((rows.size, int(valid.sum()))),
+                    )
+                out[rows, m, :] = block
         return out
 
-    def _cross_values(self, X, *makers):
+    def _cross_values(self, X, group_index, *makers):
         """Order statistics of ``mu_{-i}(x) +- r_i sigma_{-i}(x)``, in chunks.
 
-        Each maker maps (centers, scales) blocks of shape (chunk, n_train) to
-        (values, ranks); the result has shape (n_test, len(makers), n_ranks).
+        Each maker maps (centers, scales, rows) to (values, ranks): centers and
+        scales are blocks of shape (chunk, n_g) over the calibration ``rows``
+        of one Mondrian group (all rows without groups). The result has shape
+        (n_test, len(makers), n_ranks).
         """
         normalized = self._score_name == "normalized"
         mu, sigma = self._member_predictions(self.estimators_, X, normalized)
-        n_test, n_train = X.shape[0], self._out_of.shape[0]
-        chunk = max(1, _CHUNK_ELEMENTS // max(n_train, 1))
-        n_ranks = max(len(maker(np.zeros((0, n_train)), 1.0)[1]) for maker in makers)
+        n_test = X.shape[0]
+        empty = np.zeros(0, dtype=np.intp)
+        n_ranks = max(len(maker(np.zeros((0, 0)), 1.0, empty)[1]) for maker in makers)
         out = np.empty((n_test, len(makers), n_ranks))
-        weights_t = self._out_of.T  # (n_models, n_train)
-        for start in range(0, n_test, chunk):
-            stop = min(start + chunk, n_test)
-            centers = mu[:, start:stop].T @ weights_t
-            scales = 1.0
-            if normalized:
-                scales = np.maximum(
-                    sigma[:, start:stop].T @ weights_t, self.sigma_floor_
-                )
-            for m, maker in enumerate(makers):
-                values, ranks = maker(centers, scales)
-                out[start:stop, m, :] = _kth_smallest(values, ranks)
-                del values
+        for g, cal_rows in enumerate(self._group_rows):
+            test_rows = np.flatnonzero(group_index == g)
+            if test_rows.size == 0:
+                continue
+            weights_t = self._out_of[cal_rows].T  # (n_models, n_g)
+            chunk = max(1, _CHUNK_ELEMENTS // max(cal_rows.size, 1))
+            for start in range(0, test_rows.size, chunk):
+                block = test_rows[start : start + chunk]
+                centers = mu[:, block].T @ weights_t
+                scales = 1.0
+                if normalized:
+                    scales = np.maximum(
+                        sigma[:, block].T @ weights_t, self.sigma_floor_
+                    )
+                for m, maker in enumerate(makers):
+                    values, ranks = maker(centers, scales, cal_rows)
+                    out[block, m, :] = _kth_smallest(values, ranks)
+                    del values
+        return out
+
+    def _weighted_cross_values(self, X, group_index, test_weights, levels, *requests):
+        """Weighted jackknife+ (JAW) bounds over blocks of test rows.
+
+        Each request is (scores, sign): the bound of sign ``+1`` at level
+        ``c`` is the smallest ``v`` among ``mu_{-i}(x) + r_i sigma_{-i}(x)``
+        (calibration rows ``i`` of the test row's group) whose cumulative
+        weight ``sum w_i / (W + w(x))`` reaches ``c``, ``+inf`` when none does
+        (the test point's own weight sits at ``+inf``); sign ``-1`` is its
+        mirror image, the largest ``v`` among ``mu_{-i}(x) - r_i
+        sigma_{-i}(x)`` whose weight from above reaches ``c`` (Prinster et
+        al., 2022). Result shape (n_test, n_requests, n_levels).
+        """
+        normalized = self._score_name == "normalized"
+        mu, sigma = self._member_predictions(self.estimators_, X, normalized)
+        n_test = X.shape[0]
+        out = np.empty((n_test, len(requests), levels.size))
+        for g, cal_rows in enumerate(self._group_rows):
+            test_rows = np.flatnonzero(group_index == g)
+            if test_rows.size == 0:
+                continue
+            weights_t = self._out_of[cal_rows].T
+            w_cal = self._cal_weights[cal_rows]
+            chunk = max(1, _CHUNK_ELEMENTS // max(cal_rows.size, 1))
+            for start in range(0, test_rows.size, chunk):
+                block = test_rows[start : start + chunk]
+                centers = mu[:, block].T @ weights_t
+                scales = 1.0
+                if normalized:
+                    scales = np.maximum(
+                        sigma[:, block].T @ weights_t, self.sigma_floor_
+                    )
+                for m, (scores, sign) in enumerate(requests):
+                    # the lower bound is minus the upper bound of the negated
+                    values = sign * centers + scores[cal_rows] * scales
+                    out[block, m, :] = sign * _weighted_upper(
+                        values, w_cal, test_weights[block], levels
+                    )
+        if np.isinf(out).any():
+            warnings.warn(
+                CalibrationSizeWarning(
+                    f"{int(np.isinf(out).any(axis=(1, 2)).sum())} of {n_test} "
+                    "test points get an infinite bound: under covariate-shift "
+                    "weights their own weight is too large (or their group has "
+                    "no calibration point) for coverage "
+                    f"{float(levels.max())}, so the exact weighted jackknife+ "
+                    "answer is unbounded there. Use more calibration data or a "
+                    "lower coverage."
+                ),
+                stacklevel=3,
+            )
         return out
