@@ -11,7 +11,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import check_cv, cross_val_predict
 from sklearn.utils import check_random_state
 
-from .._kernels._conformal import RANK_TOLERANCE, cv_plus_order_statistics
+from .._kernels._conformal import RANK_TOLERANCE, grouped_cv_plus_order_statistics
 from ..utils._seeds import derive_seeds, set_random_state
 from ..utils._sklearn_compat import (
     HasMethods,
@@ -571,19 +571,18 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         n_groups = 1 if groups is None else len(groups_cal[0])
         self._group_rows = [np.flatnonzero(codes == g) for g in range(n_groups)]
         if self.method == "cv_plus":
-            # residuals sorted within each (group, fold), for the kernel; group
-            # g's folds are ``sorted[start:stop]`` with fold pointers ``ptr``
+            # residuals sorted within each (group, fold), for the kernel: fold
+            # k of group g is ``sorted[_fold_ptrs[g, k]:_fold_ptrs[g, k + 1]]``
             fold_of = np.argmax(out_of, axis=1)
             cell = codes * n_models + fold_of
             sizes = np.bincount(cell, minlength=n_groups * n_models)
             ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-            self._group_folds = [
-                (
-                    int(ptr[g * n_models]),
-                    ptr[g * n_models : (g + 1) * n_models + 1] - ptr[g * n_models],
-                )
-                for g in range(n_groups)
-            ]
+            self._fold_ptrs = np.ascontiguousarray(
+                ptr[
+                    np.arange(n_groups)[:, None] * n_models
+                    + np.arange(n_models + 1)[None, :]
+                ]
+            )
             self._sorted_abs = np.abs(signed)[np.lexsort((np.abs(signed), cell))]
             self._sorted_signed = signed[np.lexsort((signed, cell))]
         self._cal_weights = weights
@@ -760,31 +759,22 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
             scales = np.ascontiguousarray(np.maximum(sigma.T, self.sigma_floor_))
         else:
             scales = np.ones_like(centers)
+        sizes = [int(ptr[-1] - ptr[0]) for ptr in self._fold_ptrs]
         n_ranks = max(len(ranks(1)) for _, _, ranks in requests)
         out = np.empty((X.shape[0], len(requests), n_ranks))
-        for g, (start, fold_ptr) in enumerate(self._group_folds):
-            rows = np.flatnonzero(group_index == g)
-            if rows.size == 0:
-                continue
-            n = int(fold_ptr[-1])
-            c_g, s_g = centers[rows], scales[rows]
-            for m, (sorted_res, sign, ranks) in enumerate(requests):
-                ranks = np.asarray(ranks(n), dtype=np.int64)
-                valid = (ranks >= 1) & (ranks <= n)
-                block = np.empty((rows.size, ranks.size))
-                block[:, ranks < 1] = -np.inf
-                block[:, ranks > n] = np.inf
-                if valid.any():
-                    block[:, valid] = cv_plus_order_statistics(
-                        sorted_res[start : start + n],
-                        fold_ptr,
-                        c_g,
-                        s_g,
-                        int(sign),
-                        ranks[valid],
-                        np.empty((rows.size, int(valid.sum()))),
-                    )
-                out[rows, m, :] = block
+        row_group = np.ascontiguousarray(group_index, dtype=np.int64)
+        for m, (sorted_res, sign, ranks) in enumerate(requests):
+            table = np.array([ranks(n) for n in sizes], dtype=np.int64)
+            out[:, m, :] = grouped_cv_plus_order_statistics(
+                sorted_res,
+                self._fold_ptrs,
+                row_group,
+                centers,
+                scales,
+                int(sign),
+                table,
+                np.empty((X.shape[0], n_ranks)),
+            )
         return out
 
     def _cross_values(self, X, group_index, *makers):
