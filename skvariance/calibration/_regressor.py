@@ -29,6 +29,7 @@ from ..utils.validation import (
     check_quantile_levels,
     check_sample_weight,
 )
+from ._classifier import row_uniforms
 from .base import (
     INFINITE_INTERVAL,
     BaseConformal,
@@ -152,6 +153,77 @@ def _weighted_upper(values, cal_weights, test_weights, levels):
         inside = first < n
         out[inside, k] = sorted_values[rows[inside], first[inside]]
     return out
+
+
+def _masses(sorted_values, cum_weights, t, weights, side, mu=None, sigma=None):
+    """Calibration mass strictly beyond each ``t``, tied with it, and in total.
+
+    ``side="above"``: the mass of the sorted scores ``> t`` and ``= t``.
+    ``side="below"``: of the values ``mu + sigma * r < t`` and ``= t`` (``r``
+    the sorted residuals, one ``mu``/``sigma`` per ``t``), compared exactly
+    as written (as crepes does), not through ``(t - mu) / sigma``. Counts
+    without weights, else the calibration weights' sums.
+    """
+    n = sorted_values.size
+    if mu is None:
+        low = np.searchsorted(sorted_values, t, side="left")  # #{< t}
+        high = np.searchsorted(sorted_values, t, side="right")  # #{<= t}
+    else:
+        low = _count_values(sorted_values, mu, sigma, t, strict=True)
+        high = _count_values(sorted_values, mu, sigma, t, strict=False)
+    if cum_weights is None:
+        less, upto, total = low.astype(np.float64), high.astype(np.float64), n
+    else:
+        cum = np.concatenate([[0.0], cum_weights])
+        less, upto, total = cum[low], cum[high], cum[-1]
+    at = upto - less
+    beyond = total - upto if side == "above" else less
+    return beyond, at, total
+
+
+def _count_values(sorted_r, mu, sigma, t, *, strict):
+    """``#{mu + sigma * r_i < t}`` (or ``<=``) per row, by the exact comparison.
+
+    A search on ``(t - mu) / sigma`` then a walk to the exact boundary: the
+    values are non-decreasing in ``i`` also after rounding, so the walk ends.
+    """
+    n = sorted_r.size
+    if n == 0:
+        return np.zeros(t.shape, dtype=np.intp)
+    scaled = t - mu if sigma is None else (t - mu) / sigma
+    k = np.searchsorted(sorted_r, scaled, side="left" if strict else "right")
+
+    def inside(i):
+        r = sorted_r[np.clip(i, 0, n - 1)]
+        v = mu + r if sigma is None else mu + sigma * r
+        return v < t if strict else v <= t
+
+    while True:  # value at k still inside: move up
+        up = (k < n) & inside(k)
+        if not up.any():
+            break
+        k = k + up
+    while True:  # value at k - 1 outside: move down
+        down = (k > 0) & ~inside(k - 1)
+        if not down.any():
+            break
+        k = k - down
+    return k
+
+
+def _conformal_fraction(beyond, at, total, weights, u, rows):
+    """``(beyond + at + w) / (total + w)``, or smoothed ``(beyond + u (at + w))``.
+
+    ``w`` is the test point's own mass: 1 without weights.
+    """
+    own = 1.0 if weights is None else weights
+    if u is None:
+        num = beyond + at + own
+    else:
+        num = beyond + u[rows] * (at + own)
+    den = total + own
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), 1.0)
 
 
 class ConformalRegressor(RegressorMixin, BaseConformal):
@@ -726,6 +798,210 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         return self._cross_values(
             X, group_index, lambda c, s, rows: (c + signed[rows] * s, ranks(rows.size))
         )[:, 0, :]
+
+    def predict_pvalue(
+        self,
+        X,
+        y,
+        groups=None,
+        shift_weight=None,
+        smoothing=True,
+        uniforms=None,
+        random_state=None,
+    ):
+        """Conformal p-value of a candidate value ``y`` for each row of X.
+
+        With the absolute (or normalized) score ``a = |y - mu(x)| / sigma(x)``
+        of the candidate and the ``n`` calibration scores ``a_i`` (of the test
+        point's group), the p-value is ``(#{a_i >= a} + 1) / (n + 1)``, or,
+        smoothed, ``(#{a_i > a} + u (#{a_i = a} + 1)) / (n + 1)`` with ``u``
+        uniform on (0, 1): crepes' ``predict_p`` (its ``(k + 1) / (n + 1)``
+        convention). Under covariate-shift weights counts become weights and
+        the candidate carries its own weight ``w(x)`` (Tibshirani et al.,
+        2019). ``y`` lies in :meth:`predict_interval` at coverage ``c`` exactly
+        when its unsmoothed p-value exceeds ``1 - c``; for exchangeable data
+        ``P(p <= a) <= a`` (equality for the smoothed p-value).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : float or array-like of shape (n_samples,)
+            The candidate value: one for every row, or one per row. NaN is
+            refused; infinite values are allowed.
+        groups : array-like of shape (n_samples,), default=None
+            Mondrian groups of the test points (when fitted with groups).
+        shift_weight : array-like of shape (n_samples,), default=None
+            Covariate-shift weights of the test points (when fitted with
+            weights and no ``weight_function``).
+        smoothing : bool, default=True
+            Break ties at random (crepes' default); ``False`` gives the
+            conservative p-value.
+        uniforms : array-like of shape (n_samples,), default=None
+            The smoothing draws ``u`` in [0, 1], e.g. to reproduce another
+            library's p-values; ``None`` draws one per row from its content
+            and ``random_state``, so a row gets the same draw alone or in any
+            batch.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the smoothing draws (not used with ``uniforms``).
+
+        Returns
+        -------
+        p_values : ndarray of shape (n_samples,)
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_regression
+        >>> from sklearn.linear_model import Ridge
+        >>> from skvariance.calibration import ConformalRegressor
+        >>> X, y = make_regression(n_samples=200, n_features=3, noise=10.0,
+        ...                        random_state=0)
+        >>> reg = ConformalRegressor(Ridge(), random_state=0).fit(X, y)
+        >>> p = reg.predict_pvalue(X[:3], y[:3], smoothing=False)
+        >>> p.shape, bool((p > 0).all() and (p <= 1).all())
+        ((3,), True)
+        """
+        X, y, u, group_index, weights = self._check_candidates(
+            X, y, groups, shift_weight, smoothing, uniforms, random_state, "pvalue"
+        )
+        mu, sigma = self._split_center_scale(X)
+        a = np.abs(y - mu) if sigma is None else np.abs(y - mu) / sigma
+        cal = self.calibration_
+        p = np.empty(X.shape[0])
+        for g, rows in self._rows_by_group(group_index, len(cal.sorted_scores)):
+            w = None if weights is None else weights[rows]
+            above, at, total = _masses(
+                cal.sorted_scores[g], cal.cum_weights[g], a[rows], w, "above"
+            )
+            p[rows] = _conformal_fraction(above, at, total, w, u, rows)
+        return p
+
+    def predict_cdf(
+        self,
+        X,
+        y,
+        groups=None,
+        shift_weight=None,
+        smoothing=True,
+        uniforms=None,
+        random_state=None,
+    ):
+        """The conformal predictive distribution's CDF at ``y`` for each row.
+
+        With the signed calibration residuals ``r_i = (y_i - mu(x_i)) /
+        sigma(x_i)`` (of the test point's group), the CDF at ``y`` is
+        ``(#{mu(x) + sigma(x) r_i <= y} + 1) / (n + 1)``, or, smoothed,
+        ``(#{... < y} + u (#{... = y} + 1)) / (n + 1)``: crepes'
+        ``ConformalPredictiveSystem.predict(y=...)`` (Vovk et al., 2019). Under
+        covariate-shift weights counts become weights and ``y`` carries the
+        test point's own weight. :meth:`predict_quantiles` inverts it: its
+        level-``p`` quantile is the smallest ``y`` with ``#{... <= y} / (n +
+        1) >= p``, the unsmoothed CDF minus ``1 / (n + 1)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : float or array-like of shape (n_samples,)
+            Where to evaluate the CDF: one value for every row, or one per
+            row. NaN is refused.
+        groups : array-like of shape (n_samples,), default=None
+            Mondrian groups of the test points (when fitted with groups).
+        shift_weight : array-like of shape (n_samples,), default=None
+            Covariate-shift weights of the test points (when fitted with
+            weights and no ``weight_function``).
+        smoothing : bool, default=True
+            Break ties at random (crepes' default).
+        uniforms : array-like of shape (n_samples,), default=None
+            The smoothing draws in [0, 1]; ``None`` draws one per row from its
+            content and ``random_state``.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the smoothing draws (not used with ``uniforms``).
+
+        Returns
+        -------
+        cdf : ndarray of shape (n_samples,)
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_regression
+        >>> from sklearn.linear_model import Ridge
+        >>> from skvariance.calibration import ConformalRegressor
+        >>> X, y = make_regression(n_samples=200, n_features=3, noise=10.0,
+        ...                        random_state=0)
+        >>> reg = ConformalRegressor(Ridge(), random_state=0).fit(X, y)
+        >>> median = reg.predict_quantiles(X[:2], 0.5)[:, 0]
+        >>> reg.predict_cdf(X[:2], median, smoothing=False).round(3)
+        array([0.529, 0.529])
+        """
+        X, y, u, group_index, weights = self._check_candidates(
+            X, y, groups, shift_weight, smoothing, uniforms, random_state, "cdf"
+        )
+        mu, sigma = self._split_center_scale(X)
+        cal = self._signed_split_calibration()
+        cdf = np.empty(X.shape[0])
+        for g, rows in self._rows_by_group(group_index, len(cal.sorted_scores)):
+            w = None if weights is None else weights[rows]
+            below, at, total = _masses(
+                cal.sorted_scores[g],
+                cal.cum_weights[g],
+                y[rows],
+                w,
+                "below",
+                mu[rows],
+                None if sigma is None else sigma[rows],
+            )
+            cdf[rows] = _conformal_fraction(below, at, total, w, u, rows)
+        return cdf
+
+    def _check_candidates(
+        self, X, y, groups, shift_weight, smoothing, uniforms, random_state, what
+    ):
+        """Checked X, candidates, draws, group index and test weights."""
+        X = self._check_predict(X)
+        if self.method != "split":
+            raise ValueError(
+                f"predict_{what} needs method='split' (inductive conformal "
+                "prediction, as crepes); the p-values of CV+ and "
+                "jackknife+-after-bootstrap are only valid up to a factor 2 "
+                f"(Barber et al., 2021). Got method={self.method!r}."
+            )
+        n = X.shape[0]
+        try:
+            y = np.asarray(y, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError("y must be a float or an array of floats.") from exc
+        if y.ndim == 0:
+            y = np.full(n, float(y))
+        elif y.shape != (n,):
+            raise ValueError(
+                f"y must be a float or have shape ({n},) (one value per row of "
+                f"X), got shape {y.shape}."
+            )
+        if np.isnan(y).any():
+            raise ValueError("y contains NaN.")
+        if not isinstance(smoothing, (bool, np.bool_)):
+            raise TypeError(f"smoothing must be a bool, got {smoothing!r}.")
+        u = None
+        if uniforms is not None:
+            if not smoothing:
+                raise ValueError("uniforms are only used with smoothing=True.")
+            u = np.asarray(uniforms, dtype=np.float64)
+            if u.shape != (n,) or not np.all((u >= 0) & (u <= 1)):
+                raise ValueError(
+                    f"uniforms must have shape ({n},) and values in [0, 1]."
+                )
+        group_index = self.calibration_.group_index(groups, n)
+        weights = self._test_weights(X, shift_weight)
+        if smoothing and u is None:
+            seed = int(derive_seeds(check_random_state(random_state), 1)[0])
+            u = row_uniforms(X, seed)
+        return X, y, u, group_index, weights
+
+    @staticmethod
+    def _rows_by_group(group_index, n_groups):
+        for g in range(n_groups):
+            rows = np.flatnonzero(group_index == g)
+            if rows.size:
+                yield g, rows
 
     def _signed_split_calibration(self):
         """The signed calibration residuals sorted (per group), on first use.
