@@ -250,8 +250,10 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         rows, calibrate on the rest. ``"cv_plus"``: one model per fold of
         ``cv``, out-of-fold residuals, CV+ intervals (Barber et al.).
         ``"jackknife_plus_ab"``: ``n_resamples`` bootstrap models and
-        out-of-bag residuals (Kim et al.). Only ``"split"`` supports
-        ``groups`` and covariate-shift weights.
+        out-of-bag residuals (Kim et al.). Every method takes Mondrian
+        ``groups``; covariate-shift weights need ``"split"`` or
+        ``"cv_plus"`` with ``cv=LeaveOneOut()`` (the weighted jackknife+),
+        the only forms with a finite-sample guarantee.
     score : {"absolute", "normalized"}, default="absolute"
         ``"absolute"``: ``|y - mu(x)|``, intervals of constant width;
         ``"normalized"``: ``|y - mu(x)| / sigma(x)``, intervals
@@ -337,7 +339,12 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
     ``coverage + 1 / (n + 1)`` [1]_. Mondrian calibration (``groups``) takes
     that quantile within each group, and so covers within each group [4]_.
     CV+ and jackknife+-after-bootstrap guarantee ``1 - 2 alpha`` in theory and
-    about ``1 - alpha`` in practice [2]_ [3]_. CV+ bounds are order
+    about ``1 - alpha`` in practice [2]_ [3]_; with ``groups`` their order
+    statistics run over the test point's group only, and the guarantee holds
+    within each group (the rows of a group and the test point are
+    exchangeable given the groups). With covariate-shift weights and
+    leave-one-out models the weighted jackknife+ keeps ``1 - 2 alpha`` [7]_.
+    CV+ bounds are order
     statistics of ``mu_k(x) -+ sigma_k(x) R_i``, which within a fold are a
     monotone image of the fold's sorted residuals: a numba kernel finds them by
     binary searches, in memory ``O(n_train + n_test K)`` and time
@@ -350,7 +357,9 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
 
     :meth:`predict_quantiles` is the conformal predictive distribution of
     Vovk et al. [6]_ built on the signed residuals of the same calibration
-    set; its level-``p`` quantile is ``crepes``' ``higher_percentiles``.
+    set; its level-``p`` quantile is ``crepes``' ``higher_percentiles``, and
+    :meth:`predict_cdf` its CDF; :meth:`predict_pvalue` gives conformal
+    p-values (split conformal), both with crepes' numbers.
 
     References
     ----------
@@ -368,6 +377,8 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
     .. [6] Vovk, V., Shen, J., Manokhin, V. and Xie, M. "Nonparametric
        predictive distributions based on conformal prediction", Machine
        Learning 2019.
+    .. [7] Prinster, D., Liu, A. and Saria, S. "JAWS: Auditing Predictive
+       Uncertainty Under Covariate Shift", NeurIPS 2022.
 
     Examples
     --------
@@ -451,8 +462,10 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
             Target; NaN or infinity, or a constant ``y``, raise a
             ``ValueError``.
         groups : array-like of shape (n_samples,), default=None
-            Mondrian groups (``method="split"``): one calibration per group;
-            :meth:`predict_interval` then needs the test points' groups.
+            Mondrian groups: one calibration per group (for CV+ and
+            jackknife+-after-bootstrap, the out-of-fold values of the test
+            point's group only); :meth:`predict_interval` then needs the test
+            points' groups.
         sample_weight : array-like of shape (n_samples,), default=None
             Given to the estimator's ``fit`` (a Pipeline's final step
             included, see :mod:`skvariance.utils.metadata`). The calibration
@@ -460,7 +473,10 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         shift_weight : array-like of shape (n_samples,), default=None
             Covariate-shift weights ``w(X_i)`` of the training rows; those of
             the calibration rows weight the calibration quantile. Overrides
-            ``weight_function`` at fit.
+            ``weight_function`` at fit. With ``method="cv_plus"`` every fold
+            must hold one row (``cv=LeaveOneOut()``, the weighted jackknife+
+            of Prinster et al., 2022); ``"jackknife_plus_ab"`` refuses
+            weights.
         **fit_params : dict
             Other metadata for the estimator's ``fit`` (metadata routing
             enabled only).
