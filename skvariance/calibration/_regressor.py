@@ -342,7 +342,8 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
     about ``1 - alpha`` in practice [2]_ [3]_; with ``groups`` their order
     statistics run over the test point's group only, and the guarantee holds
     within each group (the rows of a group and the test point are
-    exchangeable given the groups). With covariate-shift weights and
+    exchangeable given the groups; for K-fold CV+ approximately, as a
+    group's rows need not split into equal folds). With covariate-shift weights and
     leave-one-out models the weighted jackknife+ keeps ``1 - 2 alpha`` [7]_.
     CV+ bounds are order
     statistics of ``mu_k(x) -+ sigma_k(x) R_i``, which within a fold are a
