@@ -344,3 +344,26 @@ def test_weighted_jackknife_plus_covers_under_covariate_shift():
     assert 0.8 - 3 * se <= weighted <= 0.8 + 0.07, (weighted, se)
     # the unweighted jackknife+ under-covers the shifted target
     assert plain < weighted - 5 * se, (plain, weighted, se)
+
+
+def test_weighted_path_hits_integer_ranks_exactly():
+    # n = 19 leave-one-out points: (n + 1) c is an integer for these levels,
+    # where only the rank tolerance and "cumulative weight < target" (not
+    # "<=") give the unweighted ranks of conformal_rank
+    rng = np.random.RandomState(10)
+    X, y, _ = _two_groups(rng, 19)
+    X_test, _, _ = _two_groups(rng, 8)
+    kw = {"method": "cv_plus", "cv": LeaveOneOut()}
+    plain = ConformalRegressor(LinearRegression(), **kw).fit(X, y)
+    weighted = ConformalRegressor(LinearRegression(), **kw)
+    weighted.fit(X, y, shift_weight=np.full(19, 0.1))
+    levels = [0.5, 0.8, 0.9, 0.95]
+    w_test = np.full(8, 0.1)
+    np.testing.assert_array_equal(
+        weighted.predict_interval(X_test, levels, shift_weight=w_test),
+        plain.predict_interval(X_test, levels),
+    )
+    np.testing.assert_array_equal(
+        weighted.predict_quantiles(X_test, [0.05, 0.5, 0.95], shift_weight=w_test),
+        plain.predict_quantiles(X_test, [0.05, 0.5, 0.95]),
+    )

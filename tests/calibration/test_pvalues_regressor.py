@@ -269,3 +269,48 @@ def test_weighted_pvalue_by_hand():
     )
     got = reg.predict_cdf(X_test, cand, shift_weight=w_test, smoothing=False)
     np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_cdf_counts_support_points_by_the_exact_comparison():
+    # candidates at and just below mu(x) + sigma(x) r_i: (y - mu) / sigma
+    # rounds to either side of r_i, so only the exact comparison (crepes')
+    # gives the right count; checked against a brute-force count
+    rng = np.random.RandomState(9)
+    X, y = heteroscedastic(rng, 400)
+    reg = ConformalRegressor(LinearWithStd(), score="normalized", random_state=0)
+    reg.fit(X, y)
+    cal = reg.calibration_indices_
+    mu_cal, s_cal = reg.estimator_.predict(X[cal], return_std=True)
+    r = (y[cal] - mu_cal) / s_cal
+    X_test, _ = heteroscedastic(rng, 3000)
+    mu, s = reg.estimator_.predict(X_test, return_std=True)
+    at = mu + s * r[rng.randint(0, r.size, size=3000)]
+    n = r.size
+    for cand in (at, np.nextafter(at, -np.inf), np.nextafter(at, np.inf)):
+        values = mu[:, None] + s[:, None] * r[None, :]
+        le = (values <= cand[:, None]).sum(axis=1)
+        lt = (values < cand[:, None]).sum(axis=1)
+        np.testing.assert_array_equal(
+            reg.predict_cdf(X_test, cand, smoothing=False), (le + 1) / (n + 1)
+        )
+        zeros, ones = np.zeros(3000), np.ones(3000)
+        np.testing.assert_array_equal(
+            reg.predict_cdf(X_test, cand, uniforms=zeros), lt / (n + 1)
+        )
+        np.testing.assert_array_equal(
+            reg.predict_cdf(X_test, cand, uniforms=ones), (le + 1) / (n + 1)
+        )
+
+
+def test_empty_group_and_zero_test_weight_give_p_value_one():
+    X = np.arange(20.0)[:, None]
+    y = np.sin(X[:, 0])
+    groups = np.zeros(20, dtype=int)
+    reg = ConformalRegressor(LinearRegression(), calibration_size=5, random_state=0)
+    cal = reg.fit(X, y).calibration_indices_
+    groups[np.setdiff1d(np.arange(20), cal)[0]] = 1  # group 1: training only
+    reg.fit(X, y, groups=groups, shift_weight=np.ones(20))
+    p = reg.predict_pvalue(
+        X[:2], 0.0, groups=[1, 1], shift_weight=[0.0, 2.0], smoothing=False
+    )
+    np.testing.assert_array_equal(p, [1.0, 1.0])
