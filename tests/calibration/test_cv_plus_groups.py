@@ -367,3 +367,23 @@ def test_weighted_path_hits_integer_ranks_exactly():
         weighted.predict_quantiles(X_test, [0.05, 0.5, 0.95], shift_weight=w_test),
         plain.predict_quantiles(X_test, [0.05, 0.5, 0.95]),
     )
+
+
+def test_weighted_group_of_one_row_is_finite_when_its_weight_dominates():
+    # group 1 holds one leave-one-out row of weight 10; a test point of
+    # weight 0.1 needs 0.9 * 10.1 <= 10: its bounds are mu_{-i}(x) -+ R_i
+    rng = np.random.RandomState(11)
+    X, y, _ = _two_groups(rng, 20)
+    g = np.zeros(20, dtype=int)
+    g[7] = 1
+    w = np.ones(20)
+    w[7] = 10.0
+    reg = ConformalRegressor(LinearRegression(), method="cv_plus", cv=LeaveOneOut())
+    reg.fit(X, y, groups=g, shift_weight=w)
+    model = LinearRegression().fit(np.delete(X, 7, 0), np.delete(y, 7))
+    r = abs(y[7] - model.predict(X[7:8])[0])
+    mu = model.predict(X[:3])
+    got = reg.predict_interval(
+        X[:3], 0.9, groups=[1, 1, 1], shift_weight=np.full(3, 0.1)
+    )
+    np.testing.assert_allclose(got, np.c_[mu - r, mu + r], rtol=1e-12)
