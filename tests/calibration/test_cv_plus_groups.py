@@ -346,19 +346,21 @@ def test_weighted_jackknife_plus_covers_under_covariate_shift():
     assert plain < weighted - 5 * se, (plain, weighted, se)
 
 
-def test_weighted_path_hits_integer_ranks_exactly():
+@pytest.mark.parametrize("weight", [0.1, 1e-6])
+def test_weighted_path_hits_integer_ranks_exactly(weight):
     # n = 19 leave-one-out points: (n + 1) c is an integer for these levels,
     # where only the rank tolerance and "cumulative weight < target" (not
-    # "<=") give the unweighted ranks of conformal_rank
+    # "<=") give the unweighted ranks of conformal_rank; tiny weights check
+    # that the tolerance is relative to the target
     rng = np.random.RandomState(10)
     X, y, _ = _two_groups(rng, 19)
     X_test, _, _ = _two_groups(rng, 8)
     kw = {"method": "cv_plus", "cv": LeaveOneOut()}
     plain = ConformalRegressor(LinearRegression(), **kw).fit(X, y)
     weighted = ConformalRegressor(LinearRegression(), **kw)
-    weighted.fit(X, y, shift_weight=np.full(19, 0.1))
+    weighted.fit(X, y, shift_weight=np.full(19, weight))
     levels = [0.5, 0.8, 0.9, 0.95]
-    w_test = np.full(8, 0.1)
+    w_test = np.full(8, weight)
     np.testing.assert_array_equal(
         weighted.predict_interval(X_test, levels, shift_weight=w_test),
         plain.predict_interval(X_test, levels),

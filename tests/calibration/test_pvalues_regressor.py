@@ -314,3 +314,40 @@ def test_empty_group_and_zero_test_weight_give_p_value_one():
         X[:2], 0.0, groups=[1, 1], shift_weight=[0.0, 2.0], smoothing=False
     )
     np.testing.assert_array_equal(p, [1.0, 1.0])
+
+
+def test_weighted_cdf_and_pvalue_in_tiny_groups_and_at_the_extremes():
+    # groups of one and of no calibration row; candidates below and above
+    # every calibration value; a brute-force weighted count as reference
+    rng = np.random.RandomState(12)
+    X = rng.normal(size=(30, 1))
+    y = X[:, 0] + rng.normal(size=30)
+    reg = ConformalRegressor(LinearRegression(), calibration_size=10, random_state=1)
+    cal = reg.fit(X, y).calibration_indices_
+    train = np.setdiff1d(np.arange(30), cal)
+    groups = np.zeros(30, dtype=int)
+    groups[cal[0]] = 1  # one calibration row
+    groups[train[0]] = 2  # no calibration row
+    w = rng.uniform(0.5, 2.0, size=30)
+    reg.fit(X, y, groups=groups, shift_weight=w)
+    model = LinearRegression().fit(X[train], y[train])
+    r = y[cal] - model.predict(X[cal])
+    g_cal, w_cal = groups[cal], w[cal]
+    X_test = np.repeat(X[:3], 3, axis=0)
+    g_test = np.tile([0, 1, 2], 3)
+    w_test = rng.uniform(0.5, 2.0, size=9)
+    mu = model.predict(X_test)
+    for cand in (mu - 100.0, mu + 100.0, mu, mu + r[0]):
+        cdf = reg.predict_cdf(
+            X_test, cand, groups=g_test, shift_weight=w_test, smoothing=False
+        )
+        p = reg.predict_pvalue(
+            X_test, cand, groups=g_test, shift_weight=w_test, smoothing=False
+        )
+        for j in range(9):
+            inside = g_cal == g_test[j]
+            total = w_cal[inside].sum() + w_test[j]
+            le = w_cal[inside][mu[j] + r[inside] <= cand[j]].sum()
+            ge = w_cal[inside][np.abs(r[inside]) >= abs(cand[j] - mu[j])].sum()
+            assert cdf[j] == pytest.approx((le + w_test[j]) / total, rel=1e-12)
+            assert p[j] == pytest.approx((ge + w_test[j]) / total, rel=1e-12)
