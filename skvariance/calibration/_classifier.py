@@ -24,13 +24,15 @@ from ..utils._sklearn_compat import (
 )
 from ..utils.parallel import Parallel, delayed, fit_estimator
 from ..utils.stats import conformal_rank
-from ..utils.validation import check_n_jobs, check_sample_weight
+from ..utils.validation import check_groups, check_n_jobs, check_sample_weight
 from .base import (
     BaseConformal,
     ConformalCalibration,
     ScoreParameter,
     check_shift_weights,
+    encode_groups,
     safe_rows,
+    seen_group_index,
 )
 
 __all__ = ["ConformalClassifier"]
@@ -343,7 +345,9 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
 
     # -- fit ------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, *, sample_weight=None, shift_weight=None, **fit_params):
+    def fit(
+        self, X, y, *, groups=None, sample_weight=None, shift_weight=None, **fit_params
+    ):
         """Fit the classifier and calibrate the scores of the true labels.
 
         Parameters
@@ -351,6 +355,10 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         X : array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
             Class labels (at least two classes).
+        groups : array-like of shape (n_samples,), default=None
+            Mondrian groups: one calibration per group (per group and class
+            with ``class_conditional=True``), so coverage holds within every
+            group; :meth:`predict_set` then needs the test points' groups.
         sample_weight : array-like of shape (n_samples,), default=None
             Given to the estimator's ``fit``; not used by the calibration.
         shift_weight : array-like of shape (n_samples,), default=None
@@ -372,6 +380,8 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
                 "need at least two."
             )
         n = X.shape[0]
+        if groups is not None:
+            groups = check_groups(groups, n)
         if shift_weight is not None:
             shift_weight = check_shift_weights(
                 shift_weight, n, name="shift_weight", positive_sum=True
@@ -435,10 +445,12 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
             )
             fold_scores.append(all_scores[np.arange(test.size), y_encoded[test]])
         self.conformity_scores_ = np.concatenate(fold_scores)
-        groups = y_encoded if self.class_conditional else None
-        # class-conditional: one calibration per class of classes_ (a class
-        # with no calibration row has an empty one, and is in every set)
-        cal_groups = None if groups is None else (self.classes_, groups[cal_rows])
+        # Mondrian category of every row: its group, its class or both (a
+        # category with no calibration row has an empty calibration, and its
+        # labels are in every set)
+        taxonomy = self._taxonomy(groups, y_encoded)
+        category = np.zeros(n, np.intp) if taxonomy is None else taxonomy[1]
+        cal_groups = None if taxonomy is None else (taxonomy[0], category[cal_rows])
         if self.method == "split":
             self.estimator_ = models[0]
             self.calibration_indices_ = cal_rows
@@ -446,21 +458,61 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
                 fold_scores[0], cal_groups, weights
             )
         else:
-            # per (fold, class) sorted scores for the CV+ counts
+            # per (fold, category) sorted scores for the CV+ counts
+            n_categories = 1 if taxonomy is None else len(taxonomy[0])
             self._fold_sorted = [
-                [
-                    np.sort(s[y_encoded[test] == c]) if groups is not None else None
-                    for c in range(self.classes_.size)
-                ]
-                if groups is not None
-                else [np.sort(s)]
+                [np.sort(s[category[test] == m]) for m in range(n_categories)]
                 for s, test in zip(fold_scores, folds)
             ]
-            self._class_counts = np.bincount(y_encoded, minlength=self.classes_.size)
+            self._category_counts = np.bincount(category, minlength=n_categories)
             self.calibration_ = ConformalCalibration(
                 self.conformity_scores_, cal_groups
             )
         return self
+
+    def _taxonomy(self, groups, y_encoded):
+        """Mondrian categories of the rows: (labels, codes), or None.
+
+        ``groups`` alone: the groups; ``class_conditional`` alone: the
+        classes; both: every (group, class) pair of the groups seen at fit
+        (a structured array of labels, code ``group * n_classes + class``).
+        Sets ``groups_``.
+        """
+        self.groups_ = None
+        if groups is None:
+            return (self.classes_, y_encoded) if self.class_conditional else None
+        self.groups_, codes = encode_groups(groups)
+        if not self.class_conditional:
+            return self.groups_, codes
+        n_classes = self.classes_.size
+        labels = np.empty(
+            self.groups_.size * n_classes,
+            dtype=[("group", self.groups_.dtype), ("class", self.classes_.dtype)],
+        )
+        labels["group"] = np.repeat(self.groups_, n_classes)
+        labels["class"] = np.tile(self.classes_, self.groups_.size)
+        return labels, codes * n_classes + y_encoded
+
+    def _test_categories(self, groups, n_test):
+        """Mondrian category of every (test point, label): (n_test, n_classes)."""
+        if self.groups_ is None:
+            if groups is not None:
+                raise ValueError(
+                    "groups were given at predict time but the classifier was "
+                    "fitted without groups."
+                )
+            pos = np.zeros(n_test, dtype=np.intp)
+        elif groups is None:
+            raise ValueError(
+                "groups is required: the classifier was fitted with groups "
+                "(Mondrian calibration)."
+            )
+        else:
+            pos = seen_group_index(self.groups_, groups, n_test)
+        n_classes = self.classes_.size
+        if self.class_conditional:
+            return pos[:, None] * n_classes + np.arange(n_classes)
+        return np.repeat(pos[:, None], n_classes, axis=1)
 
     def _draws(self, X):
         """``u`` of each row of X: a function of the row (see Notes)."""
@@ -519,7 +571,7 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
 
-    def predict_set(self, X, coverage=None, shift_weight=None):
+    def predict_set(self, X, coverage=None, groups=None, shift_weight=None):
         """Conformal prediction sets as a boolean label mask.
 
         Parameters
@@ -527,6 +579,9 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         X : array-like of shape (n_samples, n_features)
         coverage : float or array-like of float, default=None
             Nominal coverage(s) in (0, 1); ``None`` uses ``self.coverage``.
+        groups : array-like of shape (n_samples,), default=None
+            Mondrian groups of the test points; required when fitted with
+            groups, and every label must have been seen at fit.
         shift_weight : array-like of shape (n_samples,), default=None
             Covariate-shift weights of the test points (when fitted with
             ``shift_weight`` and no ``weight_function``).
@@ -537,23 +592,28 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
 (n_samples, n_classes, n_levels)
             ``sets[i, k]`` is True when ``classes_[k]`` is in the set of
             ``X[i]``; a third axis when ``coverage`` is an array.
-            A level too high for the calibration set puts every label (per
-            class: that class) in every set, with a
-            :class:`CalibrationSizeWarning`.
+            A level too high for the calibration set (or for a Mondrian
+            category) puts every label (of that category) in the sets
+            concerned, with a :class:`CalibrationSizeWarning`.
         """
         X = self._check_predict(X)
         levels = self._levels(coverage)
         n_test, n_classes = X.shape[0], self.classes_.size
+        categories = self._test_categories(groups, n_test)
         u = self._draws(X)
         # randomised: label in the set when its score is <= the threshold;
         # non-randomised: when the score of the label above it is < it
         inside = np.less if self._nonrandomized else np.less_equal
         self.calibration_.warn_infinite(
             levels,
+            categories.ravel(),
             consequence=(
                 "its class is in every prediction set"
+                + ("" if self.groups_ is None else " of the group's test points")
                 if self.class_conditional
                 else "every prediction set holds every label"
+                if self.groups_ is None
+                else "every prediction set of its test points holds every label"
             ),
         )
         if self.method == "split":
@@ -562,38 +622,47 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
             if self.class_conditional:
                 sets = np.empty((n_test, n_classes, levels.size), dtype=bool)
                 for c in range(n_classes):
-                    label = np.full(n_test, c, dtype=np.intp)
-                    q = self.calibration_.quantiles(levels, label, weights)
+                    q = self.calibration_.quantiles(levels, categories[:, c], weights)
                     sets[:, c] = inside(scores[:, c, None], q)
             else:
-                label = np.zeros(n_test, dtype=np.intp)
-                q = self.calibration_.quantiles(levels, label, weights)
+                q = self.calibration_.quantiles(levels, categories[:, 0], weights)
                 sets = inside(scores[:, :, None], q[:, None, :])
         else:
             if shift_weight is not None:
                 raise ValueError("shift_weight needs method='split'.")
-            sets = self._cv_plus_sets(X, u, levels)
+            sets = self._cv_plus_sets(X, u, levels, categories)
         return sets[:, :, 0] if np.ndim(coverage) == 0 else sets
 
-    def _cv_plus_sets(self, X, u, levels):
-        n_test, n_classes = X.shape[0], self.classes_.size
-        # a label is in the set when fewer than rank(n, level) calibration
-        # scores beat it: #{s_i < s} randomised (s <= quantile), #{s_i <= s}
-        # for the non-randomised entry score (s < quantile)
-        side = "right" if self._nonrandomized else "left"
-        counts = np.zeros((n_test, n_classes), dtype=np.intp)
+    def _cv_plus_counts(self, X, u, categories, side):
+        """CV+ count of fold scores below (``side``) each test label's score."""
+        counts = np.zeros(categories.shape, dtype=np.intp)
         for model, sorted_scores in zip(self.estimators_, self._fold_sorted):
             scores = self._test_scores(model, X, u)
-            for c in range(n_classes):
-                ref = sorted_scores[c] if self.class_conditional else sorted_scores[0]
-                counts[:, c] += np.searchsorted(ref, scores[:, c], side=side)
-        if self.class_conditional:
-            # a class with fewer rows than a level needs has rank > n: the
-            # count is always below it and the class is in every set
-            n_ref = self._class_counts
-        else:
-            n_ref = np.full(n_classes, self.conformity_scores_.size)
+            for c in range(categories.shape[1]):
+                if len(sorted_scores) == 1:
+                    counts[:, c] += np.searchsorted(
+                        sorted_scores[0], scores[:, c], side=side
+                    )
+                    continue
+                for m in np.unique(categories[:, c]):
+                    rows = categories[:, c] == m
+                    counts[rows, c] += np.searchsorted(
+                        sorted_scores[m], scores[rows, c], side=side
+                    )
+        return counts
+
+    def _cv_plus_sets(self, X, u, levels, categories):
+        # a label is in the set when fewer than rank(n, level) calibration
+        # scores (of its Mondrian category) beat it: #{s_i < s} randomised
+        # (s <= quantile), #{s_i <= s} for the non-randomised entry score
+        side = "right" if self._nonrandomized else "left"
+        counts = self._cv_plus_counts(X, u, categories, side)
+        # a category with fewer rows than a level needs has rank > n: the
+        # count is always below it and its labels are in every set
         ranks = np.array(
-            [[conformal_rank(int(m), float(c)) for c in levels] for m in n_ref]
-        )  # (n_classes, n_levels)
-        return counts[:, :, None] < ranks[None, :, :]
+            [
+                [conformal_rank(int(m), float(c)) for c in levels]
+                for m in self._category_counts
+            ]
+        )  # (n_categories, n_levels)
+        return counts[:, :, None] < ranks[categories]

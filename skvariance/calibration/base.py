@@ -155,6 +155,24 @@ def calibration_groups(groups, cal):
     return labels, codes[cal]
 
 
+def seen_group_index(labels, groups, n_test: int) -> np.ndarray:
+    """Index into the sorted ``labels`` seen at fit of each test group (checked).
+
+    ``groups`` is validated by :func:`~skvariance.utils.validation.check_groups`;
+    a label unseen at fit raises a ``ValueError`` naming it.
+    """
+    groups = check_groups(groups, n_test)
+    pos = np.searchsorted(labels, groups)
+    pos = np.clip(pos, 0, len(labels) - 1)
+    unseen = labels[pos] != groups
+    if unseen.any():
+        raise ValueError(
+            f"groups contains labels unseen at fit: "
+            f"{np.unique(groups[unseen]).tolist()[:10]}."
+        )
+    return pos
+
+
 class ConformalCalibration:
     """Sorted calibration scores (per group) and their conformal quantiles.
 
@@ -235,16 +253,7 @@ class ConformalCalibration:
                 "groups is required: the calibrator was fitted with groups "
                 "(Mondrian calibration)."
             )
-        groups = check_groups(groups, n_test)
-        pos = np.searchsorted(self.group_labels, groups)
-        pos = np.clip(pos, 0, len(self.group_labels) - 1)
-        unseen = self.group_labels[pos] != groups
-        if unseen.any():
-            raise ValueError(
-                f"groups contains labels unseen at fit: "
-                f"{np.unique(groups[unseen]).tolist()[:10]}."
-            )
-        return pos
+        return seen_group_index(self.group_labels, groups, n_test)
 
     def warn_infinite(self, levels, group_index=None, *, consequence) -> None:
         """Warn when a calibration set (or group) is too small for a level.
