@@ -158,6 +158,28 @@ def entry_scores(proba, scores):
     return out
 
 
+#: odd 64-bit constant that spaces the per-label keys of the smoothing draws
+_GOLDEN = 0x9E3779B97F4A7C15
+
+
+def conformal_pvalues(below, at_most, total, test_weight, theta=None, strict=False):
+    """Conformal p-values from counts (or weights) of calibration scores.
+
+    ``below``, ``at_most``: the (weighted) number of calibration scores
+    ``< s`` and ``<= s``; ``total`` their total; ``test_weight`` the test
+    point's own weight (1 unweighted). Non-smoothed:
+    ``(total - below + w) / (total + w)`` (the scores ``>= s``), or with
+    ``strict`` ``(total - at_most + w) / (total + w)`` (the scores ``> s``,
+    for the non-randomised APS entry score); smoothed (``theta`` given):
+    ``(total - at_most + theta (at_most - below + w)) / (total + w)``.
+    """
+    if theta is not None:
+        ties = at_most - below + test_weight
+        return (total - at_most + theta * ties) / (total + test_weight)
+    beat = total - (at_most if strict else below)
+    return (beat + test_weight) / (total + test_weight)
+
+
 class ConformalClassifier(ClassifierMixin, BaseConformal):
     """Conformal prediction sets around any probabilistic classifier.
 
@@ -632,6 +654,140 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
                 raise ValueError("shift_weight needs method='split'.")
             sets = self._cv_plus_sets(X, u, levels, categories)
         return sets[:, :, 0] if np.ndim(coverage) == 0 else sets
+
+    def predict_pvalue(
+        self, X, y=None, groups=None, shift_weight=None, smoothing=False
+    ):
+        """Conformal p-values of every label (or of a given label) of each point.
+
+        The p-value of label ``k`` for ``x`` is the share of calibration
+        scores (of its Mondrian category) at least as large as the score of
+        ``k``, counting the test point itself:
+        ``p = (#{i : s_i >= s_k(x)} + 1) / (n + 1)`` (crepes' convention).
+        The set ``{k : p_k > alpha}`` is :meth:`predict_set` at coverage
+        ``1 - alpha``, and ``P(p_y <= alpha) <= alpha`` for the true label
+        (split; CV+ p-values are the CV+ sets' counts, whose guarantee is
+        ``2 alpha``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,), default=None
+            A label of ``classes_`` per row: its p-value only. ``None`` gives
+            the p-value of every label.
+        groups : array-like of shape (n_samples,), default=None
+            Mondrian groups of the test points (when fitted with groups).
+        shift_weight : array-like of shape (n_samples,), default=None
+            Covariate-shift weights of the test points (when fitted with
+            weights): weighted p-values ``(W(s_i >= s) + w) / (W + w)``.
+        smoothing : bool, default=False
+            Smoothed p-values ``(#{s_i > s} + theta (#{s_i = s} + 1)) /
+            (n + 1)`` with ``theta ~ U(0, 1)``: exactly uniform for the true
+            label. ``theta`` is a function of the row and the label (and of
+            ``random_state`` through the fit), like the APS draws: no global
+            RNG, a row's p-values do not depend on the batch. Not with the
+            non-randomised APS/RAPS entry scores (``randomized=False``).
+
+        Returns
+        -------
+        pvalues : ndarray of shape (n_samples, n_classes) or (n_samples,)
+            Columns in the order of ``classes_``; one value per row when
+            ``y`` is given.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from skvariance.calibration import ConformalClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = ConformalClassifier(random_state=0).fit(X, y)
+        >>> p = clf.predict_pvalue(X[:2])
+        >>> p.shape
+        (2, 3)
+        >>> bool(((p > 0.1) == clf.predict_set(X[:2], coverage=0.9)).all())
+        True
+        """
+        X = self._check_predict(X)
+        if not isinstance(smoothing, (bool, np.bool_)):
+            raise TypeError(f"smoothing must be a bool, got {smoothing!r}.")
+        if smoothing and self._nonrandomized:
+            raise ValueError(
+                "smoothing=True needs randomised scores: with randomized=False "
+                "the APS/RAPS p-value is that of the entry score (the label "
+                "above), conservative and not smoothable; use smoothing=False or "
+                "randomized=True."
+            )
+        n_test, n_classes = X.shape[0], self.classes_.size
+        column = None
+        if y is not None:
+            y = np.asarray(y)
+            if y.ndim != 1 or y.shape[0] != n_test:
+                raise ValueError(f"y must have shape ({n_test},), got {np.shape(y)}.")
+            column = np.searchsorted(self.classes_, y)
+            column = np.clip(column, 0, n_classes - 1)
+            unknown = self.classes_[column] != y
+            if unknown.any():
+                raise ValueError(
+                    f"y contains labels not in classes_: "
+                    f"{np.unique(y[unknown]).tolist()[:10]}."
+                )
+        categories = self._test_categories(groups, n_test)
+        u = self._draws(X)
+        if self.method == "split":
+            weights = self._test_weights(X, shift_weight)
+            w = np.ones(n_test) if weights is None else weights
+            below, at_most, total = self._split_counts(X, u, categories)
+        else:
+            if shift_weight is not None:
+                raise ValueError("shift_weight needs method='split'.")
+            w = np.ones(n_test)
+            below = self._cv_plus_counts(X, u, categories, "left")
+            at_most = self._cv_plus_counts(X, u, categories, "right")
+            total = self._category_counts[categories]
+        pvalues = conformal_pvalues(
+            below,
+            at_most,
+            total,
+            w[:, None],
+            self._smoothing_draws(X) if smoothing else None,
+            strict=self._nonrandomized,
+        )
+        if column is None:
+            return pvalues
+        return pvalues[np.arange(n_test), column]
+
+    def _split_counts(self, X, u, categories):
+        """(Weighted) counts of calibration scores below / at most each score.
+
+        Returns three arrays of shape (n_test, n_classes): the weight of the
+        calibration scores of the label's category ``< s``, ``<= s``, and
+        their total (counts when unweighted).
+        """
+        scores = self._test_scores(self.estimator_, X, u)
+        cal = self.calibration_
+        below = np.empty(categories.shape)
+        at_most = np.empty(categories.shape)
+        total = np.empty(categories.shape)
+        for m in np.unique(categories):
+            rows = categories == m
+            ref = cal.sorted_scores[m]
+            cum = (
+                np.arange(ref.size + 1, dtype=np.float64)
+                if cal.cum_weights[m] is None
+                else np.concatenate([[0.0], cal.cum_weights[m]])
+            )
+            below[rows] = cum[np.searchsorted(ref, scores[rows], side="left")]
+            at_most[rows] = cum[np.searchsorted(ref, scores[rows], side="right")]
+            total[rows] = cum[-1]
+        return below, at_most, total
+
+    def _smoothing_draws(self, X):
+        """``theta`` of every (row, label): one keyed row hash per label."""
+        return np.column_stack(
+            [
+                row_uniforms(X, (self._predict_seed + (c + 1) * _GOLDEN) % 2**64)
+                for c in range(self.classes_.size)
+            ]
+        )
 
     def _cv_plus_counts(self, X, u, categories, side):
         """CV+ count of fold scores below (``side``) each test label's score."""
