@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import check_cv
+from sklearn.model_selection import StratifiedShuffleSplit, check_cv
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 
@@ -31,11 +31,12 @@ from .base import (
     ScoreParameter,
     check_shift_weights,
     encode_groups,
+    min_calibration_size,
     safe_rows,
     seen_group_index,
 )
 
-__all__ = ["ConformalClassifier"]
+__all__ = ["ConformalClassifier", "tune_raps"]
 
 
 def _fit_one(estimator, X, y, params):
@@ -180,6 +181,68 @@ def conformal_pvalues(below, at_most, total, test_weight, theta=None, strict=Fal
     return (beat + test_weight) / (total + test_weight)
 
 
+#: the RAPS paper's grid of lambda (Angelopoulos et al., 2021; MAPIE's too)
+RAPS_PENALTY_GRID = (0.001, 0.01, 0.1, 0.2, 0.5)
+
+
+def tune_raps(proba, y, u, coverage, k_reg="auto", penalty="auto", randomized=True):
+    """RAPS ``k_reg`` and ``lambda`` chosen on held-out tuning rows.
+
+    The rule of Angelopoulos et al. (2021), as MAPIE applies it: ``k_reg``
+    is the conformal ``coverage`` quantile (the order statistic of rank
+    ``ceil((n + 1) coverage)``) of the true label's 1-based rank in
+    decreasing probability ("pick_kreg"); ``lambda`` is the value of
+    :data:`RAPS_PENALTY_GRID` whose sets, calibrated on the tuning rows at
+    ``coverage``, are the smallest on average on those rows, the smallest
+    ``lambda`` on a tie ("pick_lambda_size"). A value that is not
+    ``"auto"`` is kept.
+
+    Parameters
+    ----------
+    proba : ndarray of shape (n, n_classes)
+        Predicted probabilities of the tuning rows.
+    y : ndarray of int of shape (n,)
+        Their true labels (column indices).
+    u : ndarray of shape (n,)
+        Their APS draws (ones when not randomised).
+    coverage : float
+    k_reg : int or "auto"
+    penalty : float or "auto"
+    randomized : bool
+
+    Returns
+    -------
+    k_reg, penalty : int, float
+    """
+    n = y.shape[0]
+    rank = conformal_rank(n, coverage)
+    if rank > n:
+        raise ValueError(
+            f"RAPS tuning (k_reg or penalty 'auto') at coverage {coverage} needs "
+            f"at least {min_calibration_size(coverage)} tuning rows, got {n}: use "
+            "a larger tuning_size, more calibration data or fixed values."
+        )
+    rows = np.arange(n)
+    if k_reg == "auto":
+        order = np.argsort(-proba, axis=1, kind="stable")  # as the scores rank
+        position = np.argmax(order == y[:, None], axis=1) + 1
+        k_reg = int(np.sort(position)[rank - 1])
+    if penalty == "auto":
+        best = np.inf
+        levels = np.array([float(coverage)])
+        for lam in RAPS_PENALTY_GRID:
+            scores = label_scores(proba, "raps", u, lam, k_reg)
+            calibration = ConformalCalibration(scores[rows, y])
+            q = calibration.quantiles(levels, np.zeros(1, dtype=np.intp))[0, 0]
+            if randomized:
+                size = np.mean(np.sum(scores <= q, axis=1))
+            else:
+                size = np.mean(np.sum(entry_scores(proba, scores) < q, axis=1))
+            if size < best:
+                best, penalty = size, lam
+    return int(k_reg), float(penalty)
+
+
 class ConformalClassifier(ClassifierMixin, BaseConformal):
     """Conformal prediction sets around any probabilistic classifier.
 
@@ -228,10 +291,20 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         decreasing probability until that cumulative score reaches the
         calibrated threshold, the label that crosses it included; the most
         probable label is always in the set (conservative, larger sets).
-    penalty : float, default=0.01
-        RAPS ``lambda``.
-    k_reg : int, default=1
-        RAPS rank from which the penalty applies.
+    penalty : float or "auto", default=0.01
+        RAPS ``lambda``. ``"auto"``: chosen on a held-out ``tuning_size``
+        share of the calibration rows as in the RAPS paper (see
+        :func:`tune_raps` and Notes).
+    k_reg : int or "auto", default=1
+        RAPS rank from which the penalty applies (the top label has rank 1).
+        ``"auto"``: the conformal ``coverage`` quantile of the true label's
+        rank on the tuning rows.
+    tuning_size : float, default=0.2
+        Share in (0, 1) of the calibration rows held out (stratified by
+        class, drawn from ``random_state``) to choose ``k_reg`` and
+        ``penalty`` when either is ``"auto"`` (``score="raps"``,
+        ``method="split"``); those rows are not used for calibration.
+        MAPIE's ``size_raps`` default.
     weight_function : callable or object with ``predict``, default=None
         Covariate-shift weights for weighted conformal prediction (split
         only), as in :class:`ConformalRegressor`.
@@ -256,6 +329,15 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         ``"cv_plus"``: one per fold; ``"split"``: ``[estimator_]``.
     calibration_indices_ : ndarray of int
         ``"split"``: rows used for calibration.
+    tuning_indices_ : ndarray of int or None
+        Rows held out to tune RAPS (``"auto"``), else ``None``.
+    k_reg_ : int or None
+        The RAPS ``k_reg`` used: ``k_reg``, or the tuned value (``None`` when
+        ``"auto"`` and the score is not ``"raps"``).
+    penalty_ : float or None
+        The RAPS ``lambda`` used, as ``k_reg_``.
+    groups_ : ndarray or None
+        Mondrian groups seen at fit (``None`` when fitted without groups).
     conformity_scores_ : ndarray of shape (n_calibration,)
         Scores of the true labels of the calibration rows.
     n_features_in_ : int
@@ -276,6 +358,26 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
     independent uniforms. Randomised APS and RAPS sets may be empty for an
     easy point; that is part of their exact coverage. With
     ``randomized=False`` the most probable label is always in the set.
+
+    RAPS tuning (``k_reg="auto"`` or ``penalty="auto"``) follows Angelopoulos
+    et al. (2021) and MAPIE: a stratified ``tuning_size`` share of the
+    calibration rows picks ``k_reg`` (the conformal ``coverage`` quantile of
+    the true label's rank) and then ``lambda`` from
+    ``(0.001, 0.01, 0.1, 0.2, 0.5)`` (smallest mean set size on the tuning
+    rows); the other calibration rows calibrate. The tuning rows are disjoint
+    from the calibration rows, so coverage is exact as with fixed values.
+    The values are tuned for the ``coverage`` parameter and serve every
+    level of :meth:`predict_set`.
+
+    Mondrian calibration is any taxonomy over ``(x, y)`` (Vovk et al., 2005):
+    ``groups`` (a function of ``x``, or any label known for the test points)
+    and ``class_conditional`` together calibrate per (group, class), so
+    coverage holds within every group for every class. ``method="cv_plus"``
+    counts, per category, the fold scores of the models that did not see
+    them (the class-conditional CV+ of Romano et al., 2020, per group);
+    covariate-shift weights weight each category's quantile (valid under a
+    covariate shift since a group's density ratio is the same ``w(x)`` up to
+    a constant).
 
     References
     ----------
@@ -314,8 +416,9 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         ],
         "class_conditional": ["boolean"],
         "randomized": ["boolean"],
-        "penalty": [Interval(Real, 0, None, closed="left")],
-        "k_reg": [Interval(Integral, 0, None, closed="left")],
+        "penalty": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+        "k_reg": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
+        "tuning_size": [Interval(Real, 0, 1, closed="neither")],
         "weight_function": [callable, HasMethods(["predict"]), None],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
@@ -335,8 +438,9 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         calibration_size: float | int = 0.25,
         class_conditional: bool = False,
         randomized: bool = True,
-        penalty: float = 0.01,
-        k_reg: int = 1,
+        penalty: float | str = 0.01,
+        k_reg: int | str = 1,
+        tuning_size: float = 0.2,
         weight_function=None,
         n_jobs: int | None = None,
         random_state=None,
@@ -352,6 +456,7 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         self.randomized = randomized
         self.penalty = penalty
         self.k_reg = k_reg
+        self.tuning_size = tuning_size
         self.weight_function = weight_function
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -408,6 +513,7 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
             shift_weight = check_shift_weights(
                 shift_weight, n, name="shift_weight", positive_sum=True
             )
+        self._check_tuning()
         if self.method != "split" and (
             shift_weight is not None or self.weight_function is not None
         ):
@@ -455,6 +561,13 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
                 delayed(_fit_one)(*job) for job in jobs
             )
         self.estimators_ = models
+        self.tuning_indices_ = None
+        self.k_reg_, self.penalty_ = self._tune_raps(X, y_encoded, folds, rng)
+        if self.tuning_indices_ is not None:
+            keep = ~np.isin(folds[0], self.tuning_indices_)
+            folds = [folds[0][keep]]
+            cal_rows = folds[0]
+            weights = None if weights is None else weights[keep]
         fold_scores = []
         for model, test in zip(models, folds):
             X_test = safe_rows(X, test)
@@ -462,8 +575,7 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
                 self._proba(model, X_test),
                 self._score_name,
                 self._draws(X_test),
-                self.penalty,
-                self.k_reg,
+                *self._raps_args,
             )
             fold_scores.append(all_scores[np.arange(test.size), y_encoded[test]])
         self.conformity_scores_ = np.concatenate(fold_scores)
@@ -536,6 +648,57 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
             return pos[:, None] * n_classes + np.arange(n_classes)
         return np.repeat(pos[:, None], n_classes, axis=1)
 
+    def _check_tuning(self):
+        """RAPS tuning needs the split method (checked before any fit)."""
+        auto = self.k_reg == "auto" or self.penalty == "auto"
+        if auto and self._score_name == "raps" and self.method != "split":
+            raise ValueError(
+                "k_reg='auto' and penalty='auto' need method='split': RAPS "
+                "tuning holds out calibration rows, and CV+ calibrates every "
+                f"row; got method={self.method!r}. Give fixed values."
+            )
+        return auto and self._score_name == "raps"
+
+    def _tune_raps(self, X, y_encoded, folds, rng):
+        """(k_reg_, penalty_): given, or tuned on a share of the calibration rows."""
+        fixed = (
+            None if self.k_reg == "auto" else int(self.k_reg),
+            None if self.penalty == "auto" else float(self.penalty),
+        )
+        if not self._check_tuning():
+            return fixed
+        cal = folds[0]
+        seed = int(derive_seeds(rng, 1)[0])
+        splitter = StratifiedShuffleSplit(
+            n_splits=1, test_size=self.tuning_size, random_state=seed
+        )
+        try:
+            _, tune = next(splitter.split(cal, y_encoded[cal]))
+        except ValueError as exc:
+            raise ValueError(
+                f"cannot hold out tuning_size={self.tuning_size} of the "
+                f"{cal.size} calibration rows stratified by class: {exc}"
+            ) from exc
+        self.tuning_indices_ = np.sort(cal[tune])
+        X_tune = safe_rows(X, self.tuning_indices_)
+        return tune_raps(
+            self._proba(self.estimators_[0], X_tune),
+            y_encoded[self.tuning_indices_],
+            self._draws(X_tune),
+            self.coverage,
+            self.k_reg,
+            self.penalty,
+            self.randomized,
+        )
+
+    @property
+    def _raps_args(self):
+        """(penalty, k_reg) for :func:`label_scores` (unused unless RAPS)."""
+        return (
+            0.0 if self.penalty_ is None else self.penalty_,
+            1 if self.k_reg_ is None else self.k_reg_,
+        )
+
     def _draws(self, X):
         """``u`` of each row of X: a function of the row (see Notes)."""
         if self._score_name == "lac" or not self.randomized:
@@ -549,7 +712,7 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
     def _test_scores(self, model, X, u):
         """Scores of every label of X and, non-randomised, their entry scores."""
         proba = self._proba(model, X)
-        scores = label_scores(proba, self._score_name, u, self.penalty, self.k_reg)
+        scores = label_scores(proba, self._score_name, u, *self._raps_args)
         if self._nonrandomized:
             return entry_scores(proba, scores)
         return scores

@@ -193,7 +193,7 @@ def test_true_label_pvalues_are_valid_from_both_sides():
     # n = 19 calibration scores: a non-smoothed p-value is k / 20, so
     # P(p <= 0.12) = floor(0.12 * 20) / 20 = 0.1; smoothed it is exactly 0.12.
     # One step of 1/20 is over 5 standard errors.
-    n_reps, n_cal, n_test, a = 200, 19, 200, 0.12
+    n_reps, n_cal, n_test, a = 150, 19, 300, 0.12
     plain, smooth = np.empty(n_reps), np.empty(n_reps)
     for r in range(n_reps):
         rng = np.random.RandomState(r)
