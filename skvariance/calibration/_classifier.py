@@ -544,6 +544,14 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
             )
         seeds = derive_seeds(rng, len(trains))
         self._predict_seed = int(derive_seeds(rng, 1)[0])
+        # RAPS tuning rows: held out of the calibration rows (checked before
+        # any model is fitted)
+        self.tuning_indices_ = self._tuning_split(folds[0], y_encoded, rng)
+        if self.tuning_indices_ is not None:
+            keep = ~np.isin(folds[0], self.tuning_indices_)
+            folds = [folds[0][keep]]
+            cal_rows = folds[0]
+            weights = None if weights is None else weights[keep]
         # lazily: one fold's rows of X are copied only when its fit starts
         jobs = (
             (
@@ -561,13 +569,7 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
                 delayed(_fit_one)(*job) for job in jobs
             )
         self.estimators_ = models
-        self.tuning_indices_ = None
-        self.k_reg_, self.penalty_ = self._tune_raps(X, y_encoded, folds, rng)
-        if self.tuning_indices_ is not None:
-            keep = ~np.isin(folds[0], self.tuning_indices_)
-            folds = [folds[0][keep]]
-            cal_rows = folds[0]
-            weights = None if weights is None else weights[keep]
+        self.k_reg_, self.penalty_ = self._tune_raps(X, y_encoded)
         fold_scores = []
         for model, test in zip(models, folds):
             X_test = safe_rows(X, test)
@@ -659,15 +661,10 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
             )
         return auto and self._score_name == "raps"
 
-    def _tune_raps(self, X, y_encoded, folds, rng):
-        """(k_reg_, penalty_): given, or tuned on a share of the calibration rows."""
-        fixed = (
-            None if self.k_reg == "auto" else int(self.k_reg),
-            None if self.penalty == "auto" else float(self.penalty),
-        )
+    def _tuning_split(self, cal, y_encoded, rng):
+        """Rows held out of ``cal`` to tune RAPS (stratified), or None."""
         if not self._check_tuning():
-            return fixed
-        cal = folds[0]
+            return None
         seed = int(derive_seeds(rng, 1)[0])
         splitter = StratifiedShuffleSplit(
             n_splits=1, test_size=self.tuning_size, random_state=seed
@@ -679,7 +676,25 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
                 f"cannot hold out tuning_size={self.tuning_size} of the "
                 f"{cal.size} calibration rows stratified by class: {exc}"
             ) from exc
-        self.tuning_indices_ = np.sort(cal[tune])
+        if conformal_rank(tune.size, self.coverage) > tune.size:
+            raise ValueError(
+                f"RAPS tuning (k_reg or penalty 'auto') at coverage "
+                f"{self.coverage} needs at least "
+                f"{min_calibration_size(self.coverage)} tuning rows, got "
+                f"{tune.size} (tuning_size={self.tuning_size} of {cal.size} "
+                "calibration rows): use a larger tuning_size, more calibration "
+                "data or fixed values."
+            )
+        return np.sort(cal[tune])
+
+    def _tune_raps(self, X, y_encoded):
+        """(k_reg_, penalty_): given, or tuned on the tuning rows."""
+        fixed = (
+            None if self.k_reg == "auto" else int(self.k_reg),
+            None if self.penalty == "auto" else float(self.penalty),
+        )
+        if self.tuning_indices_ is None:
+            return fixed
         X_tune = safe_rows(X, self.tuning_indices_)
         return tune_raps(
             self._proba(self.estimators_[0], X_tune),

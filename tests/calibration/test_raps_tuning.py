@@ -248,10 +248,16 @@ def test_tuning_input_is_checked_before_fitting():
         ConformalClassifier(score="raps", k_reg="best").fit(X, y)
     # 40 calibration rows: 8 tuning rows, too few for coverage 0.9 (needs 9)
     small = ConformalClassifier(
-        score="raps", penalty="auto", calibration_size=40, random_state=0
+        Unfittable(), score="raps", penalty="auto", calibration_size=40
     )
-    with pytest.raises(ValueError, match="at least 9 tuning rows, got 8"):
+    with pytest.raises(ValueError, match="at least 9 tuning rows, got 8 "):
         small.fit(X, y)
+    # 8 classes cannot all be in 4 stratified tuning rows
+    few = ConformalClassifier(
+        Unfittable(), score="raps", k_reg="auto", coverage=0.75, calibration_size=20
+    )
+    with pytest.raises(ValueError, match="cannot hold out tuning_size=0.2 of the 20"):
+        few.fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ConformalClassifier(
