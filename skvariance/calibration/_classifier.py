@@ -213,6 +213,15 @@ def tune_raps(proba, y, u, coverage, k_reg="auto", penalty="auto", randomized=Tr
     Returns
     -------
     k_reg, penalty : int, float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvariance.calibration._classifier import tune_raps
+    >>> proba = np.array([[0.7, 0.2, 0.1]] * 10)
+    >>> y = np.array([0] * 8 + [1, 2])  # true-label ranks: 1 (8 times), 2, 3
+    >>> tune_raps(proba, y, np.ones(10), 0.8, randomized=False)  # rank 9 of 10
+    (2, 0.001)
     """
     n = y.shape[0]
     rank = conformal_rank(n, coverage)
@@ -402,6 +411,20 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
     (4, 3)
     >>> clf.predict_set(X[:4], coverage=[0.8, 0.95]).shape
     (4, 3, 2)
+    >>> clf.predict_pvalue(X[:4]).shape  # p-value of every label
+    (4, 3)
+
+    Mondrian groups (coverage within each group), and RAPS tuned on a share
+    of the calibration rows:
+
+    >>> groups = (X[:, 0] > 0).astype(int)
+    >>> mondrian = ConformalClassifier(random_state=0).fit(X, y, groups=groups)
+    >>> mondrian.predict_set(X[:4], groups=groups[:4]).shape
+    (4, 3)
+    >>> raps = ConformalClassifier(score="raps", k_reg="auto", penalty="auto",
+    ...                            calibration_size=0.5, random_state=0).fit(X, y)
+    >>> raps.tuning_indices_.size
+    30
     """
 
     _parameter_constraints: dict = {
