@@ -1,0 +1,128 @@
+"""Mutation-killing tests: p-values with ties, RAPS tuning, whole messages."""
+
+import numpy as np
+import pytest
+
+from skvariance.calibration import ConformalClassifier
+from skvariance.calibration._classifier import conformal_pvalues, tune_raps
+
+from ._helpers import KnownProba, whole
+
+# identical rows with dyadic probabilities: every score ties with others
+_ROW = [0.5, 0.25, 0.25]
+
+
+def _tied(n=40, seed=0):
+    rng = np.random.RandomState(seed)
+    y = rng.choice(3, size=n, p=[0.5, 0.3, 0.2])
+    return np.tile(_ROW, (n, 1)), y
+
+
+def test_conformal_pvalues_formula_by_hand():
+    below, at_most = np.array([2.0, 0.0]), np.array([5.0, 1.0])
+    total, w = np.array([10.0, 4.0]), np.array([1.0, 2.0])
+    # scores >= s: total - below; > s: total - at_most
+    np.testing.assert_allclose(
+        conformal_pvalues(below, at_most, total, w), [9 / 11, 6 / 6]
+    )
+    np.testing.assert_allclose(
+        conformal_pvalues(below, at_most, total, w, strict=True), [6 / 11, 5 / 6]
+    )
+    theta = np.array([0.25, 0.5])
+    np.testing.assert_allclose(
+        conformal_pvalues(below, at_most, total, w, theta),
+        [(5 + 0.25 * 4) / 11, (3 + 0.5 * 3) / 6],
+    )
+
+
+def test_tied_lac_pvalues_equal_crepes():
+    crepes = pytest.importorskip("crepes")
+    P, y = _tied()
+    clf = ConformalClassifier(KnownProba(), calibration_size=20, random_state=0)
+    clf.fit(P, y)
+    cal = clf.calibration_indices_
+    peer = crepes.ConformalClassifier().fit(1.0 - P[cal, y[cal]])
+    np.testing.assert_allclose(
+        clf.predict_pvalue(P[:3]), peer.predict_p(1.0 - P[:3], smoothing=False)
+    )
+
+
+def test_tied_entry_score_pvalues_count_strictly_greater_scores():
+    # non-randomised APS: scores 0.5 (a), 0.75 (b), 1 (c); entry scores -inf,
+    # 0.5, 0.75: p = (#{s_i > entry} + 1) / (n + 1), so that p > alpha is
+    # the set (entry < quantile) even on ties
+    P, y = _tied()
+    clf = ConformalClassifier(
+        KnownProba(), score="aps", randomized=False, calibration_size=20
+    ).fit(P, y)
+    s = np.array([0.5, 0.75, 1.0])[y[clf.calibration_indices_]]
+    entry = np.array([-np.inf, 0.5, 0.75])
+    expected = [(np.sum(s > e) + 1) / 21 for e in entry]
+    p = clf.predict_pvalue(P[:2])
+    np.testing.assert_allclose(p, [expected, expected])
+    for a in (0.05, 0.3, 0.45, 0.6, 0.9):
+        np.testing.assert_array_equal(p > a, clf.predict_set(P[:2], 1 - a))
+
+
+def test_pvalue_messages_are_whole():
+    P, y = _tied()
+    clf = ConformalClassifier(KnownProba(), random_state=0).fit(P, y)
+    with pytest.raises(ValueError, match=whole("y must have shape (2,), got (3,).")):
+        clf.predict_pvalue(P[:2], y=[0, 1, 2])
+    labels = np.arange(3, 15)  # 12 unknown labels: the first 10 are named
+    with pytest.raises(
+        ValueError,
+        match=whole(f"y contains labels not in classes_: {list(range(3, 13))}."),
+    ):
+        clf.predict_pvalue(np.tile(_ROW, (12, 1)), y=labels)
+    aps = ConformalClassifier(
+        KnownProba(), score="aps", randomized=False, random_state=0
+    ).fit(P, y)
+    message = (
+        "smoothing=True needs randomised scores: with randomized=False the "
+        "APS/RAPS p-value is that of the entry score (the label above), "
+        "conservative and not smoothable; use smoothing=False or randomized=True."
+    )
+    with pytest.raises(ValueError, match=whole(message)):
+        aps.predict_pvalue(P[:2], smoothing=True)
+
+
+def _tied_ranks(seed, n=60, n_classes=8):
+    """Rows whose probabilities tie in blocks; ranks by label index on ties."""
+    rng = np.random.RandomState(seed)
+    levels = rng.choice([1.0, 2.0, 4.0], size=(n, n_classes))
+    P = levels / levels.sum(axis=1, keepdims=True)
+    y = rng.randint(0, n_classes, size=n)
+    return P, y
+
+
+def _stable_rank(P, y):
+    order = np.argsort(-P, axis=1, kind="stable")
+    return np.argmax(order == y[:, None], axis=1) + 1
+
+
+def test_tune_raps_defaults_and_ties_by_hand():
+    # k_reg: ranks with ties broken by label index (as the scores rank);
+    # defaults: both "auto", randomised sets
+    for seed in range(5):
+        P, y = _tied_ranks(seed)
+        u = np.random.RandomState(seed).uniform(size=y.size)
+        k = int(np.sort(_stable_rank(P, y))[int(np.ceil(61 * 0.8)) - 1])
+        got_k, got_lam = tune_raps(P, y, u, 0.8)
+        assert got_k == k
+        assert (got_k, got_lam) == tune_raps(P, y, u, 0.8, "auto", "auto", True)
+    # defaults randomise: not the non-randomised choice on these rows
+    P, y = _tied_ranks(7, n=200)
+    u = np.random.RandomState(0).uniform(size=200)
+    assert tune_raps(P, y, u, 0.8, 2) != tune_raps(P, y, u, 0.8, 2, randomized=False)
+
+
+def test_tune_raps_message_is_whole():
+    P, y = _tied_ranks(0, n=8)
+    message = (
+        "RAPS tuning (k_reg or penalty 'auto') at coverage 0.9 needs at least 9 "
+        "tuning rows, got 8: use a larger tuning_size, more calibration data or "
+        "fixed values."
+    )
+    with pytest.raises(ValueError, match=whole(message)):
+        tune_raps(P, y, np.ones(8), 0.9)
