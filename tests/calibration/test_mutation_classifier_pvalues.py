@@ -126,3 +126,37 @@ def test_tune_raps_message_is_whole():
     )
     with pytest.raises(ValueError, match=whole(message)):
         tune_raps(P, y, np.ones(8), 0.9)
+
+
+def test_tune_raps_counts_labels_at_the_threshold_in_the_set():
+    # u = 1 on dyadic rows: many labels tie with the threshold; the set holds
+    # a label whose score equals it (score <= q), which moves the choice
+    rng = np.random.RandomState(1)
+    n, n_classes = rng.randint(10, 30), rng.randint(3, 6)
+    levels = rng.choice([1.0, 2.0, 4.0, 8.0], size=(n, n_classes))
+    P = levels / levels.sum(axis=1, keepdims=True)
+    y = rng.randint(0, n_classes, n)
+    k = rng.randint(1, 3)
+    order = np.argsort(-P, axis=1, kind="stable")
+    p_sorted = np.take_along_axis(P, order, axis=1)
+    sizes = []
+    for lam in (0.001, 0.01, 0.1, 0.2, 0.5):
+        s_sorted = np.cumsum(p_sorted, axis=1) + lam * np.maximum(
+            0, np.arange(1, n_classes + 1) - k
+        )
+        scores = np.empty_like(P)
+        np.put_along_axis(scores, order, s_sorted, axis=1)
+        true = np.sort(scores[np.arange(n), y])
+        q = true[int(np.ceil((n + 1) * 0.8)) - 1]
+        sizes.append(np.mean(np.sum(scores <= q, axis=1)))
+    assert (n, n_classes, k) == (15, 3, 2)
+    expected = (0.001, 0.01, 0.1, 0.2, 0.5)[int(np.argmin(sizes))]
+    assert expected == 0.01  # not the first of the grid
+    assert tune_raps(P, y, np.ones(n), 0.8, k) == (k, expected)
+
+
+def test_cv_plus_shift_weight_message_is_whole():
+    P, y = _tied()
+    clf = ConformalClassifier(KnownProba(), method="cv_plus", cv=3).fit(P, y)
+    with pytest.raises(ValueError, match=whole("shift_weight needs method='split'.")):
+        clf.predict_pvalue(P[:2], shift_weight=[1.0, 1.0])
