@@ -128,15 +128,18 @@ def test_tune_raps_message_is_whole():
         tune_raps(P, y, np.ones(8), 0.9)
 
 
-def test_tune_raps_counts_labels_at_the_threshold_in_the_set():
-    # u = 1 on dyadic rows: many labels tie with the threshold; the set holds
-    # a label whose score equals it (score <= q), which moves the choice
-    rng = np.random.RandomState(1)
+def _dyadic_tuning_rows(seed):
+    rng = np.random.RandomState(seed)
     n, n_classes = rng.randint(10, 30), rng.randint(3, 6)
     levels = rng.choice([1.0, 2.0, 4.0, 8.0], size=(n, n_classes))
     P = levels / levels.sum(axis=1, keepdims=True)
     y = rng.randint(0, n_classes, n)
-    k = rng.randint(1, 3)
+    return P, y, rng.randint(1, 3)
+
+
+def _lambda_by_hand(P, y, k, randomized):
+    """pick_lambda_size with u = 1: RAPS scores and entry scores by cumsum."""
+    n, n_classes = P.shape
     order = np.argsort(-P, axis=1, kind="stable")
     p_sorted = np.take_along_axis(P, order, axis=1)
     sizes = []
@@ -144,15 +147,66 @@ def test_tune_raps_counts_labels_at_the_threshold_in_the_set():
         s_sorted = np.cumsum(p_sorted, axis=1) + lam * np.maximum(
             0, np.arange(1, n_classes + 1) - k
         )
-        scores = np.empty_like(P)
+        e_sorted = np.concatenate([np.full((n, 1), -np.inf), s_sorted[:, :-1]], 1)
+        scores, entries = np.empty_like(P), np.empty_like(P)
         np.put_along_axis(scores, order, s_sorted, axis=1)
+        np.put_along_axis(entries, order, e_sorted, axis=1)
         true = np.sort(scores[np.arange(n), y])
         q = true[int(np.ceil((n + 1) * 0.8)) - 1]
-        sizes.append(np.mean(np.sum(scores <= q, axis=1)))
-    assert (n, n_classes, k) == (15, 3, 2)
-    expected = (0.001, 0.01, 0.1, 0.2, 0.5)[int(np.argmin(sizes))]
-    assert expected == 0.01  # not the first of the grid
-    assert tune_raps(P, y, np.ones(n), 0.8, k) == (k, expected)
+        inside = scores <= q if randomized else entries < q
+        sizes.append(np.mean(np.sum(inside, axis=1)))
+    return (0.001, 0.01, 0.1, 0.2, 0.5)[int(np.argmin(sizes))]
+
+
+@pytest.mark.parametrize(
+    "seed, randomized, shape, chosen",
+    [(1, True, (15, 3, 2), 0.01), (57, False, (25, 5, 1), 0.2)],
+)
+def test_tune_raps_threshold_ties_by_hand(seed, randomized, shape, chosen):
+    # u = 1 on dyadic rows: many labels tie with the threshold. Randomised
+    # sets hold a label whose score equals it (score <= q); non-randomised
+    # ones a label whose entry score is below it (entry < q). Either choice
+    # moves lambda here.
+    P, y, k = _dyadic_tuning_rows(seed)
+    assert (*P.shape, k) == shape
+    assert _lambda_by_hand(P, y, k, randomized) == chosen
+    got = tune_raps(P, y, np.ones(len(y)), 0.8, k, randomized=randomized)
+    assert got == (k, chosen)
+
+
+def test_group_and_tuning_messages_are_whole():
+    P, y = _tied()
+    g = np.arange(P.shape[0]) % 2
+    grouped = ConformalClassifier(KnownProba(), random_state=0).fit(P, y, groups=g)
+    with pytest.raises(
+        ValueError,
+        match=whole(
+            "groups is required: the classifier was fitted with groups "
+            "(Mondrian calibration)."
+        ),
+    ):
+        grouped.predict_set(P[:2])
+    plain = ConformalClassifier(KnownProba(), random_state=0).fit(P, y)
+    with pytest.raises(
+        ValueError,
+        match=whole(
+            "groups were given at predict time but the classifier was fitted "
+            "without groups."
+        ),
+    ):
+        plain.predict_pvalue(P[:2], groups=[0, 1])
+    cv = ConformalClassifier(
+        KnownProba(), score="raps", penalty="auto", method="cv_plus"
+    )
+    with pytest.raises(
+        ValueError,
+        match=whole(
+            "k_reg='auto' and penalty='auto' need method='split': RAPS tuning "
+            "holds out calibration rows, and CV+ calibrates every row; got "
+            "method='cv_plus'. Give fixed values."
+        ),
+    ):
+        cv.fit(P, y)
 
 
 def test_cv_plus_shift_weight_message_is_whole():
