@@ -214,3 +214,27 @@ def test_cv_plus_shift_weight_message_is_whole():
     clf = ConformalClassifier(KnownProba(), method="cv_plus", cv=3).fit(P, y)
     with pytest.raises(ValueError, match=whole("shift_weight needs method='split'.")):
         clf.predict_pvalue(P[:2], shift_weight=[1.0, 1.0])
+
+
+def test_tuning_split_is_seeded_by_random_state():
+    rng = np.random.RandomState(0)
+    P = rng.dirichlet([1.0, 1.0, 1.0], size=300)
+    y = rng.randint(0, 3, size=300)
+
+    def fit(seed):
+        return ConformalClassifier(
+            KnownProba(), score="raps", k_reg="auto", random_state=seed
+        ).fit(P, y)
+
+    first, again, other = fit(3), fit(3), fit(4)
+    np.testing.assert_array_equal(first.tuning_indices_, again.tuning_indices_)
+    assert not np.array_equal(first.tuning_indices_, other.tuning_indices_)
+    seeded = fit(np.random.RandomState(3))  # a RandomState is drawn from too
+    np.testing.assert_array_equal(seeded.tuning_indices_, first.tuning_indices_)
+
+
+def test_cv_plus_sets_reject_shift_weight_with_a_whole_message():
+    P, y = _tied()
+    clf = ConformalClassifier(KnownProba(), method="cv_plus", cv=3).fit(P, y)
+    with pytest.raises(ValueError, match=whole("shift_weight needs method='split'.")):
+        clf.predict_set(P[:2], shift_weight=[1.0, 1.0])
