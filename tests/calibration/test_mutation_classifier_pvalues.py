@@ -238,3 +238,58 @@ def test_cv_plus_sets_reject_shift_weight_with_a_whole_message():
     clf = ConformalClassifier(KnownProba(), method="cv_plus", cv=3).fit(P, y)
     with pytest.raises(ValueError, match=whole("shift_weight needs method='split'.")):
         clf.predict_set(P[:2], shift_weight=[1.0, 1.0])
+
+
+def test_fit_tunes_with_its_own_randomized_rule():
+    rng = np.random.RandomState(8)
+    levels = rng.choice([1.0, 2.0, 4.0], size=(400, 6))
+    P = levels / levels.sum(axis=1, keepdims=True)
+    y = rng.randint(0, 6, 400)
+    clf = ConformalClassifier(
+        KnownProba(), score="raps", k_reg=2, penalty="auto", random_state=0
+    ).fit(P, y)
+    t = clf.tuning_indices_
+    u = clf._draws(P[t])
+    assert clf.penalty_ == tune_raps(P[t], y[t], u, 0.9, 2, "auto", True)[1]
+    assert clf.penalty_ != tune_raps(P[t], y[t], u, 0.9, 2, "auto", False)[1]
+
+
+def test_tuning_size_message_is_whole():
+    P, y = _tied(200)
+    clf = ConformalClassifier(
+        KnownProba(), score="raps", penalty="auto", calibration_size=40
+    )
+    message = (
+        "RAPS tuning (k_reg or penalty 'auto') at coverage 0.9 needs at least 9 "
+        "tuning rows, got 8 (tuning_size=0.2 of 40 calibration rows): use a "
+        "larger tuning_size, more calibration data or fixed values."
+    )
+    with pytest.raises(ValueError, match=whole(message)):
+        clf.fit(P, y)
+
+
+@pytest.mark.parametrize("class_conditional", [False, True])
+def test_grouped_size_warning_is_whole_and_sets_are_boolean(class_conditional):
+    P, y = _tied(200)
+    g = np.where(np.arange(200) < 150, "big", "small")
+    clf = ConformalClassifier(
+        KnownProba(),
+        calibration_size=100,
+        class_conditional=class_conditional,
+        random_state=0,
+    ).fit(P, y, groups=g)
+    consequence = (
+        "its class is in every prediction set of the group's test points"
+        if class_conditional
+        else "every prediction set of its test points holds every label"
+    )
+    with pytest.warns(UserWarning) as record:
+        sets = clf.predict_set(P[:2], coverage=0.99, groups=["small", "small"])
+    message = str(record[0].message)
+    assert message.endswith(
+        f": the conformal quantile is +inf, so {consequence} (the exact conformal "
+        "answer). Use more calibration data, a larger calibration_size or a lower "
+        "coverage for a finite one."
+    ), message
+    assert sets.dtype == bool and sets.all()
+    assert clf.predict_set(P[:2], coverage=[0.5], groups=["big"] * 2).dtype == bool
