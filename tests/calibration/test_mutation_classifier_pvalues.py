@@ -268,8 +268,16 @@ def test_tuning_size_message_is_whole():
         clf.fit(P, y)
 
 
-@pytest.mark.parametrize("class_conditional", [False, True])
-def test_grouped_size_warning_is_whole_and_sets_are_boolean(class_conditional):
+_CONSEQUENCES = {
+    (False, False): "every prediction set holds every label",
+    (False, True): "its class is in every prediction set",
+    (True, False): "every prediction set of its test points holds every label",
+    (True, True): "its class is in every prediction set of the group's test points",
+}
+
+
+@pytest.mark.parametrize("with_groups, class_conditional", list(_CONSEQUENCES))
+def test_size_warning_is_whole_and_sets_are_boolean(with_groups, class_conditional):
     P, y = _tied(200)
     g = np.where(np.arange(200) < 150, "big", "small")
     clf = ConformalClassifier(
@@ -277,14 +285,11 @@ def test_grouped_size_warning_is_whole_and_sets_are_boolean(class_conditional):
         calibration_size=100,
         class_conditional=class_conditional,
         random_state=0,
-    ).fit(P, y, groups=g)
-    consequence = (
-        "its class is in every prediction set of the group's test points"
-        if class_conditional
-        else "every prediction set of its test points holds every label"
-    )
+    ).fit(P, y, groups=g if with_groups else None)
+    test_groups = ["small", "small"] if with_groups else None
     with pytest.warns(UserWarning) as record:
-        sets = clf.predict_set(P[:2], coverage=0.99, groups=["small", "small"])
+        sets = clf.predict_set(P[:2], coverage=0.999, groups=test_groups)
+    consequence = _CONSEQUENCES[with_groups, class_conditional]
     message = str(record[0].message)
     assert message.endswith(
         f": the conformal quantile is +inf, so {consequence} (the exact conformal "
@@ -292,4 +297,5 @@ def test_grouped_size_warning_is_whole_and_sets_are_boolean(class_conditional):
         "coverage for a finite one."
     ), message
     assert sets.dtype == bool and sets.all()
-    assert clf.predict_set(P[:2], coverage=[0.5], groups=["big"] * 2).dtype == bool
+    big = ["big"] * 2 if with_groups else None
+    assert clf.predict_set(P[:2], coverage=[0.5], groups=big).dtype == bool
