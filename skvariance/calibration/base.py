@@ -159,6 +159,24 @@ def calibration_groups(groups, cal):
     return labels, codes[cal]
 
 
+def seen_group_index(labels, groups, n_test: int) -> np.ndarray:
+    """Index into the sorted ``labels`` seen at fit of each test group (checked).
+
+    ``groups`` is validated by :func:`~skvariance.utils.validation.check_groups`;
+    a label unseen at fit raises a ``ValueError`` naming it.
+    """
+    groups = check_groups(groups, n_test)
+    pos = np.searchsorted(labels, groups)
+    pos = np.clip(pos, 0, len(labels) - 1)
+    unseen = labels[pos] != groups
+    if unseen.any():
+        raise ValueError(
+            f"groups contains labels unseen at fit: "
+            f"{np.unique(groups[unseen]).tolist()[:10]}."
+        )
+    return pos
+
+
 class ConformalCalibration:
     """Sorted calibration scores (per group) and their conformal quantiles.
 
@@ -239,16 +257,7 @@ class ConformalCalibration:
                 "groups is required: the calibrator was fitted with groups "
                 "(Mondrian calibration)."
             )
-        groups = check_groups(groups, n_test)
-        pos = np.searchsorted(self.group_labels, groups)
-        pos = np.clip(pos, 0, len(self.group_labels) - 1)
-        unseen = self.group_labels[pos] != groups
-        if unseen.any():
-            raise ValueError(
-                f"groups contains labels unseen at fit: "
-                f"{np.unique(groups[unseen]).tolist()[:10]}."
-            )
-        return pos
+        return seen_group_index(self.group_labels, groups, n_test)
 
     def warn_infinite(self, levels, group_index=None, *, consequence) -> None:
         """Warn when a calibration set (or group) is too small for a level.
@@ -619,10 +628,12 @@ class BaseConformal(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
         # checked (a positive total weight) before the estimator predicts
         weights = self._calibration_weights(X_cal, shift_weight)
         rows = np.arange(n)
+        # every row calibrates (a subclass holding rows out, as RAPS tuning
+        # does, sets its own calibration_indices_)
+        self.calibration_indices_ = rows
         self._calibrate_prefit(
             estimator, X_cal, y_cal, calibration_groups(groups, rows), weights
         )
-        self.calibration_indices_ = rows
         return self
 
     def _calibrate_prefit(self, estimator, X_cal, y_cal, groups_cal, weights):
