@@ -209,8 +209,8 @@ def _conformal_fraction(beyond, at, total, weights, u, rows):
     else:
         num = beyond + u[rows] * (at + own)
     den = total + own
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1.0), 1.0)
+    # no mass at all (an empty group, a zero test weight): p = 1
+    return np.where(den > 0, num / np.where(den > 0, den, 1.0), 1.0)
 
 
 class ConformalRegressor(RegressorMixin, BaseConformal):

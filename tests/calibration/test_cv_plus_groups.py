@@ -389,3 +389,6 @@ def test_weighted_group_of_one_row_is_finite_when_its_weight_dominates():
         X[:3], 0.9, groups=[1, 1, 1], shift_weight=np.full(3, 0.1)
     )
     np.testing.assert_allclose(got, np.c_[mu - r, mu + r], rtol=1e-12)
+    # one test row in its group gives the same bounds as in a batch
+    alone = reg.predict_interval(X[:1], 0.9, groups=[1], shift_weight=[0.1])
+    np.testing.assert_allclose(alone, got[:1], rtol=1e-12)

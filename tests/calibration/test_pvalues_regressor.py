@@ -285,8 +285,14 @@ def test_cdf_counts_support_points_by_the_exact_comparison():
     X_test, _ = heteroscedastic(rng, 3000)
     mu, s = reg.estimator_.predict(X_test, return_std=True)
     at = mu + s * r[rng.randint(0, r.size, size=3000)]
+    lowest = mu + s * r.min()  # the walk down from k = 1 to 0
     n = r.size
-    for cand in (at, np.nextafter(at, -np.inf), np.nextafter(at, np.inf)):
+    for cand in (
+        at,
+        np.nextafter(at, -np.inf),
+        np.nextafter(at, np.inf),
+        np.nextafter(lowest, -np.inf),
+    ):
         values = mu[:, None] + s[:, None] * r[None, :]
         le = (values <= cand[:, None]).sum(axis=1)
         lt = (values < cand[:, None]).sum(axis=1)
