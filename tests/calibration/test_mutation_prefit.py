@@ -183,6 +183,7 @@ def test_cqr_conformalize_passes_groups_and_shift_weights_on():
     scores = np.maximum(lo - y, y - hi)
     g = (X[:, 1] > 0).astype(int)
     cqr = ConformalQuantileRegressor(model, coverage=0.8).conformalize(X, y, groups=g)
+    assert cqr.groups_.tolist() == [0, 1]
     for k in (0, 1):
         s = np.sort(scores[g == k])
         q = s[int(np.ceil(0.8 * (s.size + 1))) - 1]
@@ -218,3 +219,26 @@ def test_cqr_conformalize_takes_the_fitted_levels_over_the_parameter():
     cqr.conformalize(X, y)
     np.testing.assert_array_equal(cqr.quantile_levels_, [0.1, 0.9])
     assert cqr.predict_interval(X[:2]).shape == (2, 2)
+
+
+def test_cqr_conformalize_asks_a_levels_taking_model_for_its_levels():
+    X, y = _xy(40)
+
+    class AsksLevels(RegressorMixin, BaseEstimator):
+        """predict(X, quantiles=...) as a quantile forest's: x0 + a level shift."""
+
+        def fit(self, X, y):
+            self.fitted_ = True
+            return self
+
+        def predict(self, X, quantiles=(0.5,)):
+            return X[:, [0]] + (np.asarray(quantiles)[None, :] - 0.5) * 4.0
+
+    cqr = ConformalQuantileRegressor(AsksLevels().fit(X, y), coverage=0.8)
+    cqr.conformalize(X, y)
+    lo, hi = X[:, 0] - 1.6, X[:, 0] + 1.6  # levels 0.1 and 0.9
+    scores = np.sort(np.maximum(lo - y, y - hi))
+    q = scores[int(np.ceil(0.8 * 41)) - 1]
+    np.testing.assert_allclose(
+        cqr.predict_interval(X[:2]), np.column_stack([lo[:2] - q, hi[:2] + q])
+    )
