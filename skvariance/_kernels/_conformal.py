@@ -236,3 +236,72 @@ def cv_plus_order_statistics(sorted_res, fold_ptr, centers, scales, sign, ranks,
                         best = v
             out[j, q] = best
     return out
+
+
+@kernel(parallel=True)
+def grouped_cv_plus_order_statistics(
+    sorted_res, fold_ptrs, row_group, centers, scales, sign, ranks, out
+):
+    """:func:`cv_plus_order_statistics` with one calibration set per group.
+
+    Mondrian CV+: the order statistics of test row ``j`` are taken over the
+    calibration rows of its group ``g = row_group[j]`` only, whose residuals
+    sorted within each fold are ``sorted_res[fold_ptrs[g, k]:fold_ptrs[g, k +
+    1]]``. One call serves every group (no thread start per group).
+
+    Parameters
+    ----------
+    sorted_res : float64 array (n,)
+        Residuals sorted ascending within each (group, fold), concatenated
+        group by group.
+    fold_ptrs : int64 array (n_groups, K + 1)
+        Absolute fold pointers of each group into ``sorted_res``.
+    row_group : int64 array (n_test,)
+        Group index of each test row.
+    centers, scales : float64 arrays (n_test, K)
+    sign : int
+    ranks : int64 array (n_groups, n_ranks)
+        1-based ranks per group: below 1 gives ``-inf``, above the group's
+        size ``+inf``.
+    out : float64 array (n_test, n_ranks)
+        Written in place; rows are independent.
+    """
+    n_folds = fold_ptrs.shape[1] - 1
+    for j in prange(centers.shape[0]):
+        g = row_group[j]
+        fold_ptr = fold_ptrs[g]
+        n_g = fold_ptr[n_folds] - fold_ptr[0]
+        for q in range(ranks.shape[1]):
+            m = ranks[g, q]
+            if m < 1:
+                out[j, q] = -np.inf
+                continue
+            if m > n_g:
+                out[j, q] = np.inf
+                continue
+            best = np.inf
+            for k in range(n_folds):
+                start = fold_ptr[k]
+                n_k = fold_ptr[k + 1] - start
+                c = centers[j, k]
+                s = scales[j, k]
+                lo = 0
+                hi = n_k
+                while lo < hi:  # first element of fold k with count(<= v) >= m
+                    mid = (lo + hi) // 2
+                    v = _value(sorted_res, start, n_k, c, s, sign, mid)
+                    if (
+                        _count_at_most(
+                            sorted_res, fold_ptr, centers, scales, sign, j, v
+                        )
+                        >= m
+                    ):
+                        hi = mid
+                    else:
+                        lo = mid + 1
+                if lo < n_k:
+                    v = _value(sorted_res, start, n_k, c, s, sign, lo)
+                    if v < best:
+                        best = v
+            out[j, q] = best
+    return out

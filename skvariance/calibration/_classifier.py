@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import check_cv
+from sklearn.model_selection import StratifiedShuffleSplit, check_cv
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 
@@ -24,16 +24,19 @@ from ..utils._sklearn_compat import (
 )
 from ..utils.parallel import Parallel, delayed, fit_estimator
 from ..utils.stats import conformal_rank
-from ..utils.validation import check_n_jobs, check_sample_weight
+from ..utils.validation import check_groups, check_n_jobs, check_sample_weight
 from .base import (
     BaseConformal,
     ConformalCalibration,
     ScoreParameter,
     check_shift_weights,
+    encode_groups,
+    min_calibration_size,
     safe_rows,
+    seen_group_index,
 )
 
-__all__ = ["ConformalClassifier"]
+__all__ = ["ConformalClassifier", "tune_raps"]
 
 
 def _fit_one(estimator, X, y, params):
@@ -156,6 +159,99 @@ def entry_scores(proba, scores):
     return out
 
 
+#: odd 64-bit constant that spaces the per-label keys of the smoothing draws
+_GOLDEN = 0x9E3779B97F4A7C15
+
+
+def conformal_pvalues(below, at_most, total, test_weight, theta=None, strict=False):
+    """Conformal p-values from counts (or weights) of calibration scores.
+
+    ``below``, ``at_most``: the (weighted) number of calibration scores
+    ``< s`` and ``<= s``; ``total`` their total; ``test_weight`` the test
+    point's own weight (1 unweighted). Non-smoothed:
+    ``(total - below + w) / (total + w)`` (the scores ``>= s``), or with
+    ``strict`` ``(total - at_most + w) / (total + w)`` (the scores ``> s``,
+    for the non-randomised APS entry score); smoothed (``theta`` given):
+    ``(total - at_most + theta (at_most - below + w)) / (total + w)``.
+    """
+    if theta is not None:
+        ties = at_most - below + test_weight
+        return (total - at_most + theta * ties) / (total + test_weight)
+    beat = total - (at_most if strict else below)
+    return (beat + test_weight) / (total + test_weight)
+
+
+#: the RAPS paper's grid of lambda (Angelopoulos et al., 2021; MAPIE's too)
+RAPS_PENALTY_GRID = (0.001, 0.01, 0.1, 0.2, 0.5)
+
+
+def tune_raps(proba, y, u, coverage, k_reg="auto", penalty="auto", randomized=True):
+    """RAPS ``k_reg`` and ``lambda`` chosen on held-out tuning rows.
+
+    The rule of Angelopoulos et al. (2021), as MAPIE applies it: ``k_reg``
+    is the conformal ``coverage`` quantile (the order statistic of rank
+    ``ceil((n + 1) coverage)``) of the true label's 1-based rank in
+    decreasing probability ("pick_kreg"); ``lambda`` is the value of
+    :data:`RAPS_PENALTY_GRID` whose sets, calibrated on the tuning rows at
+    ``coverage``, are the smallest on average on those rows, the smallest
+    ``lambda`` on a tie ("pick_lambda_size"). A value that is not
+    ``"auto"`` is kept.
+
+    Parameters
+    ----------
+    proba : ndarray of shape (n, n_classes)
+        Predicted probabilities of the tuning rows.
+    y : ndarray of int of shape (n,)
+        Their true labels (column indices).
+    u : ndarray of shape (n,)
+        Their APS draws (ones when not randomised).
+    coverage : float
+    k_reg : int or "auto"
+    penalty : float or "auto"
+    randomized : bool
+
+    Returns
+    -------
+    k_reg, penalty : int, float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvariance.calibration._classifier import tune_raps
+    >>> proba = np.array([[0.7, 0.2, 0.1]] * 10)
+    >>> y = np.array([0] * 8 + [1, 2])  # true-label ranks: 1 (8 times), 2, 3
+    >>> tune_raps(proba, y, np.ones(10), 0.8, randomized=False)  # rank 9 of 10
+    (2, 0.001)
+    """
+    n = y.shape[0]
+    rank = conformal_rank(n, coverage)
+    if rank > n:
+        raise ValueError(
+            f"RAPS tuning (k_reg or penalty 'auto') at coverage {coverage} needs "
+            f"at least {min_calibration_size(coverage)} tuning rows, got {n}: use "
+            "a larger tuning_size, more calibration data or fixed values."
+        )
+    rows = np.arange(n)
+    if k_reg == "auto":
+        order = np.argsort(-proba, axis=1, kind="stable")  # as the scores rank
+        position = np.argmax(order == y[:, None], axis=1) + 1
+        k_reg = int(np.sort(position)[rank - 1])
+    if penalty == "auto":
+        best = np.inf
+        levels = np.array([float(coverage)])
+        for lam in RAPS_PENALTY_GRID:
+            scores = label_scores(proba, "raps", u, lam, k_reg)
+            calibration = ConformalCalibration(scores[rows, y])
+            q = calibration.quantiles(levels, np.zeros(1, dtype=np.intp))[0, 0]
+            if randomized:
+                size = np.mean(np.sum(scores <= q, axis=1))
+            else:
+                size = np.mean(np.sum(entry_scores(proba, scores) < q, axis=1))
+            if size < best:
+                best, penalty = size, lam
+    return int(k_reg), float(penalty)
+
+
 class ConformalClassifier(ClassifierMixin, BaseConformal):
     """Conformal prediction sets around any probabilistic classifier.
 
@@ -204,10 +300,20 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         decreasing probability until that cumulative score reaches the
         calibrated threshold, the label that crosses it included; the most
         probable label is always in the set (conservative, larger sets).
-    penalty : float, default=0.01
-        RAPS ``lambda``.
-    k_reg : int, default=1
-        RAPS rank from which the penalty applies.
+    penalty : float or "auto", default=0.01
+        RAPS ``lambda``. ``"auto"``: chosen on a held-out ``tuning_size``
+        share of the calibration rows as in the RAPS paper (see
+        :func:`tune_raps` and Notes).
+    k_reg : int or "auto", default=1
+        RAPS rank from which the penalty applies (the top label has rank 1).
+        ``"auto"``: the conformal ``coverage`` quantile of the true label's
+        rank on the tuning rows.
+    tuning_size : float, default=0.2
+        Share in (0, 1) of the calibration rows held out (stratified by
+        class, drawn from ``random_state``) to choose ``k_reg`` and
+        ``penalty`` when either is ``"auto"`` (``score="raps"``,
+        ``method="split"``); those rows are not used for calibration.
+        MAPIE's ``size_raps`` default.
     weight_function : callable or object with ``predict``, default=None
         Covariate-shift weights for weighted conformal prediction (split
         only), as in :class:`ConformalRegressor`.
@@ -232,6 +338,15 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         ``"cv_plus"``: one per fold; ``"split"``: ``[estimator_]``.
     calibration_indices_ : ndarray of int
         ``"split"``: rows used for calibration.
+    tuning_indices_ : ndarray of int or None
+        Rows held out to tune RAPS (``"auto"``), else ``None``.
+    k_reg_ : int or None
+        The RAPS ``k_reg`` used: ``k_reg``, or the tuned value (``None`` when
+        ``"auto"`` and the score is not ``"raps"``).
+    penalty_ : float or None
+        The RAPS ``lambda`` used, as ``k_reg_``.
+    groups_ : ndarray or None
+        Mondrian groups seen at fit (``None`` when fitted without groups).
     conformity_scores_ : ndarray of shape (n_calibration,)
         Scores of the true labels of the calibration rows.
     n_features_in_ : int
@@ -252,6 +367,26 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
     independent uniforms. Randomised APS and RAPS sets may be empty for an
     easy point; that is part of their exact coverage. With
     ``randomized=False`` the most probable label is always in the set.
+
+    RAPS tuning (``k_reg="auto"`` or ``penalty="auto"``) follows Angelopoulos
+    et al. (2021) and MAPIE: a stratified ``tuning_size`` share of the
+    calibration rows picks ``k_reg`` (the conformal ``coverage`` quantile of
+    the true label's rank) and then ``lambda`` from
+    ``(0.001, 0.01, 0.1, 0.2, 0.5)`` (smallest mean set size on the tuning
+    rows); the other calibration rows calibrate. The tuning rows are disjoint
+    from the calibration rows, so coverage is exact as with fixed values.
+    The values are tuned for the ``coverage`` parameter and serve every
+    level of :meth:`predict_set`.
+
+    Mondrian calibration is any taxonomy over ``(x, y)`` (Vovk et al., 2005):
+    ``groups`` (a function of ``x``, or any label known for the test points)
+    and ``class_conditional`` together calibrate per (group, class), so
+    coverage holds within every group for every class. ``method="cv_plus"``
+    counts, per category, the fold scores of the models that did not see
+    them (the class-conditional CV+ of Romano et al., 2020, per group);
+    covariate-shift weights weight each category's quantile (valid under a
+    covariate shift since a group's density ratio is the same ``w(x)`` up to
+    a constant).
 
     References
     ----------
@@ -276,6 +411,20 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
     (4, 3)
     >>> clf.predict_set(X[:4], coverage=[0.8, 0.95]).shape
     (4, 3, 2)
+    >>> clf.predict_pvalue(X[:4]).shape  # p-value of every label
+    (4, 3)
+
+    Mondrian groups (coverage within each group), and RAPS tuned on a share
+    of the calibration rows:
+
+    >>> groups = (X[:, 0] > 0).astype(int)
+    >>> mondrian = ConformalClassifier(random_state=0).fit(X, y, groups=groups)
+    >>> mondrian.predict_set(X[:4], groups=groups[:4]).shape
+    (4, 3)
+    >>> raps = ConformalClassifier(score="raps", k_reg="auto", penalty="auto",
+    ...                            calibration_size=0.5, random_state=0).fit(X, y)
+    >>> raps.tuning_indices_.size
+    30
     """
 
     _parameter_constraints: dict = {
@@ -290,8 +439,9 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         ],
         "class_conditional": ["boolean"],
         "randomized": ["boolean"],
-        "penalty": [Interval(Real, 0, None, closed="left")],
-        "k_reg": [Interval(Integral, 0, None, closed="left")],
+        "penalty": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+        "k_reg": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
+        "tuning_size": [Interval(Real, 0, 1, closed="neither")],
         "weight_function": [callable, HasMethods(["predict"]), None],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
@@ -311,8 +461,9 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         calibration_size: float | int = 0.25,
         class_conditional: bool = False,
         randomized: bool = True,
-        penalty: float = 0.01,
-        k_reg: int = 1,
+        penalty: float | str = 0.01,
+        k_reg: int | str = 1,
+        tuning_size: float = 0.2,
         weight_function=None,
         n_jobs: int | None = None,
         random_state=None,
@@ -328,6 +479,7 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         self.randomized = randomized
         self.penalty = penalty
         self.k_reg = k_reg
+        self.tuning_size = tuning_size
         self.weight_function = weight_function
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -343,7 +495,9 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
 
     # -- fit ------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, *, sample_weight=None, shift_weight=None, **fit_params):
+    def fit(
+        self, X, y, *, groups=None, sample_weight=None, shift_weight=None, **fit_params
+    ):
         """Fit the classifier and calibrate the scores of the true labels.
 
         Parameters
@@ -351,6 +505,10 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         X : array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
             Class labels (at least two classes).
+        groups : array-like of shape (n_samples,), default=None
+            Mondrian groups: one calibration per group (per group and class
+            with ``class_conditional=True``), so coverage holds within every
+            group; :meth:`predict_set` then needs the test points' groups.
         sample_weight : array-like of shape (n_samples,), default=None
             Given to the estimator's ``fit``; not used by the calibration.
         shift_weight : array-like of shape (n_samples,), default=None
@@ -372,10 +530,13 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
                 "need at least two."
             )
         n = X.shape[0]
+        if groups is not None:
+            groups = check_groups(groups, n)
         if shift_weight is not None:
             shift_weight = check_shift_weights(
                 shift_weight, n, name="shift_weight", positive_sum=True
             )
+        self._check_tuning()
         if self.method != "split" and (
             shift_weight is not None or self.weight_function is not None
         ):
@@ -406,6 +567,14 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
             )
         seeds = derive_seeds(rng, len(trains))
         self._predict_seed = int(derive_seeds(rng, 1)[0])
+        # RAPS tuning rows: held out of the calibration rows (checked before
+        # any model is fitted)
+        self.tuning_indices_ = self._tuning_split(folds[0], y_encoded, rng)
+        if self.tuning_indices_ is not None:
+            keep = ~np.isin(folds[0], self.tuning_indices_)
+            folds = [folds[0][keep]]
+            cal_rows = folds[0]
+            weights = None if weights is None else weights[keep]
         # lazily: one fold's rows of X are copied only when its fit starts
         jobs = (
             (
@@ -423,44 +592,272 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
                 delayed(_fit_one)(*job) for job in jobs
             )
         self.estimators_ = models
-        fold_scores = []
-        for model, test in zip(models, folds):
-            X_test = safe_rows(X, test)
-            all_scores = label_scores(
-                self._proba(model, X_test),
-                self._score_name,
-                self._draws(X_test),
-                self.penalty,
-                self.k_reg,
-            )
-            fold_scores.append(all_scores[np.arange(test.size), y_encoded[test]])
-        self.conformity_scores_ = np.concatenate(fold_scores)
-        groups = y_encoded if self.class_conditional else None
-        # class-conditional: one calibration per class of classes_ (a class
-        # with no calibration row has an empty one, and is in every set)
-        cal_groups = None if groups is None else (self.classes_, groups[cal_rows])
+        self.k_reg_, self.penalty_ = self._tune_raps(X, y_encoded)
+        # Mondrian category of every row: its group, its class or both (a
+        # category with no calibration row has an empty calibration, and its
+        # labels are in every set)
+        taxonomy = self._taxonomy(groups, y_encoded)
+        category = np.zeros(n, np.intp) if taxonomy is None else taxonomy[1]
+        cal_groups = None if taxonomy is None else (taxonomy[0], category[cal_rows])
         if self.method == "split":
-            self.estimator_ = models[0]
+            self._calibrate_split(
+                models[0],
+                safe_rows(X, cal_rows),
+                y_encoded[cal_rows],
+                weights,
+                cal_groups,
+            )
             self.calibration_indices_ = cal_rows
-            self.calibration_ = ConformalCalibration(
-                fold_scores[0], cal_groups, weights
+            return self
+        fold_scores = [
+            self._true_label_scores(model, safe_rows(X, test), y_encoded[test])
+            for model, test in zip(models, folds)
+        ]
+        self.conformity_scores_ = np.concatenate(fold_scores)
+        # per (fold, category) sorted scores for the CV+ counts
+        n_categories = 1 if taxonomy is None else len(taxonomy[0])
+        self._fold_sorted = [
+            [np.sort(s[category[test] == m]) for m in range(n_categories)]
+            for s, test in zip(fold_scores, folds)
+        ]
+        self._category_counts = np.bincount(category, minlength=n_categories)
+        self.calibration_ = ConformalCalibration(self.conformity_scores_, cal_groups)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def conformalize(self, X_cal, y_cal, *, groups=None, shift_weight=None):
+        """Calibrate an already fitted classifier on ``(X_cal, y_cal)``.
+
+        Split conformal calibration of a classifier fitted elsewhere (MAPIE's
+        ``prefit=True`` followed by ``conformalize``): ``estimator`` is used as
+        it is -- never cloned, refitted or modified -- and every row of
+        ``X_cal`` is a calibration row (no split: ``calibration_size`` is not
+        used). ``classes_`` are the estimator's. Afterwards :meth:`predict`,
+        :meth:`predict_proba` and :meth:`predict_set` work as after
+        :meth:`fit`, with the same guarantee provided the calibration rows
+        were not used to fit the model. The APS/RAPS draws are keyed by a
+        seed drawn from ``random_state``. With ``score="raps"`` and
+        ``k_reg`` or ``penalty`` set to ``"auto"``, a stratified
+        ``tuning_size`` share of the calibration rows tunes them and the rest
+        calibrate, as in :meth:`fit` (``tuning_indices_``).
+
+        Parameters
+        ----------
+        X_cal : array-like of shape (n_calibration, n_features)
+            Calibration inputs, checked against the estimator's
+            ``n_features_in_`` / ``feature_names_in_``.
+        y_cal : array-like of shape (n_calibration,)
+            Calibration labels, each one of the estimator's ``classes_``.
+        groups : array-like of shape (n_calibration,), default=None
+            Mondrian groups of the calibration rows (with
+            ``class_conditional=True``: one calibration per group and class);
+            :meth:`predict_set` then needs the test points' groups.
+        shift_weight : array-like of shape (n_calibration,), default=None
+            Covariate-shift weights of the calibration rows.
+
+        Returns
+        -------
+        self : ConformalClassifier
+            Calibrated; ``estimator_`` is ``estimator`` itself.
+
+        Raises
+        ------
+        ValueError
+            When ``method`` is not ``"split"``, ``estimator`` is ``None``, a
+            label of ``y_cal`` is not in the estimator's ``classes_``, or the
+            data are invalid.
+        sklearn.exceptions.NotFittedError
+            When ``estimator`` is not fitted.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_classification
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> from skvariance.calibration import ConformalClassifier
+        >>> X, y = make_classification(n_samples=400, n_classes=3, n_informative=4,
+        ...                            random_state=0)
+        >>> model = LogisticRegression().fit(X[:250], y[:250])  # fitted elsewhere
+        >>> clf = ConformalClassifier(model, coverage=0.9)
+        >>> clf = clf.conformalize(X[250:], y[250:])  # all 150 rows calibrate
+        >>> clf.estimator_ is model, clf.conformity_scores_.shape
+        (True, (150,))
+        >>> clf.predict_set(X[:2]).shape
+        (2, 3)
+        """
+        return self._conformalize(X_cal, y_cal, groups, shift_weight, y_numeric=False)
+
+    def _calibrate_prefit(self, estimator, X_cal, y_cal, groups_cal, weights):
+        check_classification_targets(y_cal)
+        classes = getattr(estimator, "classes_", None)
+        if classes is None or np.ndim(classes) != 1:
+            raise TypeError(
+                f"estimator {type(estimator).__name__} has no 1-d classes_: "
+                "conformalize needs a fitted single-output classifier."
+            )
+        classes = np.asarray(classes)
+        if classes.size < 2 or not np.array_equal(np.unique(classes), classes):
+            raise ValueError(
+                f"the estimator's classes_ {classes.tolist()[:10]} must be at least "
+                "two distinct labels in sorted order."
+            )
+        y_encoded = np.searchsorted(classes, y_cal)
+        y_encoded = np.minimum(y_encoded, classes.size - 1)
+        unknown = classes[y_encoded] != y_cal
+        if unknown.any():
+            raise ValueError(
+                f"y_cal has labels the estimator was not fitted on: "
+                f"{np.unique(y_cal[unknown]).tolist()[:10]}; its classes_ are "
+                f"{classes.tolist()[:10]}."
+            )
+        self.classes_ = classes
+        rng = check_random_state(self.random_state)
+        self._predict_seed = int(derive_seeds(rng, 1)[0])
+        # RAPS tuning rows (k_reg or penalty "auto") are held out of X_cal
+        rows = np.arange(y_encoded.size)
+        self.tuning_indices_ = self._tuning_split(rows, y_encoded, rng)
+        self.estimators_ = [estimator]
+        self.k_reg_, self.penalty_ = self._tune_raps(X_cal, y_encoded)
+        if self.tuning_indices_ is not None:
+            rows = np.setdiff1d(rows, self.tuning_indices_)
+            weights = None if weights is None else weights[rows]
+        raw_groups = None if groups_cal is None else groups_cal[0][groups_cal[1]]
+        taxonomy = self._taxonomy(raw_groups, y_encoded)
+        cal_groups = None if taxonomy is None else (taxonomy[0], taxonomy[1][rows])
+        self._calibrate_split(
+            estimator, safe_rows(X_cal, rows), y_encoded[rows], weights, cal_groups
+        )
+        self.calibration_indices_ = rows
+
+    def _calibrate_split(self, model, X_cal, y_cal, weights, cal_groups):
+        """Calibrate the fitted ``model`` on ``X_cal`` (labels as class indices).
+
+        ``cal_groups``: the Mondrian categories (labels, codes of the
+        calibration rows) from :meth:`_taxonomy`, or None.
+        """
+        self.estimator_ = model
+        self.estimators_ = [model]
+        self.conformity_scores_ = self._true_label_scores(model, X_cal, y_cal)
+        self.calibration_ = ConformalCalibration(
+            self.conformity_scores_, cal_groups, weights
+        )
+
+    def _true_label_scores(self, model, X, y_encoded):
+        """Non-conformity scores of the true labels (class indices) of X."""
+        all_scores = label_scores(
+            self._proba(model, X),
+            self._score_name,
+            self._draws(X),
+            *self._raps_args,
+        )
+        return all_scores[np.arange(y_encoded.size), y_encoded]
+
+    def _taxonomy(self, groups, y_encoded):
+        """Mondrian categories of the rows: (labels, codes), or None.
+
+        ``groups`` alone: the groups; ``class_conditional`` alone: the
+        classes; both: every (group, class) pair of the groups seen at fit
+        (a structured array of labels, code ``group * n_classes + class``).
+        Sets ``groups_``.
+        """
+        self.groups_ = None
+        if groups is None:
+            return (self.classes_, y_encoded) if self.class_conditional else None
+        self.groups_, codes = encode_groups(groups)
+        if not self.class_conditional:
+            return self.groups_, codes
+        n_classes = self.classes_.size
+        labels = np.empty(
+            self.groups_.size * n_classes,
+            dtype=[("group", self.groups_.dtype), ("class", self.classes_.dtype)],
+        )
+        labels["group"] = np.repeat(self.groups_, n_classes)
+        labels["class"] = np.tile(self.classes_, self.groups_.size)
+        return labels, codes * n_classes + y_encoded
+
+    def _test_categories(self, groups, n_test):
+        """Mondrian category of every (test point, label): (n_test, n_classes)."""
+        if self.groups_ is None:
+            if groups is not None:
+                raise ValueError(
+                    "groups were given at predict time but the classifier was "
+                    "fitted without groups."
+                )
+            pos = np.zeros(n_test, dtype=np.intp)
+        elif groups is None:
+            raise ValueError(
+                "groups is required: the classifier was fitted with groups "
+                "(Mondrian calibration)."
             )
         else:
-            # per (fold, class) sorted scores for the CV+ counts
-            self._fold_sorted = [
-                [
-                    np.sort(s[y_encoded[test] == c]) if groups is not None else None
-                    for c in range(self.classes_.size)
-                ]
-                if groups is not None
-                else [np.sort(s)]
-                for s, test in zip(fold_scores, folds)
-            ]
-            self._class_counts = np.bincount(y_encoded, minlength=self.classes_.size)
-            self.calibration_ = ConformalCalibration(
-                self.conformity_scores_, cal_groups
+            pos = seen_group_index(self.groups_, groups, n_test)
+        n_classes = self.classes_.size
+        if self.class_conditional:
+            return pos[:, None] * n_classes + np.arange(n_classes)
+        return np.repeat(pos[:, None], n_classes, axis=1)
+
+    def _check_tuning(self):
+        """RAPS tuning needs the split method (checked before any fit)."""
+        auto = self.k_reg == "auto" or self.penalty == "auto"
+        if auto and self._score_name == "raps" and self.method != "split":
+            raise ValueError(
+                "k_reg='auto' and penalty='auto' need method='split': RAPS "
+                "tuning holds out calibration rows, and CV+ calibrates every "
+                f"row; got method={self.method!r}. Give fixed values."
             )
-        return self
+        return auto and self._score_name == "raps"
+
+    def _tuning_split(self, cal, y_encoded, rng):
+        """Rows held out of ``cal`` to tune RAPS (stratified), or None."""
+        if not self._check_tuning():
+            return None
+        seed = int(derive_seeds(rng, 1)[0])
+        splitter = StratifiedShuffleSplit(
+            n_splits=1, test_size=self.tuning_size, random_state=seed
+        )
+        try:
+            _, tune = next(splitter.split(cal, y_encoded[cal]))
+        except ValueError as exc:
+            raise ValueError(
+                f"cannot hold out tuning_size={self.tuning_size} of the "
+                f"{cal.size} calibration rows stratified by class: {exc}"
+            ) from exc
+        if conformal_rank(tune.size, self.coverage) > tune.size:
+            raise ValueError(
+                f"RAPS tuning (k_reg or penalty 'auto') at coverage "
+                f"{self.coverage} needs at least "
+                f"{min_calibration_size(self.coverage)} tuning rows, got "
+                f"{tune.size} (tuning_size={self.tuning_size} of {cal.size} "
+                "calibration rows): use a larger tuning_size, more calibration "
+                "data or fixed values."
+            )
+        return np.sort(cal[tune])
+
+    def _tune_raps(self, X, y_encoded):
+        """(k_reg_, penalty_): given, or tuned on the tuning rows."""
+        fixed = (
+            None if self.k_reg == "auto" else int(self.k_reg),
+            None if self.penalty == "auto" else float(self.penalty),
+        )
+        if self.tuning_indices_ is None:
+            return fixed
+        X_tune = safe_rows(X, self.tuning_indices_)
+        return tune_raps(
+            self._proba(self.estimators_[0], X_tune),
+            y_encoded[self.tuning_indices_],
+            self._draws(X_tune),
+            self.coverage,
+            self.k_reg,
+            self.penalty,
+            self.randomized,
+        )
+
+    @property
+    def _raps_args(self):
+        """(penalty, k_reg) for :func:`label_scores` (unused unless RAPS)."""
+        return (
+            0.0 if self.penalty_ is None else self.penalty_,
+            1 if self.k_reg_ is None else self.k_reg_,
+        )
 
     def _draws(self, X):
         """``u`` of each row of X: a function of the row (see Notes)."""
@@ -475,7 +872,7 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
     def _test_scores(self, model, X, u):
         """Scores of every label of X and, non-randomised, their entry scores."""
         proba = self._proba(model, X)
-        scores = label_scores(proba, self._score_name, u, self.penalty, self.k_reg)
+        scores = label_scores(proba, self._score_name, u, *self._raps_args)
         if self._nonrandomized:
             return entry_scores(proba, scores)
         return scores
@@ -519,7 +916,7 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
 
-    def predict_set(self, X, coverage=None, shift_weight=None):
+    def predict_set(self, X, coverage=None, groups=None, shift_weight=None):
         """Conformal prediction sets as a boolean label mask.
 
         Parameters
@@ -527,6 +924,9 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
         X : array-like of shape (n_samples, n_features)
         coverage : float or array-like of float, default=None
             Nominal coverage(s) in (0, 1); ``None`` uses ``self.coverage``.
+        groups : array-like of shape (n_samples,), default=None
+            Mondrian groups of the test points; required when fitted with
+            groups, and every label must have been seen at fit.
         shift_weight : array-like of shape (n_samples,), default=None
             Covariate-shift weights of the test points (when fitted with
             ``shift_weight`` and no ``weight_function``).
@@ -537,23 +937,28 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
 (n_samples, n_classes, n_levels)
             ``sets[i, k]`` is True when ``classes_[k]`` is in the set of
             ``X[i]``; a third axis when ``coverage`` is an array.
-            A level too high for the calibration set puts every label (per
-            class: that class) in every set, with a
-            :class:`CalibrationSizeWarning`.
+            A level too high for the calibration set (or for a Mondrian
+            category) puts every label (of that category) in the sets
+            concerned, with a :class:`CalibrationSizeWarning`.
         """
         X = self._check_predict(X)
         levels = self._levels(coverage)
         n_test, n_classes = X.shape[0], self.classes_.size
+        categories = self._test_categories(groups, n_test)
         u = self._draws(X)
         # randomised: label in the set when its score is <= the threshold;
         # non-randomised: when the score of the label above it is < it
         inside = np.less if self._nonrandomized else np.less_equal
         self.calibration_.warn_infinite(
             levels,
+            categories.ravel(),
             consequence=(
                 "its class is in every prediction set"
+                + ("" if self.groups_ is None else " of the group's test points")
                 if self.class_conditional
                 else "every prediction set holds every label"
+                if self.groups_ is None
+                else "every prediction set of its test points holds every label"
             ),
         )
         if self.method == "split":
@@ -562,38 +967,181 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
             if self.class_conditional:
                 sets = np.empty((n_test, n_classes, levels.size), dtype=bool)
                 for c in range(n_classes):
-                    label = np.full(n_test, c, dtype=np.intp)
-                    q = self.calibration_.quantiles(levels, label, weights)
+                    q = self.calibration_.quantiles(levels, categories[:, c], weights)
                     sets[:, c] = inside(scores[:, c, None], q)
             else:
-                label = np.zeros(n_test, dtype=np.intp)
-                q = self.calibration_.quantiles(levels, label, weights)
+                q = self.calibration_.quantiles(levels, categories[:, 0], weights)
                 sets = inside(scores[:, :, None], q[:, None, :])
         else:
             if shift_weight is not None:
                 raise ValueError("shift_weight needs method='split'.")
-            sets = self._cv_plus_sets(X, u, levels)
+            sets = self._cv_plus_sets(X, u, levels, categories)
         return sets[:, :, 0] if np.ndim(coverage) == 0 else sets
 
-    def _cv_plus_sets(self, X, u, levels):
+    def predict_pvalue(
+        self, X, y=None, groups=None, shift_weight=None, smoothing=False
+    ):
+        """Conformal p-values of every label (or of a given label) of each point.
+
+        The p-value of label ``k`` for ``x`` is the share of calibration
+        scores (of its Mondrian category) at least as large as the score of
+        ``k``, counting the test point itself:
+        ``p = (#{i : s_i >= s_k(x)} + 1) / (n + 1)`` (crepes' convention).
+        The set ``{k : p_k > alpha}`` is :meth:`predict_set` at coverage
+        ``1 - alpha``, and ``P(p_y <= alpha) <= alpha`` for the true label
+        (split; CV+ p-values are the CV+ sets' counts, whose guarantee is
+        ``2 alpha``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,), default=None
+            A label of ``classes_`` per row: its p-value only. ``None`` gives
+            the p-value of every label.
+        groups : array-like of shape (n_samples,), default=None
+            Mondrian groups of the test points (when fitted with groups).
+        shift_weight : array-like of shape (n_samples,), default=None
+            Covariate-shift weights of the test points (when fitted with
+            weights): weighted p-values ``(W(s_i >= s) + w) / (W + w)``.
+        smoothing : bool, default=False
+            Smoothed p-values ``(#{s_i > s} + theta (#{s_i = s} + 1)) /
+            (n + 1)`` with ``theta ~ U(0, 1)``: exactly uniform for the true
+            label. ``theta`` is a function of the row and the label (and of
+            ``random_state`` through the fit), like the APS draws: no global
+            RNG, a row's p-values do not depend on the batch. Not with the
+            non-randomised APS/RAPS entry scores (``randomized=False``).
+
+        Returns
+        -------
+        pvalues : ndarray of shape (n_samples, n_classes) or (n_samples,)
+            Columns in the order of ``classes_``; one value per row when
+            ``y`` is given.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from skvariance.calibration import ConformalClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = ConformalClassifier(random_state=0).fit(X, y)
+        >>> p = clf.predict_pvalue(X[:2])
+        >>> p.shape
+        (2, 3)
+        >>> bool(((p > 0.1) == clf.predict_set(X[:2], coverage=0.9)).all())
+        True
+        """
+        X = self._check_predict(X)
+        if not isinstance(smoothing, (bool, np.bool_)):
+            raise TypeError(f"smoothing must be a bool, got {smoothing!r}.")
+        if smoothing and self._nonrandomized:
+            raise ValueError(
+                "smoothing=True needs randomised scores: with randomized=False "
+                "the APS/RAPS p-value is that of the entry score (the label "
+                "above), conservative and not smoothable; use smoothing=False or "
+                "randomized=True."
+            )
         n_test, n_classes = X.shape[0], self.classes_.size
-        # a label is in the set when fewer than rank(n, level) calibration
-        # scores beat it: #{s_i < s} randomised (s <= quantile), #{s_i <= s}
-        # for the non-randomised entry score (s < quantile)
-        side = "right" if self._nonrandomized else "left"
-        counts = np.zeros((n_test, n_classes), dtype=np.intp)
+        column = None
+        if y is not None:
+            y = np.asarray(y)
+            if y.ndim != 1 or y.shape[0] != n_test:
+                raise ValueError(f"y must have shape ({n_test},), got {np.shape(y)}.")
+            column = np.searchsorted(self.classes_, y)
+            column = np.clip(column, 0, n_classes - 1)
+            unknown = self.classes_[column] != y
+            if unknown.any():
+                raise ValueError(
+                    f"y contains labels not in classes_: "
+                    f"{np.unique(y[unknown]).tolist()[:10]}."
+                )
+        categories = self._test_categories(groups, n_test)
+        u = self._draws(X)
+        if self.method == "split":
+            weights = self._test_weights(X, shift_weight)
+            w = np.ones(n_test) if weights is None else weights
+            below, at_most, total = self._split_counts(X, u, categories)
+        else:
+            if shift_weight is not None:
+                raise ValueError("shift_weight needs method='split'.")
+            w = np.ones(n_test)
+            below = self._cv_plus_counts(X, u, categories, "left")
+            at_most = self._cv_plus_counts(X, u, categories, "right")
+            total = self._category_counts[categories]
+        pvalues = conformal_pvalues(
+            below,
+            at_most,
+            total,
+            w[:, None],
+            self._smoothing_draws(X) if smoothing else None,
+            strict=self._nonrandomized,
+        )
+        if column is None:
+            return pvalues
+        return pvalues[np.arange(n_test), column]
+
+    def _split_counts(self, X, u, categories):
+        """(Weighted) counts of calibration scores below / at most each score.
+
+        Returns three arrays of shape (n_test, n_classes): the weight of the
+        calibration scores of the label's category ``< s``, ``<= s``, and
+        their total (counts when unweighted).
+        """
+        scores = self._test_scores(self.estimator_, X, u)
+        cal = self.calibration_
+        below = np.empty(categories.shape)
+        at_most = np.empty(categories.shape)
+        total = np.empty(categories.shape)
+        for m in np.unique(categories):
+            rows = categories == m
+            ref = cal.sorted_scores[m]
+            cum = (
+                np.arange(ref.size + 1, dtype=np.float64)
+                if cal.cum_weights[m] is None
+                else np.concatenate([[0.0], cal.cum_weights[m]])
+            )
+            below[rows] = cum[np.searchsorted(ref, scores[rows], side="left")]
+            at_most[rows] = cum[np.searchsorted(ref, scores[rows], side="right")]
+            total[rows] = cum[-1]
+        return below, at_most, total
+
+    def _smoothing_draws(self, X):
+        """``theta`` of every (row, label): one keyed row hash per label."""
+        return np.column_stack(
+            [
+                row_uniforms(X, (self._predict_seed + (c + 1) * _GOLDEN) % 2**64)
+                for c in range(self.classes_.size)
+            ]
+        )
+
+    def _cv_plus_counts(self, X, u, categories, side):
+        """CV+ count of fold scores below (``side``) each test label's score."""
+        counts = np.zeros(categories.shape, dtype=np.intp)
         for model, sorted_scores in zip(self.estimators_, self._fold_sorted):
             scores = self._test_scores(model, X, u)
-            for c in range(n_classes):
-                ref = sorted_scores[c] if self.class_conditional else sorted_scores[0]
-                counts[:, c] += np.searchsorted(ref, scores[:, c], side=side)
-        if self.class_conditional:
-            # a class with fewer rows than a level needs has rank > n: the
-            # count is always below it and the class is in every set
-            n_ref = self._class_counts
-        else:
-            n_ref = np.full(n_classes, self.conformity_scores_.size)
+            for c in range(categories.shape[1]):
+                if len(sorted_scores) == 1:
+                    counts[:, c] += np.searchsorted(
+                        sorted_scores[0], scores[:, c], side=side
+                    )
+                    continue
+                for m in np.unique(categories[:, c]):
+                    rows = categories[:, c] == m
+                    counts[rows, c] += np.searchsorted(
+                        sorted_scores[m], scores[rows, c], side=side
+                    )
+        return counts
+
+    def _cv_plus_sets(self, X, u, levels, categories):
+        # a label is in the set when fewer than rank(n, level) calibration
+        # scores (of its Mondrian category) beat it: #{s_i < s} randomised
+        # (s <= quantile), #{s_i <= s} for the non-randomised entry score
+        side = "right" if self._nonrandomized else "left"
+        counts = self._cv_plus_counts(X, u, categories, side)
+        # a category with fewer rows than a level needs has rank > n: the
+        # count is always below it and its labels are in every set
         ranks = np.array(
-            [[conformal_rank(int(m), float(c)) for c in levels] for m in n_ref]
-        )  # (n_classes, n_levels)
-        return counts[:, :, None] < ranks[None, :, :]
+            [
+                [conformal_rank(int(m), float(c)) for c in levels]
+                for m in self._category_counts
+            ]
+        )  # (n_categories, n_levels)
+        return counts[:, :, None] < ranks[categories]

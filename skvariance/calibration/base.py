@@ -29,6 +29,9 @@ from .._kernels._conformal import (
     conformal_quantiles,
     weighted_conformal_quantiles,
 )
+from .._kernels._conformal import (
+    cv_plus_order_statistics as _cv_plus_kernel,
+)
 from ..utils._sklearn_compat import (
     Integral,
     _check_method_params,
@@ -43,6 +46,7 @@ __all__ = [
     "BaseConformal",
     "CalibrationSizeWarning",
     "ConformalCalibration",
+    "check_prefit",
     "encode_groups",
     "min_calibration_size",
 ]
@@ -155,6 +159,24 @@ def calibration_groups(groups, cal):
     return labels, codes[cal]
 
 
+def seen_group_index(labels, groups, n_test: int) -> np.ndarray:
+    """Index into the sorted ``labels`` seen at fit of each test group (checked).
+
+    ``groups`` is validated by :func:`~skvariance.utils.validation.check_groups`;
+    a label unseen at fit raises a ``ValueError`` naming it.
+    """
+    groups = check_groups(groups, n_test)
+    pos = np.searchsorted(labels, groups)
+    pos = np.clip(pos, 0, len(labels) - 1)
+    unseen = labels[pos] != groups
+    if unseen.any():
+        raise ValueError(
+            f"groups contains labels unseen at fit: "
+            f"{np.unique(groups[unseen]).tolist()[:10]}."
+        )
+    return pos
+
+
 class ConformalCalibration:
     """Sorted calibration scores (per group) and their conformal quantiles.
 
@@ -235,16 +257,7 @@ class ConformalCalibration:
                 "groups is required: the calibrator was fitted with groups "
                 "(Mondrian calibration)."
             )
-        groups = check_groups(groups, n_test)
-        pos = np.searchsorted(self.group_labels, groups)
-        pos = np.clip(pos, 0, len(self.group_labels) - 1)
-        unseen = self.group_labels[pos] != groups
-        if unseen.any():
-            raise ValueError(
-                f"groups contains labels unseen at fit: "
-                f"{np.unique(groups[unseen]).tolist()[:10]}."
-            )
-        return pos
+        return seen_group_index(self.group_labels, groups, n_test)
 
     def warn_infinite(self, levels, group_index=None, *, consequence) -> None:
         """Warn when a calibration set (or group) is too small for a level.
@@ -339,6 +352,63 @@ class ConformalCalibration:
                 stacklevel=3,
             )
         return out
+
+
+def cv_plus_rank_lower(level, n):
+    """1-based rank of the CV+ lower bound at coverage ``level`` (0: -inf).
+
+    The lower bound is the ``k``-th largest of ``n`` values counted from the
+    top, ``k = conformal_rank(n, level)``: the ``(n + 1 - k)``-th smallest,
+    ``floor((1 - level)(n + 1))`` in exact arithmetic.
+    """
+    return n + 1 - conformal_rank(n, level)
+
+
+def cv_plus_rank_upper(level, n):
+    """1-based rank ``conformal_rank(n, level)`` of the upper bound (> n: +inf)."""
+    return conformal_rank(n, level)
+
+
+def cv_plus_order_statistics(sorted_res, fold_ptr, centers, scales, sign, ranks):
+    """CV+ order statistics of ``centers[j, k(i)] + sign * scales[j, k(i)] * r_i``.
+
+    For each test row ``j`` and 1-based rank, the rank-th smallest of those
+    ``n`` values, found by the numba kernel without the ``(n_test, n)``
+    matrix (see :func:`skvariance._kernels._conformal.cv_plus_order_statistics`).
+    Rank 0 (or less) gives ``-inf`` and a rank above ``n`` gives ``+inf``.
+
+    Parameters
+    ----------
+    sorted_res : ndarray of shape (n,)
+        Calibration residuals sorted ascending within each fold.
+    fold_ptr : ndarray of int64, shape (K + 1,)
+        Fold ``k`` holds ``sorted_res[fold_ptr[k]:fold_ptr[k + 1]]``.
+    centers, scales : ndarray of shape (n_test, K)
+        The fold models' centres and (positive) scales at the test rows.
+    sign : {-1, 1}
+    ranks : sequence of int
+
+    Returns
+    -------
+    values : ndarray of shape (n_test, n_ranks)
+    """
+    n = fold_ptr[-1]
+    ranks = np.asarray(ranks, dtype=np.int64)
+    out = np.empty((centers.shape[0], ranks.size))
+    valid = (ranks >= 1) & (ranks <= n)
+    out[:, ranks < 1] = -np.inf
+    out[:, ranks > n] = np.inf
+    if valid.any():
+        out[:, valid] = _cv_plus_kernel(
+            sorted_res,
+            fold_ptr,
+            centers,
+            scales,
+            int(sign),
+            ranks[valid],
+            np.empty((centers.shape[0], int(valid.sum()))),
+        )
+    return out
 
 
 def check_shift_weights(
@@ -502,13 +572,13 @@ class BaseConformal(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
             )
         return passthrough_X(self, X, reset=reset)
 
-    def _validate_fit(self, X, y, *, y_numeric=True):
+    def _validate_fit(self, X, y, *, y_numeric=True, reset=True, min_samples=2):
         if y is None:
             raise ValueError(
                 f"This {type(self).__name__} estimator requires y to be passed, "
                 "but the target y is None."
             )
-        X = self._passthrough_X(X, reset=True)
+        X = self._passthrough_X(X, reset=reset)
         if y_numeric and _is_clean_float_vector(y):
             # what check_array + column_or_1d return for it (a view), without
             # their dispatch: already 1-d, float64, contiguous, finite
@@ -525,12 +595,64 @@ class BaseConformal(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
                 warn=True,
             )
         check_consistent_length(X, y)
-        if X.shape[0] < 2:
+        if X.shape[0] < min_samples:
             raise ValueError(
                 f"{type(self).__name__} needs at least 2 samples to fit and "
                 f"calibrate; got n_samples={X.shape[0]}."
             )
         return X, y
+
+    # -- prefit calibration ----------------------------------------------
+    def _conformalize(self, X_cal, y_cal, groups, shift_weight, *, y_numeric=True):
+        """``conformalize``: check the fitted estimator and the data, calibrate.
+
+        The flow shared by the conformal estimators; each implements
+        ``_calibrate_prefit(estimator, X_cal, y_cal, groups_cal, weights)``,
+        the same calibration step that its ``fit`` runs on the held-out rows.
+        """
+        if self.method != "split":
+            raise ValueError(
+                "conformalize calibrates an already fitted estimator on held-out "
+                f"data, which is split conformal; method={self.method!r} fits one "
+                "model per fold (or bootstrap sample) and cannot use a single "
+                "prefit one. Use method='split', or fit(X, y) to refit."
+            )
+        estimator = check_prefit(self.estimator, "estimator")
+        known = self._prefit_features(estimator)
+        X_cal, y_cal = self._validate_fit(
+            X_cal, y_cal, y_numeric=y_numeric, reset=not known, min_samples=1
+        )
+        n = X_cal.shape[0]
+        if groups is not None:
+            groups = check_groups(groups, n)
+        # checked (a positive total weight) before the estimator predicts
+        weights = self._calibration_weights(X_cal, shift_weight)
+        rows = np.arange(n)
+        # every row calibrates (a subclass holding rows out, as RAPS tuning
+        # does, sets its own calibration_indices_)
+        self.calibration_indices_ = rows
+        self._calibrate_prefit(
+            estimator, X_cal, y_cal, calibration_groups(groups, rows), weights
+        )
+        return self
+
+    def _calibrate_prefit(self, estimator, X_cal, y_cal, groups_cal, weights):
+        raise NotImplementedError
+
+    def _prefit_features(self, estimator) -> bool:
+        """Take ``n_features_in_`` / ``feature_names_in_`` from a fitted estimator.
+
+        Returns whether the estimator knows its number of features (then the
+        calibration ``X`` is checked against it, as ``predict``'s is);
+        otherwise the calibration ``X`` sets it. Stale values of an earlier
+        fit are removed.
+        """
+        for name in ("n_features_in_", "feature_names_in_"):
+            if hasattr(estimator, name):
+                setattr(self, name, getattr(estimator, name))
+            elif name in self.__dict__:
+                delattr(self, name)
+        return hasattr(estimator, "n_features_in_")
 
     def _split_indices(self, n: int, rng, stratify=None):
         """Seeded proper-training / calibration split."""
@@ -611,6 +733,31 @@ class BaseConformal(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
             n,
             name="weight_function(X)",
         )
+
+
+def check_prefit(estimator, name="estimator"):
+    """``estimator``, checked to be fitted (``conformalize``'s contract).
+
+    Raises a ``ValueError`` when it is ``None`` and scikit-learn's
+    :class:`~sklearn.exceptions.NotFittedError` (a ``ValueError``) naming
+    ``name`` when :func:`~sklearn.utils.validation.check_is_fitted` finds it
+    unfitted.
+    """
+    if estimator is None:
+        raise ValueError(
+            f"conformalize needs an already fitted {name}, but {name} is None; "
+            f"pass the fitted model as {name}, or call fit(X, y) to fit and "
+            "calibrate on a split."
+        )
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError as exc:
+        raise NotFittedError(
+            f"conformalize calibrates an already fitted {name}, but {name} "
+            f"{type(estimator).__name__} is not fitted: fit it first, or call "
+            "fit(X, y) instead to fit it on a split and calibrate."
+        ) from exc
+    return estimator
 
 
 def _is_clean_float_vector(y) -> bool:

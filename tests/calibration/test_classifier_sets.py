@@ -317,6 +317,7 @@ def test_documented_defaults():
         "randomized": True,
         "penalty": 0.01,
         "k_reg": 1,
+        "tuning_size": 0.2,
         "weight_function": None,
         "n_jobs": None,
         "random_state": None,

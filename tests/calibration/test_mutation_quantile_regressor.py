@@ -252,6 +252,7 @@ def test_constructor_stores_every_parameter():
         estimator=FixedQuantiles(),
         coverage=0.7,
         method="split",
+        cv=3,
         quantile_levels=[0.1, 0.9],
         quantile_param="quantile",
         calibration_size=7,

@@ -275,7 +275,7 @@ def test_split_predict_quantiles_by_group_and_by_shift_weight_by_hand():
 
 
 @pytest.mark.parametrize("method", ["cv_plus", "jackknife_plus_ab"])
-def test_cross_methods_reject_groups_or_weights_alone_and_warn_at_high_levels(
+def test_cross_methods_fitted_plain_reject_groups_or_weights_and_warn_at_high(
     method,
 ):
     from skvariance.calibration import CalibrationSizeWarning
@@ -284,8 +284,11 @@ def test_cross_methods_reject_groups_or_weights_alone_and_warn_at_high_levels(
     X, y = heteroscedastic(rng, 40)
     reg = ConformalRegressor(LinearRegression(), method=method, random_state=0)
     reg.fit(X, y)
-    message = f"^groups and shift_weight need method='split', got method='{method}'\\.$"
-    for kwargs in ({"groups": np.zeros(5)}, {"shift_weight": np.ones(5)}):
+    # fitted without groups or weights: both refused at predict time
+    for kwargs, message in (
+        ({"groups": np.zeros(5)}, "^groups were given at predict time"),
+        ({"shift_weight": np.ones(5)}, "^shift_weight was given at predict time"),
+    ):
         with pytest.raises(ValueError, match=message):
             reg.predict_interval(X[:5], **kwargs)
         with pytest.raises(ValueError, match=message):

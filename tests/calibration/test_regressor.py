@@ -319,8 +319,6 @@ def test_groups_checked_at_predict(data):
     plain = ConformalRegressor(Ridge(), random_state=0).fit(X, y)
     with pytest.raises(ValueError, match="fitted without groups"):
         plain.predict_interval(X_test, groups=np.zeros(50))
-    with pytest.raises(ValueError, match="need method='split'"):
-        ConformalRegressor(Ridge(), method="cv_plus").fit(X, y, groups=groups)
 
 
 @pytest.mark.parametrize("where", ["X", "y"])
