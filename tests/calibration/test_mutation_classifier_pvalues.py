@@ -299,3 +299,28 @@ def test_size_warning_is_whole_and_sets_are_boolean(with_groups, class_condition
     assert sets.dtype == bool and sets.all()
     big = ["big"] * 2 if with_groups else None
     assert clf.predict_set(P[:2], coverage=[0.5], groups=big).dtype == bool
+
+
+@pytest.mark.parametrize("method", ["split", "cv_plus"])
+@pytest.mark.parametrize("with_groups", [False, True])
+def test_tied_lac_sets_hold_the_label_at_the_threshold(method, with_groups):
+    # LAC scores 0.5 / 0.75 / 0.75 tie with the calibration scores: a label
+    # whose score equals the quantile is in the set (#{s_i < s} < rank); two
+    # Mondrian groups take each its own count
+    P, y = _tied(120, seed=3)
+    g = np.arange(120) % 2 if with_groups else np.zeros(120, dtype=int)
+    clf = ConformalClassifier(
+        KnownProba(), method=method, cv=3, calibration_size=60, random_state=0
+    ).fit(P, y, groups=g if with_groups else None)
+    rows = clf.calibration_indices_ if method == "split" else np.arange(120)
+    s_cal = 1.0 - P[rows, y[rows]]
+    levels = [0.3, 0.5, 0.7, 0.9]
+    test_groups = np.array([0, 1]) if with_groups else np.zeros(2, dtype=int)
+    got = clf.predict_set(P[:2], levels, groups=test_groups if with_groups else None)
+    for i, group in enumerate(test_groups):
+        ref = s_cal[g[rows] == group]
+        for j, level in enumerate(levels):
+            rank = int(np.ceil((ref.size + 1) * level - 1e-9))
+            below = np.sum(ref[:, None] < 1.0 - P[i], axis=0)
+            np.testing.assert_array_equal(got[i, :, j], below < rank)
+    assert got.any() and not got.all()
