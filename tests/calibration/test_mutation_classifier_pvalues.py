@@ -299,3 +299,73 @@ def test_size_warning_is_whole_and_sets_are_boolean(with_groups, class_condition
     assert sets.dtype == bool and sets.all()
     big = ["big"] * 2 if with_groups else None
     assert clf.predict_set(P[:2], coverage=[0.5], groups=big).dtype == bool
+
+
+@pytest.mark.parametrize("method", ["split", "cv_plus"])
+@pytest.mark.parametrize("with_groups", [False, True])
+def test_tied_lac_sets_hold_the_label_at_the_threshold(method, with_groups):
+    # LAC scores 0.5 / 0.75 / 0.75 tie with the calibration scores: a label
+    # whose score equals the quantile is in the set (#{s_i < s} < rank); two
+    # Mondrian groups take each its own count
+    P, y = _tied(120, seed=3)
+    mixed = (y == 0) | (np.arange(120) % 5 == 0)  # group 1: mostly easy rows
+    g = mixed.astype(int) if with_groups else np.zeros(120, dtype=int)
+    clf = ConformalClassifier(
+        KnownProba(), method=method, cv=3, calibration_size=60, random_state=0
+    ).fit(P, y, groups=g if with_groups else None)
+    rows = clf.calibration_indices_ if method == "split" else np.arange(120)
+    s_cal = 1.0 - P[rows, y[rows]]
+    levels = [0.3, 0.5, 0.7, 0.9]
+    test_groups = np.array([0, 1]) if with_groups else np.zeros(2, dtype=int)
+    got = clf.predict_set(P[:2], levels, groups=test_groups if with_groups else None)
+    for i, group in enumerate(test_groups):
+        ref = s_cal[g[rows] == group]
+        for j, level in enumerate(levels):
+            rank = int(np.ceil((ref.size + 1) * level - 1e-9))
+            below = np.sum(ref[:, None] < 1.0 - P[i], axis=0)
+            np.testing.assert_array_equal(got[i, :, j], below < rank)
+    assert got.any() and not got.all()
+
+
+def test_smoothing_draws_are_not_the_aps_draws():
+    from skvariance.calibration._classifier import row_uniforms
+
+    P, y = _tied()
+    X = np.random.RandomState(0).dirichlet([1.0, 1.0, 1.0], size=20)
+    clf = ConformalClassifier(KnownProba(), score="aps", random_state=0).fit(P, y)
+    theta = clf._smoothing_draws(X)
+    u = row_uniforms(X, clf._predict_seed)
+    assert not np.isin(theta, u).any()
+
+
+def test_weighted_pvalue_of_a_score_below_every_calibration_score_is_one():
+    rng = np.random.RandomState(5)
+    P = rng.dirichlet([1.0, 1.0, 1.0], size=100) * 0.98 + 0.02 / 3
+    y = rng.randint(0, 3, size=100)
+    w = rng.uniform(0.5, 2.0, size=100)
+    clf = ConformalClassifier(KnownProba(), calibration_size=50, random_state=0)
+    clf.fit(P, y, shift_weight=w)
+    p = clf.predict_pvalue(np.array([[1.0, 0.0, 0.0]]), shift_weight=[1.5])
+    assert p[0, 0] == 1.0  # score 0 is below every calibration score
+
+
+def test_class_conditional_weighted_sets_by_hand():
+    rng = np.random.RandomState(2)
+    P = rng.dirichlet([1.0, 1.0, 1.0], size=240)
+    y = rng.randint(0, 3, size=240)
+    w = rng.uniform(0.5, 2.0, size=240)
+    clf = ConformalClassifier(
+        KnownProba(), class_conditional=True, calibration_size=120, random_state=0
+    ).fit(P, y, shift_weight=w)
+    P_test = rng.dirichlet([1.0, 1.0, 1.0], size=10)
+    w_test = rng.uniform(0.5, 2.0, size=10)
+    got = clf.predict_set(P_test, coverage=0.8, shift_weight=w_test)
+    cal = clf.calibration_indices_
+    for i in range(10):
+        for c in range(3):
+            rows = cal[y[cal] == c]
+            s = np.sort(1.0 - P[rows, c])
+            ws = w[rows][np.argsort(1.0 - P[rows, c])]
+            k = np.flatnonzero(np.cumsum(ws) / (ws.sum() + w_test[i]) >= 0.8)
+            q = s[k[0]] if k.size else np.inf
+            assert got[i, c] == (1.0 - P_test[i, c] <= q)
