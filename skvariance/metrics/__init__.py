@@ -51,3 +51,7 @@ __all__ += [
     "seed_disagreement",
     "seed_flip_probability",
 ]
+
+from ._calibration_error import calibration_error, reliability_bins  # noqa: E402
+
+__all__ += ["calibration_error", "reliability_bins"]
