@@ -125,3 +125,21 @@ def test_sets_from_predictions_with_labels_and_a_single_level():
         CoverageDisplay.from_predictions(
             np.zeros(5), np.zeros((5, 2, 1)), [0.9], classes=[0, 1]
         )
+
+
+def test_sets_layout_fits():
+    from .test_display_layout import layout_problems
+
+    rng = np.random.RandomState(0)
+    sets = rng.uniform(size=(300, 6, 2)) < [0.2, 0.5]
+    groups = np.array(["north-east region", "south-west region", "centre"])[
+        rng.randint(0, 3, 300)
+    ]
+    disp = CoverageDisplay.from_predictions(
+        rng.randint(6, size=300),
+        sets,
+        [0.8, 0.9],
+        groups=groups,
+        name="ConformalClassifier(method='aps')",
+    )
+    assert layout_problems(disp.figure_) == []
