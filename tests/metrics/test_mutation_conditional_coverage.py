@@ -1,0 +1,44 @@
+"""Tests added after mutation testing of the conditional-coverage diagnostics."""
+
+import numpy as np
+
+from skvariance.metrics import size_stratified_coverage
+
+
+def test_size_strata_report_their_sizes_and_read_class_labels():
+    rng = np.random.RandomState(4)
+    sets = rng.uniform(size=(60, 3)) < 0.5
+    y = rng.randint(3, size=60)
+    names = np.array(["lo", "mid", "hi"])
+    by_label = size_stratified_coverage(names[y], sets, classes=names)
+    sizes = np.unique(sets.sum(axis=1))
+    assert by_label.size_low.tolist() == sizes.tolist()
+    assert by_label.size_high.tolist() == sizes.tolist()
+    hit = sets[np.arange(60), y]
+    size = sets.sum(axis=1)
+    np.testing.assert_allclose(
+        by_label.coverage, [hit[size == s].mean() for s in sizes]
+    )
+
+
+def test_size_ranges_are_floats_and_intervals_default_to_three_strata():
+    rng = np.random.RandomState(6)
+    sets = rng.uniform(size=(40, 4)) < 0.5
+    y = rng.randint(4, size=40)
+    res = size_stratified_coverage(y, sets, bins=2)
+    assert res.size_low.dtype == res.size_high.dtype == np.float64
+    assert res.size_low.tolist() == [0.0, 3.0]
+    assert res.size_high.tolist() == [2.0, 4.0]
+    res = size_stratified_coverage(y, sets)
+    assert res.size_low.dtype == res.size_high.dtype == np.float64
+    # intervals: bins=None means three strata of equal counts by width
+    yr = rng.normal(size=30)
+    half = rng.uniform(0.1, 2.0, size=30)
+    iv = np.column_stack([-half, half])
+    res = size_stratified_coverage(yr, iv)
+    assert res.counts.tolist() == [10, 10, 10]
+    order = np.argsort(half)
+    hit = np.abs(yr) <= half
+    np.testing.assert_allclose(
+        res.coverage, [hit[order[k * 10 : (k + 1) * 10]].mean() for k in range(3)]
+    )
