@@ -1,6 +1,7 @@
 """Tests added after mutation testing of the conditional-coverage diagnostics."""
 
 import numpy as np
+import pytest
 
 from skvariance.metrics import size_stratified_coverage
 
@@ -42,3 +43,29 @@ def test_size_ranges_are_floats_and_intervals_default_to_three_strata():
     np.testing.assert_allclose(
         res.coverage, [hit[order[k * 10 : (k + 1) * 10]].mean() for k in range(3)]
     )
+
+
+def test_interval_strata_break_ties_by_row_order():
+    # two widths in random order: an unstable sort would mix the tied rows
+    rng = np.random.RandomState(0)
+    half = 1.0 + rng.randint(2, size=100)
+    y = rng.normal(scale=1.5, size=100)
+    iv = np.column_stack([-half, half])
+    hit = np.abs(y) <= half
+    order = np.argsort(half, kind="stable")
+    res = size_stratified_coverage(y, iv, bins=4)
+    np.testing.assert_allclose(
+        res.coverage, [hit[order[k * 25 : (k + 1) * 25]].mean() for k in range(4)]
+    )
+
+
+def test_as_many_interval_strata_as_rows_and_no_more():
+    y = np.array([0.0, 1.0, 2.0])
+    iv = np.array([[-1.0, 1.0], [0.0, 0.5], [1.0, 4.0]])
+    res = size_stratified_coverage(y, iv, bins=3)
+    assert res.counts.tolist() == [1, 1, 1]
+    assert res.coverage.tolist() == [0.0, 1.0, 1.0]  # widths 0.5, 2, 3
+    with pytest.raises(
+        ValueError, match=r"^bins=4 strata need at least 4 rows, got 3\.$"
+    ):
+        size_stratified_coverage(y, iv, bins=4)
