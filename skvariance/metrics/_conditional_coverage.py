@@ -402,15 +402,15 @@ def _worst_slabs(z, hits, m):
     zs = np.take_along_axis(z, order, axis=0)
     cum = np.zeros((n + 1, d))
     cum[1:] = np.cumsum(hits[order], axis=0)
-    change = np.ones((n + 1, d), dtype=bool)  # prefix index k: a cut before row k
+    # prefix index k: a cut before row k, where a slab may start or end (a
+    # start at k = n is never read: a slab ending at j <= n starts at j - m)
+    change = np.ones((n + 1, d), dtype=bool)
     change[1:n] = zs[1:] != zs[:-1]
-    start_ok = change.copy()
-    start_ok[n] = False
     idx = np.arange(n + 1, dtype=np.float64)[:, None]
 
     def gaps(t):
         a = cum - t * idx
-        run_max = np.maximum.accumulate(np.where(start_ok, a, -np.inf), axis=0)
+        run_max = np.maximum.accumulate(np.where(change, a, -np.inf), axis=0)
         shifted = np.full((n + 1, d), -np.inf)
         shifted[m:] = run_max[: n + 1 - m]
         # j < m, or no admissible start before j - m: no slab ends at j
@@ -429,7 +429,7 @@ def _worst_slabs(z, hits, m):
     col = int(np.argmax(feasible.any(axis=0)))  # first direction reaching it
     j = int(np.argmax(feasible[:, col]))
     a = cum[:, col] - t * idx[:, 0]
-    i = int(np.argmax(np.where(start_ok[: j - m + 1, col], a[: j - m + 1], -np.inf)))
+    i = int(np.argmax(np.where(change[: j - m + 1, col], a[: j - m + 1], -np.inf)))
     coverage = (cum[j, col] - cum[i, col]) / (j - i)
     return coverage, col, zs[i, col], zs[j - 1, col], j - i
 

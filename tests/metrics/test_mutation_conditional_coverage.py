@@ -57,6 +57,10 @@ def test_interval_strata_break_ties_by_row_order():
     np.testing.assert_allclose(
         res.coverage, [hit[order[k * 25 : (k + 1) * 25]].mean() for k in range(4)]
     )
+    # 44 rows of width 2: strata of 25 hold widths {2}, {2, 4}, {4}, {4}
+    assert int((half == 1).sum()) == 44
+    assert res.size_low.tolist() == [2.0, 2.0, 4.0, 4.0]
+    assert res.size_high.tolist() == [2.0, 4.0, 4.0, 4.0]
 
 
 def test_as_many_interval_strata_as_rows_and_no_more():
@@ -64,6 +68,7 @@ def test_as_many_interval_strata_as_rows_and_no_more():
     iv = np.array([[-1.0, 1.0], [0.0, 0.5], [1.0, 4.0]])
     res = size_stratified_coverage(y, iv, bins=3)
     assert res.counts.tolist() == [1, 1, 1]
+    assert res.size_low.tolist() == res.size_high.tolist() == [0.5, 2.0, 3.0]
     assert res.coverage.tolist() == [0.0, 1.0, 1.0]  # widths 0.5, 2, 3
     with pytest.raises(
         ValueError, match=r"^bins=4 strata need at least 4 rows, got 3\.$"
