@@ -74,3 +74,27 @@ def test_as_many_interval_strata_as_rows_and_no_more():
         ValueError, match=r"^bins=4 strata need at least 4 rows, got 3\.$"
     ):
         size_stratified_coverage(y, iv, bins=4)
+
+
+@pytest.mark.parametrize(
+    "hits, delta, worst",
+    [
+        # the worst slab is longer than the minimum mass: rows 0..5, 4 of 6
+        ([0, 1, 1, 1, 1, 0, 1], 4 / 7, 4 / 6),
+        # two fractions 1/5 < 1/4 closer than 1.25 / n**2 apart
+        ([1, 0, 0, 1, 0, 0], 4 / 6, 1 / 5),
+    ],
+)
+def test_worst_slab_is_exact_on_a_line(hits, delta, worst):
+    from skvariance.metrics import worst_slab_coverage
+
+    n = len(hits)
+    X = np.arange(n, dtype=float)[:, None]
+    # covered rows get [-1, 1] around y = 0, missed rows [1, 2]
+    lower = np.where(np.array(hits) == 1, -1.0, 1.0)
+    iv = np.column_stack([lower, lower + 2 - np.array(hits)])
+    res = worst_slab_coverage(X, np.zeros(n), iv, delta=delta, random_state=0)
+    assert res.coverage == pytest.approx(worst, abs=1e-15)
+    z = X[:, 0] * res.direction[0]
+    inside = (z >= res.a) & (z <= res.b)
+    assert np.mean(np.array(hits)[inside]) == pytest.approx(worst, abs=1e-15)
