@@ -98,3 +98,66 @@ def test_worst_slab_is_exact_on_a_line(hits, delta, worst):
     z = X[:, 0] * res.direction[0]
     inside = (z >= res.a) & (z <= res.b)
     assert np.mean(np.array(hits)[inside]) == pytest.approx(worst, abs=1e-15)
+
+
+def test_exact_intervals_at_zero_one_and_all_covered():
+    from scipy.stats import binomtest
+
+    from skvariance.metrics import coverage_by_group
+
+    # group a: 0 of 3 covered, b: 1 of 4, c: 5 of 5
+    covered = [0, 0, 0] + [1, 0, 0, 0] + [1] * 5
+    groups = ["a"] * 3 + ["b"] * 4 + ["c"] * 5
+    lower = np.where(np.array(covered) == 1, -1.0, 1.0)
+    iv = np.column_stack([lower, lower + 2])
+    res = coverage_by_group(np.zeros(12), iv, groups, confidence_level=0.9)
+    assert res.low.dtype == res.high.dtype == np.float64
+    for k, (x, n) in enumerate([(0, 3), (1, 4), (5, 5)]):
+        ci = binomtest(x, n).proportion_ci(0.9, method="exact")
+        assert res.low[k] == pytest.approx(ci.low, abs=1e-12)
+        assert res.high[k] == pytest.approx(ci.high, abs=1e-12)
+    assert res.low[0] == 0.0 and res.high[2] == 1.0
+
+
+def test_empty_bins_are_left_out_at_the_end_and_in_the_middle():
+    from skvariance.metrics import coverage_by_group
+
+    feature = np.array([0.1, 0.2, 0.3, 2.5, 2.6])
+    iv = np.tile([-1.0, 1.0], (5, 1))
+    y = np.array([0.0, 5.0, 0.0, 0.0, 5.0])
+    res = coverage_by_group(y, iv, feature, bins=[0, 1, 2, 3, 4])
+    assert res.groups.tolist() == [0, 2]
+    assert res.counts.tolist() == [3, 2]
+    assert res.coverage.tolist() == [2 / 3, 0.5]
+    assert res.bin_low.tolist() == [0.0, 2.0]
+
+
+def test_worst_slab_messages_labels_and_single_row_slabs():
+    from skvariance.metrics import worst_slab_coverage
+
+    y = np.zeros(10)
+    iv = np.tile([-1.0, 1.0], (10, 1))
+    iv[4] = [1.0, 2.0]  # row 4 alone is missed
+    X = np.arange(10.0)[:, None]
+    # delta * n = 1: a slab may be a single row
+    res = worst_slab_coverage(X, y, iv, delta=0.1, random_state=0)
+    assert (res.coverage, res.count, res.min_count) == (0.0, 1, 1)
+    assert res.a == res.b == 4.0 * res.direction[0]
+    with pytest.raises(TypeError, match=r"^X must be numeric, got dtype <U1\.$"):
+        worst_slab_coverage(np.full((10, 1), "a"), y, iv)
+    with pytest.raises(
+        ValueError, match=r"^X must be 2-d \(n_samples, n_features\), got \(10,\)\.$"
+    ):
+        worst_slab_coverage(np.arange(10.0), y, iv)
+    with pytest.raises(ValueError, match=r"^X contains NaN or infinity\.$"):
+        worst_slab_coverage(np.full((10, 2), np.inf), y, iv)
+    with pytest.raises(ValueError, match=r"^X has 9 rows, y_pred has 10\.$"):
+        worst_slab_coverage(np.zeros((9, 2)), y, iv)
+    # prediction sets with class labels
+    names = np.array(["u", "v"])
+    sets = np.ones((10, 2), dtype=bool)
+    sets[4] = [False, True]
+    res = worst_slab_coverage(
+        X, names[np.zeros(10, int)], sets, delta=0.1, classes=names
+    )
+    assert (res.coverage, res.count) == (0.0, 1)
