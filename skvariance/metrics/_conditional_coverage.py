@@ -93,16 +93,13 @@ def _hits_and_sizes(y_true, y_pred, classes):
 
 
 def _clopper_pearson(covered, counts, confidence_level):
+    # beta.ppf gives NaN (no floating-point warning) for a zero shape
+    # parameter; np.where replaces those by the exact bounds 0 and 1
     alpha = 1.0 - confidence_level
-    with np.errstate(invalid="ignore", divide="ignore"):
-        low = np.where(
-            covered > 0, beta.ppf(alpha / 2, covered, counts - covered + 1), 0.0
-        )
-        high = np.where(
-            covered < counts,
-            beta.ppf(1 - alpha / 2, covered + 1, counts - covered),
-            1.0,
-        )
+    low = np.where(covered > 0, beta.ppf(alpha / 2, covered, counts - covered + 1), 0.0)
+    high = np.where(
+        covered < counts, beta.ppf(1 - alpha / 2, covered + 1, counts - covered), 1.0
+    )
     return low, high
 
 
