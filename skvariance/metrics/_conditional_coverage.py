@@ -111,9 +111,7 @@ def _summary(strata, hits, labels, confidence_level, **extra):
     counts, covered = counts[full], covered[full]
     low, high = _clopper_pearson(covered, counts, confidence_level)
     return Bunch(
-        groups=np.asarray(labels, dtype=object)[full]
-        if isinstance(labels, list)
-        else np.asarray(labels)[full],
+        groups=np.asarray(labels)[full],
         coverage=covered / counts,
         counts=counts,
         low=low,

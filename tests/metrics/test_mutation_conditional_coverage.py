@@ -161,3 +161,61 @@ def test_worst_slab_messages_labels_and_single_row_slabs():
         X, names[np.zeros(10, int)], sets, delta=0.1, classes=names
     )
     assert (res.coverage, res.count) == (0.0, 1)
+
+
+def test_worst_slab_parameters_and_blocks_of_directions(monkeypatch):
+    import skvariance.metrics._conditional_coverage as cc
+    from skvariance.metrics import coverage_by_group, worst_slab_coverage
+
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(10, 2))
+    y = rng.normal(size=10)
+    iv = np.tile([-0.8, 0.8], (10, 1))
+    whole = worst_slab_coverage(X, y, iv, delta=0.3, n_directions=40, random_state=2)
+    assert (
+        worst_slab_coverage(X, y, iv, random_state=2).direction.tolist()
+        == (
+            worst_slab_coverage(X, y, iv, n_directions=1000, random_state=2)
+        ).direction.tolist()
+    )
+    one = worst_slab_coverage(X, y, iv, delta=0.3, n_directions=1, random_state=2)
+    assert one.coverage >= whole.coverage
+    # directions in blocks of 3: the same worst slab and the first direction
+    # reaching it
+    monkeypatch.setattr(cc, "_SLAB_BLOCK", 30)
+    blocked = worst_slab_coverage(X, y, iv, delta=0.3, n_directions=40, random_state=2)
+    assert blocked.coverage == whole.coverage
+    np.testing.assert_array_equal(blocked.direction, whole.direction)
+    dirs = rng.__class__(2).normal(size=(40, 2))
+    dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
+    hit = (np.abs(y) <= 0.8).astype(float)
+    from .test_conditional_coverage import _brute_worst_slab
+
+    brute = [_brute_worst_slab(X @ v, hit, 3) for v in dirs]
+    np.testing.assert_allclose(whole.direction, dirs[int(np.argmin(brute))])
+    for bad, kind, msg in [
+        (
+            {"delta": "0.1"},
+            TypeError,
+            r"^delta must be a float in \(0, 1\], got str\.$",
+        ),
+        (
+            {"delta": True},
+            TypeError,
+            r"^delta must be a float in \(0, 1\], got bool\.$",
+        ),
+        (
+            {"n_directions": 2.0},
+            TypeError,
+            r"^n_directions must be an integer, got float\.$",
+        ),
+        (
+            {"n_directions": True},
+            TypeError,
+            r"^n_directions must be an integer, got bool\.$",
+        ),
+    ]:
+        with pytest.raises(kind, match=msg):
+            worst_slab_coverage(X, y, iv, **bad)
+    res = coverage_by_group(y, iv, np.arange(10) % 2, confidence_level=0.9)
+    assert res.confidence_level == 0.9
