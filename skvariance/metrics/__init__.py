@@ -51,3 +51,15 @@ __all__ += [
     "seed_disagreement",
     "seed_flip_probability",
 ]
+
+from ._calibration_error import calibration_error, reliability_bins  # noqa: E402
+
+__all__ += ["calibration_error", "reliability_bins"]
+
+from ._conditional_coverage import (  # noqa: E402
+    coverage_by_group,
+    size_stratified_coverage,
+    worst_slab_coverage,
+)
+
+__all__ += ["coverage_by_group", "size_stratified_coverage", "worst_slab_coverage"]

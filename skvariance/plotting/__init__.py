@@ -23,3 +23,7 @@ __all__ += ["CriticalDifferenceDisplay", "HyperparameterImportanceDisplay"]
 from ._bayesian import BayesianPosteriorDisplay  # noqa: E402
 
 __all__ += ["BayesianPosteriorDisplay"]
+
+from ._reliability import ReliabilityDisplay  # noqa: E402
+
+__all__ += ["ReliabilityDisplay"]

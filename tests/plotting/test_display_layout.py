@@ -128,6 +128,13 @@ BUILDERS = {
             _scores(), n_resamples=200, random_state=0
         )
     ),
+    "ReliabilityDisplay": lambda: plotting.ReliabilityDisplay.from_predictions(
+        np.random.RandomState(0).uniform(size=800) < np.linspace(0, 1, 800) ** 1.4,
+        np.linspace(0, 1, 800),
+        n_resamples=200,
+        random_state=0,
+        name=LONG[0],
+    ),
     "SeedVarianceDisplay": _seed_variance,
 }
 
