@@ -43,18 +43,7 @@ from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.naive_bayes import GaussianNB
 
 from skvariance.calibration import VennAbersClassifier
-
-
-def binned_ece(y, p, n_bins=15):
-    """Expected calibration error of the positive-class probability."""
-    # TODO: calibration_error (skvariance.metrics, once merged)
-    bins = np.minimum((p * n_bins).astype(int), n_bins - 1)
-    count = np.bincount(bins, minlength=n_bins)
-    gap = np.abs(
-        np.bincount(bins, weights=y, minlength=n_bins)
-        - np.bincount(bins, weights=p, minlength=n_bins)
-    )
-    return float(np.sum(gap) / len(y)) if count.sum() else 0.0
+from skvariance.metrics import calibration_error
 
 
 def datasets():
@@ -133,7 +122,7 @@ def quality(n_splits):
                     (
                         log_loss(y[test], p, labels=[0, 1]),
                         brier_score_loss(y[test], p),
-                        binned_ece(y[test], p),
+                        calibration_error(y[test], p, n_bins=15),
                     )
                 )
                 if m in widths:
