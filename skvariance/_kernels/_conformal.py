@@ -179,75 +179,26 @@ def _count_at_most(sorted_res, fold_ptr, centers, scales, sign, j, v):
 
 
 @kernel(parallel=True)
-def cv_plus_order_statistics(sorted_res, fold_ptr, centers, scales, sign, ranks, out):
-    """Order statistics of ``{mu_k(x_j) + sign * sigma_k(x_j) * r_i}`` per test row.
-
-    CV+ intervals need, for each test row ``j``, the ``rank``-th smallest of
-    the ``n`` values ``mu_{k(i)}(x_j) + sign * sigma_{k(i)}(x_j) * r_i``. Within
-    one fold they are an affine, monotone image of the fold's sorted
-    residuals, so the answer is found by a binary search in each fold on the
-    count of values ``<= v`` (itself a binary search per fold), in
-    ``O(K^2 log^2 n)`` per (row, rank) and no ``n_test x n`` matrix. The
-    comparisons use the same floating-point values as the full matrix would.
-
-    Parameters
-    ----------
-    sorted_res : float64 array (n,)
-        Residuals sorted ascending within each fold, folds concatenated.
-    fold_ptr : int64 array (K + 1,)
-        Fold ``k`` holds ``sorted_res[fold_ptr[k]:fold_ptr[k + 1]]``.
-    centers, scales : float64 arrays (n_test, K)
-        ``mu_k(x_j)`` and ``sigma_k(x_j) > 0`` (ones for absolute scores).
-    sign : int
-        ``+1`` (upper bounds, predictive quantiles) or ``-1`` (lower bounds).
-    ranks : int64 array (n_ranks,)
-        1-based ranks in ``[1, n]``.
-    out : float64 array (n_test, n_ranks)
-        Written in place; rows are independent, so the result does not depend
-        on the number of threads.
-    """
-    n_folds = fold_ptr.shape[0] - 1
-    for j in prange(centers.shape[0]):
-        for q in range(ranks.shape[0]):
-            m = ranks[q]
-            best = np.inf
-            for k in range(n_folds):
-                start = fold_ptr[k]
-                n_k = fold_ptr[k + 1] - start
-                c = centers[j, k]
-                s = scales[j, k]
-                lo = 0
-                hi = n_k
-                while lo < hi:  # first element of fold k with count(<= v) >= m
-                    mid = (lo + hi) // 2
-                    v = _value(sorted_res, start, n_k, c, s, sign, mid)
-                    if (
-                        _count_at_most(
-                            sorted_res, fold_ptr, centers, scales, sign, j, v
-                        )
-                        >= m
-                    ):
-                        hi = mid
-                    else:
-                        lo = mid + 1
-                if lo < n_k:
-                    v = _value(sorted_res, start, n_k, c, s, sign, lo)
-                    if v < best:
-                        best = v
-            out[j, q] = best
-    return out
-
-
-@kernel(parallel=True)
 def grouped_cv_plus_order_statistics(
     sorted_res, fold_ptrs, row_group, centers, scales, sign, ranks, out
 ):
-    """:func:`cv_plus_order_statistics` with one calibration set per group.
+    """Order statistics of ``{mu_k(x_j) + sign * sigma_k(x_j) * r_i}`` per test row.
+
+    CV+ intervals need, for each test row ``j``, the ``rank``-th smallest of
+    the values ``mu_{k(i)}(x_j) + sign * sigma_{k(i)}(x_j) * r_i`` over the
+    calibration rows ``i``. Within one fold they are an affine, monotone
+    image of the fold's sorted residuals, so the answer is found by a binary
+    search in each fold on the count of values ``<= v`` (itself a binary
+    search per fold), in ``O(K^2 log^2 n)`` per (row, rank) and no
+    ``n_test x n`` matrix. The comparisons use the same floating-point values
+    as the full matrix would.
 
     Mondrian CV+: the order statistics of test row ``j`` are taken over the
     calibration rows of its group ``g = row_group[j]`` only, whose residuals
     sorted within each fold are ``sorted_res[fold_ptrs[g, k]:fold_ptrs[g, k +
-    1]]``. One call serves every group (no thread start per group).
+    1]]``. One call serves every group (no thread start per group); plain
+    CV+ is the one-group case (``fold_ptrs`` of shape (1, K + 1), every
+    ``row_group`` 0).
 
     Parameters
     ----------

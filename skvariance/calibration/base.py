@@ -27,10 +27,8 @@ from sklearn.utils.metadata_routing import (
 
 from .._kernels._conformal import (
     conformal_quantiles,
+    grouped_cv_plus_order_statistics,
     weighted_conformal_quantiles,
-)
-from .._kernels._conformal import (
-    cv_plus_order_statistics as _cv_plus_kernel,
 )
 from ..utils._sklearn_compat import (
     Integral,
@@ -374,7 +372,8 @@ def cv_plus_order_statistics(sorted_res, fold_ptr, centers, scales, sign, ranks)
 
     For each test row ``j`` and 1-based rank, the rank-th smallest of those
     ``n`` values, found by the numba kernel without the ``(n_test, n)``
-    matrix (see :func:`skvariance._kernels._conformal.cv_plus_order_statistics`).
+    matrix (see
+    :func:`skvariance._kernels._conformal.grouped_cv_plus_order_statistics`).
     Rank 0 (or less) gives ``-inf`` and a rank above ``n`` gives ``+inf``.
 
     Parameters
@@ -392,23 +391,20 @@ def cv_plus_order_statistics(sorted_res, fold_ptr, centers, scales, sign, ranks)
     -------
     values : ndarray of shape (n_test, n_ranks)
     """
-    n = fold_ptr[-1]
     ranks = np.asarray(ranks, dtype=np.int64)
-    out = np.empty((centers.shape[0], ranks.size))
-    valid = (ranks >= 1) & (ranks <= n)
-    out[:, ranks < 1] = -np.inf
-    out[:, ranks > n] = np.inf
-    if valid.any():
-        out[:, valid] = _cv_plus_kernel(
-            sorted_res,
-            fold_ptr,
-            centers,
-            scales,
-            int(sign),
-            ranks[valid],
-            np.empty((centers.shape[0], int(valid.sum()))),
-        )
-    return out
+    n_test = centers.shape[0]
+    # the one-group case of the Mondrian kernel (which maps rank < 1 to -inf
+    # and rank > n to +inf)
+    return grouped_cv_plus_order_statistics(
+        sorted_res,
+        np.ascontiguousarray(np.asarray(fold_ptr, dtype=np.int64)[None, :]),
+        np.zeros(n_test, dtype=np.int64),
+        centers,
+        scales,
+        int(sign),
+        np.ascontiguousarray(ranks[None, :]),
+        np.empty((n_test, ranks.size)),
+    )
 
 
 def check_shift_weights(

@@ -8,7 +8,7 @@ import pytest
 from skvariance._kernels._conformal import (
     conformal_quantiles,
     cumulative_label_scores,
-    cv_plus_order_statistics,
+    grouped_cv_plus_order_statistics,
     weighted_conformal_quantiles,
 )
 
@@ -158,15 +158,17 @@ def run_cv_plus(residuals, fold_of, centers, scales, sign, ranks):
     order = np.lexsort((residuals, fold_of))
     ptr = np.concatenate([[0], np.cumsum(np.bincount(fold_of, minlength=n_folds))])
     out = np.empty((centers.shape[0], len(ranks)))
-    return cv_plus_order_statistics(
+    # plain CV+ is the one-group case of the Mondrian kernel
+    return grouped_cv_plus_order_statistics(
         np.ascontiguousarray(residuals[order]),
-        ptr.astype(np.int64),
+        np.ascontiguousarray(ptr.astype(np.int64)[None, :]),
+        np.zeros(centers.shape[0], dtype=np.int64),
         # C-contiguous, as the regressor passes them (a sliced view would
         # compile a second signature of the parallel kernel)
         np.ascontiguousarray(centers),
         np.ascontiguousarray(scales),
         sign,
-        np.asarray(ranks, dtype=np.int64),
+        np.asarray(ranks, dtype=np.int64)[None, :],
         out,
     )
 
