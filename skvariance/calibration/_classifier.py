@@ -303,7 +303,7 @@ class ConformalClassifier(ClassifierMixin, BaseConformal):
     penalty : float or "auto", default=0.01
         RAPS ``lambda``. ``"auto"``: chosen on a held-out ``tuning_size``
         share of the calibration rows as in the RAPS paper (see
-        :func:`tune_raps` and Notes).
+        ``tune_raps`` and Notes).
     k_reg : int or "auto", default=1
         RAPS rank from which the penalty applies (the top label has rank 1).
         ``"auto"``: the conformal ``coverage`` quantile of the true label's

@@ -13,7 +13,7 @@ exchangeable:
   arrive.
 
 The update equations are plain functions (:func:`aci_step`,
-:func:`pid_step`, :func:`enbpi_bounds`) so that they can be tested against
+``pid_step``, ``enbpi_bounds``) so that they can be tested against
 a loop written independently.
 """
 
@@ -226,7 +226,7 @@ class AdaptiveConformalRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
       s_hat_t``: the quantile-tracking state
       ``q^P_{t+1} = q^P_t + eta_t (err_t - alpha)`` (P), the saturated
       integral of ``E_t = sum_{i<=t} (err_i - alpha)`` (I, see
-      :func:`pid_step`) and the scorecaster's forecast ``s_hat`` of the
+      ``pid_step``) and the scorecaster's forecast ``s_hat`` of the
       next score (D, optional). ``eta_t = learning_rate`` times the range of
       the last ``burnin`` scores, as in the paper's code. ``q_t < 0`` is the
       empty interval.
@@ -408,7 +408,9 @@ class AdaptiveConformalRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
 
     @property
     def scores_(self) -> np.ndarray:
-        """Scores the next ACI quantile reads, oldest first."""
+        # the scores the next ACI quantile reads, oldest first (documented in
+        # the class's Attributes; a docstring here would make numpydoc link
+        # to a member page that the API reference does not generate)
         check_is_fitted(self, "estimator_")
         return np.asarray(self._scores.order)
 
@@ -553,7 +555,7 @@ class EnbPIRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     enters the window. A test point's center is
     ``phi_i(phi_{b: i not in S_b} f_b(x_t))``, the aggregation over ``i`` of
     the leave-one-out aggregates (as MAPIE); the bounds come from
-    :func:`enbpi_bounds`. ``update(X, y)`` appends the residuals
+    ``enbpi_bounds``. ``update(X, y)`` appends the residuals
     ``y_t - center(x_t)`` of observed rows and drops as many of the oldest,
     so the window keeps ``n_samples`` residuals (Xu & Xie 2021, Algorithm 1).
 
@@ -579,7 +581,7 @@ class EnbPIRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     symmetric : bool, default=True
         Absolute residuals and ``center +- q`` (True) or signed residuals
         with ``beta = alpha / 2`` on each side (False, MAPIE's default); see
-        :func:`enbpi_bounds`.
+        ``enbpi_bounds``.
     random_state : int, RandomState or None, default=None
         Seeds the bootstrap samples and the estimators' ``random_state``.
     n_jobs : int or None, default=None

@@ -270,7 +270,7 @@ default="miscoverage"
     p_value : {"hoeffding_bentkus", "hoeffding", "hoeffding_bentkus_mapie"}, \
 default="hoeffding_bentkus"
         p-value of each ``H_j: risk(lambda_j) > target`` (LTT), see
-        :func:`hoeffding_bentkus_p_values`. The Bentkus part drops its factor
+        ``hoeffding_bentkus_p_values``. The Bentkus part drops its factor
         ``e`` for binary losses (miscoverage, precision, recall).
         ``"hoeffding_bentkus_mapie"`` reproduces MAPIE 1.6, which takes the
         Bentkus count ``ceil(n R)`` of the floating-point risk

@@ -91,7 +91,7 @@ def venn_abers_interval(tables, scores):
     Parameters
     ----------
     tables : tuple
-        ``(thresholds, p0, p1)`` from :func:`venn_abers_tables`.
+        ``(thresholds, p0, p1)`` from ``venn_abers_tables``.
     scores : ndarray of shape (n_test,)
         Test scores, on the scale of the calibration scores.
 
@@ -202,9 +202,9 @@ class VennAbersClassifier(ClassifierMixin, BaseConformal):
         The fitted models of each pair (one per fold).
     calibrators_ : list of lists of tuples
         Per pair and fold, the ``(thresholds, p0, p1)`` tables of
-        :func:`venn_abers_tables`.
+        ``venn_abers_tables``.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Defined when X has feature names that are all strings.
 
     See Also
