@@ -128,3 +128,21 @@ def test_each_stage_stops_on_tight_tolerances_within_1000_iterations(monkeypatch
     for options, bounds, size in seen:
         assert options == {"maxiter": 1000, "ftol": 1e-12, "gtol": 1e-10}
         assert bounds == [(0.0, None)] * size
+
+
+def test_a_stage_that_only_ties_the_best_start_does_not_replace_it(monkeypatch):
+    # models 0 and 1 are the same column, better than the others and their
+    # average: the best start is model 0 (the first of the tie); a stage that
+    # returns model 1 only ties it, bit for bit, so model 0 is kept
+    P, y, sw = _noisy(200, seed=26)
+    rng = np.random.default_rng(0)
+    P[:, 0, :] = y[:, None] + 0.1 * rng.normal(size=(200, 1))
+    P[:, 1, :] = P[:, 0, :]
+    P[:, 2:, :] += 3.0
+    D = np.ascontiguousarray(P.transpose(0, 2, 1))
+    s = sw / sw.sum()
+    losses = [_pinball(P, y, sw, w) for w in [np.full(4, 0.25), *np.eye(4)]]
+    assert losses[1] == losses[2] == min(losses)
+    monkeypatch.setattr(_weights, "_lbfgs_stage", lambda *args: np.eye(4)[1])
+    w, gap = _weights._smooth_simplex(D, y, LEVELS, s, tol=0.0, rng=rng)
+    np.testing.assert_array_equal(w, np.eye(4)[0])
