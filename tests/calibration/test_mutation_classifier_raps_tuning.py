@@ -1,0 +1,57 @@
+"""Mutation tests of ConformalClassifier._tune_raps: the non-randomised rule."""
+
+from fractions import Fraction
+from math import ceil
+
+import numpy as np
+
+from skvariance.calibration import ConformalClassifier
+
+from ._helpers import KnownProba, softmax
+
+GRID = (0.001, 0.01, 0.1, 0.2, 0.5)
+
+
+def _tuned_by_hand(P, y, level, randomized):
+    """pick_kreg, then the lambda of smallest mean set size (u = 1)."""
+    n, n_classes = P.shape
+    rank = ceil((n + 1) * Fraction(str(level)))
+    order = np.argsort(-P, axis=1, kind="stable")
+    position = np.argmax(order == y[:, None], axis=1) + 1
+    k = int(np.sort(position)[rank - 1])
+    p_sorted = np.take_along_axis(P, order, axis=1)
+    sizes = []
+    for lam in GRID:
+        s = np.cumsum(p_sorted, axis=1) + lam * np.maximum(
+            0, np.arange(1, n_classes + 1) - k
+        )
+        true = s[np.arange(n), position - 1]
+        q = np.sort(true)[rank - 1]
+        entry = np.concatenate([np.full((n, 1), -np.inf), s[:, :-1]], axis=1)
+        inside = s <= q if randomized else entry < q
+        sizes.append(inside.sum(axis=1).mean())
+    return k, GRID[int(np.argmin(sizes))]
+
+
+def test_non_randomized_tuning_uses_the_non_randomized_set_size():
+    # three distinct probability rows repeated: true scores tie at the
+    # quantile, so the two size rules rank the penalties differently here
+    rng = np.random.default_rng(13)
+    V = softmax(rng.normal(size=(3, 4)) * 1.5)
+    P = V[rng.integers(0, 3, 80)]
+    y = np.array([rng.choice(4, p=p) for p in P])
+    clf = ConformalClassifier(
+        KnownProba().fit(P, y),
+        score="raps",
+        coverage=0.8,
+        k_reg="auto",
+        penalty="auto",
+        randomized=False,
+        tuning_size=0.5,
+        random_state=0,
+    ).conformalize(P, y)
+    t = clf.tuning_indices_
+    expected = _tuned_by_hand(P[t], y[t], 0.8, randomized=False)
+    assert (clf.k_reg_, clf.penalty_) == expected
+    # the randomised rule (u = 1) would pick another penalty on these rows
+    assert _tuned_by_hand(P[t], y[t], 0.8, randomized=True)[1] != expected[1]
