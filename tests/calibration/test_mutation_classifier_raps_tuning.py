@@ -4,6 +4,7 @@ from fractions import Fraction
 from math import ceil
 
 import numpy as np
+import pytest
 
 from skvariance.calibration import ConformalClassifier
 
@@ -12,8 +13,8 @@ from ._helpers import KnownProba, softmax
 GRID = (0.001, 0.01, 0.1, 0.2, 0.5)
 
 
-def _tuned_by_hand(P, y, level, randomized):
-    """pick_kreg, then the lambda of smallest mean set size (u = 1)."""
+def _tuned_by_hand(P, y, u, level, randomized):
+    """pick_kreg, then the lambda of smallest mean set size."""
     n, n_classes = P.shape
     rank = ceil((n + 1) * Fraction(str(level)))
     order = np.argsort(-P, axis=1, kind="stable")
@@ -22,8 +23,10 @@ def _tuned_by_hand(P, y, level, randomized):
     p_sorted = np.take_along_axis(P, order, axis=1)
     sizes = []
     for lam in GRID:
-        s = np.cumsum(p_sorted, axis=1) + lam * np.maximum(
-            0, np.arange(1, n_classes + 1) - k
+        s = (
+            np.cumsum(p_sorted, axis=1)
+            - (1 - u[:, None]) * p_sorted
+            + lam * np.maximum(0, np.arange(1, n_classes + 1) - k)
         )
         true = s[np.arange(n), position - 1]
         q = np.sort(true)[rank - 1]
@@ -33,9 +36,11 @@ def _tuned_by_hand(P, y, level, randomized):
     return k, GRID[int(np.argmin(sizes))]
 
 
-def test_non_randomized_tuning_uses_the_non_randomized_set_size():
-    # three distinct probability rows repeated: true scores tie at the
-    # quantile, so the two size rules rank the penalties differently here
+@pytest.mark.parametrize("randomized", [False, True])
+def test_tuning_uses_the_set_size_of_its_own_rule(randomized):
+    # three distinct probability rows repeated (the draws are a function of
+    # the row): true scores tie at the quantile, so the randomised and the
+    # non-randomised size rules rank the penalties differently here
     rng = np.random.default_rng(13)
     V = softmax(rng.normal(size=(3, 4)) * 1.5)
     P = V[rng.integers(0, 3, 80)]
@@ -46,12 +51,13 @@ def test_non_randomized_tuning_uses_the_non_randomized_set_size():
         coverage=0.8,
         k_reg="auto",
         penalty="auto",
-        randomized=False,
+        randomized=randomized,
         tuning_size=0.5,
         random_state=0,
     ).conformalize(P, y)
     t = clf.tuning_indices_
-    expected = _tuned_by_hand(P[t], y[t], 0.8, randomized=False)
+    u = clf._draws(P[t]) if randomized else np.ones(t.size)
+    expected = _tuned_by_hand(P[t], y[t], u, 0.8, randomized)
     assert (clf.k_reg_, clf.penalty_) == expected
-    # the randomised rule (u = 1) would pick another penalty on these rows
-    assert _tuned_by_hand(P[t], y[t], 0.8, randomized=True)[1] != expected[1]
+    # the other rule (same draws) would pick another penalty on these rows
+    assert _tuned_by_hand(P[t], y[t], u, 0.8, not randomized)[1] != expected[1]
