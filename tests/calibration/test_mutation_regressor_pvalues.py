@@ -5,6 +5,7 @@ import pytest
 from sklearn.linear_model import LinearRegression
 
 from skvariance.calibration import ConformalRegressor
+from skvariance.utils._seeds import derive_seeds
 
 
 def _prefit(n=20, seed=0):
@@ -42,3 +43,15 @@ def test_uniforms_without_smoothing_message():
         ValueError, match=r"^uniforms are only used with smoothing=True\.$"
     ):
         reg.predict_pvalue(X_cal, y_cal, smoothing=False, uniforms=np.ones(20))
+
+
+def test_smoothing_draws_consume_one_seed_of_a_given_random_state():
+    # one seed is derived from the caller's RandomState, and no more: the
+    # caller's generator then continues as after one derive_seeds(rs, 1)
+    reg, _, X_cal, y_cal = _prefit()
+    reg.conformalize(X_cal, y_cal)
+    rs = np.random.RandomState(5)
+    reg.predict_pvalue(X_cal, y_cal, random_state=rs)
+    reference = np.random.RandomState(5)
+    derive_seeds(reference, 1)
+    assert rs.randint(2**31) == reference.randint(2**31)
