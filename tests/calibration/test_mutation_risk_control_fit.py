@@ -1,0 +1,46 @@
+"""Mutation tests of RiskController.fit and conformalize (issue 17/18).
+
+Each test kills mutants of the decorated bodies that the behaviour tests of
+test_risk_control.py let survive; references are computed by hand.
+"""
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+
+from skvariance.calibration import RiskController
+
+from ._helpers import KnownProba
+
+
+def _data(n, p, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p))
+    y = (X[:, 0] + 0.5 * rng.normal(size=n) > 0).astype(np.int64)
+    return X, y
+
+
+def test_fit_resets_n_features_in():
+    # reset=True: a refit on data of another width must start afresh
+    rc = RiskController(LogisticRegression(), target=0.2, random_state=0)
+    X3, y3 = _data(60, 3)
+    X5, y5 = _data(60, 5, seed=1)
+    rc.fit(X3, y3)
+    assert rc.n_features_in_ == 3
+    rc.fit(X5, y5)
+    assert rc.n_features_in_ == 5
+    names = [f"f{i}" for i in range(4)]
+    rc.fit(pd.DataFrame(_data(60, 4)[0], columns=names), y3)
+    assert rc.feature_names_in_.tolist() == names
+    assert rc.n_features_in_ == 4
+
+
+def test_conformalize_resets_n_features_in():
+    rc = RiskController(LogisticRegression(), target=0.2, random_state=0)
+    rc.fit(*_data(60, 3))
+    model = KnownProba().fit(np.eye(2), np.array([0, 1]))
+    rc.set_params(estimator=model)
+    proba = np.array([[0.8, 0.2], [0.3, 0.7], [0.6, 0.4], [0.1, 0.9]])
+    rc.conformalize(proba, np.array([0, 1, 0, 1]))
+    assert rc.n_features_in_ == 2
+    assert not hasattr(rc, "feature_names_in_") or rc.feature_names_in_ is None
