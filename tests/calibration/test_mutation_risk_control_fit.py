@@ -4,8 +4,11 @@ Each test kills mutants of the decorated bodies that the behaviour tests of
 test_risk_control.py let survive; references are computed by hand.
 """
 
+import re
+
 import numpy as np
 import pandas as pd
+import pytest
 from sklearn.linear_model import LogisticRegression
 
 from skvariance.calibration import RiskController
@@ -44,3 +47,22 @@ def test_conformalize_resets_n_features_in():
     rc.conformalize(proba, np.array([0, 1, 0, 1]))
     assert rc.n_features_in_ == 2
     assert not hasattr(rc, "feature_names_in_") or rc.feature_names_in_ is None
+
+
+def test_fit_rejects_metadata_without_routing():
+    X, y = _data(60, 3)
+    rc = RiskController(LogisticRegression(), target=0.2, random_state=0)
+    msg = (
+        "RiskController.fit got unexpected parameters ['sample_weight']; "
+        "enable metadata routing to pass them to the estimator."
+    )
+    with pytest.raises(TypeError, match="^" + re.escape(msg) + "$"):
+        rc.fit(X, y, sample_weight=np.ones(y.size))
+
+
+def test_fit_rejects_rows_mismatch():
+    X, y = _data(60, 3)
+    rc = RiskController(LogisticRegression(), target=0.2, random_state=0)
+    msg = "X and y have different numbers of rows: 60 and 59."
+    with pytest.raises(ValueError, match="^" + re.escape(msg) + "$"):
+        rc.fit(X, y[:59])

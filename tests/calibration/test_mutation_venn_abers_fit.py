@@ -8,6 +8,7 @@ import re
 
 import numpy as np
 import pytest
+from sklearn.ensemble import ExtraTreesClassifier
 from sklearn.naive_bayes import GaussianNB
 
 from skvariance.calibration import VennAbersClassifier
@@ -50,3 +51,33 @@ def test_fit_string_labels_match_integer_labels(method):
     assert strs.pairs_.tolist() == [["a", "b"], ["a", "c"], ["b", "c"]]
     np.testing.assert_array_equal(strs.predict_proba(X), ints.predict_proba(X))
     np.testing.assert_array_equal(strs.predict(X), names[ints.predict(X)])
+
+
+def test_fit_rejects_metadata_without_routing():
+    X, y = _data()
+    va = VennAbersClassifier(GaussianNB(), random_state=0)
+    msg = (
+        "VennAbersClassifier.fit got unexpected parameters ['sample_weight']; "
+        "enable metadata routing to pass them to the estimator."
+    )
+    with pytest.raises(TypeError, match="^" + re.escape(msg) + "$"):
+        va.fit(X, y, sample_weight=np.ones(y.size))
+
+
+def test_fit_random_state_reproducible():
+    # the split and each model's seed come from random_state: an int or a
+    # RandomState instance in the same state give the same fit; another
+    # seed gives another one (so the comparison is not vacuous)
+    X, y = _data()
+
+    def proba(rs):
+        model = ExtraTreesClassifier(n_estimators=3, max_depth=2)
+        va = VennAbersClassifier(model, random_state=rs)
+        return va.fit(X, y).predict_proba(X)
+
+    for a, b in [(0, 0), (np.random.RandomState(0), np.random.RandomState(0))]:
+        np.testing.assert_array_equal(proba(a), proba(b))
+    assert not np.array_equal(proba(0), proba(1))
+    assert not np.array_equal(
+        proba(np.random.RandomState(0)), proba(np.random.RandomState(1))
+    )
