@@ -9,6 +9,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 
 from skvariance.calibration import RiskController
@@ -66,3 +67,32 @@ def test_fit_rejects_rows_mismatch():
     msg = "X and y have different numbers of rows: 60 and 59."
     with pytest.raises(ValueError, match="^" + re.escape(msg) + "$"):
         rc.fit(X, y[:59])
+
+
+class _KnownMultilabel(ClassifierMixin, BaseEstimator):
+    """A multilabel model whose predict_proba (n, n_labels) is X."""
+
+    def fit(self, X, y):
+        self.n_features_in_ = np.asarray(X).shape[1]
+        return self
+
+    def predict_proba(self, X):
+        return np.asarray(X, dtype=np.float64)
+
+
+def test_fit_two_samples_is_enough():
+    # n=2: one proper-training row, one calibration row. With target=0.5 and
+    # one row, CRC needs (total + 1) / 2 <= 0.5, i.e. no missed label: the
+    # threshold is the largest score 1 - p of that row's true labels
+    X = np.array([[0.9, 0.2, 0.6], [0.3, 0.8, 0.4]])
+    Y = np.array([[1, 0, 1], [0, 1, 1]])
+    rc = RiskController(
+        _KnownMultilabel(), risk="fnr", target=0.5, calibration_size=1, random_state=0
+    ).fit(X, Y)
+    (c,) = rc.calibration_indices_
+    assert rc.threshold_ == pytest.approx(np.max(1.0 - X[c][Y[c] == 1]))
+    msg = (
+        "RiskController needs at least 2 samples to fit and calibrate; got n_samples=1."
+    )
+    with pytest.raises(ValueError, match="^" + re.escape(msg) + "$"):
+        RiskController(_KnownMultilabel(), risk="fnr", target=0.5).fit(X[:1], Y[:1])
