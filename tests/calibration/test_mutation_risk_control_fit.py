@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.ensemble import ExtraTreesClassifier
 from sklearn.linear_model import LogisticRegression
 
 from skvariance.calibration import RiskController
@@ -96,3 +97,41 @@ def test_fit_two_samples_is_enough():
     )
     with pytest.raises(ValueError, match="^" + re.escape(msg) + "$"):
         RiskController(_KnownMultilabel(), risk="fnr", target=0.5).fit(X[:1], Y[:1])
+
+
+def test_fit_split_is_stratified():
+    # 4 positives in 40 rows, 10 calibration rows: a stratified split puts
+    # exactly 1 positive in the calibration rows for every seed (a plain
+    # permutation gives 0, 2, ... for some of these seeds)
+    X, _ = _data(40, 2)
+    y = np.zeros(40, dtype=np.int64)
+    y[[3, 11, 25, 38]] = 1
+    counts = [
+        y[
+            RiskController(
+                LogisticRegression(), target=0.2, calibration_size=10, random_state=s
+            )
+            .fit(X, y)
+            .calibration_indices_
+        ].sum()
+        for s in range(8)
+    ]
+    assert counts == [1] * 8
+
+
+def test_fit_random_state_reproducible():
+    # an int or a RandomState instance in the same state give the same split
+    # and the same model (a random one); another seed gives another one
+    X, y = _data(80, 3)
+
+    def fitted(rs):
+        model = ExtraTreesClassifier(n_estimators=3, max_depth=2)
+        rc = RiskController(model, target=0.2, random_state=rs).fit(X, y)
+        return rc.calibration_indices_, rc.estimator_.predict_proba(X)
+
+    for a, b in [(0, 0), (np.random.RandomState(0), np.random.RandomState(0))]:
+        for u, v in zip(fitted(a), fitted(b)):
+            np.testing.assert_array_equal(u, v)
+    for a, b in [(0, 1), (np.random.RandomState(0), np.random.RandomState(1))]:
+        for u, v in zip(fitted(a), fitted(b)):
+            assert not np.array_equal(u, v)
