@@ -135,3 +135,51 @@ def test_fit_random_state_reproducible():
     for a, b in [(0, 1), (np.random.RandomState(0), np.random.RandomState(1))]:
         for u, v in zip(fitted(a), fitted(b)):
             assert not np.array_equal(u, v)
+
+
+def _raises(err, msg):
+    return pytest.raises(err, match="^" + re.escape(msg) + "$")
+
+
+def test_conformalize_messages():
+    proba = np.array([[0.8, 0.2], [0.3, 0.7], [0.6, 0.4]])
+    y = np.array([0, 1, 0])
+    with _raises(
+        ValueError,
+        "conformalize needs a fitted estimator: estimator is None; call fit "
+        "instead, or pass a fitted classifier.",
+    ):
+        RiskController(target=0.2).conformalize(proba, y)
+    with _raises(
+        Exception,
+        "estimator KnownProba is not fitted: conformalize calibrates an already "
+        "fitted model; fit it first or call fit instead.",
+    ):
+        RiskController(KnownProba(), target=0.2).conformalize(proba, y)
+    model = KnownProba().fit(np.eye(2), np.array([0, 1]))
+    with _raises(
+        ValueError, "X_cal has 3 features but the fitted estimator expects 2."
+    ):
+        RiskController(model, target=0.2).conformalize(np.ones((3, 3)), y)
+    with _raises(
+        ValueError, "X_cal and y_cal have different numbers of rows: 3 and 2."
+    ):
+        RiskController(model, target=0.2).conformalize(proba, y[:2])
+
+
+def test_conformalize_uses_estimator_classes():
+    # the estimator knows 3 classes, y_cal holds 2 of them: classes_ are the
+    # estimator's, and the scores are read from the right columns
+    model = KnownProba().fit(np.eye(3), np.array([0, 1, 2]))
+    proba = np.array(
+        [[0.7, 0.2, 0.1], [0.1, 0.6, 0.3], [0.5, 0.3, 0.2], [0.2, 0.2, 0.6]]
+    )
+    y = np.array([0, 1, 0, 1])
+    rc = RiskController(model, target=0.2).conformalize(proba, y)
+    assert rc.classes_.tolist() == [0, 1, 2]
+    assert rc.estimator_ is model
+    assert rc.calibration_indices_ is None
+    assert rc.n_calibration_ == 4
+    # scores 1 - p_y: 0.3, 0.4, 0.5, 0.8; CRC: (misses + 1) / 5 <= 0.2 means
+    # no miss, so the threshold is the largest score
+    assert rc.threshold_ == pytest.approx(0.8)
