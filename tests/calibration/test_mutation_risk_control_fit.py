@@ -9,6 +9,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn import config_context
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import ExtraTreesClassifier
 from sklearn.linear_model import LogisticRegression
@@ -183,3 +184,16 @@ def test_conformalize_uses_estimator_classes():
     # scores 1 - p_y: 0.3, 0.4, 0.5, 0.8; CRC: (misses + 1) / 5 <= 0.2 means
     # no miss, so the threshold is the largest score
     assert rc.threshold_ == pytest.approx(0.8)
+
+
+def test_fit_routes_sample_weight_to_the_training_rows():
+    X, y = _data(80, 3)
+    w = np.linspace(0.2, 3.0, y.size)
+    with config_context(enable_metadata_routing=True):
+        model = LogisticRegression().set_fit_request(sample_weight=True)
+        rc = RiskController(model, target=0.2, random_state=0)
+        unit = rc.fit(X, y, sample_weight=np.ones(y.size)).estimator_.coef_
+        weighted = rc.fit(X, y, sample_weight=w).estimator_.coef_
+    plain = RiskController(LogisticRegression(), target=0.2, random_state=0)
+    np.testing.assert_allclose(unit, plain.fit(X, y).estimator_.coef_, rtol=1e-6)
+    assert not np.allclose(weighted, unit)

@@ -8,6 +8,7 @@ import re
 
 import numpy as np
 import pytest
+from sklearn import config_context
 from sklearn.ensemble import ExtraTreesClassifier
 from sklearn.naive_bayes import GaussianNB
 
@@ -81,3 +82,18 @@ def test_fit_random_state_reproducible():
     assert not np.array_equal(
         proba(np.random.RandomState(0)), proba(np.random.RandomState(1))
     )
+
+
+def test_fit_routes_sample_weight_to_the_training_rows():
+    # unit weights give the unweighted fit; other weights change it, so the
+    # weights of the proper-training rows do reach each pair's model
+    X, y = _data()
+    w = np.linspace(0.2, 3.0, y.size)
+    with config_context(enable_metadata_routing=True):
+        model = GaussianNB().set_fit_request(sample_weight=True)
+        va = VennAbersClassifier(model, random_state=0)
+        unit = va.fit(X, y, sample_weight=np.ones(y.size)).predict_proba(X)
+        weighted = va.fit(X, y, sample_weight=w).predict_proba(X)
+    plain = VennAbersClassifier(GaussianNB(), random_state=0).fit(X, y)
+    np.testing.assert_allclose(unit, plain.predict_proba(X), rtol=1e-12)
+    assert not np.allclose(weighted, unit)
