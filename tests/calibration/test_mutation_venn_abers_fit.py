@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from sklearn import config_context
 from sklearn.ensemble import ExtraTreesClassifier
+from sklearn.model_selection import train_test_split
 from sklearn.naive_bayes import GaussianNB
 
 from skvariance.calibration import VennAbersClassifier
@@ -97,3 +98,44 @@ def test_fit_routes_sample_weight_to_the_training_rows():
     plain = VennAbersClassifier(GaussianNB(), random_state=0).fit(X, y)
     np.testing.assert_allclose(unit, plain.predict_proba(X), rtol=1e-12)
     assert not np.allclose(weighted, unit)
+
+
+def test_fit_rejects_a_one_class_training_part():
+    # stratify=False, one class-0 row among 10: the split with this seed
+    # (checked with train_test_split itself) puts it in the calibration row
+    y = np.ones(10, dtype=np.int64)
+    y[4] = 0
+    X = np.arange(10.0)[:, None]
+    _, cal = train_test_split(np.arange(10), test_size=1, random_state=2)
+    assert cal.tolist() == [4]
+    va = VennAbersClassifier(
+        GaussianNB(), stratify=False, calibration_size=1, random_state=2
+    )
+    msg = (
+        r"^the proper training rows of classes \[0, 1\] hold only "
+        r"\[(np\.int64\(1\)|1)\]: each model needs both classes of its pair "
+        r"\(use stratify=True or more data\)\.$"
+    )
+    with pytest.raises(ValueError, match=msg):
+        va.fit(X, y)
+
+
+def test_fit_after_conformalize_is_a_plain_fit():
+    # fit resets the prefit mode that conformalize set
+    X, y = _data()
+    va = VennAbersClassifier(GaussianNB(), random_state=0)
+    va.set_params(estimator=GaussianNB().fit(X, y))
+    va.conformalize(X, y)
+    va.set_params(estimator=GaussianNB())
+    fresh = VennAbersClassifier(GaussianNB(), random_state=0).fit(X, y)
+    np.testing.assert_array_equal(va.fit(X, y).predict_proba(X), fresh.predict_proba(X))
+
+
+def test_fit_verbose_reaches_joblib(capfd):
+    X, y = _data()
+    VennAbersClassifier(GaussianNB(), random_state=0, verbose=0).fit(X, y)
+    quiet = capfd.readouterr()
+    VennAbersClassifier(GaussianNB(), random_state=0, verbose=10).fit(X, y)
+    loud = capfd.readouterr()
+    assert quiet.out + quiet.err == ""
+    assert "Parallel" in loud.out + loud.err
