@@ -45,3 +45,17 @@ def test_conformalize_messages():
         "y_cal has labels [2] that the estimator does not know (classes_=[0, 1]).",
     ):
         VennAbersClassifier(model).conformalize(X, np.where(y == 1, 2, 0))
+
+
+def test_conformalize_string_labels_match_integer_labels():
+    # y_cal is not numeric: string labels give the tables of integer labels
+    rng = np.random.default_rng(1)
+    y = np.arange(90) % 3
+    X = rng.normal(size=(90, 2)) + y[:, None]
+    names = np.array(["a", "b", "c"])
+    ints = GaussianNB().fit(X[:45], y[:45])
+    strs = GaussianNB().fit(X[:45], names[y[:45]])
+    va_i = VennAbersClassifier(ints).conformalize(X[45:], y[45:])
+    va_s = VennAbersClassifier(strs).conformalize(X[45:], names[y[45:]])
+    assert va_s.classes_.tolist() == ["a", "b", "c"]
+    np.testing.assert_array_equal(va_s.predict_proba(X), va_i.predict_proba(X))
