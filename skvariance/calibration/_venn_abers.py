@@ -377,7 +377,7 @@ class VennAbersClassifier(ClassifierMixin, BaseConformal):
             if seen is not None and len(seen) != 2:
                 raise ValueError(
                     f"the proper training rows of classes {self.pairs_[p].tolist()} "
-                    f"hold only {list(seen)}: each model needs both classes of "
+                    f"hold only {np.asarray(seen).tolist()}: each model needs both classes of "
                     "its pair (use stratify=True or more data)."
                 )
             scores = self._scores(model, safe_rows(X, rows[cal]))
