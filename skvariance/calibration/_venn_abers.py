@@ -377,8 +377,8 @@ class VennAbersClassifier(ClassifierMixin, BaseConformal):
             if seen is not None and len(seen) != 2:
                 raise ValueError(
                     f"the proper training rows of classes {self.pairs_[p].tolist()} "
-                    f"hold only {np.asarray(seen).tolist()}: each model needs both classes of "
-                    "its pair (use stratify=True or more data)."
+                    f"hold only {np.asarray(seen).tolist()}: each model needs both "
+                    "classes of its pair (use stratify=True or more data)."
                 )
             scores = self._scores(model, safe_rows(X, rows[cal]))
             self.estimators_[p].append(model)
