@@ -15,25 +15,8 @@ from threadpoolctl import threadpool_info, threadpool_limits
 from skvariance.quantile import _weights
 from skvariance.quantile._weights import fit_simplex_weights, fit_smooth_weights
 
-LEVELS = np.array([0.1, 0.5, 0.9])
-
-
-def _noisy(n, seed=0):
-    rng = np.random.default_rng(seed)
-    y = rng.normal(size=n)
-    signal = rng.uniform(0, 1, size=(1, 4, 1))
-    curves = np.sort(rng.normal(size=LEVELS.size))[None, None, :]
-    P = 0.5 * rng.normal(size=(n, 4, LEVELS.size)) + curves + signal * y[:, None, None]
-    return P, y, rng.uniform(0.2, 3.0, size=n)
-
-
-def _pinball(P, y, sw, w):
-    W = w if w.ndim == 2 else np.repeat(w[:, None], LEVELS.size, axis=1)
-    total = 0.0
-    for t, tau in enumerate(LEVELS):
-        u = y - P[:, :, t] @ W[:, t]
-        total += np.sum(sw * np.where(u >= 0, tau * u, (tau - 1) * u)) / sw.sum()
-    return total / LEVELS.size
+# the problem and the reference loss are the first mutation file's
+from .test_mutation_smooth_weights import LEVELS, _noisy, _pinball
 
 
 def _spy_rows(monkeypatch):
