@@ -203,7 +203,32 @@ class _WindowedScores:
             del self.sorted[bisect_left(self.sorted, old)]
 
 
-class AdaptiveConformalRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
+class _OnlineMixin:
+    """``partial_fit`` of the online estimators: ``fit``, then ``update``."""
+
+    # the attribute whose presence means "fitted"
+    _fitted_attr = "estimator_"
+
+    def partial_fit(self, X, y):
+        """``fit`` on the first call, :meth:`update` afterwards.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self : object
+        """
+        if not hasattr(self, self._fitted_attr):
+            return self.fit(X, y)
+        return self.update(X, y)
+
+
+class AdaptiveConformalRegressor(
+    _OnlineMixin, MetaEstimatorMixin, RegressorMixin, BaseEstimator
+):
     """Online conformal intervals for series: ACI or conformal PID control.
 
     ``fit`` fits ``estimator`` on the first rows (time order, no shuffle)
@@ -482,22 +507,6 @@ class AdaptiveConformalRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
         self.errors_ = np.concatenate([self.errors_, errors])
         return self
 
-    def partial_fit(self, X, y):
-        """``fit`` on the first call, :meth:`update` afterwards.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-
-        Returns
-        -------
-        self : object
-        """
-        if not hasattr(self, "estimator_"):
-            return self.fit(X, y)
-        return self.update(X, y)
-
     def predict(self, X):
         """Point forecast of the fitted estimator.
 
@@ -545,7 +554,7 @@ def _block_bootstrap(n: int, length: int, rng) -> np.ndarray:
     return (starts[:, None] + np.arange(length)).reshape(-1)[:n]
 
 
-class EnbPIRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
+class EnbPIRegressor(_OnlineMixin, MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     """Ensemble batch prediction intervals (EnbPI) for time series.
 
     ``fit`` fits ``n_bootstraps`` copies of ``estimator`` on bootstrap
@@ -616,6 +625,8 @@ class EnbPIRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     0.9
     >>> enbpi = enbpi.update(X[150:], y[150:])
     """
+
+    _fitted_attr = "estimators_"
 
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit", "predict"]), None],
@@ -794,22 +805,6 @@ class EnbPIRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         n = self.residuals_.shape[0]
         self.residuals_ = np.concatenate([self.residuals_, new])[-n:]
         return self
-
-    def partial_fit(self, X, y):
-        """``fit`` on the first call, :meth:`update` afterwards.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-
-        Returns
-        -------
-        self : object
-        """
-        if not hasattr(self, "estimators_"):
-            return self.fit(X, y)
-        return self.update(X, y)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
