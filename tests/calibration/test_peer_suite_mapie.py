@@ -23,21 +23,35 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.stats import binom
+from joblib import parallel_config
+from scipy.stats import binom, ttest_1samp
 from sklearn.base import BaseEstimator
 from sklearn.compose import ColumnTransformer
-from sklearn.datasets import make_classification, make_multilabel_classification
+from sklearn.datasets import (
+    make_classification,
+    make_multilabel_classification,
+    make_regression,
+)
 from sklearn.dummy import DummyClassifier
 from sklearn.exceptions import NotFittedError
 from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.metrics import precision_score, recall_score
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import KFold, LeaveOneOut, train_test_split
 from sklearn.multioutput import MultiOutputClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder
 
-from skvariance.calibration import RiskController, RiskControlWarning
+from skvariance.calibration import (
+    AdaptiveConformalRegressor,
+    CalibrationSizeWarning,
+    ConformalClassifier,
+    ConformalRegressor,
+    EnbPIRegressor,
+    RiskController,
+    RiskControlWarning,
+    min_calibration_size,
+)
 
 from ._helpers import KnownProba
 
@@ -456,3 +470,454 @@ def test_boolean_labels():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RiskControlWarning)  # 4 rows only
         assert rc.predict(X).dtype == bool
+
+
+# -- test_time_series_regression.py ----------------------------------------------
+TS_RANDOM_STATE = 1
+TS_X_TOY = np.array(range(5)).reshape(-1, 1)
+TS_Y_TOY = (5.0 + 2.0 * TS_X_TOY**1.1).flatten()
+TS_X, TS_Y = make_regression(
+    n_samples=500, n_features=10, noise=1.0, random_state=TS_RANDOM_STATE
+)
+# MAPIE's WIDTHS / COVERAGES of the EnbPI strategies without beta optimisation
+TS_WIDTHS = {"mean": 3.89, "median": 3.85}
+TS_COVERAGES = {"mean": 0.956, "median": 0.956}
+
+
+def _block_bootstrap():
+    subsample = pytest.importorskip("mapie.subsample")
+    return subsample.BlockBootstrap(
+        n_resamplings=30, n_blocks=5, random_state=TS_RANDOM_STATE
+    )
+
+
+def _width_coverage(bounds, y):
+    width = (bounds[:, 1] - bounds[:, 0]).mean()
+    return width, np.mean((y >= bounds[:, 0]) & (y <= bounds[:, 1]))
+
+
+# test_linear_regression_results[blockbootstrap_enbpi_mean|median],
+# test_results_for_ordered_alpha[blockbootstrap_enbpi_mean|median]
+@pytest.mark.parametrize("aggregation", ["mean", "median"])
+def test_enbpi_linear_regression_results(aggregation):
+    # MAPIE's EnbPI: signed residuals, alpha / 2 on each side (symmetric=False)
+    enbpi = EnbPIRegressor(
+        bootstrap=_block_bootstrap(), aggregation=aggregation, symmetric=False
+    )
+    enbpi.fit(TS_X, TS_Y)
+    enbpi.update(TS_X, TS_Y)
+    wide = enbpi.predict_interval(TS_X, 0.95)
+    width, coverage = _width_coverage(wide, TS_Y)
+    np.testing.assert_allclose(width, TS_WIDTHS[aggregation], rtol=1e-2)
+    np.testing.assert_allclose(coverage, TS_COVERAGES[aggregation], rtol=1e-2)
+    # ordered levels: every row's 95% interval is at least as wide as its 90%
+    # one (checked on the first 100 rows: the median centre costs
+    # O(n_train * n_models) per row)
+    narrow = enbpi.predict_interval(TS_X[:100], 0.9)
+    assert np.all(wide[:100, 1] - wide[:100, 0] >= narrow[:, 1] - narrow[:, 0])
+
+
+# test_MapieTimeSeriesRegressor_update_conformity_scores_with_ensemble
+def test_enbpi_update_residuals_with_ensemble():
+    # MAPIE's cv=-1: one model per left-out row (leave-one-out bootstrap)
+    enbpi = EnbPIRegressor(bootstrap=LeaveOneOut(), symmetric=False)
+    enbpi.fit(TS_X_TOY, TS_Y_TOY)
+    enbpi.update(TS_X_TOY, TS_Y_TOY)
+    assert round(enbpi.residuals_[-1], 2) == round(abs(14.189 - 14.038), 2)
+    enbpi.update(np.array([[6]]), np.array([17.5]))
+    assert round(enbpi.residuals_[-1], 2) == round(17.5 - 18.665, 2)
+    assert enbpi.residuals_.size == TS_X_TOY.shape[0]  # the window slides
+
+
+def test_enbpi_update_residuals_equal_mapie():
+    regression = pytest.importorskip("mapie.regression")
+    peer = regression.TimeSeriesRegressor(method="enbpi", cv=-1)
+    peer.fit(TS_X_TOY, TS_Y_TOY)
+    enbpi = EnbPIRegressor(bootstrap=LeaveOneOut(), symmetric=False)
+    enbpi.fit(TS_X_TOY, TS_Y_TOY)
+    for X_new, y_new in [(TS_X_TOY, TS_Y_TOY), (np.array([[6]]), np.array([17.5]))]:
+        peer._update_conformity_scores_with_ensemble(X_new, y_new, ensemble=True)
+        enbpi.update(X_new, y_new)
+        np.testing.assert_allclose(
+            enbpi.residuals_, peer.conformity_scores_, rtol=1e-12
+        )
+
+
+# test_predict_output_shape, test_results_for_same_alpha,
+# test_results_for_alpha_as_float_and_arraylike (EnbPI strategies)
+@pytest.mark.parametrize("dataset", ["large", "toy"])
+def test_enbpi_output_shape(dataset):
+    X, y = (TS_X, TS_Y) if dataset == "large" else (TS_X_TOY, TS_Y_TOY)
+    enbpi = EnbPIRegressor(bootstrap=_block_bootstrap()).fit(X, y)
+    assert enbpi.predict(X).shape == (X.shape[0],)
+    bounds = enbpi.predict_interval(X, coverage=0.8)
+    assert bounds.shape == (X.shape[0], 2)
+    np.testing.assert_array_equal(bounds, enbpi.predict_interval(X, coverage=0.8))
+    # documented difference: one coverage per call (MAPIE takes a list and
+    # adds a third axis); a list is refused, naming coverage
+    with pytest.raises(ValueError, match="coverage"):
+        enbpi.predict_interval(X, coverage=[0.8, 0.6])
+
+
+# test_results_single_and_multi_jobs (EnbPI strategies)
+def test_enbpi_single_and_multi_jobs():
+    one = EnbPIRegressor(bootstrap=_block_bootstrap(), n_jobs=1).fit(TS_X_TOY, TS_Y_TOY)
+    # two threads: the models are fitted in parallel as with processes,
+    # without a process pool's start-up time
+    with parallel_config(backend="threading"):
+        two = EnbPIRegressor(bootstrap=_block_bootstrap(), n_jobs=2)
+        two.fit(TS_X_TOY, TS_Y_TOY)
+    np.testing.assert_allclose(one.predict(TS_X_TOY), two.predict(TS_X_TOY))
+    np.testing.assert_allclose(
+        one.predict_interval(TS_X_TOY, 0.5), two.predict_interval(TS_X_TOY, 0.5)
+    )
+
+
+# test_not_enough_resamplings
+def test_enbpi_rows_without_out_of_bag_model():
+    # documented difference: MAPIE warns and carries NaN residuals for rows
+    # in every bootstrap sample; we refuse, before any model is fitted,
+    # since such a row has no leave-one-out prediction
+    subsample = pytest.importorskip("mapie.subsample")
+    boot = subsample.BlockBootstrap(n_resamplings=2, n_blocks=1, random_state=0)
+    with pytest.raises(ValueError, match="in every bootstrap sample"):
+        EnbPIRegressor(bootstrap=boot, aggregation="mean").fit(TS_X, TS_Y)
+
+
+# test_invalid_agg_function, test_no_agg_fx_specified_with_subsample
+@pytest.mark.parametrize("aggregation", ["dummy", 0, 1, 2.5, [1, 2], None])
+def test_enbpi_invalid_aggregation(aggregation):
+    with pytest.raises(ValueError, match="aggregation"):
+        EnbPIRegressor(aggregation=aggregation).fit(TS_X_TOY, TS_Y_TOY)
+
+
+# test_results_with_constant_sample_weights,
+# test_sample_weight_as_top_level_kwarg_raises
+@pytest.mark.parametrize("cls", ["EnbPIRegressor", "AdaptiveConformalRegressor"])
+def test_online_fit_takes_no_sample_weight(cls):
+    # documented difference: the online calibrators' fit takes (X, y) only
+    # (MAPIE routes sample_weight to the models through fit_params); a
+    # sample_weight keyword is a TypeError, as MAPIE's top-level one
+    est = EnbPIRegressor() if cls == "EnbPIRegressor" else AdaptiveConformalRegressor()
+    with pytest.raises(TypeError, match="sample_weight"):
+        est.fit(TS_X, TS_Y, sample_weight=np.ones(len(TS_X)))
+
+
+# test_aci__get_alpha_with_unknown_alpha
+def test_aci_alpha_after_covered_steps():
+    # alpha_t starts at 1 - 0.8 = 0.2; five covered steps with gamma = 0.1
+    # add gamma * alpha each: 0.2 + 5 * 0.1 * 0.2 = 0.3 (MAPIE's expected)
+    aci = AdaptiveConformalRegressor(coverage=0.8, gamma=0.1)
+    aci.fit(TS_X_TOY, TS_Y_TOY)
+    aci.update(TS_X_TOY, TS_Y_TOY)
+    np.testing.assert_array_equal(aci.errors_, np.zeros(5))
+    np.testing.assert_allclose(aci.alpha_t_, 0.3, rtol=1e-3)
+
+
+# test_aci_method, test_methods_preservation_in_fit
+@pytest.mark.parametrize("method", ["aci", "pid"])
+def test_online_flow_preserves_method(method):
+    X_train_val, X_test, y_train_val, y_test = train_test_split(
+        TS_X, TS_Y, test_size=0.33, random_state=TS_RANDOM_STATE
+    )
+    est = AdaptiveConformalRegressor(method=method, coverage=0.95, gamma=0.01)
+    est.fit(X_train_val, y_train_val)
+    assert est.predict_interval(X_test).shape == (len(X_test), 2)
+    est.update(X_test, y_test)
+    assert est.method == method
+    assert est.errors_.shape == (len(X_test),)
+
+
+# test_valid_gamma, test_invalid_large_gamma
+@pytest.mark.parametrize("gamma", [0.1, 0.5, 0.9, 1.5, -0.1])
+def test_aci_gamma(gamma):
+    aci = AdaptiveConformalRegressor(gamma=gamma)
+    if gamma <= 0:
+        with pytest.raises(ValueError, match="gamma"):
+            aci.fit(TS_X_TOY, TS_Y_TOY)
+        return
+    # documented difference: MAPIE refuses gamma >= 1; ACI's long-run bound
+    # |mean(err) - alpha| <= (max(alpha_1, 1 - alpha_1) + gamma) / (gamma T)
+    # holds for every gamma > 0 (Gibbs & Candes 2021), so 1.5 is accepted
+    aci.fit(TS_X_TOY, TS_Y_TOY)
+
+
+# test_results_prefit (time series: split conformal of a prefit model)
+def test_ts_results_prefit():
+    X_train_val, X_test, y_train_val, y_test = train_test_split(
+        TS_X, TS_Y, test_size=1 / 3, random_state=TS_RANDOM_STATE
+    )
+    X_train, X_val, y_train, y_val = train_test_split(
+        X_train_val, y_train_val, test_size=1 / 2, random_state=TS_RANDOM_STATE
+    )
+    estimator = LinearRegression().fit(X_train, y_train)
+    reg = ConformalRegressor(estimator).conformalize(X_val, y_val)
+    # MAPIE's TimeSeriesRegressor(cv="prefit") uses signed residuals with
+    # alpha / 2 on each side (width 4.86, coverage 0.97). Our split interval
+    # is symmetric (absolute residuals): documented difference, narrower here
+    width, coverage = _width_coverage(reg.predict_interval(X_test, 0.95), y_test)
+    np.testing.assert_allclose([width, coverage], [4.20, 0.958], rtol=1e-2)
+    # MAPIE's signed bounds are order statistics of the same residuals, our
+    # predictive quantiles: the upper at 0.975, the lower at the rank
+    # floor(0.025 (n + 1)) (MAPIE's), i.e. level floor(0.025 (n + 1)) / (n + 1)
+    n = len(y_val)
+    low = np.floor(0.025 * (n + 1)) / (n + 1)
+    q = reg.predict_quantiles(X_test, [low, 0.975])
+    width, coverage = _width_coverage(q, y_test)
+    np.testing.assert_allclose(width, 4.86, rtol=1e-2)
+    np.testing.assert_allclose(coverage, 0.97, rtol=1e-2)
+
+
+# -- test_regression.py ------------------------------------------------------------
+REG_X_TOY = np.array([0, 1, 2, 3, 4, 5]).reshape(-1, 1)
+REG_Y_TOY = np.array([5, 7, 9, 11, 13, 15])
+REG_X, REG_Y = make_regression(n_samples=500, n_features=10, noise=1.0, random_state=1)
+REG_STRATEGIES = {
+    "split": dict(calibration_size=0.5, random_state=1),
+    "cv_plus": dict(
+        method="cv_plus", cv=KFold(n_splits=3, shuffle=True, random_state=1)
+    ),
+    "jackknife_plus": dict(method="cv_plus", cv=LeaveOneOut()),
+    "jackknife_plus_ab": dict(
+        method="jackknife_plus_ab", n_resamples=30, random_state=1
+    ),
+}
+REG_WIDTHS = {
+    "naive": 3.80,
+    "split": 3.89,
+    "jackknife_plus": 3.90,
+    "cv_plus": 3.91,
+    "prefit": 3.89,
+    "jackknife_plus_ab": 3.90,
+}
+REG_COVERAGES = {
+    "naive": 0.954,
+    "split": 0.956,
+    "jackknife_plus": 0.952,
+    "cv_plus": 0.954,
+    "prefit": 0.956,
+    "jackknife_plus_ab": 0.952,
+}
+
+
+# test_results_prefit
+def test_results_prefit():
+    X_train, X_calib, y_train, y_calib = train_test_split(
+        REG_X, REG_Y, test_size=1 / 2, random_state=1
+    )
+    estimator = LinearRegression().fit(X_train, y_train)
+    reg = ConformalRegressor(estimator).conformalize(X_calib, y_calib)
+    width, coverage = _width_coverage(reg.predict_interval(X_calib, 0.95), y_calib)
+    np.testing.assert_allclose(width, REG_WIDTHS["prefit"], rtol=1e-2)
+    np.testing.assert_allclose(coverage, REG_COVERAGES["prefit"], rtol=1e-2)
+    regression = pytest.importorskip("mapie.regression")
+    peer = regression.SplitConformalRegressor(
+        estimator, confidence_level=0.95, prefit=True
+    ).conformalize(X_calib, y_calib)
+    np.testing.assert_allclose(
+        reg.predict_interval(X_calib, 0.95),
+        peer.predict_interval(X_calib)[1][:, :, 0],
+        rtol=1e-12,
+    )
+
+
+# test_results_prefit_naive
+def test_results_prefit_naive():
+    estimator = LinearRegression().fit(REG_X, REG_Y)
+    reg = ConformalRegressor(estimator).conformalize(REG_X, REG_Y)
+    width, coverage = _width_coverage(reg.predict_interval(REG_X, 0.05 + 0.9), REG_Y)
+    np.testing.assert_allclose(width, REG_WIDTHS["naive"], rtol=1e-2)
+    np.testing.assert_allclose(coverage, REG_COVERAGES["naive"], rtol=1e-2)
+
+
+# test_linear_regression_results[split|cv_plus|jackknife_plus|jackknife_plus_ab]
+@pytest.mark.parametrize(
+    "strategy",
+    [
+        "split",
+        "cv_plus",
+        pytest.param("jackknife_plus", marks=pytest.mark.slow),  # 500 LOO fits
+        "jackknife_plus_ab",
+    ],
+)
+def test_linear_regression_results(strategy):
+    reg = ConformalRegressor(LinearRegression(), **REG_STRATEGIES[strategy])
+    reg.fit(REG_X, REG_Y)
+    width, coverage = _width_coverage(reg.predict_interval(REG_X, 0.95), REG_Y)
+    np.testing.assert_allclose(width, REG_WIDTHS[strategy], rtol=1e-2)
+    np.testing.assert_allclose(coverage, REG_COVERAGES[strategy], rtol=1e-2)
+
+
+# test_linear_data_confidence_interval[split|cv_plus|jackknife_plus|jackknife_plus_ab]
+@pytest.mark.parametrize("strategy", [*REG_STRATEGIES])
+def test_linear_data_confidence_interval(strategy):
+    params = dict(REG_STRATEGIES[strategy])
+    if strategy == "split":
+        params["calibration_size"] = 0.25  # 6 rows: a 50% split leaves 3
+    reg = ConformalRegressor(LinearRegression(), **params).fit(REG_X_TOY, REG_Y_TOY)
+    bounds = reg.predict_interval(REG_X_TOY, coverage=0.5)
+    np.testing.assert_allclose(bounds[:, 0], bounds[:, 1], atol=1e-9)
+    np.testing.assert_allclose(reg.predict(REG_X_TOY), bounds[:, 0], atol=1e-9)
+
+
+# test_results_prefit_ignore_method
+@pytest.mark.parametrize("method", ["cv_plus", "jackknife_plus_ab"])
+def test_prefit_needs_split(method):
+    # documented difference: MAPIE ignores method with cv="prefit"; our
+    # conformalize refuses a method that refits models (CV+, J+aB)
+    estimator = LinearRegression().fit(REG_X, REG_Y)
+    with pytest.raises(ValueError, match="split"):
+        ConformalRegressor(estimator, method=method).conformalize(REG_X, REG_Y)
+
+
+def _coverage_validity(delta, n_calib, n_split):
+    n_train, n_test = 100, 1000
+    X, y = make_regression(n_train + n_calib + n_test, random_state=1)
+    Xtr, Xct, ytr, yct = train_test_split(X, y, train_size=n_train, random_state=1)
+    model = LinearRegression().fit(Xtr, ytr)
+    cov = np.empty(n_split)
+    for i in range(n_split):
+        # MAPIE draws the splits from the global RNG; seeded here
+        Xc, Xt, yc, yt = train_test_split(Xct, yct, test_size=n_test, random_state=i)
+        bounds = (
+            ConformalRegressor(model)
+            .conformalize(Xc, yc)
+            .predict_interval(Xt, coverage=delta)
+        )
+        cov[i] = np.mean((yt >= bounds[:, 0]) & (yt <= bounds[:, 1]))
+    # MAPIE's t-tests: mean coverage not below delta, not above
+    # delta + 1 / (n_calib + 1), at 1% / 30 (Bonferroni)
+    _, p_low = ttest_1samp(cov, popmean=delta, alternative="less")
+    _, p_up = ttest_1samp(cov, popmean=delta + 1 / (n_calib + 1), alternative="greater")
+    assert p_low > 0.01 / 30 and p_up > 0.01 / 30
+
+
+# test_coverage_validity (one case by default; the peer's grid is slow)
+def test_coverage_validity():
+    _coverage_validity(0.8, 10, 100)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delta", [0.6, 0.8])
+@pytest.mark.parametrize("n_calib", [10 + i for i in range(13)] + [50, 100])
+def test_coverage_validity_grid(delta, n_calib):
+    _coverage_validity(delta, n_calib, 100)
+
+
+# test_calibration_data_size_symmetric_score
+@pytest.mark.parametrize("delta", [0.6, 0.8, 0.9, 0.95])
+def test_calibration_data_size_symmetric_score(delta):
+    X, y = make_regression(1000, random_state=42)
+    Xtr, Xct, ytr, yct = train_test_split(X, y, train_size=100, random_state=0)
+    model = LinearRegression().fit(Xtr, ytr)
+    n_sufficient = int(np.ceil(1 / (1 - delta)))
+    reg = ConformalRegressor(model).conformalize(Xct[:n_sufficient], yct[:n_sufficient])
+    assert np.isfinite(reg.predict_interval(Xct[-5:], coverage=delta)).all()
+    # documented difference: MAPIE raises ValueError below n = 1 / alpha;
+    # the exact conformal interval is finite from n >= (1 - alpha) / alpha
+    # (min_calibration_size) and (-inf, inf) below, with a warning
+    n_low = int(np.floor(1 / (1 - delta)))
+    reg = ConformalRegressor(model).conformalize(Xct[:n_low], yct[:n_low])
+    if n_low >= min_calibration_size(delta):
+        assert np.isfinite(reg.predict_interval(Xct[-5:], coverage=delta)).all()
+    n_small = min_calibration_size(delta) - 1
+    reg = ConformalRegressor(model).conformalize(Xct[:n_small], yct[:n_small])
+    with pytest.warns(CalibrationSizeWarning):
+        bounds = reg.predict_interval(Xct[-5:], coverage=delta)
+    np.testing.assert_array_equal(bounds, np.tile([-np.inf, np.inf], (5, 1)))
+
+
+# test_predict_infinite_intervals
+def test_coverage_one_is_refused():
+    # documented difference: MAPIE returns (-inf, inf) for alpha = 0; a
+    # coverage must lie in (0, 1) here
+    reg = ConformalRegressor(LinearRegression(), random_state=0).fit(REG_X, REG_Y)
+    with pytest.raises(ValueError, match="coverage"):
+        reg.predict_interval(REG_X, coverage=1.0)
+
+
+# test_pipeline_compatibility
+def test_regression_pipeline_compatibility():
+    X = pd.DataFrame(
+        {
+            "x_cat": ["A", "A", "B", "A", "A", "B"],
+            "x_num": [0, 1, 1, 4, np.nan, 5],
+            "y": [5, 7, 3, 9, 10, 8],
+        }
+    )
+    y = pd.Series([5, 7, 3, 9, 10, 8])
+    preprocessor = ColumnTransformer(
+        [
+            ("cat", OneHotEncoder(handle_unknown="ignore"), ["x_cat"]),
+            ("num", SimpleImputer(strategy="mean"), ["x_num"]),
+        ]
+    )
+    pipe = make_pipeline(preprocessor, LinearRegression())
+    reg = ConformalRegressor(pipe, random_state=0).fit(X, y)
+    assert reg.predict(X).shape == (6,)
+
+
+# test_split_conformal_pipeline_with_sample_weight
+def test_split_conformal_pipeline_with_sample_weight():
+    X_reg, y_reg = make_regression(n_samples=100, n_features=5, random_state=42)
+    X_train, X_conf, y_train, y_conf = train_test_split(
+        X_reg, y_reg, test_size=0.3, random_state=42
+    )
+    pipe = make_pipeline(LinearRegression())
+    sample_weight = np.ones(X_train.shape[0])
+    # fit (split inside) with sample_weight, and the prefit route
+    reg = ConformalRegressor(pipe, random_state=0)
+    reg.fit(X_train, y_train, sample_weight=sample_weight)
+    assert reg.predict_interval(X_conf).shape == (X_conf.shape[0], 2)
+    pipe.fit(X_train, y_train, linearregression__sample_weight=sample_weight)
+    prefit = ConformalRegressor(pipe).conformalize(X_conf, y_conf)
+    assert prefit.predict(X_conf).shape == (X_conf.shape[0],)
+    assert prefit.predict_interval(X_conf).shape == (X_conf.shape[0], 2)
+
+
+# -- test_classification.py --------------------------------------------------------
+CLF_X_TOY = np.arange(9).reshape(-1, 1)
+CLF_Y_TOY = np.array([0, 0, 1, 0, 1, 1, 2, 1, 2])
+CLF_Y_TOY_LAC = [
+    [True, False, False],
+    [True, False, False],
+    [False, False, False],
+    [False, False, False],
+    [False, True, False],
+    [False, True, False],
+    [False, False, False],
+    [False, False, False],
+    [False, False, True],
+]
+CLF_Y_TOY_BINARY = np.array([0, 0, 1, 0, 1, 1, 0, 1, 1])
+CLF_Y_TOY_BINARY_LAC = [[True, False]] * 2 + [[False, False]] * 3 + [[False, True]] * 4
+
+
+# test_toy_dataset_predictions[lac], test_toy_binary_dataset_predictions[lac]
+@pytest.mark.parametrize("binary", [False, True])
+def test_toy_dataset_predictions_lac(binary):
+    y = CLF_Y_TOY_BINARY if binary else CLF_Y_TOY
+    expected = CLF_Y_TOY_BINARY_LAC if binary else CLF_Y_TOY_LAC
+    clf = LogisticRegression().fit(CLF_X_TOY, y)
+    conf = ConformalClassifier(clf, score="lac").conformalize(CLF_X_TOY, y)
+    sets = conf.predict_set(CLF_X_TOY, coverage=0.5)
+    np.testing.assert_array_equal(sets, expected)
+    np.testing.assert_allclose(sets[np.arange(9), y].mean(), 5 / 9)
+
+
+# test_same_results_prefit[lac]
+def test_same_results_prefit_lac():
+    X, y = make_classification(
+        n_samples=500, n_features=10, n_informative=3, n_classes=3, random_state=42
+    )
+    split = ConformalClassifier(
+        LogisticRegression(), score="lac", calibration_size=0.5, random_state=42
+    ).fit(X, y)
+    cal = split.calibration_indices_
+    train = np.setdiff1d(np.arange(len(y)), cal)
+    model = LogisticRegression().fit(X[train], y[train])
+    prefit = ConformalClassifier(model, score="lac").conformalize(X[cal], y[cal])
+    np.testing.assert_array_equal(split.predict(X), prefit.predict(X))
+    np.testing.assert_array_equal(
+        split.predict_set(X, coverage=0.9), prefit.predict_set(X, coverage=0.9)
+    )
