@@ -25,19 +25,29 @@ import pandas as pd
 import pytest
 from joblib import parallel_config
 from scipy.stats import binom, ttest_1samp
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import (
     make_classification,
     make_multilabel_classification,
     make_regression,
 )
-from sklearn.dummy import DummyClassifier
+from sklearn.dummy import DummyClassifier, DummyRegressor
+from sklearn.ensemble import GradientBoostingRegressor, RandomForestClassifier
 from sklearn.exceptions import NotFittedError
 from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.linear_model import (
+    LinearRegression,
+    LogisticRegression,
+    QuantileRegressor,
+)
 from sklearn.metrics import precision_score, recall_score
-from sklearn.model_selection import KFold, LeaveOneOut, train_test_split
+from sklearn.model_selection import (
+    KFold,
+    LeaveOneOut,
+    ShuffleSplit,
+    train_test_split,
+)
 from sklearn.multioutput import MultiOutputClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder
@@ -46,6 +56,7 @@ from skvariance.calibration import (
     AdaptiveConformalRegressor,
     CalibrationSizeWarning,
     ConformalClassifier,
+    ConformalQuantileRegressor,
     ConformalRegressor,
     EnbPIRegressor,
     RiskController,
@@ -920,4 +931,175 @@ def test_same_results_prefit_lac():
     np.testing.assert_array_equal(split.predict(X), prefit.predict(X))
     np.testing.assert_array_equal(
         split.predict_set(X, coverage=0.9), prefit.predict_set(X, coverage=0.9)
+    )
+
+
+# -- test_quantile_regression.py ---------------------------------------------------
+class StackedQuantiles(RegressorMixin, BaseEstimator):
+    """MAPIE's prefit list [lower, upper(, median)] as one multi-quantile model."""
+
+    def __init__(self, models=None, quantiles=None):
+        self.models = models
+        self.quantiles = quantiles
+
+    def __sklearn_is_fitted__(self):
+        return True
+
+    def fit(self, X, y):  # pragma: no cover - a prefit model is never refitted
+        raise AssertionError("a prefit model must not be refitted")
+
+    def predict(self, X):
+        return np.column_stack([m.predict(X) for m in self.models])
+
+
+def _prefit_quantile_models(alpha, X, y):
+    levels = [alpha / 2, 1 - alpha / 2]
+    models = [
+        QuantileRegressor(quantile=q, solver="highs-ds", alpha=0.0).fit(X, y)
+        for q in levels
+    ]
+    return StackedQuantiles(models, quantiles=levels)
+
+
+# MAPIE's WIDTHS / COVERAGES of _MapieQuantileRegressor(method="quantile")
+CQR_WIDTHS = {
+    0.2: 2.7360884795455576,
+    0.3: 2.185652142101473,
+    0.4: 1.731718678152845,
+    0.8: 0.66909752420949,
+}
+CQR_COVERAGES = {0.2: 0.834, 0.3: 0.738, 0.4: 0.646, 0.8: 0.264}
+
+
+# test_linear_regression_results[quantile_alpha2|3|4|8] (models fitted on the
+# training half, then conformalized on the calibration half: our prefit path)
+@pytest.mark.parametrize("alpha", [0.2, 0.3, 0.4, 0.8])
+def test_cqr_linear_regression_results(alpha):
+    X_train, X_calib, y_train, y_calib = train_test_split(
+        REG_X, REG_Y, test_size=0.5, random_state=1
+    )
+    model = _prefit_quantile_models(alpha, X_train, y_train)
+    cqr = ConformalQuantileRegressor(model, coverage=1 - alpha)
+    cqr.conformalize(X_calib, y_calib)
+    width, coverage = _width_coverage(cqr.predict_interval(REG_X), REG_Y)
+    np.testing.assert_allclose(width, CQR_WIDTHS[alpha], rtol=1e-2)
+    np.testing.assert_allclose(coverage, CQR_COVERAGES[alpha], rtol=1e-2)
+
+
+# test_correction_is_conformal_order_statistic[*-True] (symmetric correction;
+# the asymmetric one, alpha / 2 per side, is not offered: not ported)
+@pytest.mark.parametrize("n_calib, alpha", [(199, 0.1), (29, 0.1), (6, 0.3)])
+def test_cqr_correction_is_conformal_order_statistic(n_calib, alpha):
+    X_calib = np.zeros((n_calib, 1))
+    y_calib = np.random.RandomState(1).normal(size=n_calib)
+    zero = DummyRegressor(strategy="constant", constant=0.0).fit(X_calib, y_calib)
+    model = StackedQuantiles([zero, zero], quantiles=[alpha / 2, 1 - alpha / 2])
+    cqr = ConformalQuantileRegressor(model, coverage=1 - alpha)
+    cqr.conformalize(X_calib, y_calib)
+    k = int(np.ceil((1 - alpha) * (n_calib + 1)))
+    up = np.sort(np.abs(y_calib))[k - 1]
+    np.testing.assert_array_equal(cqr.predict_interval(X_calib[:1])[0], [-up, up])
+
+
+# test_non_trained_estimator
+def test_cqr_unfitted_prefit_model_is_refused():
+    model = GradientBoostingRegressor(loss="quantile", alpha=0.9)
+    with pytest.raises(NotFittedError):
+        ConformalQuantileRegressor(model).conformalize(REG_X[:50], REG_Y[:50])
+
+
+# test_for_small_dataset
+def test_cqr_small_calibration_set():
+    # documented difference: MAPIE raises "Number of samples of the score is
+    # too low"; two calibration points at coverage 0.9 give the exact
+    # conformal answer (-inf, inf) with a CalibrationSizeWarning
+    X_train, X_calib, y_train, y_calib = train_test_split(
+        REG_X, REG_Y, test_size=0.5, random_state=1
+    )
+    model = _prefit_quantile_models(0.1, X_train, y_train)
+    cqr = ConformalQuantileRegressor(model, coverage=0.9)
+    cqr.conformalize(X_calib[:2], y_calib[:2])
+    with pytest.warns(CalibrationSizeWarning):
+        bounds = cqr.predict_interval(X_calib[:3])
+    np.testing.assert_array_equal(bounds, np.tile([-np.inf, np.inf], (3, 1)))
+
+
+# -- test_non_regression.py --------------------------------------------------------
+def _non_regression_classification():
+    X, y = make_classification(
+        n_samples=1000, n_informative=5, n_classes=4, random_state=1
+    )
+    sample_weight = np.random.RandomState(1).random(len(X))
+    train, conf = next(ShuffleSplit(n_splits=1, random_state=1).split(X))
+    return X, y, sample_weight, train, conf
+
+
+# test_split[params0|params2|params3|params4]: shapes, and predict_set's
+# point predictions equal predict (params1's "top_k" score is not offered)
+@pytest.mark.parametrize(
+    "case",
+    ["lac", "aps_sample_weight_two_levels", "raps", "raps_tuned"],
+)
+def test_non_regression_split_classification(case):
+    X, y, sample_weight, train, conf = _non_regression_classification()
+    if case == "aps_sample_weight_two_levels":
+        model = RandomForestClassifier(random_state=1, n_estimators=20)
+        model.fit(X[train], y[train], sample_weight=sample_weight[train])
+        # MAPIE's include_last_label=False drops the label that crosses the
+        # threshold; ours is the randomised APS (exact coverage): same
+        # shapes, other sets. 20 trees instead of 100 (shapes only)
+        clf = ConformalClassifier(model, score="aps", random_state=1)
+        coverage = [0.8, 0.9]
+    else:
+        model = LogisticRegression().fit(X[train], y[train])
+        kw = {"score": case[:4].rstrip("_")}
+        if case == "raps_tuned":  # MAPIE's RAPSConformityScore(size_raps=0.4)
+            kw.update(k_reg="auto", penalty="auto", tuning_size=0.4)
+        clf = ConformalClassifier(model, random_state=1, **kw)
+        coverage = 0.9
+    clf.conformalize(X[conf], y[conf])
+    sets = clf.predict_set(X[conf], coverage=coverage)
+    n_levels = len(coverage) if np.ndim(coverage) else None
+    want = (len(conf), 4) if n_levels is None else (len(conf), 4, n_levels)
+    assert sets.shape == want
+    np.testing.assert_array_equal(clf.predict(X[conf]), model.predict(X[conf]))
+
+
+# test_split_and_quantile[params0 (absolute, sample_weight) | quantile params1
+# (three prefit gradient-boosting models)]: shapes, predict equals the centre
+@pytest.mark.parametrize("case", ["absolute_sample_weight", "cqr_gbr_prefit"])
+def test_non_regression_split_regression(case):
+    X, y_signed = make_regression(
+        n_samples=200, n_features=10, noise=1.0, random_state=1
+    )
+    y = np.abs(y_signed)
+    test_size = 0.4 if case == "absolute_sample_weight" else 0.2
+    train, conf = next(
+        ShuffleSplit(n_splits=1, test_size=test_size, random_state=1).split(X)
+    )
+    # MAPIE's gradient boosting has 100 trees; 20 here (shapes only)
+    if case == "absolute_sample_weight":
+        sample_weight = np.random.RandomState(1).random(len(X))
+        model = LinearRegression().fit(
+            X[train], y[train], sample_weight=sample_weight[train]
+        )
+        reg = ConformalRegressor(model, coverage=0.8).conformalize(X[conf], y[conf])
+        np.testing.assert_array_equal(reg.predict(X[conf]), model.predict(X[conf]))
+    else:
+        models = [
+            GradientBoostingRegressor(
+                loss="quantile", alpha=q, n_estimators=20, max_depth=3
+            ).fit(X[train], y[train])
+            for q in (0.05, 0.95)
+        ]
+        model = StackedQuantiles(models, quantiles=[0.05, 0.95])
+        reg = ConformalQuantileRegressor(model, coverage=0.9)
+        reg.conformalize(X[conf], y[conf])
+        lo, hi = model.predict(X[conf]).T
+        np.testing.assert_allclose(reg.predict(X[conf]), (lo + hi) / 2)
+    assert reg.predict_interval(X[conf]).shape == (len(conf), 2)
+    assert reg.predict_interval(X[conf], coverage=[0.5, 0.8]).shape == (
+        len(conf),
+        2,
+        2,
     )
