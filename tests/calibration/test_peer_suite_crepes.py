@@ -123,6 +123,9 @@ def test_conformal_classifier_predict_paths_and_smoothing():
     want = ((alphas_cal[None, None, :] >= alphas_test[:, :, None]).sum(-1) + 1) / 4
     np.testing.assert_array_equal(p_ns, want)
     _smoothed_within_bounds(p_sm, p_ns, 3)
+    # documented difference: crepes smooths by default (smoothing=True); our
+    # classifier's predict_pvalue defaults to the conservative p-value
+    np.testing.assert_array_equal(clf.predict_pvalue(X_test), p_ns)
     # crepes' ps.shape == alphas_test.shape at confidence 0.999: with 3
     # calibration scores every label is in every set (crepes: all p-values
     # exceed 0.001); we say so with a CalibrationSizeWarning

@@ -1103,3 +1103,34 @@ def test_non_regression_split_regression(case):
         2,
         2,
     )
+
+
+# test_toy_dataset_predictions[lac]: MAPIE's LAC sets take a label when its
+# score is at most the threshold plus 1e-8 (mapie._machine_precision.EPSILON);
+# ours are exact (documented in the user guide). The toy sets agree because
+# no toy score lies that close; here one does
+class KnownProbaPredict(KnownProba):
+    """KnownProba with the ``predict`` MAPIE's fitted-model check calls."""
+
+    def predict(self, X):
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+
+def test_lac_tolerance_difference():
+    est = KnownProbaPredict().fit(np.zeros((2, 2)), [0, 1])
+    # 9 calibration scores 1 - p_y = 0.1, ..., 0.9: the threshold at coverage
+    # 0.5 is the ceil(0.5 * 10) = 5th smallest, 0.5
+    p_true = 1.0 - np.arange(1, 10) / 10
+    y_cal = np.arange(9) % 2
+    X_cal = np.column_stack([1.0 - p_true, p_true])
+    X_cal[y_cal == 0] = X_cal[y_cal == 0, ::-1]  # p of the true label: p_true
+    clf = ConformalClassifier(est, score="lac").conformalize(X_cal, y_cal)
+    X_test = np.array([[0.5 - 5e-9, 0.5 + 5e-9]])  # scores 0.5 + 5e-9 and 0.5 - 5e-9
+    np.testing.assert_array_equal(
+        clf.predict_set(X_test, coverage=0.5), [[False, True]]
+    )
+    classification = pytest.importorskip("mapie.classification")
+    peer = classification.SplitConformalClassifier(
+        est, confidence_level=0.5, conformity_score="lac", prefit=True
+    ).conformalize(X_cal, y_cal)
+    np.testing.assert_array_equal(peer.predict_set(X_test)[1][:, :, 0], [[True, True]])
