@@ -4,7 +4,10 @@ Sources (the test files shipped in the installed ``mapie`` 1.6.0 package,
 ``mapie/tests/``): ``risk_control/test_multi_label_classification_control.py``,
 ``risk_control/test_binary_classification_control.py``,
 ``risk_control/test_risk_control.py``, ``test_time_series_regression.py``,
-``test_regression.py`` and ``test_classification.py``. Each port keeps MAPIE's
+``test_regression.py``, ``test_classification.py``,
+``test_quantile_regression.py``, ``test_non_regression.py``,
+``test_metrics.py`` (size-stratified coverage) and
+``test_conditional_metrics.py`` (coverage gap). Each port keeps MAPIE's
 data and assertions (expected numbers, shapes, properties) and calls OUR
 class through its public API; a comment above each test names the peer test.
 Where our documented behaviour differs (one target per fit, the exact CRC
@@ -63,6 +66,7 @@ from skvariance.calibration import (
     RiskControlWarning,
     min_calibration_size,
 )
+from skvariance.metrics import coverage_by_group, size_stratified_coverage
 
 from ._helpers import KnownProba
 
@@ -1134,3 +1138,195 @@ def test_lac_tolerance_difference():
         est, confidence_level=0.5, conformity_score="lac", prefit=True
     ).conformalize(X_cal, y_cal)
     np.testing.assert_array_equal(peer.predict_set(X_test)[1][:, :, 0], [[True, True]])
+
+
+# -- test_metrics.py (size-stratified coverage) -------------------------------
+SSC_Y_TOY = np.array([5, 7.5, 9.5, 10.5, 12.5])
+SSC_INTERVALS = np.array(  # (n, 2, n_levels), MAPIE's layout
+    [
+        [[4, 4], [6, 7.5]],
+        [[6.0, 8], [9.0, 10]],
+        [[9, 9], [10.0, 10.0]],
+        [[8.5, 9], [12.5, 12]],
+        [[10.5, 10.5], [12.0, 12]],
+    ]
+)
+SSC_Y_CLASS = np.array([3, 3, 1, 2, 2])
+SSC_SETS = np.array(  # (n, n_classes, n_levels)
+    [
+        [[False, False], [False, True], [False, True], [False, False]],
+        [[False, False], [True, True], [True, True], [True, True]],
+        [[False, False], [True, False], [True, False], [False, False]],
+        [[True, False], [True, False], [True, True], [True, False]],
+        [[False, False], [True, True], [False, True], [True, True]],
+    ]
+)
+# MAPIE's SSC_REG_COVERAGES and SSC_CLASSIF_COVERAGES, one row per level
+SSC_REG_COVERAGES = {
+    2: np.array([[2 / 3, 1.0], [1 / 3, 1.0]]),
+    3: np.array([[0.5, 1.0, 1.0], [0.5, 0.5, 1.0]]),
+}
+SSC_CLASSIF_COVERAGES = {
+    2: np.array([[1 / 3, 1.0], [1 / 3, 1.0]]),
+    3: np.array([[0.0, 2 / 3, 1.0], [0.5, 2 / 3, np.nan]]),
+    None: np.array([[0.0, np.nan, 0.5, 1.0, 1.0], [0.0, 1.0, 0.0, 1.0, np.nan]]),
+}
+
+
+# test_regression_ssc_coverage_values, test_regression_ssc_score_coverage_values,
+# test_regression_ssc_return_shape (each level on its own: our function takes
+# one level's intervals)
+@pytest.mark.parametrize("bins", [2, 3])
+@pytest.mark.parametrize("level", [0, 1])
+def test_regression_ssc_coverage_values(bins, level):
+    res = size_stratified_coverage(SSC_Y_TOY, SSC_INTERVALS[:, :, level], bins=bins)
+    want = SSC_REG_COVERAGES[bins][level]
+    assert res.coverage.shape == want.shape
+    np.testing.assert_allclose(res.coverage, want)
+    np.testing.assert_allclose(res.coverage.min(), want.min())  # the ssc score
+
+
+# test_classification_ssc_coverage_values, test_classification_ssc_score_coverage_values
+@pytest.mark.parametrize("bins", [2, 3, None])
+@pytest.mark.parametrize("level", [0, 1])
+def test_classification_ssc_coverage_values(bins, level):
+    res = size_stratified_coverage(
+        SSC_Y_CLASS, SSC_SETS[:, :, level], bins=bins, classes=[0, 1, 2, 3]
+    )
+    want = SSC_CLASSIF_COVERAGES[bins][level]
+    # documented difference: MAPIE reports an empty stratum as NaN (with a
+    # RuntimeWarning); ours leaves it out (groups names the strata kept)
+    np.testing.assert_allclose(res.coverage, want[~np.isnan(want)])
+    kept = np.flatnonzero(~np.isnan(want))
+    np.testing.assert_array_equal(res.groups, kept)
+    np.testing.assert_allclose(res.coverage.min(), np.nanmin(want))
+
+
+# test_invalid_splits_regression_ssc, test_valid_splits_regression_ssc
+@pytest.mark.parametrize("bins", [10, 0, -1, 5, 1, 2, 3])
+def test_regression_ssc_bins(bins):
+    intervals = SSC_INTERVALS[:, :, 0]
+    if bins in (10, 0, -1):
+        with pytest.raises(ValueError, match="bins"):
+            size_stratified_coverage(SSC_Y_TOY, intervals, bins=bins)
+        return
+    # documented difference: MAPIE refuses 5 bins for 5 rows; ours allows
+    # one row per stratum (at most n_samples strata)
+    res = size_stratified_coverage(SSC_Y_TOY, intervals, bins=bins)
+    assert res.coverage.shape == (bins,)
+
+
+# test_invalid_splits_classification_ssc, test_valid_splits_classification_ssc
+@pytest.mark.parametrize("bins", [0, -1, 10, 4, 3, 2, None])
+def test_classification_ssc_bins(bins):
+    sets = SSC_SETS[:, :, 0]
+    if bins in (0, -1):
+        with pytest.raises(ValueError, match="bins"):
+            size_stratified_coverage(SSC_Y_CLASS, sets, bins=bins)
+        return
+    # documented difference: MAPIE refuses 10 and 4 bins for set sizes
+    # 0..4; ours splits the sizes as np.array_split(range(5), bins) does and
+    # leaves the empty ranges out
+    res = size_stratified_coverage(SSC_Y_CLASS, sets, bins=bins)
+    assert 1 <= res.coverage.size <= 5
+    # whatever the strata, they hold every row: 3 of the 5 sets cover
+    np.testing.assert_array_equal(res.counts.sum(), 5)
+    np.testing.assert_allclose((res.coverage * res.counts).sum() / 5, 3 / 5)
+
+
+# -- test_conditional_metrics.py (coverage gap) --------------------------------
+def _coverage_gap(y, groups, target, y_pred, weighted):
+    """MAPIE's coverage_gap from our coverage_by_group: the mean (or
+    size-weighted) absolute gap between each group's coverage and the target."""
+    res = coverage_by_group(y, y_pred, groups)
+    gaps = np.abs(res.coverage - target)
+    if weighted:
+        return float((gaps * res.counts).sum() / res.counts.sum())
+    return float(gaps.mean())
+
+
+# test_coverage_gap_with_intervals (MAPIE's 3 cases)
+@pytest.mark.parametrize(
+    "y, groups, target, intervals, weighted, expected_gap",
+    [
+        (
+            [0.0, 1.0, 2.0, 3.0],
+            [0, 0, 1, 1],
+            0.75,
+            [[0.0, 1.0], [0.0, 2.0], [1.0, 2.0], [4.0, 5.0]],
+            False,
+            0.25,
+        ),
+        (
+            [0.0, 1.0, 2.0, 3.0, 4.0, 5.0],
+            [0, 0, 0, 1, 1, 2],
+            2 / 3,
+            [[-1.0, 0.0], [0.0, 0.5], [2.0, 2.0], [3.1, 4.0], [4.0, 5.0], [5.0, 5.0]],
+            False,
+            1 / 6,
+        ),
+        (
+            [-1.0, 0.0, 1.0, 2.0, 3.0, 4.0],
+            [0, 0, 1, 1, 1, 1],
+            0.5,
+            [[-2.0, -1.0], [-0.5, 0.5], [1.5, 2.5], [2.0, 2.0], [4.0, 5.0], [3.5, 4.5]],
+            True,
+            1 / 6,
+        ),
+    ],
+)
+def test_coverage_gap_with_intervals(
+    y, groups, target, intervals, weighted, expected_gap
+):
+    gap = _coverage_gap(np.array(y), groups, target, np.array(intervals), weighted)
+    np.testing.assert_allclose(gap, expected_gap)
+
+
+# test_coverage_gap_with_sets (MAPIE's 3 cases)
+@pytest.mark.parametrize(
+    "y, groups, target, sets, weighted, expected_gap",
+    [
+        (
+            [0, 1, 0, 1],
+            [0, 0, 1, 1],
+            0.75,
+            [[1, 0], [0, 1], [1, 0], [0, 0]],
+            False,
+            0.25,
+        ),
+        (
+            [0, 1, 2, 2, 3, 1],
+            [0, 0, 0, 1, 1, 2],
+            2 / 3,
+            [
+                [1, 0, 0, 0],
+                [1, 0, 0, 0],
+                [0, 0, 1, 1],
+                [0, 0, 0, 1],
+                [0, 0, 0, 1],
+                [0, 1, 1, 0],
+            ],
+            False,
+            1 / 6,
+        ),
+        (
+            [0, 1, 2, 2, 3, 1],
+            [0, 0, 1, 1, 1, 1],
+            0.5,
+            [
+                [1, 0, 0, 0],
+                [1, 0, 0, 0],
+                [0, 0, 0, 1],
+                [0, 0, 1, 1],
+                [0, 0, 1, 1],
+                [0, 1, 1, 0],
+            ],
+            True,
+            1 / 6,
+        ),
+    ],
+)
+def test_coverage_gap_with_sets(y, groups, target, sets, weighted, expected_gap):
+    sets = np.array(sets, dtype=bool)
+    gap = _coverage_gap(np.array(y), groups, target, sets, weighted)
+    np.testing.assert_allclose(gap, expected_gap)
