@@ -7,7 +7,8 @@ Sources (the test files shipped in the installed ``mapie`` 1.6.0 package,
 ``test_regression.py``, ``test_classification.py``,
 ``test_quantile_regression.py``, ``test_non_regression.py``,
 ``test_metrics.py`` (size-stratified coverage) and
-``test_conditional_metrics.py`` (coverage gap). Each port keeps MAPIE's
+``test_conditional_metrics.py`` (coverage gap), ``test_calibration.py``
+(``VennAbersCalibrator``). Each port keeps MAPIE's
 data and assertions (expected numbers, shapes, properties) and calls OUR
 class through its public API; a comment above each test names the peer test.
 Where our documented behaviour differs (one target per fit, the exact CRC
@@ -26,9 +27,10 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
 from joblib import parallel_config
 from scipy.stats import binom, ttest_1samp
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import (
     make_classification,
@@ -52,6 +54,7 @@ from sklearn.model_selection import (
     train_test_split,
 )
 from sklearn.multioutput import MultiOutputClassifier
+from sklearn.naive_bayes import GaussianNB
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder
 
@@ -64,6 +67,7 @@ from skvariance.calibration import (
     EnbPIRegressor,
     RiskController,
     RiskControlWarning,
+    VennAbersClassifier,
     min_calibration_size,
 )
 from skvariance.metrics import coverage_by_group, size_stratified_coverage
@@ -1330,3 +1334,223 @@ def test_coverage_gap_with_sets(y, groups, target, sets, weighted, expected_gap)
     sets = np.array(sets, dtype=bool)
     gap = _coverage_gap(np.array(y), groups, target, sets, weighted)
     np.testing.assert_allclose(gap, expected_gap)
+
+
+# -- test_calibration.py (VennAbersCalibrator) ---------------------------------
+VA_RS = 42
+VA_XB, VA_YB = make_classification(
+    n_samples=1000, n_features=20, n_classes=2, n_informative=10, random_state=VA_RS
+)
+VA_XB_TRAIN, VA_XB_TEST, VA_YB_TRAIN, VA_YB_TEST = train_test_split(
+    VA_XB, VA_YB, test_size=0.2, random_state=VA_RS
+)
+VA_XM, VA_YM = make_classification(
+    n_samples=1000, n_features=20, n_classes=3, n_informative=10, random_state=VA_RS
+)
+VA_XM_TRAIN, VA_XM_TEST, VA_YM_TRAIN, VA_YM_TEST = train_test_split(
+    VA_XM, VA_YM, test_size=0.2, random_state=VA_RS
+)
+
+
+def _check_va_proba(probs, n, n_classes):
+    assert probs.shape == (n, n_classes)
+    assert np.allclose(probs.sum(axis=1), 1.0)
+    assert np.all((probs >= 0) & (probs <= 1))
+
+
+def _mapie_va(**kw):
+    calibration = pytest.importorskip("mapie.calibration")
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return calibration.VennAbersCalibrator(**kw)
+
+
+# test_va_mode_functionality (inductive / cross_val, binary / multiclass)
+@pytest.mark.parametrize("method", ["inductive", "cross"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_va_mode_functionality(method, n_classes):
+    if n_classes == 2:
+        X_train, y_train, X_test = VA_XB_TRAIN, VA_YB_TRAIN, VA_XB_TEST
+    else:
+        X_train, y_train, X_test = VA_XM_TRAIN, VA_YM_TRAIN, VA_XM_TEST
+    va = VennAbersClassifier(GaussianNB(), method=method, cv=3, random_state=VA_RS)
+    va.fit(X_train, y_train)
+    probs = va.predict_proba(X_test)
+    _check_va_proba(probs, len(X_test), n_classes)
+    assert va.predict(X_test).shape == (len(X_test),)
+    # MAPIE's n_classes_ is our classes_.size
+    assert va.classes_.size == n_classes
+    if method == "cross":  # MAPIE's n_splits=3 folds: MAPIE's numbers
+        peer = _mapie_va(
+            estimator=GaussianNB(), inductive=False, n_splits=3, random_state=VA_RS
+        )
+        with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            want = peer.fit(X_train, y_train).predict_proba(X_test)
+        np.testing.assert_allclose(probs, want, atol=1e-12)
+
+
+# test_va_prefit_mode (binary, multiclass)
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_va_prefit_mode(n_classes):
+    if n_classes == 2:
+        X_train, y_train, X_test = VA_XB_TRAIN, VA_YB_TRAIN, VA_XB_TEST
+    else:
+        X_train, y_train, X_test = VA_XM_TRAIN, VA_YM_TRAIN, VA_XM_TEST
+    X_proper, X_cal, y_proper, y_cal = train_test_split(
+        X_train, y_train, test_size=0.3, random_state=VA_RS
+    )
+    clf = GaussianNB().fit(X_proper, y_proper)
+    va = VennAbersClassifier(clf).conformalize(X_cal, y_cal)
+    _check_va_proba(va.predict_proba(X_test), len(X_test), n_classes)
+    # MAPIE's single_estimator_: the prefit model, used as it is
+    assert va.estimators_[0][0] is clf
+
+
+# test_va_different_estimators
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        LogisticRegression(random_state=VA_RS),
+        RandomForestClassifier(n_estimators=10, random_state=VA_RS),
+        GaussianNB(),
+    ],
+)
+def test_va_different_estimators(estimator):
+    va = VennAbersClassifier(estimator, random_state=VA_RS)
+    va.fit(VA_XB_TRAIN, VA_YB_TRAIN)
+    _check_va_proba(va.predict_proba(VA_XB_TEST), len(VA_XB_TEST), 2)
+
+
+# test_va_estimator_none_raises_error
+def test_va_estimator_none_is_logistic_regression():
+    # documented difference: MAPIE requires an estimator; ours defaults to
+    # LogisticRegression, as every estimator of the family
+    va = VennAbersClassifier(random_state=VA_RS).fit(VA_XB_TRAIN, VA_YB_TRAIN)
+    assert isinstance(va.estimators_[0][0], LogisticRegression)
+
+
+# test_va_sample_weights_constant, test_va_sample_weights_variable,
+# test_va_venn_abers_cv_with_sample_weight (metadata routing, as MAPIE's)
+def test_va_sample_weights():
+    n = len(VA_YB_TRAIN)
+    with sklearn.config_context(enable_metadata_routing=True):
+        nb = GaussianNB().set_fit_request(sample_weight=True)
+        none = VennAbersClassifier(nb, random_state=VA_RS).fit(VA_XB_TRAIN, VA_YB_TRAIN)
+        ones = VennAbersClassifier(nb, random_state=VA_RS).fit(
+            VA_XB_TRAIN, VA_YB_TRAIN, sample_weight=np.ones(n)
+        )
+        np.testing.assert_allclose(
+            none.predict_proba(VA_XB_TEST),
+            ones.predict_proba(VA_XB_TEST),
+            rtol=1e-2,
+            atol=1e-2,
+        )
+        forest = RandomForestClassifier(n_estimators=10, random_state=VA_RS)
+        uniform = VennAbersClassifier(forest, random_state=VA_RS)
+        uniform.fit(VA_XB_TRAIN, VA_YB_TRAIN)
+        weights = np.random.RandomState(VA_RS).uniform(0.1, 2.0, size=n)
+        weighted = VennAbersClassifier(
+            clone(forest).set_fit_request(sample_weight=True), random_state=VA_RS
+        ).fit(VA_XB_TRAIN, VA_YB_TRAIN, sample_weight=weights)
+        assert not np.allclose(
+            uniform.predict_proba(VA_XB_TEST), weighted.predict_proba(VA_XB_TEST)
+        )
+        halves = np.ones(n)
+        halves[: n // 2] = 2.0
+        cross = VennAbersClassifier(nb, method="cross", cv=3, random_state=VA_RS)
+        cross.fit(VA_XB_TRAIN, VA_YB_TRAIN, sample_weight=halves)
+        _check_va_proba(cross.predict_proba(VA_XB_TEST), len(VA_XB_TEST), 2)
+
+
+# test_va_random_state_reproducibility
+def test_va_random_state_reproducibility():
+    one = VennAbersClassifier(GaussianNB(), random_state=VA_RS)
+    two = VennAbersClassifier(GaussianNB(), random_state=VA_RS)
+    np.testing.assert_array_equal(
+        one.fit(VA_XB_TRAIN, VA_YB_TRAIN).predict_proba(VA_XB_TEST),
+        two.fit(VA_XB_TRAIN, VA_YB_TRAIN).predict_proba(VA_XB_TEST),
+    )
+
+
+# test_va_different_calibration_sizes, test_va_different_n_splits,
+# test_va_fit_parameters_override (our split parameters are constructor
+# parameters: calibration_size, stratify, random_state)
+@pytest.mark.parametrize(
+    "params",
+    [{"calibration_size": c} for c in (0.2, 0.3, 0.5, 0.4)]
+    + [{"method": "cross", "cv": k} for k in (2, 3, 5)]
+    + [{"random_state": 123}, {"stratify": False}],
+)
+def test_va_split_parameters(params):
+    params = {"random_state": VA_RS, **params}
+    va = VennAbersClassifier(GaussianNB(), **params).fit(VA_XB_TRAIN, VA_YB_TRAIN)
+    _check_va_proba(va.predict_proba(VA_XB_TEST), len(VA_XB_TEST), 2)
+
+
+# test_va_n_splits_too_small_raises_error, test_va_invalid_cal_size_raises_error
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"method": "cross", "cv": 1},
+        {"calibration_size": 1.5},
+        {"calibration_size": -0.1},
+    ],
+)
+def test_va_invalid_split_parameters(params):
+    va = VennAbersClassifier(GaussianNB(), random_state=VA_RS, **params)
+    with pytest.raises(ValueError):
+        va.fit(VA_XB_TRAIN, VA_YB_TRAIN)
+
+
+# test_va_pipeline_compatibility
+def test_va_pipeline_compatibility():
+    X_df = pd.DataFrame(
+        {
+            "x_cat": ["A", "A", "B", "A", "A", "B"] * 10,
+            "x_num": [0, 1, 1, 4, np.nan, 5] * 10,
+        }
+    )
+    y_series = pd.Series([0, 1, 0, 1, 0, 1] * 10)
+    preprocessor = ColumnTransformer(
+        [
+            ("cat", OneHotEncoder(handle_unknown="ignore"), ["x_cat"]),
+            ("num", SimpleImputer(strategy="mean"), ["x_num"]),
+        ]
+    )
+    pipe = make_pipeline(preprocessor, LogisticRegression(random_state=VA_RS))
+    va = VennAbersClassifier(pipe, random_state=VA_RS).fit(X_df, y_series)
+    assert va.predict_proba(X_df).shape == (len(y_series), 2)
+
+
+# test_va_different_input_types
+@pytest.mark.parametrize(
+    "X_type, y_type",
+    [(pd.DataFrame, pd.Series), (np.ndarray, np.ndarray), (pd.DataFrame, np.ndarray)],
+)
+def test_va_different_input_types(X_type, y_type):
+    X_train = pd.DataFrame(VA_XB_TRAIN) if X_type is pd.DataFrame else VA_XB_TRAIN
+    y_train = pd.Series(VA_YB_TRAIN) if y_type is pd.Series else VA_YB_TRAIN
+    X_test = pd.DataFrame(VA_XB_TEST) if X_type is pd.DataFrame else VA_XB_TEST
+    va = VennAbersClassifier(GaussianNB(), random_state=VA_RS).fit(X_train, y_train)
+    assert va.predict_proba(X_test).shape == (len(X_test), 2)
+
+
+# test_va_invalid_inputs_raise_error, test_va_predict_before_fit_raises_error
+@pytest.mark.parametrize(
+    "X, y",
+    [
+        (np.array([]).reshape(0, 20), np.array([])),
+        (np.zeros((10, 20)), np.zeros(10)),
+        (VA_XB_TRAIN[:50], VA_YB_TRAIN[:40]),
+    ],
+)
+def test_va_invalid_inputs(X, y):
+    va = VennAbersClassifier(GaussianNB(), random_state=VA_RS)
+    with pytest.raises(ValueError):
+        va.fit(X, y)
+
+
+def test_va_predict_before_fit():
+    with pytest.raises(NotFittedError):
+        VennAbersClassifier(GaussianNB()).predict(VA_XB_TEST)
