@@ -214,7 +214,7 @@ def test_invalid_method_or_risk(params):
 # test_error_confidence_level_wrong_type(_ltt)
 @pytest.mark.parametrize(
     "confidence_level",
-    [-1.0, 0, 1, 4, -3, np.arange(0, 1, 0.01), (0.1, 0.2), [0.4, 0.5]],
+    [-1.0, 0, 1, 4, -3, np.arange(0, 1, 0.01), (0.1, 0.2), [0.4, 0.5], None],
 )
 def test_confidence_level_wrong_value_or_type(confidence_level):
     X, y = make_classification(n_samples=60, random_state=0)
@@ -224,6 +224,31 @@ def test_confidence_level_wrong_value_or_type(confidence_level):
     )
     with pytest.raises(ValueError, match="confidence_level"):
         rc.conformalize(X, y)
+
+
+# test_confidence_level_none_crc, test_bound_none_crc
+def test_crc_does_not_use_confidence_level():
+    # documented difference: MAPIE warns that CRC ignores confidence_level;
+    # ours documents it ("not used by CRC") and, as a scikit-learn parameter
+    # with a default, cannot tell a default from a choice: no warning
+    # (filterwarnings=error), and the threshold does not depend on it
+    est = _toy_estimator()
+    a = RiskController(est, risk="fnr", target=0.2, confidence_level=0.9)
+    b = RiskController(est, risk="fnr", target=0.2, confidence_level=0.5)
+    assert (
+        a.conformalize(X_TOY, Y_TOY).threshold_
+        == b.conformalize(X_TOY, Y_TOY).threshold_
+    )
+
+
+# test_transform_pred_proba_ndarray_invalid_dims
+def test_invalid_probability_dimensions():
+    class OneDimensional(ArrayOutputModel):
+        def predict_proba(self, X):
+            return np.full(len(np.asarray(X)), 0.6)
+
+    with pytest.raises(ValueError, match="one positive-class probability per label"):
+        RiskController(OneDimensional(), risk="fnr").conformalize(X_TOY, Y_TOY)
 
 
 # test_error_wrong_method_metric_precision
