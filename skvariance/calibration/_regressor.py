@@ -843,9 +843,13 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         The level-``p`` quantile is ``mu(x) + sigma(x) r`` with ``r`` the
         ``ceil(p (n + 1))``-th smallest signed calibration residual
         ``(y_i - mu(x_i)) / sigma(x_i)`` (``sigma = 1`` for the absolute
-        score), ``+inf`` when that rank exceeds ``n``; so ``P(y <= Q(p)) >= p``
-        and ``P(y < Q(p)) <= p``. For CV+ and jackknife+-after-bootstrap the
-        same rank is taken among ``mu_{-i}(x) + sigma_{-i}(x) r_i``.
+        score), ``+inf`` when that rank exceeds ``n``; so, for the split
+        method, ``P(y <= Q(p)) >= p``, and without ties
+        ``P(y <= Q(p)) = ceil(p (n + 1)) / (n + 1) < p + 1 / (n + 1)``: the
+        quantile errs upwards, so ``[Q(a / 2), Q(1 - a / 2)]`` need not cover
+        ``1 - a`` (use :meth:`predict_interval`). For CV+ and
+        jackknife+-after-bootstrap the same rank is taken among
+        ``mu_{-i}(x) + sigma_{-i}(x) r_i``.
 
         Parameters
         ----------
