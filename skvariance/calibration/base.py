@@ -734,7 +734,8 @@ class BaseConformal(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
 def check_prefit(estimator, name="estimator"):
     """``estimator``, checked to be fitted (``conformalize``'s contract).
 
-    Raises a ``ValueError`` when it is ``None`` and scikit-learn's
+    Raises a ``ValueError`` when it is ``None``, a ``TypeError`` when it is
+    not a scikit-learn estimator (no ``__sklearn_tags__``), and scikit-learn's
     :class:`~sklearn.exceptions.NotFittedError` (a ``ValueError``) naming
     ``name`` when :func:`~sklearn.utils.validation.check_is_fitted` finds it
     unfitted.
@@ -744,6 +745,15 @@ def check_prefit(estimator, name="estimator"):
             f"conformalize needs an already fitted {name}, but {name} is None; "
             f"pass the fitted model as {name}, or call fit(X, y) to fit and "
             "calibrate on a split."
+        )
+    if not hasattr(estimator, "__sklearn_tags__"):
+        # scikit-learn's fitted check reads the tags; without them it fails
+        # with an AttributeError deep inside scikit-learn
+        raise TypeError(
+            f"{name} must be a scikit-learn estimator (an object with "
+            "__sklearn_tags__, e.g. a subclass of sklearn.base.BaseEstimator); "
+            f"got {type(estimator).__name__}. Wrap the model in a class "
+            "deriving from BaseEstimator."
         )
     try:
         check_is_fitted(estimator)
