@@ -72,7 +72,8 @@ def weighted_conformal_quantiles(sorted_scores, cum_weights, test_weights, level
     For test point ``j`` the calibration scores carry weights
     ``w_i / (W + w_j)`` and the test point carries ``w_j / (W + w_j)`` at
     ``+inf`` (``W`` the total calibration weight); the result is the smallest
-    score whose cumulative normalised weight reaches the level.
+    score whose cumulative normalised weight reaches the level. With no mass
+    at all (``W + w_j == 0``) the result is ``+inf``: nothing to calibrate on.
 
     Parameters
     ----------
@@ -103,7 +104,8 @@ def weighted_conformal_quantiles(sorted_scores, cum_weights, test_weights, level
                     lo = mid + 1
                 else:
                     hi = mid
-            if lo >= n:
+            # no mass at all (zero calibration and test weights): unbounded
+            if lo >= n or mass <= 0.0:
                 out[j, k] = np.inf
             else:
                 out[j, k] = sorted_scores[lo]
