@@ -309,8 +309,9 @@ class ConformalCalibration:
         Returns an array of shape (n_test, n_levels). Under weighting the
         quantile is ``+inf`` where the test point's own weight is too large
         for the level (the honest answer, see Tibshirani et al., 2019), and
-        where there is no mass at all (a group whose calibration weights are
-        all zero, for a test point of weight zero: as its p-value of 1).
+        wherever the test point's group has no calibration weight (no
+        calibration mass, no guarantee; for a test point of weight zero, as
+        its p-value of 1).
         """
         levels = np.ascontiguousarray(levels, dtype=np.float64)
         if not self.weighted:
