@@ -71,3 +71,45 @@ def test_split_set_of_a_group_without_weight_holds_every_class():
             X[:3], 0.8, groups=[1, 1, 0], shift_weight=np.array([0.0, 1.0, 0.0])
         )
     assert sets[:2].all()
+
+
+def test_the_smallest_test_weight_in_a_group_without_weight_is_unbounded_too():
+    # level * 5e-324 underflows to 0 below coverage 0.5: the bound must not
+    # come back from the calibration values, split or CV+ alike
+    X, y, g, w = _data(30)
+    split = ConformalRegressor(LinearRegression(), calibration_size=0.5, random_state=0)
+    loo = ConformalRegressor(LinearRegression(), method="cv_plus", cv=LeaveOneOut())
+    for reg in (split, loo):
+        reg.fit(X, y, groups=g, shift_weight=w)
+        with pytest.warns(CalibrationSizeWarning, match="^1 of 1 test points"):
+            bounds = reg.predict_interval(
+                X[:1], [0.4, 0.8], groups=[1], shift_weight=[5e-324]
+            )
+        np.testing.assert_array_equal(bounds, [[[-np.inf] * 2, [np.inf] * 2]])
+
+
+def test_weighted_cv_plus_with_zero_weights_in_a_group_with_mass_is_finite():
+    # the rows holding the smallest upper and the largest lower value weigh
+    # 0: the group still has mass, so the jackknife+ bounds are the weighted
+    # quantiles of the leave-one-out values, computed here
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(12, 2))
+    y = X[:, 0] + rng.normal(size=12)
+    x = rng.normal(size=(3, 2))
+    keep = ~np.eye(12, dtype=bool)
+    models = [LinearRegression().fit(X[k], y[k]) for k in keep]
+    mu = np.array([m.predict(x) for m in models])  # (12, 3)
+    r = np.abs(y - np.array([m.predict(X[i : i + 1])[0] for i, m in enumerate(models)]))
+    w = np.tile([1.0, 2.0], 6)
+    w[[np.argmin(mu[:, 0] + r), np.argmax(mu[:, 0] - r), 5]] = 0.0
+
+    def upper(values):  # smallest value whose weight reaches half of W + 1
+        order = np.argsort(values)
+        first = np.argmax(np.cumsum(w[order]) >= 0.5 * (w.sum() + 1.0))
+        return values[order][first]
+
+    reg = ConformalRegressor(LinearRegression(), method="cv_plus", cv=LeaveOneOut())
+    reg.fit(X, y, shift_weight=w)
+    bounds = reg.predict_interval(x, 0.5, shift_weight=[1.0] * 3)
+    expected = [[-upper(-(mu[:, j] - r)), upper(mu[:, j] + r)] for j in range(3)]
+    np.testing.assert_allclose(bounds, expected, rtol=1e-12)
