@@ -72,7 +72,9 @@ def weighted_conformal_quantiles(sorted_scores, cum_weights, test_weights, level
     For test point ``j`` the calibration scores carry weights
     ``w_i / (W + w_j)`` and the test point carries ``w_j / (W + w_j)`` at
     ``+inf`` (``W`` the total calibration weight); the result is the smallest
-    score whose cumulative normalised weight reaches the level.
+    score whose cumulative normalised weight reaches the level. With no
+    calibration mass (``W == 0``) the result is ``+inf``: nothing to calibrate
+    on, whatever the test weight.
 
     Parameters
     ----------
@@ -103,7 +105,9 @@ def weighted_conformal_quantiles(sorted_scores, cum_weights, test_weights, level
                     lo = mid + 1
                 else:
                     hi = mid
-            if lo >= n:
+            # no calibration mass: unbounded whatever the test weight (a
+            # tiny one would otherwise give a target that underflows to 0)
+            if lo >= n or total <= 0.0:
                 out[j, k] = np.inf
             else:
                 out[j, k] = sorted_scores[lo]

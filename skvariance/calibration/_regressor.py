@@ -137,8 +137,8 @@ def _weighted_upper(values, cal_weights, test_weights, levels):
         target = level * mass
         target -= RANK_TOLERANCE * target
         first = (cum < target[:, None]).sum(axis=1)
-        # no mass at all (zero weights, zero test weight): unbounded, as p = 1
-        inside = (first < n) & (mass > 0)
+        # no calibration mass: unbounded whatever the test weight (as split)
+        inside = (first < n) & (cum[:, -1] > 0)
         out[inside, k] = sorted_values[rows[inside], first[inside]]
     return out
 

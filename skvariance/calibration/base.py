@@ -308,7 +308,10 @@ class ConformalCalibration:
 
         Returns an array of shape (n_test, n_levels). Under weighting the
         quantile is ``+inf`` where the test point's own weight is too large
-        for the level (the honest answer, see Tibshirani et al., 2019).
+        for the level (the honest answer, see Tibshirani et al., 2019), and
+        wherever the test point's group has no calibration weight (no
+        calibration mass, no guarantee; for a test point of weight zero, as
+        its p-value of 1).
         """
         levels = np.ascontiguousarray(levels, dtype=np.float64)
         if not self.weighted:
@@ -341,7 +344,7 @@ class ConformalCalibration:
                     f"{int(infinite.sum())} of {n_test} test points get an "
                     "infinite conformal quantile: under covariate-shift weights "
                     "their own weight is too large (or their group has no "
-                    "calibration point) for coverage "
+                    "calibration point or no calibration weight) for coverage "
                     f"{float(levels.max())}, so the exact weighted conformal "
                     "answer is unbounded there (Tibshirani et al., 2019). The "
                     "calibration data cover the shifted target too thinly; use "

@@ -303,8 +303,9 @@ def test_weighted_infinite_quantile_warning_in_full():
     assert str(record[0].message) == (
         "3 of 5 test points get an infinite conformal quantile: under "
         "covariate-shift weights their own weight is too large (or their group "
-        "has no calibration point) for coverage 0.9, so the exact weighted "
-        "conformal answer is unbounded there (Tibshirani et al., 2019). The "
+        "has no calibration point or no calibration weight) for coverage 0.9, "
+        "so the exact weighted conformal answer is unbounded there (Tibshirani "
+        "et al., 2019). The "
         "calibration data cover the shifted target too thinly; use more "
         "calibration data or a lower coverage."
     )

@@ -27,6 +27,8 @@ def naive_weighted_quantile(scores, weights, test_weight, level):
     """Smallest value of scores + [inf] whose normalised cumulative weight >= level."""
     values = np.append(scores, np.inf)
     w = np.append(weights, test_weight)
+    if w.sum() == 0:  # no mass at all: nothing to calibrate on
+        return np.inf
     order = np.argsort(values, kind="mergesort")
     cdf = np.cumsum(w[order]) / w.sum()
     for value, c in zip(values[order], cdf):
@@ -85,6 +87,21 @@ def test_weighted_matches_reference(seed):
     for j, wt in enumerate(test_weights):
         for k, q in enumerate(LEVELS):
             assert got[j, k] == naive_weighted_quantile(scores, weights, wt, q)
+
+
+@pytest.mark.parametrize("scale", [0.0, 1e-3])
+def test_weighted_without_calibration_mass_matches_reference(scale):
+    # calibration weights all 0 (or tiny, a total mass below 1): a test point
+    # of weight 0 has no mass at all (+inf), one of weight > 0 all the mass,
+    # even the smallest float (level * weight underflows to 0)
+    scores = np.array([0.3, 0.1, 0.7, 0.2])
+    weights = scale * np.array([1.0, 0.0, 2.0, 1.0])
+    test_weights = np.array([0.0, 1e-3, 1.0, 5e-324])
+    got = run_weighted(scores, weights, test_weights, LEVELS)
+    for j, wt in enumerate(test_weights):
+        for k, q in enumerate(LEVELS):
+            assert got[j, k] == naive_weighted_quantile(scores, weights, wt, q)
+    assert np.isinf(got[[0, 3]]).all() == (scale == 0.0)
 
 
 def test_unit_weights_reduce_to_unweighted():
