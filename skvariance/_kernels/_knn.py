@@ -66,7 +66,9 @@ operation, ``(2 d + 2) 2**-150 2**(2e)`` in all, an absolute term. The norms
 ``s`` and everything after the Gram entry stay float64, so the float64
 bound above still holds for those steps: :func:`rounding_slack32` is that
 bound plus twice the float32 term, and the absolute term (doubled) is
-subtracted as ``eta``. Only the filter sees float32; the order is still
+subtracted as ``eta``, together with :func:`underflow_slack` (float64
+products in the subnormal range), which is all unscaled float64 blocks
+subtract. Only the filter sees float32; the order is still
 decided by the direct float64 distances, so the neighbours are exactly
 those of the float64 filter.
 """
@@ -84,6 +86,18 @@ UNIT_ROUNDOFF = 2.0**-53
 
 #: Columns per pre-filter chunk (see :func:`topk_update_pair`).
 CHUNK = 32
+
+
+def underflow_slack(n_features):
+    """Absolute bound ``8 (d + 2) 2**-1074`` for float64 underflow.
+
+    The relative bounds above assume no underflow; a product in the
+    subnormal range (data of magnitude below about ``2**-511``) errs by up to
+    ``2**-1075`` in absolute terms. The expansion and the direct sum of a
+    pair hold ``4d`` products: ``4d 2**-1075`` in all, taken four times over
+    (and ``d + 2`` for ``d``) for margin.
+    """
+    return 8.0 * (n_features + 2.0) * 2.0**-1074
 
 
 def rounding_slack(n_features):

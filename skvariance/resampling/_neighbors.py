@@ -64,6 +64,7 @@ from .._kernels._knn import (
     rounding_slack32,
     topk_update_pair,
     tree_underflow_slack,
+    underflow_slack,
     underflow_slack32,
 )
 from ..utils.validation import effective_n_threads
@@ -230,7 +231,9 @@ def _compute(X, k, codes, penalty, n_jobs):
         # direct distances of the original rows
         Xc = X - X.mean(axis=0)
         sq = np.einsum("ij,ij->i", Xc, Xc)
-    slack, gram_scale, eta = rounding_slack(X.shape[1]), 2.0, 0.0
+    # float64 blocks: the absolute underflow bound covers subnormal products
+    slack, gram_scale = rounding_slack(X.shape[1]), 2.0
+    eta = underflow_slack(X.shape[1])
     top = float(np.abs(Xc).max()) if Xc.size and not sparse.issparse(Xc) else 0.0
     if 2.0**-400 < top < 2.0**400:
         # float32 Gram blocks of the rows scaled by 2**-e (exact), so that
@@ -240,7 +243,7 @@ def _compute(X, k, codes, penalty, n_jobs):
         Xc = np.ascontiguousarray(np.ldexp(Xc, -e), dtype=np.float32)
         slack = rounding_slack32(X.shape[1])
         gram_scale = 2.0 * 2.0 ** (2 * e)
-        eta = underflow_slack32(X.shape[1], e)
+        eta += underflow_slack32(X.shape[1], e)
     block = SPARSE_BLOCK if sparse.issparse(Xc) else BLOCK
     edges = [(s, min(s + block, n)) for s in range(0, n, block)]
     pairs = [
