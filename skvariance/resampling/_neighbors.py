@@ -21,6 +21,18 @@ threads is the package's rule for compiled loops (every core, capped by
 ``skvariance.set_config(max_threads=...)``), not ``n_jobs``. Memory stays
 O(block) rather than O(n^2) or O(n * k * d).
 
+With few features (at most ``TREE_MAX_FEATURES`` dense columns, at least
+``TREE_MIN_ROWS`` rows, no categorical codes) scikit-learn's ``KDTree``
+replaces the Gram blocks, O(n log n) instead of O(d n^2): it supplies each
+row's ``k + 1 + TREE_EXTRA`` nearest rows by its own distances, and
+:func:`~skvariance._kernels._knn.rerank_candidates` orders them by the same
+direct distances and tie rule. A row's list is kept only when its farthest
+candidate, less a proven rounding bound, is strictly farther than its
+``k``-th neighbour (no row outside the candidates can then enter or tie);
+the other rows ask for twice as many candidates, up to all rows. The graph
+is exactly the brute force's. Heavily duplicated rows (every query visits
+all copies of its row) go to the brute force.
+
 Sparse input (CSR/CSC) takes the same path: each Gram block is a sparse
 product turned dense (``SPARSE_BLOCK x SPARSE_BLOCK``, one thread: SciPy's
 sparse products hold the GIL), the squared norms come from the stored
@@ -340,7 +352,9 @@ def _compute_tree(X, k, n_jobs):
     slack, eta = rounding_slack(d), tree_underflow_slack(d)
     n_threads = effective_n_threads(n_jobs)
     out = np.empty((n, k), dtype=np.int64)
-    pending = np.arange(n, dtype=np.int64)
+    # rows in the tree's order: consecutive queries visit the same nodes
+    # (a quarter less time than the rows' own order, measured at 50,000 x 3)
+    pending = np.asarray(tree.get_arrays()[1], dtype=np.int64)
     n_cand = min(n, k + 1 + TREE_EXTRA)
     while pending.size:
         if n_cand > k + 1 + TREE_EXTRA and _METHOD == "auto":
