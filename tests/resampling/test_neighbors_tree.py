@@ -17,7 +17,12 @@ from scipy import sparse
 from sklearn.neighbors import KDTree
 
 import skvariance
-from skvariance._kernels._knn import _direct_dense
+from skvariance._kernels._knn import (
+    _direct_dense,
+    rerank_candidates,
+    rounding_slack,
+    tree_underflow_slack,
+)
 from skvariance.resampling import SMOTE, SMOTER, _neighbors
 from skvariance.resampling._neighbors import _compute_tree, _use_tree, class_kneighbors
 
@@ -273,3 +278,32 @@ def test_smoter_output_is_bit_identical_to_the_brute_force(monkeypatch):
     assert Xa.shape[0] > X.shape[0]
     np.testing.assert_array_equal(Xa, Xb)
     np.testing.assert_array_equal(ya, yb)
+
+
+@pytest.mark.parametrize("case", ["relative", "subnormal"])
+def test_the_proof_refuses_a_cut_within_the_rounding_bound(case):
+    # row 0 ties with rows 1 and 2 (the answer for k=1 is row 1, the lower
+    # index); row 3 is farther by one rounding step only, which a tree's own
+    # rounding (within the proven bound) may hide: a tree can legitimately
+    # return rows 2 and 3 and leave row 1 out. The re-rank must not call
+    # that list exact -- with a slack too small (or no absolute term for
+    # subnormal distances) it would, and row 1 would be lost.
+    if case == "relative":  # D = 1, 1 and 1 + 2**-51
+        X = np.array([[0.0], [1.0], [-1.0], [1.0 + 2.0**-52]])
+    else:  # D = 9, 9 and 10 units of 2**-1074
+        X = np.array([[0, 0], [3, 0], [-3, 0], [3, 1]]) * 2.0**-537
+    d = X.shape[1]
+    bounds = (rounding_slack(d), tree_underflow_slack(d))
+    D = _direct(X, 0, np.arange(1, 4))
+    assert D[0] == D[1] < D[2] and D[2] - D[1] == np.spacing(D[1]) * (
+        2 if case == "relative" else 1
+    )
+    best = np.empty((1, 1), dtype=np.int64)
+    proven = np.empty(1, dtype=np.bool_)
+    rerank_candidates(X, np.array([0]), np.array([[0, 2, 3]]), 1, *bounds, best, proven)
+    assert best[0, 0] == 2 and not proven[0]
+    # every row a candidate: proven, and the tie goes to the lower index
+    rerank_candidates(
+        X, np.array([0]), np.array([[3, 2, 1, 0]]), 1, *bounds, best, proven
+    )
+    assert best[0, 0] == 1 and proven[0]
