@@ -307,3 +307,38 @@ def test_the_proof_refuses_a_cut_within_the_rounding_bound(case):
         X, np.array([0]), np.array([[3, 2, 1, 0]]), 1, *bounds, best, proven
     )
     assert best[0, 0] == 1 and proven[0]
+
+
+@pytest.mark.parametrize("case", ["relative", "subnormal"])
+def test_a_tree_off_by_its_rounding_cannot_hide_a_tie(case, monkeypatch):
+    # the same through class_kneighbors, with a tree whose distances from
+    # row 0 err within what its arithmetic allows and which breaks ties
+    # towards the higher index: it returns rows 0, 2 and two rows one step
+    # farther than the tie at 1 and 2, leaving row 1 out; the re-rank must
+    # widen the candidates and find row 1 (a slack or an absolute term too
+    # small keeps row 2)
+    if case == "relative":  # D = 1, 1, 1 + 2**-51 (twice); the tree reads
+        # 1 + 2**-52 for all three (errors of 2u and 2u, below gamma_3)
+        near = [[1.0], [-1.0], [1.0 + 2.0**-52], [-1.0 - 2.0**-52]]
+        X = np.array([[0.0]] + near + [[40.0 + i] for i in range(6)])
+        bumps = {1: 2.0**-52, 3: -(2.0**-52), 4: -(2.0**-52)}
+        expected = [0, 2, 4, 3]
+    else:  # D = 9, 9, 10 (four times) units of 2**-1074; the tree reads
+        # 11 for row 1 (2 units: its products' absolute underflow error)
+        near = [[3, 0], [-3, 0], [3, 1], [3, -1], [-3, 1], [-3, -1]]
+        X = np.array([[0, 0]] + near + [[40 + i, 0] for i in range(6)]) * 2.0**-537
+        bumps = {1: 2 * 2.0**-1074}
+        expected = [0, 2, 6, 5]
+
+    def rounded_tree(tree, X, rows, n_cand):
+        R = _all_pairs(np.asarray(X))[rows]
+        for j, bump in bumps.items():
+            R[rows == 0, j] += bump
+        idx = np.broadcast_to(-np.arange(X.shape[0]), R.shape)
+        return np.lexsort((idx, R), axis=-1)[:, :n_cand]
+
+    monkeypatch.setattr(_neighbors, "_tree_candidates", rounded_tree)
+    assert list(rounded_tree(None, X, np.array([0]), 4)[0]) == expected
+    monkeypatch.setattr(_neighbors, "_METHOD", "tree")
+    np.testing.assert_array_equal(class_kneighbors(X, 1), _reference(X, 1))
+    assert class_kneighbors(X, 1)[0, 0] == 1
