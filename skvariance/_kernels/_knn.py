@@ -66,7 +66,9 @@ operation, ``(2 d + 2) 2**-150 2**(2e)`` in all, an absolute term. The norms
 ``s`` and everything after the Gram entry stay float64, so the float64
 bound above still holds for those steps: :func:`rounding_slack32` is that
 bound plus twice the float32 term, and the absolute term (doubled) is
-subtracted as ``eta``. Only the filter sees float32; the order is still
+subtracted as ``eta``, together with :func:`underflow_slack` (float64
+products in the subnormal range), which is all unscaled float64 blocks
+subtract. Only the filter sees float32; the order is still
 decided by the direct float64 distances, so the neighbours are exactly
 those of the float64 filter.
 """
@@ -84,6 +86,18 @@ UNIT_ROUNDOFF = 2.0**-53
 
 #: Columns per pre-filter chunk (see :func:`topk_update_pair`).
 CHUNK = 32
+
+
+def underflow_slack(n_features):
+    """Absolute bound ``8 (d + 2) 2**-1074`` for float64 underflow.
+
+    The relative bounds above assume no underflow; a product in the
+    subnormal range (data of magnitude below about ``2**-511``) errs by up to
+    ``2**-1075`` in absolute terms. The expansion and the direct sum of a
+    pair hold ``4d`` products: ``4d 2**-1075`` in all, taken four times over
+    (and ``d + 2`` for ``d``) for margin.
+    """
+    return 8.0 * (n_features + 2.0) * 2.0**-1074
 
 
 def rounding_slack(n_features):
@@ -318,3 +332,93 @@ def merge_topk(src_dist, src_idx, best_dist, best_idx):
                 break
             _insert(best_dist, best_idx, i, src_dist[i, a], j)
     return best_dist, best_idx
+
+
+# -- candidates from a tree -------------------------------------------------
+#
+# With few features a space-partitioning tree (scikit-learn's ``KDTree``)
+# finds neighbours in O(n log n); it computes its own squared distances,
+# ``R(p)``, so its order and its ties are not ours. It only supplies
+# *candidates*: :func:`rerank_candidates` computes our direct distances
+# ``D`` for them, keeps the first ``k`` in the order ``(D, index)``, and
+# proves that no row outside the candidates can enter or tie.
+#
+# The proof. Let ``T(p)`` be the exact squared distance from row ``i`` to row
+# ``p``. ``D`` and ``R`` are both float64 sums of ``d`` squared rounded
+# differences (in any order, with or without FMA), and the tree's lower
+# bound ``B`` to a node (a box holding rows ``p``, so ``B_exact <= T(p)``) is
+# such a sum too; each errs by at most ``gamma = gamma_{d+2}`` relative
+# (Higham, sec. 3.1) plus ``alpha = d 2**-1075`` absolute for underflowing
+# products. A depth-first query with a heap of the ``K`` best keeps every
+# row it rejects at ``R(p) >= H`` and prunes a node only when ``B > H'``,
+# where ``H' >= H`` and ``H = max_{c in C} R(c)`` is the final heap maximum
+# over the returned candidates ``C``. Hence for every row ``p`` outside
+# ``C``: ``T(p) >= (H - alpha) / (1 + gamma)``, while ``H >= R(c) >= (1 -
+# gamma) T(c) - alpha`` and ``T(c) >= (D(c) - alpha) / (1 + gamma)`` for the
+# candidate ``c`` of largest ``D``, ``F = D(c)``; so
+# ``D(p) >= F (1 - gamma)^2 / (1 + gamma)^2 - 4 alpha (1 + O(u))
+# >= F (1 - (4d + 8) u - O(u^2)) - 4 alpha``. :func:`rounding_slack`
+# (``2 (4d + 16) u``) covers the relative part with a margin of two, and
+# :func:`tree_underflow_slack` (``8 (d + 2) 2**-1075``) the absolute part.
+# A row's list is proven exact when ``F (1 - slack) - eta > D_k``, its
+# ``k``-th distance: then every row outside ``C`` is strictly farther, so it
+# can neither enter nor tie (a tie would go to the lower index). Otherwise
+# the caller asks the tree for more candidates, up to all rows.
+
+
+def tree_underflow_slack(n_features):
+    """Absolute bound ``8 (d + 2) 2**-1075`` for underflow (see above)."""
+    return (n_features + 2.0) * 2.0**-1072
+
+
+@kernel
+def rerank_candidates(X, rows, cand, k, slack, eta, best_idx, proven):
+    """Our first ``k`` neighbours of ``rows`` among the tree's candidates.
+
+    Parameters
+    ----------
+    X : float64 array (n, d)
+        All rows (the direct distances are :func:`_direct_dense` of the
+        lower and the higher index, exactly as in :func:`topk_update_pair`).
+    rows : int64 array (m,)
+        Global indices of the rows to answer.
+    cand : int64 array (m, K)
+        Candidate indices of each row from the tree (the row itself may be
+        among them; it is skipped).
+    k : int
+        Neighbours to keep, ``k <= K - 1``.
+    slack, eta : float
+        :func:`rounding_slack` and :func:`tree_underflow_slack` of ``d``.
+    best_idx : int64 array (m, k)
+        Output: sorted by ``(D, index)`` over the candidates; in place.
+    proven : bool array (m,)
+        Output: the list is exact over *all* rows (see above), or the
+        candidates are every other row; in place.
+    """
+    m, n_cand = cand.shape
+    n = X.shape[0]
+    best_dist = np.empty((1, k))
+    row_idx = np.empty((1, k), dtype=np.int64)
+    for r in range(m):
+        i = rows[r]
+        for a in range(k):
+            best_dist[0, a] = np.inf
+            row_idx[0, a] = EMPTY
+        far = 0.0
+        others = 0
+        for c in range(n_cand):
+            j = cand[r, c]
+            if j == i:
+                continue
+            others += 1
+            if i < j:
+                d = _direct_dense(X, i, X, j)
+            else:
+                d = _direct_dense(X, j, X, i)
+            far = max(far, d)
+            _insert(best_dist, row_idx, 0, d, j)
+        for a in range(k):
+            best_idx[r, a] = row_idx[0, a]
+        # written so that a NaN never proves anything
+        proven[r] = others >= n - 1 or far * (1.0 - slack) - eta > best_dist[0, k - 1]
+    return best_idx, proven

@@ -21,6 +21,18 @@ threads is the package's rule for compiled loops (every core, capped by
 ``skvariance.set_config(max_threads=...)``), not ``n_jobs``. Memory stays
 O(block) rather than O(n^2) or O(n * k * d).
 
+With few features (at most ``TREE_MAX_FEATURES`` dense columns, at least
+``TREE_MIN_ROWS`` rows, no categorical codes) scikit-learn's ``KDTree``
+replaces the Gram blocks, O(n log n) instead of O(d n^2): it supplies each
+row's ``k + 1 + TREE_EXTRA`` nearest rows by its own distances, and
+:func:`~skvariance._kernels._knn.rerank_candidates` orders them by the same
+direct distances and tie rule. A row's list is kept only when its farthest
+candidate, less a proven rounding bound, is strictly farther than its
+``k``-th neighbour (no row outside the candidates can then enter or tie);
+the other rows ask for twice as many candidates, up to all rows. The graph
+is exactly the brute force's. Heavily duplicated rows (every query visits
+all copies of its row) go to the brute force.
+
 Sparse input (CSR/CSC) takes the same path: each Gram block is a sparse
 product turned dense (``SPARSE_BLOCK x SPARSE_BLOCK``, one thread: SciPy's
 sparse products hold the GIL), the squared norms come from the stored
@@ -49,6 +61,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import numpy as np
 from scipy import sparse
@@ -58,9 +71,12 @@ from .._config import get_config
 from .._kernels._knn import (
     EMPTY,
     merge_topk,
+    rerank_candidates,
     rounding_slack,
     rounding_slack32,
     topk_update_pair,
+    tree_underflow_slack,
+    underflow_slack,
     underflow_slack32,
 )
 from ..utils.validation import effective_n_threads
@@ -77,6 +93,17 @@ BLOCK = 256
 #: Sparse Gram blocks: on 5,000 TF-IDF-like rows of 20,000 columns (50
 #: non-zeros a row) 1024 beat 256 and 2048 (measured).
 SPARSE_BLOCK = 1024
+
+#: The search takes a KD-tree's candidates (exactly re-ranked) for dense
+#: data of at most ``TREE_MAX_FEATURES`` columns and at least
+#: ``TREE_MIN_ROWS`` rows without categorical codes (measured, see
+#: ``benchmarks/bench_smote_lowdim.py``).
+TREE_MAX_FEATURES = 5
+TREE_MIN_ROWS = 500
+#: Candidates first asked of the tree: ``k + TREE_EXTRA`` besides the row.
+TREE_EXTRA = 2
+#: Private switch: ``"auto"`` (the rule above), ``"brute"`` or ``"tree"``.
+_METHOD = "auto"
 
 _CACHE: OrderedDict = OrderedDict()
 _LOCK = threading.Lock()
@@ -216,7 +243,9 @@ def _compute(X, k, codes, penalty, n_jobs):
         # direct distances of the original rows
         Xc = X - X.mean(axis=0)
         sq = np.einsum("ij,ij->i", Xc, Xc)
-    slack, gram_scale, eta = rounding_slack(X.shape[1]), 2.0, 0.0
+    # float64 blocks: the absolute underflow bound covers subnormal products
+    slack, gram_scale = rounding_slack(X.shape[1]), 2.0
+    eta = underflow_slack(X.shape[1])
     top = float(np.abs(Xc).max()) if Xc.size and not sparse.issparse(Xc) else 0.0
     if 2.0**-400 < top < 2.0**400:
         # float32 Gram blocks of the rows scaled by 2**-e (exact), so that
@@ -226,7 +255,7 @@ def _compute(X, k, codes, penalty, n_jobs):
         Xc = np.ascontiguousarray(np.ldexp(Xc, -e), dtype=np.float32)
         slack = rounding_slack32(X.shape[1])
         gram_scale = 2.0 * 2.0 ** (2 * e)
-        eta = underflow_slack32(X.shape[1], e)
+        eta += underflow_slack32(X.shape[1], e)
     block = SPARSE_BLOCK if sparse.issparse(Xc) else BLOCK
     edges = [(s, min(s + block, n)) for s in range(0, n, block)]
     pairs = [
@@ -267,6 +296,88 @@ def _compute(X, k, codes, penalty, n_jobs):
         merge_topk(src_dist, src_idx, best_dist, best_idx)
     dtype = np.int32 if n < np.iinfo(np.int32).max else np.int64
     return best_idx.astype(dtype)
+
+
+def _use_tree(X, k, codes):
+    """Whether the tree path answers this search (``_METHOD`` forces it)."""
+    if sparse.issparse(X) or codes.shape[1] > 0 or X.shape[0] < 2:
+        return False
+    if _METHOD != "auto":
+        return _METHOD == "tree"
+    n, d = X.shape
+    return d <= TREE_MAX_FEATURES and n >= TREE_MIN_ROWS
+
+
+def _tree_candidates(tree, X, rows, n_cand):
+    """The tree's ``n_cand`` nearest rows to each of ``X[rows]``, any order."""
+    return tree.query(X[rows], k=n_cand, return_distance=False, sort_results=False)
+
+
+def _tree_part(tree, X, rows, k, n_cand, slack, eta):
+    """Exact lists of ``rows`` from ``n_cand`` candidates, and which are proven."""
+    cand = np.asarray(_tree_candidates(tree, X, rows, n_cand), dtype=np.int64)
+    best_idx = np.empty((rows.size, k), dtype=np.int64)
+    proven = np.empty(rows.size, dtype=np.bool_)
+    rerank_candidates(
+        X, rows, np.ascontiguousarray(cand), k, slack, eta, best_idx, proven
+    )
+    return best_idx, proven
+
+
+def _compute_tree(X, k, n_jobs):
+    """The search from a KD-tree's candidates, exactly re-ranked, or ``None``.
+
+    Every row asks the tree for ``k + 1 + TREE_EXTRA`` candidates; rows whose
+    list :func:`~skvariance._kernels._knn.rerank_candidates` cannot prove
+    exact (ties or near-ties at the cut, many duplicates) ask again for twice
+    as many, up to all rows. ``None`` (the caller then runs the brute force)
+    when the data could overflow the distances or the widening would cost
+    more than the brute force (many duplicated rows).
+    """
+    n, d = X.shape
+    top = float(np.abs(X).max()) if X.size else 0.0
+    if not top < 2.0**400:
+        return None
+    if _METHOD == "auto":
+        # a row's query visits every duplicate of it (all at distance 0):
+        # with sum(m_g^2) over groups of m_g equal rows near n^2 the tree
+        # costs more than the brute force (measured: 3 binary columns)
+        rows = X.view(np.dtype((np.void, X.itemsize * d))).ravel()
+        counts = np.unique(rows, return_counts=True)[1].astype(np.float64)
+        if counts @ counts > n * n / 64:
+            return None
+    from sklearn.neighbors import KDTree
+
+    tree = KDTree(X)
+    slack, eta = rounding_slack(d), tree_underflow_slack(d)
+    n_threads = effective_n_threads(n_jobs)
+    out = np.empty((n, k), dtype=np.int64)
+    # rows in the tree's order: consecutive queries visit the same nodes
+    # (a quarter less time than the rows' own order, measured at 50,000 x 3)
+    pending = np.asarray(tree.get_arrays()[1], dtype=np.int64)
+    n_cand = min(n, k + 1 + TREE_EXTRA)
+    while pending.size:
+        if n_cand > k + 1 + TREE_EXTRA and _METHOD == "auto":
+            # a tree candidate costs some 50 times a pair of the brute
+            # force's Gram blocks (measured): many rows tied far down their
+            # lists (heavy duplication) are cheaper by brute force
+            if pending.size * n_cand > n * n / 128:
+                return None
+        # rows are answered independently: the chunks (and so the number of
+        # threads) cannot change a list
+        n_chunks = max(1, min(n_threads, pending.size // 1024))
+        part = partial(_tree_part, tree, X, k=k, n_cand=n_cand, slack=slack, eta=eta)
+        if n_chunks == 1:
+            parts = [part(pending)]
+        else:
+            with ThreadPoolExecutor(n_chunks) as pool:
+                parts = list(pool.map(part, np.array_split(pending, n_chunks)))
+        proven = np.concatenate([p[1] for p in parts])
+        best_idx = np.concatenate([p[0] for p in parts])
+        out[pending[proven]] = best_idx[proven]
+        pending = pending[~proven]
+        n_cand = min(n, 2 * n_cand)
+    return out
 
 
 def class_kneighbors(
@@ -330,7 +441,11 @@ def class_kneighbors(
                 _STATS["hits"] += 1
                 return cached[:, :k]
             _STATS["misses"] += 1
-    nn = _compute(X, k, codes, penalty, n_jobs)
+    nn = _compute_tree(X, k, n_jobs) if _use_tree(X, k, codes) else None
+    if nn is None:
+        nn = _compute(X, k, codes, penalty, n_jobs)
+    else:
+        nn = nn.astype(np.int32 if n < np.iinfo(np.int32).max else np.int64)
     max_bytes = config["neighbors_cache_max_bytes"]
     max_entries = config["neighbors_cache_max_entries"]
     if use_cache and nn.nbytes <= max_bytes and max_entries > 0:
