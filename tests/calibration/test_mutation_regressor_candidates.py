@@ -42,7 +42,8 @@ def test_candidate_messages_whole(what):
         call(X, [1.0, np.nan, 2.0])
     with pytest.raises(TypeError, match=whole("smoothing must be a bool, got 1.")):
         call(X, 0.0, smoothing=1)
-    for bad in ([0.5, 0.5], [0.5, -0.1, 0.5], [0.5, 1.5, 0.5]):
+    # a missing draw (None) is read as NaN and refused with the same message
+    for bad in ([0.5, 0.5], [0.5, -0.1, 0.5], [0.5, 1.5, 0.5], [0.5, None, 0.5]):
         with pytest.raises(
             ValueError,
             match=whole("uniforms must have shape (3,) and values in [0, 1]."),
