@@ -9,6 +9,8 @@ import pytest
 from sklearn.linear_model import LinearRegression
 
 from skvariance.calibration import ConformalRegressor
+from skvariance.calibration._classifier import row_uniforms
+from skvariance.utils._seeds import derive_seeds
 
 from ._helpers import whole
 
@@ -83,3 +85,24 @@ def test_uniforms_at_zero_and_one_are_accepted_and_used():
     at = (scores[None, :] == a[:, None]).sum(axis=1)
     expected = (above + u * (at + 1)) / 21
     np.testing.assert_allclose(reg.predict_pvalue(X_test, y_test, uniforms=u), expected)
+
+
+def test_cdf_smoothing_draws_come_from_the_given_random_state():
+    # u = row_uniforms(X, seed) with the one seed derived from random_state,
+    # and the caller's generator consumed by exactly that one seed
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(40, 2))
+    y = X[:, 0] + rng.normal(size=40)
+    model = LinearRegression().fit(X[:20], y[:20])
+    reg = ConformalRegressor(model).conformalize(X[20:], y[20:])
+    r = y[20:] - model.predict(X[20:])
+    X_test, t = X[:4], np.array([-1.0, 0.0, 0.5, 2.0])
+    rs = np.random.RandomState(5)
+    got = reg.predict_cdf(X_test, t, random_state=rs)
+    reference = np.random.RandomState(5)
+    u = row_uniforms(X_test, int(derive_seeds(reference, 1)[0]))
+    assert rs.randint(2**31) == reference.randint(2**31)
+    v = model.predict(X_test)[:, None] + r[None, :]
+    below = (v < t[:, None]).sum(axis=1)
+    at = (v == t[:, None]).sum(axis=1)
+    np.testing.assert_allclose(got, (below + u * (at + 1)) / 21)
