@@ -143,7 +143,7 @@ def _weighted_upper(values, cal_weights, test_weights, levels):
     return out
 
 
-def _masses(sorted_values, cum_weights, t, weights, side, mu=None, sigma=None):
+def _masses(sorted_values, cum_weights, t, side, mu=None, sigma=None):
     """Calibration mass strictly beyond each ``t``, tied with it, and in total.
 
     ``side="above"``: the mass of the sorted scores ``> t`` and ``= t``.
@@ -962,7 +962,7 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         for g, rows in self._rows_by_group(group_index, len(cal.sorted_scores)):
             w = None if weights is None else weights[rows]
             above, at, total = _masses(
-                cal.sorted_scores[g], cal.cum_weights[g], a[rows], w, "above"
+                cal.sorted_scores[g], cal.cum_weights[g], a[rows], "above"
             )
             p[rows] = _conformal_fraction(above, at, total, w, u, rows)
         return p
@@ -1036,7 +1036,6 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
                 cal.sorted_scores[g],
                 cal.cum_weights[g],
                 y[rows],
-                w,
                 "below",
                 mu[rows],
                 None if sigma is None else sigma[rows],
