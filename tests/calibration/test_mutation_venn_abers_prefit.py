@@ -1,9 +1,10 @@
-"""Mutation tests of VennAbersClassifier: a model without ``classes_``.
+"""Mutation tests of VennAbersClassifier's prefit path and models without classes_.
 
-``conformalize`` must refuse such a fitted model with its own ValueError (not
-an AttributeError), and ``fit`` must accept pair models that have no
-``classes_`` (only their scores are used). References: the definition of
-the Venn-Abers pair (isotonic refits) on an independent split.
+``conformalize`` must refuse a fitted model without ``classes_`` with its
+own ValueError (not an AttributeError) and calibrate each class pair of a
+multiclass model on that pair's rows; ``fit`` must accept pair models that
+have no ``classes_`` (only their scores are used). References: the
+definition of the Venn-Abers pair (isotonic refits).
 """
 
 import re
@@ -55,3 +56,26 @@ def test_fit_accepts_pair_models_without_classes():
         model.predict_proba(X[cal])[:, 1], y[cal], model.predict_proba(X_test)[:, 1]
     )
     np.testing.assert_allclose(va.predict_proba_interval(X_test), ref, atol=1e-12)
+
+
+def test_conformalize_multiclass_pairs_equal_isotonic_refits():
+    # each pair (a, b) of the prefit model: scores p_b / (p_a + p_b) of the
+    # calibration rows of classes a and b, labelled 1 for b
+    rng = np.random.default_rng(3)
+    y = np.arange(150) % 3
+    X = rng.normal(size=(150, 2)) + y[:, None]
+    names = np.array(["a", "b", "c"])
+    model = GaussianNB().fit(X[:60], names[y[:60]])
+    X_cal, y_cal, X_test = X[60:130], y[60:130], X[130:]
+    va = VennAbersClassifier(model).conformalize(X_cal, names[y_cal])
+    assert va.pairs_.tolist() == [["a", "b"], ["a", "c"], ["b", "c"]]
+    p_cal, p_test = model.predict_proba(X_cal), model.predict_proba(X_test)
+    got = va.predict_proba_interval(X_test)
+    for m, (i, j) in enumerate([(0, 1), (0, 2), (1, 2)]):
+        rows = (y_cal == i) | (y_cal == j)
+        ref = naive_pair(
+            p_cal[rows, j] / (p_cal[rows, i] + p_cal[rows, j]),
+            (y_cal[rows] == j).astype(int),
+            p_test[:, j] / (p_test[:, i] + p_test[:, j]),
+        )
+        np.testing.assert_allclose(got[:, m], ref, rtol=0, atol=1e-12)
