@@ -15,7 +15,7 @@ import pytest
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import StratifiedShuffleSplit
 
-from skvariance.calibration import ConformalClassifier
+from skvariance.calibration import CalibrationSizeWarning, ConformalClassifier
 from skvariance.utils import derive_seeds
 
 from ._helpers import KnownProba
@@ -210,3 +210,21 @@ def test_raps_tuning_rows_and_weights():
             want[i, c] = above < q
             above = _cumulative(t, c, clf.penalty_, clf.k_reg_)
     np.testing.assert_array_equal(clf.predict_set(test, shift_weight=np.ones(20)), want)
+
+
+def test_small_group_warning_names_the_group_label():
+    # group "b" has 3 calibration rows, too few for 90%: the warning names
+    # the group by its label
+    rng = np.random.default_rng(5)
+    p, y = _probas(rng, 40, 3)
+    groups = np.where(np.arange(40) < 3, "b", "a")
+    model = KnownProba().fit(p, y)
+    clf = ConformalClassifier(model, coverage=0.9).conformalize(p, y, groups=groups)
+    msg = (
+        "calibration group 'b' has 3 samples; coverage 0.9 needs at least 9: "
+        "the conformal quantile is +inf, so every prediction set of its test "
+        "points holds every label"
+    )
+    with pytest.warns(CalibrationSizeWarning, match="^" + re.escape(msg)):
+        sets = clf.predict_set(p[:2], groups=np.array(["b", "b"]))
+    assert sets.all()
