@@ -590,6 +590,12 @@ default="fixed_sequence"
         Returns
         -------
         self : RiskController
+
+        Raises
+        ------
+        TypeError
+            When a single-label ``estimator`` has no ``classes_`` (its
+            ``predict_proba`` columns cannot be matched to labels).
         """
         self._check_params()
         self._check_grid()
@@ -619,9 +625,16 @@ default="fixed_sequence"
                 f"X_cal and y_cal have different numbers of rows: {X.shape[0]} "
                 f"and {np.shape(y)[0]}."
             )
-        y_codes = self._set_classes(
-            y, None if self._multilabel else getattr(self.estimator, "classes_", None)
-        )
+        classes = None
+        if not self._multilabel:
+            classes = getattr(self.estimator, "classes_", None)
+            if classes is None:
+                raise TypeError(
+                    f"estimator {type(self.estimator).__name__} has no classes_: "
+                    "conformalize needs a fitted classifier whose classes_ name "
+                    "its predict_proba columns."
+                )
+        y_codes = self._set_classes(y, classes)
         self.estimator_ = self.estimator
         self.calibration_indices_ = None
         self._calibrate(X, y, y_codes)
