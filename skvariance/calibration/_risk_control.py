@@ -23,7 +23,7 @@ from ..utils._sklearn_compat import (
     check_is_fitted,
 )
 from ..utils.parallel import fit_estimator
-from .base import BaseConformal, safe_rows
+from .base import BaseConformal, check_sklearn_estimator, safe_rows
 
 __all__ = [
     "RiskControlWarning",
@@ -604,6 +604,7 @@ default="fixed_sequence"
                 "conformalize needs a fitted estimator: estimator is None; call "
                 "fit instead, or pass a fitted classifier."
             )
+        check_sklearn_estimator(self.estimator)
         check_is_fitted(
             self.estimator,
             msg=(

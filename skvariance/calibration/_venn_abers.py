@@ -25,7 +25,7 @@ from ..utils._sklearn_compat import (
 from ..utils.crossfit import check_splits
 from ..utils.parallel import Parallel, delayed, fit_estimator
 from ..utils.validation import check_n_jobs
-from .base import BaseConformal, safe_rows
+from .base import BaseConformal, check_sklearn_estimator, safe_rows
 
 __all__ = ["VennAbersClassifier"]
 
@@ -426,6 +426,7 @@ class VennAbersClassifier(ClassifierMixin, BaseConformal):
                 "conformalize calibrates a prefit estimator on one calibration "
                 f"set: method must be 'inductive', got {self.method!r}."
             )
+        check_sklearn_estimator(self.estimator)
         check_is_fitted(self.estimator)
         classes = np.asarray(getattr(self.estimator, "classes_", None))
         if classes.ndim != 1 or classes.size < 2:

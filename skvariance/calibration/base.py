@@ -734,6 +734,22 @@ class BaseConformal(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
         )
 
 
+def check_sklearn_estimator(estimator, name="estimator"):
+    """Raise a ``TypeError`` naming ``name`` unless it has scikit-learn's tags.
+
+    scikit-learn's fitted check reads an estimator's tags; an object without
+    ``__sklearn_tags__`` (a duck-typed model) would fail there with an
+    ``AttributeError`` deep inside scikit-learn.
+    """
+    if not hasattr(estimator, "__sklearn_tags__"):
+        raise TypeError(
+            f"{name} must be a scikit-learn estimator (an object with "
+            "__sklearn_tags__, e.g. a subclass of sklearn.base.BaseEstimator); "
+            f"got {type(estimator).__name__}. Wrap the model in a class "
+            "deriving from BaseEstimator."
+        )
+
+
 def check_prefit(estimator, name="estimator"):
     """``estimator``, checked to be fitted (``conformalize``'s contract).
 
@@ -749,15 +765,7 @@ def check_prefit(estimator, name="estimator"):
             f"pass the fitted model as {name}, or call fit(X, y) to fit and "
             "calibrate on a split."
         )
-    if not hasattr(estimator, "__sklearn_tags__"):
-        # scikit-learn's fitted check reads the tags; without them it fails
-        # with an AttributeError deep inside scikit-learn
-        raise TypeError(
-            f"{name} must be a scikit-learn estimator (an object with "
-            "__sklearn_tags__, e.g. a subclass of sklearn.base.BaseEstimator); "
-            f"got {type(estimator).__name__}. Wrap the model in a class "
-            "deriving from BaseEstimator."
-        )
+    check_sklearn_estimator(estimator, name)
     try:
         check_is_fitted(estimator)
     except NotFittedError as exc:

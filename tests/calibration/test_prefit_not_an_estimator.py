@@ -13,6 +13,8 @@ from skvariance.calibration import (
     ConformalClassifier,
     ConformalQuantileRegressor,
     ConformalRegressor,
+    RiskController,
+    VennAbersClassifier,
 )
 
 rng = np.random.default_rng(3)
@@ -27,6 +29,7 @@ class _Duck:
     def __init__(self, model):
         self.model = model
         self.n_features_in_ = model.n_features_in_
+        self.classes_ = getattr(model, "classes_", None)
 
     def fit(self, X, y):
         return self
@@ -44,6 +47,8 @@ class _Duck:
         (ConformalRegressor, LinearRegression().fit(X, y_reg), y_reg, {}),
         (ConformalQuantileRegressor, LinearRegression().fit(X, y_reg), y_reg, {}),
         (ConformalClassifier, LogisticRegression().fit(X, y_clf), y_clf, {}),
+        (RiskController, LogisticRegression().fit(X, y_clf), y_clf, {}),
+        (VennAbersClassifier, LogisticRegression().fit(X, y_clf), y_clf, {}),
     ],
 )
 def test_duck_typed_model_gets_a_type_error_naming_estimator(cls, model, y, kwargs):
