@@ -29,9 +29,8 @@ from __future__ import annotations
 import os
 from functools import partial
 
-import numpy as np
 from _harness import environment, print_table
-from bench_smote_scale import ImbSMOTE, _graph_digest, _ours, _peer, _timed
+from bench_smote_scale import _compare, _graph_digest, _ours, _timed
 from sklearn.datasets import make_classification
 
 from skvariance.resampling import _neighbors
@@ -79,28 +78,9 @@ def main(quick: bool = False):
                 continue
             cold = call == "cold"
             repeat = 5 if cold else 3
-            best_ours = best_peer = np.inf
-            r_ours = r_peer = None
-            for _ in range(repeat):  # interleaved
-                t, r_ours = _timed(partial(_ours, X, y, seeds, None, cold))
-                best_ours = min(best_ours, t)
-                if ImbSMOTE is not None:
-                    t, r_peer = _timed(partial(_peer, X, y, seeds, None))
-                    best_peer = min(best_peer, t)
-            row = {
-                "case": f"n={n:,} x 3 defaults {call}",
-                "N": repeat,
-                "ours_s": best_ours,
-                "peer_s": best_peer if r_peer is not None else None,
-                "speedup": best_peer / best_ours if r_peer is not None else None,
-            }
-            if r_peer is not None:
-                same = r_ours[0].shape == r_peer[0].shape
-                row["max_abs_diff"] = (
-                    float(np.max(np.abs(r_ours[0] - r_peer[0])))
-                    if same
-                    else float("nan")
-                )
+            row = _compare(
+                f"n={n:,} x 3 defaults {call}", X, y, seeds, None, cold, repeat
+            )
             row["brute_s"] = brute_s if cold else None
             row["graph"] = graph
             row["graph_brute"] = graph_brute

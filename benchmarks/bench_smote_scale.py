@@ -98,6 +98,34 @@ def _graph_digest(X, y):
     ).hexdigest()
 
 
+def _compare(case, X, y, seeds, n_jobs, cold, repeat):
+    """One table row: ours and imbalanced-learn alternating, best of ``repeat``.
+
+    ``max_abs_diff`` compares the two outputs for the same seeds.
+    """
+    best_ours = best_peer = np.inf
+    r_ours = r_peer = None
+    for _ in range(repeat):  # interleaved
+        t, r_ours = _timed(partial(_ours, X, y, seeds, n_jobs, cold))
+        best_ours = min(best_ours, t)
+        if ImbSMOTE is not None:
+            t, r_peer = _timed(partial(_peer, X, y, seeds, n_jobs))
+            best_peer = min(best_peer, t)
+    row = {
+        "case": case,
+        "N": repeat,
+        "ours_s": best_ours,
+        "peer_s": best_peer if r_peer is not None else None,
+        "speedup": best_peer / best_ours if r_peer is not None else None,
+    }
+    if r_peer is not None:
+        same = r_ours[0].shape == r_peer[0].shape
+        row["max_abs_diff"] = (
+            float(np.max(np.abs(r_ours[0] - r_peer[0]))) if same else float("nan")
+        )
+    return row
+
+
 def main(quick: bool = False):
     default = "20000" if quick else "100000,300000,1000000"
     sizes = [
@@ -117,28 +145,9 @@ def main(quick: bool = False):
                 cold = call == "cold"
                 big = n >= 1_000_000
                 repeat = (2 if big else 3) if cold else (1 if big else 2)
-                best_ours = best_peer = np.inf
-                r_ours = r_peer = None
-                for _ in range(repeat):  # interleaved
-                    t, r_ours = _timed(partial(_ours, X, y, seeds, n_jobs, cold))
-                    best_ours = min(best_ours, t)
-                    if ImbSMOTE is not None:
-                        t, r_peer = _timed(partial(_peer, X, y, seeds, n_jobs))
-                        best_peer = min(best_peer, t)
-                row = {
-                    "case": f"n={n:,} {setting} {call}",
-                    "N": repeat,
-                    "ours_s": best_ours,
-                    "peer_s": best_peer if r_peer is not None else None,
-                    "speedup": best_peer / best_ours if r_peer is not None else None,
-                }
-                if r_peer is not None:
-                    same = r_ours[0].shape == r_peer[0].shape
-                    row["max_abs_diff"] = (
-                        float(np.max(np.abs(r_ours[0] - r_peer[0])))
-                        if same
-                        else float("nan")
-                    )
+                row = _compare(
+                    f"n={n:,} {setting} {call}", X, y, seeds, n_jobs, cold, repeat
+                )
                 row["graph"] = graph
                 rows.append(row)
                 print(row, flush=True)
