@@ -3,8 +3,11 @@
 import re
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.linear_model import LinearRegression
+from sklearn.utils import check_random_state
+
+from skvariance.utils._seeds import derive_seeds
 
 
 def heteroscedastic(rng, n, shift=0.0):
@@ -80,3 +83,21 @@ def draw_known(rng, n, scale=1.5):
 def whole(message):
     """A ``pytest.raises(match=...)`` pattern for exactly ``message``."""
     return "^" + re.escape(message) + "$"
+
+
+def jab_by_hand(model, X, y, n_resamples, seed):
+    """Jackknife+-after-bootstrap's fitted models and out-of-bag mask, by hand.
+
+    The documented recipe: the seeds first, then the bootstrap samples in
+    order from the same ``RandomState``. Returns the models fitted on each
+    sample and ``out_of`` (n, n_resamples), 1.0 where a row is out of bag.
+    """
+    n = X.shape[0]
+    r = check_random_state(seed)
+    derive_seeds(r, n_resamples)
+    samples = [r.randint(0, n, size=n) for _ in range(n_resamples)]
+    models = [clone(model).fit(X[s], y[s]) for s in samples]
+    in_bag = np.zeros((n_resamples, n), dtype=bool)
+    for b, s in enumerate(samples):
+        in_bag[b, s] = True
+    return models, (~in_bag).T.astype(float)

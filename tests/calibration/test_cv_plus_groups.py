@@ -13,12 +13,10 @@ from scipy.stats import norm
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import KFold, LeaveOneOut
-from sklearn.utils import check_random_state
 
 from skvariance.calibration import CalibrationSizeWarning, ConformalRegressor
-from skvariance.utils._seeds import derive_seeds
 
-from ._helpers import LinearWithStd
+from ._helpers import LinearWithStd, jab_by_hand
 
 
 def _two_groups(rng, n, scale_b=6.0):
@@ -99,15 +97,7 @@ def test_grouped_jackknife_after_bootstrap_equals_a_numpy_loop():
     reg = ConformalRegressor(
         LinearRegression(), method="jackknife_plus_ab", n_resamples=25, random_state=3
     ).fit(X, y, groups=g)
-    # the documented recipe: seeds first, then the bootstrap samples in order
-    r = check_random_state(3)
-    derive_seeds(r, 25)
-    samples = [r.randint(0, 60, size=60) for _ in range(25)]
-    models = [LinearRegression().fit(X[s], y[s]) for s in samples]
-    in_bag = np.zeros((25, 60), dtype=bool)
-    for b, s in enumerate(samples):
-        in_bag[b, s] = True
-    out_of = (~in_bag).T.astype(float)
+    models, out_of = jab_by_hand(LinearRegression(), X, y, 25, 3)
     assert out_of.sum(axis=1).min() > 0  # no row excluded for this seed
     levels = [0.6, 0.9]
     expected = _reference(models, out_of, X, y, X_test, g, g_test, levels)

@@ -9,11 +9,10 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import LeaveOneOut
-from sklearn.utils import check_random_state
 
 from skvariance.calibration import ConformalRegressor, _regressor
-from skvariance.utils._seeds import derive_seeds
 
+from ._helpers import jab_by_hand
 from .test_cv_plus_groups import _reference, _two_groups
 
 
@@ -26,15 +25,7 @@ def test_jackknife_after_bootstrap_in_blocks_of_one_test_row(monkeypatch):
     reg = ConformalRegressor(
         LinearRegression(), method="jackknife_plus_ab", n_resamples=15, random_state=3
     ).fit(X, y, groups=g)
-    # the documented recipe: seeds first, then the bootstrap samples in order
-    r = check_random_state(3)
-    derive_seeds(r, 15)
-    samples = [r.randint(0, 40, size=40) for _ in range(15)]
-    models = [LinearRegression().fit(X[s], y[s]) for s in samples]
-    in_bag = np.zeros((15, 40), dtype=bool)
-    for b, s in enumerate(samples):
-        in_bag[b, s] = True
-    out_of = (~in_bag).T.astype(float)
+    models, out_of = jab_by_hand(LinearRegression(), X, y, 15, 3)
     assert out_of.sum(axis=1).min() > 0
     levels = [0.6, 0.8]
     expected = _reference(models, out_of, X, y, X_test, g, g_test, levels)

@@ -2,12 +2,10 @@
 
 import numpy as np
 from sklearn.linear_model import LinearRegression
-from sklearn.utils import check_random_state
 
 from skvariance.calibration import ConformalRegressor
-from skvariance.utils._seeds import derive_seeds
 
-from ._helpers import LinearWithStd
+from ._helpers import LinearWithStd, jab_by_hand
 from .test_cv_plus_groups import _reference
 
 
@@ -23,15 +21,7 @@ def test_normalized_jackknife_after_bootstrap_equals_a_numpy_loop():
         n_resamples=20,
         random_state=2,
     ).fit(X, y)
-    # the documented recipe: seeds first, then the bootstrap samples in order
-    r = check_random_state(2)
-    derive_seeds(r, 20)
-    samples = [r.randint(0, 50, size=50) for _ in range(20)]
-    models = [LinearWithStd().fit(X[s], y[s]) for s in samples]
-    in_bag = np.zeros((20, 50), dtype=bool)
-    for b, s in enumerate(samples):
-        in_bag[b, s] = True
-    out_of = (~in_bag).T.astype(float)
+    models, out_of = jab_by_hand(LinearWithStd(), X, y, 20, 2)
     assert out_of.sum(axis=1).min() > 0  # no row excluded for this seed
     levels = [0.6, 0.9]
     g, g_test = np.zeros(50, dtype=int), np.zeros(6, dtype=int)
@@ -50,14 +40,7 @@ def test_jackknife_after_bootstrap_one_test_row_of_the_last_group_only():
     reg = ConformalRegressor(
         LinearRegression(), method="jackknife_plus_ab", n_resamples=15, random_state=1
     ).fit(X, y, groups=g)
-    r = check_random_state(1)
-    derive_seeds(r, 15)
-    samples = [r.randint(0, 40, size=40) for _ in range(15)]
-    models = [LinearRegression().fit(X[s], y[s]) for s in samples]
-    in_bag = np.zeros((15, 40), dtype=bool)
-    for b, s in enumerate(samples):
-        in_bag[b, s] = True
-    out_of = (~in_bag).T.astype(float)
+    models, out_of = jab_by_hand(LinearRegression(), X, y, 15, 1)
     assert out_of.sum(axis=1).min() > 0
     X_test, g_test = np.array([[0.3, 1.0]]), np.array([1])
     expected = _reference(models, out_of, X, y, X_test, g, g_test, [0.6, 0.8])
