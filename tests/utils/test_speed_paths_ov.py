@@ -231,3 +231,113 @@ def test_derive_seeds_threads_do_not_share_a_stream():
     for t in threads:
         t.join()
     assert errors == []
+
+
+# -- passthrough_X: a 2-d ndarray skips validate_data's dataframe detection --
+class _Sub(np.ndarray):
+    """An ndarray subclass: the same data through the slow (general) path."""
+
+
+def _passthrough_outcome(make_estimator, X, reset):
+    import warnings
+
+    from skvariance.utils.validation import passthrough_X
+
+    estimator = make_estimator()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            out, error = passthrough_X(estimator, X, reset=reset), None
+        except Exception as exc:  # any error: compared below
+            out, error = None, (type(exc), str(exc))
+    state = {
+        name: repr(getattr(estimator, name, "absent"))
+        for name in ("n_features_in_", "feature_names_in_")
+    }
+    warned = [(w.category, str(w.message)) for w in caught]
+    return out, error, warned, state
+
+
+def _fitted_on(X):
+    def make():
+        est = Ridge()
+        from skvariance.utils.validation import passthrough_X
+
+        passthrough_X(est, X, reset=True)
+        return est
+
+    return make
+
+
+def _frame(n_features):
+    pd = pytest.importorskip("pandas")
+    return pd.DataFrame(np.ones((4, n_features)), columns=list("abcd")[:n_features])
+
+
+PASSTHROUGH_CASES = {
+    "fresh_fit": (Ridge, np.ones((5, 3)), True),
+    "refit_after_frame_drops_names": (
+        lambda: _fitted_on(_frame(3))(),
+        np.ones((5, 3)),
+        True,
+    ),
+    "predict_same_width": (
+        lambda: _fitted_on(np.ones((4, 3)))(),
+        np.ones((5, 3)),
+        False,
+    ),
+    "predict_wrong_width": (
+        lambda: _fitted_on(np.ones((4, 3)))(),
+        np.ones((5, 4)),
+        False,
+    ),
+    "predict_array_after_frame_warns": (
+        lambda: _fitted_on(_frame(3))(),
+        np.ones((5, 3)),
+        False,
+    ),
+    "predict_array_wrong_width_after_frame": (
+        lambda: _fitted_on(_frame(3))(),
+        np.ones((5, 2)),
+        False,
+    ),
+    "predict_unfitted": (Ridge, np.ones((5, 3)), False),
+    "one_d": (Ridge, np.ones(5), True),
+    "three_d": (Ridge, np.ones((5, 2, 2)), True),
+    "no_columns": (Ridge, np.ones((5, 0)), True),
+    "fortran": (Ridge, np.asfortranarray(np.ones((5, 3))), True),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PASSTHROUGH_CASES))
+def test_passthrough_X_array_fast_path_matches_general_path(case):
+    make, X, reset = PASSTHROUGH_CASES[case]
+    fast = _passthrough_outcome(make, X, reset)
+    slow = _passthrough_outcome(make, X.view(_Sub), reset)
+    assert fast[1:] == slow[1:]
+    if slow[0] is not None:
+        assert fast[0] is X  # untouched, not copied
+        assert np.array_equal(np.asarray(fast[0]), np.asarray(slow[0]))
+    if case in ("predict_wrong_width", "predict_array_wrong_width_after_frame"):
+        assert slow[1] is not None and slow[1][0] is ValueError
+    if case == "predict_array_after_frame_warns":
+        assert len(slow[2]) == 1 and "feature names" in slow[2][0][1]
+    if case == "refit_after_frame_drops_names":
+        assert slow[3]["feature_names_in_"] == "'absent'"
+
+
+def test_conformal_regressor_array_path_keeps_feature_checks():
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 3))
+    y = X @ [1.0, 2.0, 3.0] + rng.normal(size=60)
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    reg = ConformalRegressor(Ridge(), random_state=0).fit(frame, y)
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        reg.predict_interval(X[:5])
+    reg.fit(X, y)  # refit on an array: the names of the frame are dropped
+    assert not hasattr(reg, "feature_names_in_") and reg.n_features_in_ == 3
+    with pytest.raises(ValueError, match="X has 2 features, but ConformalRegressor"):
+        reg.predict_interval(X[:5, :2])
+    with pytest.warns(UserWarning, match="X has feature names, but"):
+        reg.predict_interval(frame.iloc[:5])
