@@ -120,26 +120,30 @@ def _as_levels(coverage) -> np.ndarray:
     return np.atleast_1d(np.asarray(coverage, dtype=np.float64))
 
 
-def encode_groups(groups):
+def encode_groups(groups, rows=None):
     """Sorted unique labels of ``groups`` and each sample's index into them.
 
     The same as ``np.unique(groups, return_inverse=True)``; integer labels
-    of a small range are counted in one pass instead of sorted.
+    of a small range are counted in one pass instead of sorted. With
+    ``rows``, the codes of those rows only (``codes[rows]``; the labels are
+    still those of every sample), without coding the other rows.
     """
     groups = np.asarray(groups)
     if groups.dtype.kind in "iu" and groups.size:
-        low, high = int(groups.min()), int(groups.max())
+        low_value = groups.min()
+        low, high = int(low_value), int(groups.max())
         span = high - low
         if span <= 4 * groups.size and span <= np.iinfo(groups.dtype).max:
             # no overflow: the differences fit the labels' own dtype
-            offsets = (groups - groups.min()).astype(np.intp, copy=False)
+            offsets = (groups - low_value).astype(np.intp, copy=False)
             present = np.flatnonzero(np.bincount(offsets))
             lookup = np.zeros(high - low + 1, dtype=np.intp)
             lookup[present] = np.arange(present.size)
-            labels = present.astype(groups.dtype) + groups.min()
-            return labels, lookup[offsets]
+            labels = present.astype(groups.dtype) + low_value
+            return labels, lookup[offsets if rows is None else offsets[rows]]
     labels, codes = np.unique(groups, return_inverse=True)
-    return labels, codes.reshape(-1)
+    codes = codes.reshape(-1)
+    return labels, codes if rows is None else codes[rows]
 
 
 def calibration_groups(groups, cal):
@@ -153,8 +157,7 @@ def calibration_groups(groups, cal):
     """
     if groups is None:
         return None
-    labels, codes = encode_groups(groups)
-    return labels, codes[cal]
+    return encode_groups(groups, rows=cal)
 
 
 def seen_group_index(labels, groups, n_test: int) -> np.ndarray:

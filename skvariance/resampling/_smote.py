@@ -6,11 +6,11 @@ from collections import namedtuple
 
 import numpy as np
 from imblearn.over_sampling import SMOTE as _ImbSMOTE
-from imblearn.utils import check_sampling_strategy, check_target_type
+from imblearn.utils import check_sampling_strategy
 from scipy import sparse
 from sklearn.base import clone
-from sklearn.utils import check_array, check_consistent_length
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils import check_array, check_consistent_length, column_or_1d
+from sklearn.utils.multiclass import check_classification_targets, is_multilabel
 from sklearn.utils.sparsefuncs import mean_variance_axis
 
 from .._kernels._smote import mode_of_neighbours
@@ -25,6 +25,28 @@ from .base import (
 )
 
 __all__ = ["SMOTE", "SMOTENC"]
+
+
+def _check_target_type(y):
+    """imbalanced-learn's ``check_target_type(y, indicate_one_vs_all=True)``.
+
+    Called after ``check_classification_targets(y)`` (``_check_targets``),
+    which has run ``type_of_target(y)`` -- a pass of ``np.unique`` over ``y``
+    -- and raised for every ``y`` it refuses. Of that type
+    ``check_target_type`` needs only whether ``y`` is a multilabel
+    indicator, which :func:`~sklearn.utils.multiclass.is_multilabel` (the
+    test ``type_of_target`` makes first) says without a second pass; the
+    rest is imbalanced-learn's code, with its message.
+    """
+    if is_multilabel(y):
+        if np.any(y.sum(axis=1) > 1):
+            raise ValueError(
+                "Imbalanced-learn currently supports binary, multiclass and "
+                "binarized encoded multiclasss targets. Multilabel and "
+                "multioutput targets are not supported."
+            )
+        return y.argmax(axis=1), True
+    return column_or_1d(y), False
 
 
 class SMOTE(BaseSMOTE, _ImbSMOTE):
@@ -148,7 +170,7 @@ class SMOTE(BaseSMOTE, _ImbSMOTE):
         check_classification_targets(y)
 
     def _check_X_y(self, X, y, accept_sparse=None):
-        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+        y, binarize_y = _check_target_type(y)
         X, y = validate_data(
             self,
             X=X,
@@ -172,7 +194,21 @@ class SMOTE(BaseSMOTE, _ImbSMOTE):
         ]
 
     def _new_targets(self, y, parents, partners, steps):
-        return y[parents]  # the parents' class, in y's dtype
+        """The parents' class, in ``y``'s dtype: ``y[parents]``.
+
+        The synthetic rows of each class are one block, in the order of
+        ``sampling_strategy_`` (``_groups``); for labels whose equal values
+        are identical bits (integers, booleans, strings) the block is one
+        label repeated, which skips a random gather over ``y``. Other labels
+        (floats: ``-0.0 == 0.0``; objects: ``1 == 1.0 == True``) are gathered.
+        """
+        if y.dtype.kind not in "biuSU":
+            return y[parents]
+        counts = [int(n) for n in self.sampling_strategy_.values() if n > 0]
+        if not counts:
+            return y[parents]
+        starts = np.cumsum([0] + counts[:-1])
+        return np.repeat(y[parents[starts]], counts)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -411,7 +447,7 @@ class SMOTENC(SMOTE):
         ones are finite numbers, that no category is missing and that each
         categorical column can be ordered.
         """
-        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+        y, binarize_y = _check_target_type(y)
         if _is_dataframe(X):
             pass
         elif sparse.issparse(X):

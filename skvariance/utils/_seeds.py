@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Iterable
+from numbers import Integral
 
 import numpy as np
+from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
 #: Seeds are drawn from [0, MAX_SEED), the range every scikit-learn and NumPy
 #: consumer accepts (``np.random.RandomState`` takes 32-bit unsigned seeds).
 MAX_SEED = np.iinfo(np.int32).max
+
+#: one reseeded RandomState per thread for derive_seeds(int): building a
+#: RandomState costs ~50 times more than reseeding one (its MT19937 first
+#: draws OS entropy and hashes it into 624 words, which the legacy int
+#: seeding then overwrites), and the draws are the same
+_SCRATCH = threading.local()
+
+
+def _seeded_random_state(seed) -> np.random.RandomState:
+    """``np.random.RandomState(seed)``'s stream for an int ``seed``, reused.
+
+    The object is this thread's scratch generator, reseeded: use its draws at
+    once, never keep it or hand it to other code (the next call reseeds it).
+    Invalid seeds raise NumPy's own ``ValueError``, as the constructor does.
+    """
+    rng = getattr(_SCRATCH, "rng", None)
+    if rng is None:
+        rng = _SCRATCH.rng = np.random.RandomState(seed)
+    else:
+        rng.seed(seed)
+    return rng
 
 
 def derive_seeds(
@@ -53,7 +77,11 @@ def derive_seeds(
         raise TypeError(f"n_seeds must be an int, got {type(n_seeds).__name__}.")
     if n_seeds < 0:
         raise ValueError(f"n_seeds must be >= 0, got {n_seeds}.")
-    rng = check_random_state(random_state)
+    if isinstance(random_state, Integral):
+        # no user code runs between the reseeding and the last draw below
+        rng = _seeded_random_state(random_state)
+    else:
+        rng = check_random_state(random_state)
     taken = {int(s) for s in exclude}
     seeds: list[int] = []
     # Rejection keeps the seeds distinct; collisions are ~n^2 / 2^32 rare, so
@@ -91,10 +119,85 @@ def random_state_params(estimator) -> list[str]:
     >>> random_state_params(pipe)
     ['pca__random_state', 'randomforestclassifier__random_state']
     """
-    params = estimator.get_params(deep=True)
-    return sorted(
-        key for key in params if key == "random_state" or key.endswith("__random_state")
-    )
+    return sorted(_random_state_names(estimator, "", deep_call=True))
+
+
+#: constructor parameter names per class (what BaseEstimator._get_param_names
+#: finds by inspecting the signature on every call)
+_PARAM_NAMES: dict = {}
+
+
+def _plain_param_names(estimator):
+    """The parameter names of an estimator using BaseEstimator's get/set_params.
+
+    ``None`` for any other object (a Pipeline, a meta-estimator overriding
+    ``get_params``, a non-scikit-learn object): those are asked through their
+    own ``get_params``.
+    """
+    cls = type(estimator)
+    names_of = getattr(cls, "_get_param_names", None)
+    if (
+        getattr(cls, "get_params", None) is not BaseEstimator.get_params
+        or getattr(cls, "set_params", None) is not BaseEstimator.set_params
+        or getattr(names_of, "__func__", None)
+        is not BaseEstimator._get_param_names.__func__
+    ):
+        return None
+    key = (cls, cls.__init__)
+    names = _PARAM_NAMES.get(key)
+    if names is None:
+        names = _PARAM_NAMES[key] = tuple(names_of())
+    return names
+
+
+def _random_state_names(estimator, prefix, *, deep_call=False):
+    """The ``random_state`` keys of ``estimator.get_params(deep=True)``.
+
+    Walks the parameters as :meth:`sklearn.base.BaseEstimator.get_params`
+    does (a value with ``get_params`` that is not a class is expanded with
+    ``value.get_params()``), without its signature inspection for plain
+    estimators; any other object is asked through its own ``get_params``.
+    """
+    names = _plain_param_names(estimator)
+    if names is None:
+        params = (
+            estimator.get_params(deep=True) if deep_call else estimator.get_params()
+        )
+        return [
+            prefix + key
+            for key in params
+            if key == "random_state" or key.endswith("__random_state")
+        ]
+    out = []
+    for key in names:
+        value = getattr(estimator, key)
+        if hasattr(value, "get_params") and not isinstance(value, type):
+            out.extend(_random_state_names(value, prefix + key + "__"))
+        if key == "random_state":
+            out.append(prefix + key)
+    return out
+
+
+def _set_params(estimator, params):
+    """``estimator.set_params(**params)`` for keys taken from its get_params.
+
+    A plain estimator (BaseEstimator's ``set_params``) gets its own keys by
+    ``setattr`` and its nested ones through the component, as
+    ``set_params`` does, without re-reading every parameter by signature
+    inspection first; anything else through its own ``set_params``.
+    """
+    if _plain_param_names(estimator) is None:
+        estimator.set_params(**params)
+        return
+    nested: dict = {}
+    for key, value in params.items():
+        head, delim, sub_key = key.partition("__")
+        if delim:
+            nested.setdefault(head, {})[sub_key] = value
+        else:
+            setattr(estimator, key, value)
+    for head, sub_params in nested.items():
+        _set_params(getattr(estimator, head), sub_params)
 
 
 def set_random_state(estimator, random_state=None):
@@ -141,7 +244,7 @@ def set_random_state(estimator, random_state=None):
     names = random_state_params(estimator)
     if names:
         seeds = derive_seeds(random_state, len(names))
-        estimator.set_params(**{n: int(s) for n, s in zip(names, seeds)})
+        _set_params(estimator, {n: int(s) for n, s in zip(names, seeds)})
     return estimator
 
 

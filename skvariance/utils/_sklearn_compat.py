@@ -19,6 +19,7 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import (
     _check_method_params,
+    _check_n_features,
     _check_sample_weight,
     check_is_fitted,
     has_fit_parameter,
@@ -34,6 +35,7 @@ __all__ = [
     "Real",
     "StrOptions",
     "_check_method_params",
+    "_check_n_features",
     "_check_sample_weight",
     "_fit_context",
     "_safe_indexing",

@@ -492,8 +492,22 @@ def passthrough_X(estimator, X, *, reset: bool = True):
     >>> passthrough_X(model, X) is X, model.n_features_in_
     (True, 2)
     """
-    from ._sklearn_compat import validate_data
+    from ._sklearn_compat import _check_n_features, validate_data
 
+    if (
+        type(X) is np.ndarray
+        and X.ndim == 2
+        and (reset or getattr(estimator, "feature_names_in_", None) is None)
+    ):
+        # what the slow path below does for a 2-d ndarray, which is its own
+        # indexable and has no feature names: validate_data's name check
+        # drops a stale ``feature_names_in_`` at fit and has nothing to
+        # compare when the fit had no names either -- without its
+        # dataframe detection and tag lookup; the n_features check is its own
+        if reset and hasattr(estimator, "feature_names_in_"):
+            delattr(estimator, "feature_names_in_")
+        _check_n_features(estimator, X, reset=reset)
+        return X
     X = _passthrough_shape(X)
     validate_data(estimator, X, reset=reset, skip_check_array=True)
     return X
