@@ -143,6 +143,19 @@ def test_work_is_for_parallel_kernels_only():
     with pytest.raises(TypeError, match=r"^work is for parallel=True kernels only\.$"):
         kernel(work=array_elements)
 
+    def count(out):
+        return out.size * 2
+
+    def probe(out):
+        for i in prange(out.shape[0]):
+            out[i] = 1
+        return out
+
+    # both ways to call kernel keep the estimate
+    assert kernel(probe, parallel=True, cache=False, work=count).work is count
+    assert kernel(parallel=True, cache=False, work=count)(probe).work is count
+    assert kernel(probe, parallel=True, cache=False).work is array_elements
+
 
 def test_every_parallel_kernel_of_the_package_is_wrapped():
     # a numba dispatcher compiled with parallel=True but not wrapped would
