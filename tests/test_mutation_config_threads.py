@@ -89,6 +89,7 @@ needs_two = pytest.mark.skipif(
 
 
 @needs_two
+@pytest.mark.usefixtures("parallel_kernels")
 def test_threaded_kernel_runs_on_the_rule_and_restores_the_setting():
     rec = _Recorder()
     call = _threaded(rec)
@@ -104,6 +105,7 @@ def test_threaded_kernel_runs_on_the_rule_and_restores_the_setting():
 
 
 @needs_two
+@pytest.mark.usefixtures("parallel_kernels")
 def test_threaded_kernel_honours_a_lower_setting_of_the_caller():
     rec = _Recorder()
     call = _threaded(rec)
@@ -119,6 +121,7 @@ def test_threaded_kernel_honours_a_lower_setting_of_the_caller():
 
 
 @needs_two
+@pytest.mark.usefixtures("parallel_kernels")
 def test_threaded_kernel_restores_the_setting_when_it_raises():
     call = _threaded(_Recorder(fail=True))
     before = numba.get_num_threads()

@@ -35,7 +35,7 @@ runs and cumulative counts, O(n_x + n_y) per task instead of O(n_x * n_y).
 import numpy as np
 from numba import prange
 
-from ._config import kernel
+from ._config import array_elements, kernel
 
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -118,7 +118,13 @@ def bootstrap_indices(
     return out
 
 
-@kernel(parallel=True)
+def _resample_work(*args):
+    """Work of a statistic kernel: every resample (row of ``out``, the last
+    argument) redraws all the entries of the input arrays."""
+    return args[-1].shape[0] * array_elements(*args[:-1])
+
+
+@kernel(parallel=True, work=_resample_work)
 def bootstrap_mean(scores, seed, stratified, task_bootstrap, out):
     """Mean of every resample of ``scores`` (n_runs, n_tasks) into ``out``.
 
@@ -154,7 +160,7 @@ def _task_means(scores, seed, b, stratified, task_bootstrap, means):
         means[t] = acc / n_runs
 
 
-@kernel(parallel=True)
+@kernel(parallel=True, work=_resample_work)
 def bootstrap_median_of_task_means(scores, seed, stratified, task_bootstrap, out):
     """Median over tasks of the per-task mean, for every resample."""
     n_runs, n_tasks = scores.shape
@@ -168,7 +174,7 @@ def bootstrap_median_of_task_means(scores, seed, stratified, task_bootstrap, out
     return out
 
 
-@kernel(parallel=True)
+@kernel(parallel=True, work=_resample_work)
 def bootstrap_task_mean_exceedance(
     scores, thresholds, seed, stratified, task_bootstrap, out
 ):
@@ -203,7 +209,7 @@ def bootstrap_task_mean_exceedance(
     return out
 
 
-@kernel(parallel=True)
+@kernel(parallel=True, work=_resample_work)
 def bootstrap_trimmed_mean(
     sorted_values, rank, lo, hi, seed, stratified, task_bootstrap, out
 ):
@@ -242,7 +248,7 @@ def bootstrap_trimmed_mean(
     return out
 
 
-@kernel(parallel=True)
+@kernel(parallel=True, work=_resample_work)
 def bootstrap_exceedance(rank, positions, seed, stratified, task_bootstrap, out):
     """Fraction of resampled entries above each threshold, per resample.
 
@@ -267,7 +273,7 @@ def bootstrap_exceedance(rank, positions, seed, stratified, task_bootstrap, out)
     return out
 
 
-@kernel(parallel=True)
+@kernel(parallel=True, work=_resample_work)
 def bootstrap_probability_of_improvement(
     x_rank, y_rank, y_less, y_equal, seed, stratified, task_bootstrap, out
 ):

@@ -20,37 +20,63 @@ Conventions (see ``skvariance/_kernels/__init__.py``):
   every compiled loop of the package follows that one rule whoever calls
   it; ``n_jobs`` never reaches a kernel. Such kernels are called from
   Python only (the wrapper that sets the threads is not a numba function).
+* Small inputs run on one thread: when a call's work estimate is below
+  :data:`SMALL_WORK`, waking the other threads costs more than the work
+  (OpenMP threads spin-wait for each other, on a loaded machine for
+  milliseconds). The estimate is the total number of elements of the array
+  arguments, or the kernel's own ``work`` function (``@kernel(parallel=True,
+  work=...)``) where each element costs far more than one pass, as in the
+  bootstrap kernels (every resample redraws all scores). Since results never
+  depend on the number of threads, only the time changes.
 """
 
 import functools
 import os
 
 import numba
+import numpy as np
 from numba import njit
 
 FASTMATH = frozenset({"contract", "arcp", "nsz"})
 CACHE = os.environ.get("SKVARIANCE_NUMBA_CACHE", "1") not in {"0", "false", "False"}
 
+#: A parallel kernel whose work estimate for a call is below this runs on one
+#: thread. Read at every call: the tests that compare thread counts set it to
+#: 0 (the ``parallel_kernels`` fixture of ``tests/conftest.py``).
+SMALL_WORK = 2**15
 
-def kernel(*args, parallel: bool = False, **kwargs):
+
+def kernel(*args, parallel: bool = False, work=None, **kwargs):
     """``numba.njit`` with skvariance's flags: use as ``@kernel``.
 
     ``parallel=True`` is only for kernels whose result does not depend on the
-    number of threads (no reductions across ``prange`` iterations).
+    number of threads (no reductions across ``prange`` iterations). ``work``
+    (parallel kernels only) takes the kernel's arguments and returns an
+    estimate of the elementary steps of the call, compared with
+    :data:`SMALL_WORK`; by default the total number of array elements.
     """
+    if work is not None and not parallel:
+        raise TypeError("work is for parallel=True kernels only.")
     options = dict(cache=CACHE, fastmath=set(FASTMATH), nogil=True, parallel=parallel)
     options.update(kwargs)
     if args and callable(args[0]):
         compiled = njit(**options)(args[0])
-        return _threaded(compiled) if parallel else compiled
+        return _threaded(compiled, work) if parallel else compiled
     if parallel:
-        return lambda func: _threaded(njit(*args, **options)(func))
+        return lambda func: _threaded(njit(*args, **options)(func), work)
     return njit(*args, **options)
 
 
-def _threaded(dispatcher):
+def array_elements(*args) -> int:
+    """Total number of elements of the NumPy arrays among ``args``."""
+    return sum(a.size for a in args if isinstance(a, np.ndarray))
+
+
+def _threaded(dispatcher, work=None):
     """Call ``dispatcher`` on the package's number of threads (see above)."""
     from .._config import compiled_n_threads
+
+    estimate = array_elements if work is None else work
 
     @functools.wraps(dispatcher.py_func)
     def call(*args):
@@ -58,6 +84,8 @@ def _threaded(dispatcher):
         # a lower numba setting of the calling thread (numba.set_num_threads)
         # is honoured too, as scikit-learn honours threadpoolctl's limits
         n = min(compiled_n_threads(), previous)
+        if n > 1 and estimate(*args) < SMALL_WORK:
+            n = 1  # waking the other threads would cost more than the work
         if n == previous:
             return dispatcher(*args)
         numba.set_num_threads(n)
@@ -68,4 +96,5 @@ def _threaded(dispatcher):
 
     call.dispatcher = dispatcher
     call.py_func = dispatcher.py_func
+    call.work = estimate
     return call

@@ -182,7 +182,15 @@ def _count_at_most(sorted_res, fold_ptr, centers, scales, sign, j, v):
     return total
 
 
-@kernel(parallel=True)
+def _cv_plus_work(sorted_res, fold_ptrs, row_group, centers, scales, sign, ranks, out):
+    """Work of :func:`grouped_cv_plus_order_statistics`: per output entry, a
+    binary search in each of the K folds whose every step counts over the K
+    folds by binary search."""
+    steps = int(sorted_res.shape[0]).bit_length()
+    return out.size * (centers.shape[1] * steps) ** 2
+
+
+@kernel(parallel=True, work=_cv_plus_work)
 def grouped_cv_plus_order_statistics(
     sorted_res, fold_ptrs, row_group, centers, scales, sign, ranks, out
 ):

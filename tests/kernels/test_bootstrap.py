@@ -231,6 +231,7 @@ def test_infinities_and_nan_propagate_like_numpy():
     assert np.isnan(got).any() and np.isfinite(got).any()
 
 
+@pytest.mark.usefixtures("parallel_kernels")
 def test_same_result_for_any_number_of_threads():
     scores = _scores(5, (10, 20))
     sorted_values, rank = _ranks(scores)

@@ -234,6 +234,7 @@ def test_cv_plus_with_an_empty_fold_and_one_fold():
     np.testing.assert_array_equal(one, want)
 
 
+@pytest.mark.usefixtures("parallel_kernels")
 def test_cv_plus_kernel_same_result_for_any_number_of_threads():
     import numba
 

@@ -72,6 +72,7 @@ def test_single_column_and_in_place():
     np.testing.assert_array_equal(crossing, [[1.5, 1.5]])
 
 
+@pytest.mark.usefixtures("parallel_kernels")
 def test_same_result_for_any_number_of_threads():
     rng = np.random.RandomState(0)
     values = rng.normal(size=(500, 11))

@@ -83,6 +83,7 @@ def test_output_written_in_place():
     np.testing.assert_array_equal(out[:, 0], [1.0, 4.0])
 
 
+@pytest.mark.usefixtures("parallel_kernels")
 def test_same_result_for_any_number_of_threads():
     import numba
 

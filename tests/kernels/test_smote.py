@@ -97,6 +97,7 @@ def test_interpolation_propagates_nan_like_numpy():
     np.testing.assert_array_equal(out, expected)  # NaN where NumPy has NaN
 
 
+@pytest.mark.usefixtures("parallel_kernels")
 def test_kernels_do_not_depend_on_the_thread_count():
     import numba
 

@@ -53,6 +53,7 @@ def test_methods_by_hand_row_by_row():
     )
 
 
+@pytest.mark.usefixtures("parallel_kernels")
 def test_isotonic_kernel_runs_on_the_package_threads_and_restores_them(monkeypatch):
     calls = []
     original = numba.set_num_threads

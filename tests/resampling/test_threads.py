@@ -18,7 +18,8 @@ from numba import prange
 import skvariance
 import skvariance._kernels
 from skvariance._config import compiled_n_threads
-from skvariance._kernels._config import kernel
+from skvariance._kernels import _bootstrap, _config, _conformal, _quantile
+from skvariance._kernels._config import SMALL_WORK, array_elements, kernel
 from skvariance._kernels._knn import (
     UNIT_ROUNDOFF32,
     rounding_slack,
@@ -65,6 +66,7 @@ def test_max_threads_is_checked_before_anything_changes(value, error):
     assert skvariance.get_config() == before
 
 
+@pytest.mark.usefixtures("parallel_kernels")
 def test_a_parallel_kernel_runs_on_the_rule():
     out = np.zeros(64, dtype=np.int64)
     assert set(_threads_seen(out)) == {EVERY_CORE}
@@ -77,6 +79,82 @@ def test_a_parallel_kernel_runs_on_the_rule():
         assert set(_threads_seen(out)) == {1}
     finally:
         numba.set_num_threads(EVERY_CORE)
+
+
+@kernel(parallel=True, cache=False, work=lambda out, scale: out.size * scale)
+def _threads_seen_scaled(out, scale):
+    for i in prange(out.shape[0]):
+        out[i] = numba.get_num_threads()
+    return out
+
+
+@multicore
+def test_small_inputs_run_on_one_thread():
+    # waking the threads costs more than a small input's work: below
+    # SMALL_WORK array elements one thread, from SMALL_WORK on every core
+    assert SMALL_WORK == 2**15
+    before = numba.get_num_threads()
+    assert set(_threads_seen(np.zeros(SMALL_WORK - 1, np.int64))) == {1}
+    assert numba.get_num_threads() == before
+    assert set(_threads_seen(np.zeros(SMALL_WORK, np.int64))) == {EVERY_CORE}
+    # a kernel's own work estimate replaces the count of elements
+    out = np.zeros(64, np.int64)
+    assert set(_threads_seen_scaled(out, SMALL_WORK // 64 - 1)) == {1}
+    assert set(_threads_seen_scaled(out, SMALL_WORK // 64)) == {EVERY_CORE}
+    # max_threads still caps a large input
+    with skvariance.config_context(max_threads=1):
+        assert set(_threads_seen(np.zeros(SMALL_WORK, np.int64))) == {1}
+    assert numba.get_num_threads() == before
+
+
+@multicore
+def test_small_input_rule_reads_the_module_setting(parallel_kernels):
+    assert _config.SMALL_WORK == 0
+    assert set(_threads_seen(np.zeros(4, np.int64))) == {EVERY_CORE}
+
+
+def test_work_estimates_of_the_kernels():
+    a, b = np.zeros((3, 4)), np.zeros(5, np.int64)
+    assert array_elements(a, 7, 0.5, b, None) == 17
+    assert array_elements(1, 2) == 0
+    # weighted quantiles: one pass over the elements (the default)
+    assert _quantile.weighted_quantile_sorted_rows.work is array_elements
+    # bootstrap statistics: every resample (row of out) redraws every entry
+    scores, out = np.zeros((10, 3)), np.zeros(2000)
+    assert _bootstrap.bootstrap_mean.work(scores, 0, True, False, out) == 60_000
+    sorted_values, rank = np.zeros(30), np.zeros((10, 3), np.int64)
+    args = (sorted_values, rank, 7, 23, 0, True, False, out)
+    assert _bootstrap.bootstrap_trimmed_mean.work(*args) == 2000 * 60
+    thresholds = np.zeros(9)
+    out2 = np.zeros((2000, 9))
+    work = _bootstrap.bootstrap_task_mean_exceedance.work
+    assert work(scores, thresholds, 0, True, False, out2) == 2000 * 39
+    # the resampled indices themselves: their number
+    work = _bootstrap.bootstrap_indices.work
+    assert work(0, 0, 10, 3, True, False, np.zeros((50, 10, 3)), out) == 1500 + 2000
+    # CV+: per output entry K binary searches whose steps each cost K more
+    res, centers, out3 = np.zeros(1000), np.zeros((40, 5)), np.zeros((40, 2))
+    args = (res, np.zeros((1, 6)), np.zeros(40), centers, centers, -1, b, out3)
+    work = _conformal.grouped_cv_plus_order_statistics.work(*args)
+    assert work == 80 * (5 * 10) ** 2  # 1000 < 2**10: 10 steps
+
+
+def test_work_is_for_parallel_kernels_only():
+    with pytest.raises(TypeError, match=r"^work is for parallel=True kernels only\.$"):
+        kernel(work=array_elements)
+
+    def count(out):
+        return out.size * 2
+
+    def probe(out):
+        for i in prange(out.shape[0]):
+            out[i] = 1
+        return out
+
+    # both ways to call kernel keep the estimate
+    assert kernel(probe, parallel=True, cache=False, work=count).work is count
+    assert kernel(parallel=True, cache=False, work=count)(probe).work is count
+    assert kernel(probe, parallel=True, cache=False).work is array_elements
 
 
 def test_every_parallel_kernel_of_the_package_is_wrapped():
@@ -95,6 +173,7 @@ def test_every_parallel_kernel_of_the_package_is_wrapped():
 
 
 @multicore
+@pytest.mark.usefixtures("parallel_kernels")
 def test_bootstrap_and_smote_kernels_follow_max_threads(monkeypatch):
     calls = []
     original = numba.set_num_threads
@@ -138,6 +217,7 @@ def _bounds(result):
 
 
 @multicore
+@pytest.mark.usefixtures("parallel_kernels")
 def test_results_do_not_depend_on_the_number_of_threads(monkeypatch):
     monkeypatch.setattr(_neighbors, "BLOCK", 32)
     rng = np.random.RandomState(3)
