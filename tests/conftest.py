@@ -73,6 +73,7 @@ KERNEL_SIGNATURES = [
     ("_smote.smote_interpolate", "f4[2] i4[2] i8[1] i8[1] f8[1] f4[2]"),
     ("_conformal.weighted_conformal_quantiles", "f8[1] f8[1] f8[1] f8[1] f8[2]"),
     ("_knn.merge_topk", "f8[2] i8[2] f8[2] i8[2]"),
+    ("_knn.rerank_candidates", "f8[2] i8[1] i8[2] i8 f8 f8 i8[2] b1[1]"),
     ("_conformal._count_at_most", "f8[1] i8[1] f8[2] f8[2] i8 i8 f8"),
     ("_knn._direct_csr", "i4[1] i4[1] f8[1] i8 i8"),
     ("_conformal.conformal_quantiles", "f8[1] f8[1] f8[1]"),
