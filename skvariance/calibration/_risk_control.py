@@ -20,10 +20,9 @@ from ..utils._sklearn_compat import (
     Real,
     StrOptions,
     _fit_context,
-    check_is_fitted,
 )
 from ..utils.parallel import fit_estimator
-from .base import BaseConformal, check_sklearn_estimator, safe_rows
+from .base import BaseConformal, check_prefit, safe_rows
 
 __all__ = [
     "RiskControlWarning",
@@ -599,20 +598,7 @@ default="fixed_sequence"
         """
         self._check_params()
         self._check_grid()
-        if self.estimator is None:
-            raise ValueError(
-                "conformalize needs a fitted estimator: estimator is None; call "
-                "fit instead, or pass a fitted classifier."
-            )
-        check_sklearn_estimator(self.estimator)
-        check_is_fitted(
-            self.estimator,
-            msg=(
-                f"estimator {type(self.estimator).__name__} is not fitted: "
-                "conformalize calibrates an already fitted model; fit it first "
-                "or call fit instead."
-            ),
-        )
+        check_prefit(self.estimator, "estimator")
         y = self._check_y(y_cal)
         X = self._passthrough_X(X_cal, reset=True)
         inner = getattr(self.estimator, "n_features_in_", None)

@@ -20,12 +20,11 @@ from ..utils._sklearn_compat import (
     Real,
     StrOptions,
     _fit_context,
-    check_is_fitted,
 )
 from ..utils.crossfit import check_splits
 from ..utils.parallel import Parallel, delayed, fit_estimator
 from ..utils.validation import check_n_jobs
-from .base import BaseConformal, check_sklearn_estimator, safe_rows
+from .base import BaseConformal, check_prefit, safe_rows
 
 __all__ = ["VennAbersClassifier"]
 
@@ -417,17 +416,12 @@ class VennAbersClassifier(ClassifierMixin, BaseConformal):
         (2, 2)
         """
         self._validate_params()
-        if self.estimator is None:
-            raise ValueError(
-                "conformalize needs a fitted estimator; got estimator=None."
-            )
+        check_prefit(self.estimator, "estimator")
         if self.method != "inductive":
             raise ValueError(
                 "conformalize calibrates a prefit estimator on one calibration "
                 f"set: method must be 'inductive', got {self.method!r}."
             )
-        check_sklearn_estimator(self.estimator)
-        check_is_fitted(self.estimator)
         classes = np.asarray(getattr(self.estimator, "classes_", None))
         if classes.ndim != 1 or classes.size < 2:
             raise ValueError(

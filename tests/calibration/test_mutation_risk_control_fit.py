@@ -147,14 +147,16 @@ def test_conformalize_messages():
     y = np.array([0, 1, 0])
     with _raises(
         ValueError,
-        "conformalize needs a fitted estimator: estimator is None; call fit "
-        "instead, or pass a fitted classifier.",
+        "conformalize needs an already fitted estimator, but estimator is None; "
+        "pass the fitted model as estimator, or call fit(X, y) to fit and "
+        "calibrate on a split.",
     ):
         RiskController(target=0.2).conformalize(proba, y)
     with _raises(
         Exception,
-        "estimator KnownProba is not fitted: conformalize calibrates an already "
-        "fitted model; fit it first or call fit instead.",
+        "conformalize calibrates an already fitted estimator, but estimator "
+        "KnownProba is not fitted: fit it first, or call fit(X, y) instead to fit "
+        "it on a split and calibrate.",
     ):
         RiskController(KnownProba(), target=0.2).conformalize(proba, y)
     model = KnownProba().fit(np.eye(2), np.array([0, 1]))

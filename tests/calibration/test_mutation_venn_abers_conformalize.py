@@ -24,7 +24,10 @@ def test_conformalize_messages():
     y = np.arange(40) % 2
     model = GaussianNB().fit(X, y)
     with _raises(
-        ValueError, "conformalize needs a fitted estimator; got estimator=None."
+        ValueError,
+        "conformalize needs an already fitted estimator, but estimator is None; "
+        "pass the fitted model as estimator, or call fit(X, y) to fit and "
+        "calibrate on a split.",
     ):
         VennAbersClassifier().conformalize(X, y)
     with _raises(

@@ -275,7 +275,7 @@ def test_conformalize_rejects_bad_use():
     X, y = make_classification(n_samples=60, random_state=0)
     with pytest.raises(NotFittedError):
         VennAbersClassifier(GaussianNB()).conformalize(X, y)
-    with pytest.raises(ValueError, match="needs a fitted estimator"):
+    with pytest.raises(ValueError, match="needs an already fitted estimator"):
         VennAbersClassifier().conformalize(X, y)
     model = GaussianNB().fit(X, y)
     with pytest.raises(ValueError, match="method must be 'inductive'"):
