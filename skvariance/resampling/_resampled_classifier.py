@@ -506,7 +506,7 @@ default="upweight"
 
     >>> from sklearn.ensemble import HistGradientBoostingClassifier
     >>> clf = ResampledClassifier(HistGradientBoostingClassifier(max_iter=20),
-    ...                           prior_correction="cv", cv=3,
+    ...                           strategy="upsample", prior_correction="cv", cv=3,
     ...                           random_state=0).fit(X, y)
     >>> clf.calibration_intercept_.shape
     (2,)

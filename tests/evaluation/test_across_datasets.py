@@ -6,6 +6,7 @@ out here; the data (Demšar's Table 6, statsmodels' statecrime and star98,
 seeded random tables) are not used by the other test modules.
 """
 
+import functools
 import inspect
 import itertools
 
@@ -583,6 +584,7 @@ def _result_classes():
     return sorted(set(out))
 
 
+@functools.cache  # built once: the tests below only read them
 def _instances():
     """One instance of each known result class, from the public functions."""
     rng = np.random.RandomState(0)
