@@ -51,6 +51,11 @@ __all__ = [
 ]
 
 
+#: the sorted ``__init__`` parameter names of each conformal class (keyed by
+#: the class and its ``__init__``), see ``BaseConformal._get_param_names``
+_PARAM_NAMES: dict = {}
+
+
 class CalibrationSizeWarning(UserWarning):
     """A calibration set (or Mondrian group) too small for the coverage asked.
 
@@ -518,6 +523,17 @@ class BaseConformal(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
     @abstractmethod
     def fit(self, X, y, **kwargs):
         """Fit the model(s) and calibrate."""
+
+    @classmethod
+    def _get_param_names(cls):
+        # BaseEstimator's inspects the signature of __init__ at every call
+        # (get_params: every fit's parameter validation, clone...); the
+        # names of a class's __init__ are read once here
+        key = (cls, cls.__init__)
+        names = _PARAM_NAMES.get(key)
+        if names is None:
+            names = _PARAM_NAMES[key] = tuple(super()._get_param_names())
+        return list(names)
 
     def get_params(self, deep=True):
         """Get parameters for this estimator.
