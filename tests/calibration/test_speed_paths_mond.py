@@ -62,6 +62,12 @@ def _intervals_by_hand(X, y, X_test, groups, groups_test, seed):
     return out
 
 
+def _read_only(values):
+    values = values.copy()
+    values.setflags(write=False)
+    return values
+
+
 LABELS = {
     # dtype and shape of the labels decide which path codes them
     "intp from 0": lambda g: g,
@@ -72,6 +78,8 @@ LABELS = {
     "spread out": lambda g: g * 10**6,  # too wide for a code table
     "with a gap": lambda g: np.where(g == 1, 3, g),
     "strings": lambda g: np.array(["a", "b", "c"])[g],
+    "read-only": lambda g: _read_only(g),
+    "strided": lambda g: np.repeat(g[:, None], 2, axis=1)[:, 0],
 }
 
 
