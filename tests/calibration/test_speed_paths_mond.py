@@ -298,3 +298,23 @@ def test_parameter_names_are_read_per_class():
     names = ConformalRegressor._get_param_names()
     names.append("mutated")  # a caller's list, not the cached names
     assert "mutated" not in ConformalRegressor._get_param_names()
+
+
+@pytest.mark.parametrize(
+    "fit_dtype, test_dtype",
+    [(np.int64, np.int32), (np.int32, np.int64), (np.int64, np.float64)],
+)
+def test_mixed_label_dtypes_take_the_general_path(fit_dtype, test_dtype):
+    X, y = _data(400, 0)
+    X_test = _data(60, 1)[0]
+    g = (X[:, 0] > -0.5).astype(np.intp) + (X[:, 0] > 0.5)
+    g_test = (X_test[:, 0] > -0.5).astype(np.intp) + (X_test[:, 0] > 0.5)
+    want = _intervals_by_hand(X, y, X_test, g, g_test, seed=3)
+    reg = ConformalRegressor(LinearRegression(), random_state=3)
+    reg.fit(X, y, groups=g.astype(fit_dtype))
+    got = reg.predict_interval(
+        X_test, coverage=COVERAGES, groups=g_test.astype(test_dtype)
+    )
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match=r"unseen at fit: \[5"):
+        reg.predict_interval(X_test[:2], groups=np.array([0, 5], dtype=test_dtype))
