@@ -79,6 +79,9 @@ KERNEL_SIGNATURES = [
     ("_conformal.conformal_quantiles", "f8[1] f8[1] f8[1]"),
     ("_knn._direct_dense", "f8[2] i8 f8[2] i8"),
     ("_conformal.conformal_rank", "i8 f8"),
+    ("_groups.count_codes", "i8[1] i8[1]"),
+    ("_groups.stable_group_order", "i8[1] i8[1] i8[1]"),
+    ("_groups.lookup_codes", "i8[1] i8 i8 i8[1] i8[1]"),
 ]
 
 

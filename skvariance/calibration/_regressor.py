@@ -12,7 +12,7 @@ from sklearn.model_selection import check_cv, cross_val_predict
 from sklearn.utils import check_random_state
 
 from .._kernels._conformal import RANK_TOLERANCE, grouped_cv_plus_order_statistics
-from ..utils._seeds import derive_seeds, set_random_state
+from ..utils._seeds import derive_seeds, scratch_random_state, set_random_state
 from ..utils._sklearn_compat import (
     HasMethods,
     Integral,
@@ -505,11 +505,14 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
         estimator = self._base_estimator()
         self._check_sigma_source(estimator)
         params = self._fit_params(estimator, sample_weight, fit_params)
-        rng = check_random_state(self.random_state)
         self.groups_ = None
         if self.method == "split":
+            # every draw of the split happens at once (see _fit_split): the
+            # stream of RandomState(random_state) without building one
+            rng = scratch_random_state(self.random_state)
             self._fit_split(estimator, X, y, groups, shift_weight, params, rng)
         else:
+            rng = check_random_state(self.random_state)
             self._fit_cross(estimator, X, y, params, rng, groups, shift_weight)
         return self
 
@@ -602,15 +605,17 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
 
     def _fit_split(self, estimator, X, y, groups, shift_weight, params, rng):
         train, cal = self._split_indices(X.shape[0], rng)
+        # the last draw from rng, before any other code runs (rng may be the
+        # scratch generator that weight_function or set_random_state reseed)
+        seed = int(derive_seeds(rng, 1)[0])
         groups_cal = calibration_groups(groups, cal)
         X_cal = safe_rows(X, cal)
         # checked (a positive total weight) before any model is fitted
         weights = self._calibration_weights(
             X_cal, None if shift_weight is None else shift_weight[cal]
         )
-        seed = int(derive_seeds(rng, 1)[0])
         model = set_random_state(clone(estimator), seed)
-        X_train, y_train = safe_rows(X, train), y[train]
+        X_train, y_train = safe_rows(X, train), y.take(train)
         model.fit(X_train, y_train, **self._subset_params(X, params, train))
         sigma_model = None
         if self._score_name == "normalized" and self.sigma_estimator is not None:
@@ -625,7 +630,9 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
             oof = np.asarray(oof, dtype=np.float64).reshape(-1)
             sigma_model = set_random_state(clone(self.sigma_estimator), seed)
             sigma_model.fit(X_train, np.abs(y_train - oof))
-        self._calibrate_split(model, sigma_model, X_cal, y[cal], groups_cal, weights)
+        self._calibrate_split(
+            model, sigma_model, X_cal, y.take(cal), groups_cal, weights
+        )
         self.calibration_indices_ = cal
 
     def _calibrate_split(self, model, sigma_model, X_cal, y_cal, groups_cal, weights):
@@ -807,7 +814,10 @@ class ConformalRegressor(RegressorMixin, BaseConformal):
             weights = self._test_weights(X, shift_weight)
             q = self.calibration_.quantiles(levels, group_index, weights)
             half = q if sigma is None else q * sigma[:, None]
-            bounds = np.stack([mu[:, None] - half, mu[:, None] + half], axis=1)
+            # written in place: np.stack([mu - half, mu + half], axis=1)
+            bounds = np.empty((mu.shape[0], 2, levels.size))
+            np.subtract(mu[:, None], half, out=bounds[:, 0])
+            np.add(mu[:, None], half, out=bounds[:, 1])
         else:
             group_index = self.calibration_.group_index(groups, X.shape[0])
             self.calibration_.warn_infinite(

@@ -30,6 +30,7 @@ from .._kernels._conformal import (
     grouped_cv_plus_order_statistics,
     weighted_conformal_quantiles,
 )
+from .._kernels._groups import count_codes, lookup_codes, stable_group_order
 from ..utils._sklearn_compat import (
     Integral,
     _check_method_params,
@@ -48,6 +49,11 @@ __all__ = [
     "encode_groups",
     "min_calibration_size",
 ]
+
+
+#: the sorted ``__init__`` parameter names of each conformal class (keyed by
+#: the class and its ``__init__``), see ``BaseConformal._get_param_names``
+_PARAM_NAMES: dict = {}
 
 
 class CalibrationSizeWarning(UserWarning):
@@ -135,8 +141,13 @@ def encode_groups(groups, rows=None):
         span = high - low
         if span <= 4 * groups.size and span <= np.iinfo(groups.dtype).max:
             # no overflow: the differences fit the labels' own dtype
-            offsets = (groups - low_value).astype(np.intp, copy=False)
-            present = np.flatnonzero(np.bincount(offsets))
+            if low == 0 and groups.dtype == np.intp:
+                offsets = groups  # already the offsets (read only)
+            else:
+                offsets = (groups - low_value).astype(np.intp, copy=False)
+            counts = np.zeros(span + 1, dtype=np.intp)
+            count_codes(np.ascontiguousarray(offsets), counts)
+            present = np.flatnonzero(counts)
             lookup = np.zeros(high - low + 1, dtype=np.intp)
             lookup[present] = np.arange(present.size)
             labels = present.astype(groups.dtype) + low_value
@@ -167,6 +178,9 @@ def seen_group_index(labels, groups, n_test: int) -> np.ndarray:
     a label unseen at fit raises a ``ValueError`` naming it.
     """
     groups = check_groups(groups, n_test)
+    fast = _small_int_codes(labels, groups)
+    if fast is not None:
+        return fast
     pos = np.searchsorted(labels, groups)
     pos = np.clip(pos, 0, len(labels) - 1)
     unseen = labels[pos] != groups
@@ -176,6 +190,36 @@ def seen_group_index(labels, groups, n_test: int) -> np.ndarray:
             f"{np.unique(groups[unseen]).tolist()[:10]}."
         )
     return pos
+
+
+#: the integer labels' code table of :func:`seen_group_index` spans at most
+#: this many entries (beyond ``4 * len(labels)``)
+_TABLE_SLACK = 1024
+
+
+def _small_int_codes(labels, groups):
+    """Codes of int64 ``groups`` through a table of ``labels``, or None.
+
+    The same codes as ``searchsorted`` when every label of ``groups`` was seen
+    at fit; ``None`` when the table does not apply (other dtypes, labels too
+    spread out) or some label is unseen: the caller then takes the general
+    path, which names the unseen labels.
+    """
+    if (
+        groups.dtype != np.int64
+        or labels.dtype != np.int64
+        or labels.size == 0
+        or groups.size == 0
+    ):
+        return None
+    low, high = int(labels[0]), int(labels[-1])
+    if high - low > 4 * labels.size + _TABLE_SLACK:
+        return None
+    table = np.full(high - low + 1, -1, dtype=np.intp)
+    table[labels - low] = np.arange(labels.size)
+    out = np.empty(groups.shape[0], dtype=np.intp)
+    missing = lookup_codes(np.ascontiguousarray(groups), low, high, table, out)
+    return out if missing == 0 else None
 
 
 class ConformalCalibration:
@@ -213,13 +257,14 @@ class ConformalCalibration:
                 self.group_labels, codes = groups
             else:
                 self.group_labels, codes = encode_groups(groups)
-            # rows of each group made contiguous (stable: row order kept);
-            # codes of fewer than 2**15 groups as int16, which NumPy's stable
-            # sort orders by radix sort in O(n) (the same permutation)
-            small = codes.astype(np.int16) if len(self.group_labels) < 2**15 else codes
-            by_group = np.argsort(small, kind="stable")
-            grouped = scores[by_group]
-            sizes = np.bincount(codes, minlength=len(self.group_labels))
+            # rows of each group made contiguous (stable: row order kept), by
+            # a counting sort in O(n): np.argsort(codes, kind="stable")
+            sizes = np.zeros(len(self.group_labels), dtype=np.intp)
+            by_group = np.empty(codes.shape[0], dtype=np.intp)
+            stable_group_order(
+                np.ascontiguousarray(codes, dtype=np.intp), sizes, by_group
+            )
+            grouped = scores.take(by_group)
         ptr = np.concatenate([[0], np.cumsum(sizes)])
         self.sizes = sizes.tolist()
         slices = [slice(ptr[g], ptr[g + 1]) for g in range(len(self.sizes))]
@@ -478,6 +523,17 @@ class BaseConformal(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
     @abstractmethod
     def fit(self, X, y, **kwargs):
         """Fit the model(s) and calibrate."""
+
+    @classmethod
+    def _get_param_names(cls):
+        # BaseEstimator's inspects the signature of __init__ at every call
+        # (get_params: every fit's parameter validation, clone...); the
+        # names of a class's __init__ are read once here
+        key = (cls, cls.__init__)
+        names = _PARAM_NAMES.get(key)
+        if names is None:
+            names = _PARAM_NAMES[key] = tuple(super()._get_param_names())
+        return list(names)
 
     def get_params(self, deep=True):
         """Get parameters for this estimator.

@@ -2,7 +2,7 @@
 
 * the signed residuals behind ``predict_quantiles`` are sorted at its first
   call, not by ``fit``: the cache belongs to one fit;
-* Mondrian groups are gathered by a stable radix sort of small group codes;
+* Mondrian groups are gathered by a stable counting sort of the group codes;
 * a clean float64 ``y`` skips ``check_array``, every other ``y`` does not.
 
 References are the formulas written out on rows drawn here as the
