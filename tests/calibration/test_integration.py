@@ -43,6 +43,9 @@ def _split(X, y, n_train):
 # -- 1. normalized scores from InverseVarianceRegressor(return_std=True) ------
 
 
+# a 40-repetition simulation (80 fits, ~6 s): CI runs it with -m slow;
+# test_normalized_inverse_variance_uses_the_fitted_std covers the path
+@pytest.mark.slow
 def test_normalized_inverse_variance_covers_and_is_narrower_than_absolute():
     # noise sd 0.1 .. 3.1 across x0: a constant-width interval wastes width
     # where the noise is small; sigma(x) from the FWLS variance model does not
@@ -286,6 +289,9 @@ def test_cqr_on_multi_quantile_gbr_reads_fitted_levels():
     np.testing.assert_array_equal(bounds[:, :, 1], cqr.predict_interval(X_test))
 
 
+# an 80-repetition simulation (~4 s): CI runs it with -m slow;
+# test_cqr_on_multi_quantile_gbr_reads_fitted_levels covers the path
+@pytest.mark.slow
 def test_cqr_on_multi_quantile_covers_each_coverage_from_one_fit():
     n_reps, n_train, n_cal, n_test = 80, 200, 99, 300
     coverages = [0.8, 0.9]
