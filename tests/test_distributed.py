@@ -32,6 +32,9 @@ def dask_client():
             n_workers=2,
             threads_per_worker=1,
             processes=True,
+            # worker processes without a nanny process each: half the
+            # interpreters to start, the same scheduling and serialisation
+            worker_class=distributed.Worker,
             dashboard_address=None,
             silence_logs=50,
         ) as cluster,
