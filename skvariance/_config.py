@@ -110,7 +110,12 @@ def compiled_n_threads() -> int:
     import numba
     from joblib import cpu_count
 
+    from .utils._sklearn_compat import openmp_thread_limit
+
     n = min(cpu_count(), numba.config.NUMBA_NUM_THREADS)
+    openmp = openmp_thread_limit()  # threadpoolctl's / OMP_NUM_THREADS' limit
+    if openmp is not None:
+        n = min(n, openmp)
     cap = _get_threadlocal_config()["max_threads"]
     if cap != -1:
         n = min(n, cap)

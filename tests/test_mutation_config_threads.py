@@ -1,7 +1,10 @@
 """Mutation tests of the package's thread rule (issue 17).
 
 ``skvariance._config.compiled_n_threads`` is every core the process may use,
-capped by numba's ``NUMBA_NUM_THREADS`` and by ``set_config(max_threads=...)``;
+capped by numba's ``NUMBA_NUM_THREADS``, by the OpenMP limit the calling
+thread sees (``threadpoolctl`` / ``OMP_NUM_THREADS``, read by
+``skvariance.utils._sklearn_compat.openmp_thread_limit``; ``None``: no cap)
+and by ``set_config(max_threads=...)``;
 ``skvariance._kernels._config._threaded`` runs a parallel kernel on that many
 threads (never more than the caller's own numba setting) and restores the
 caller's setting afterwards. The references are the rule written out here on
@@ -15,26 +18,34 @@ import pytest
 import skvariance
 from skvariance._config import compiled_n_threads
 from skvariance._kernels._config import _threaded
+from skvariance.utils import _sklearn_compat
 
 
 @pytest.mark.parametrize(
-    "cores, numba_max, cap, expected",
+    "cores, numba_max, cap, openmp, expected",
     [
-        (8, 8, -1, 8),  # every core
-        (4, 8, -1, 4),  # fewer cores than numba's ceiling
-        (8, 2, -1, 2),  # numba's ceiling (a joblib worker's share)
-        (8, 8, 3, 3),  # the package cap
-        (8, 8, 1, 1),
-        (2, 8, 5, 2),  # a cap above the cores changes nothing
-        (8, 2, 5, 2),  # nor one above numba's ceiling
-        (0, 8, -1, 1),  # never fewer than one thread
+        (8, 8, -1, None, 8),  # every core
+        (4, 8, -1, None, 4),  # fewer cores than numba's ceiling
+        (8, 2, -1, None, 2),  # numba's ceiling (a joblib worker's share)
+        (8, 8, 3, None, 3),  # the package cap
+        (8, 8, 1, None, 1),
+        (2, 8, 5, None, 2),  # a cap above the cores changes nothing
+        (8, 2, 5, None, 2),  # nor one above numba's ceiling
+        (0, 8, -1, None, 1),  # never fewer than one thread
+        (8, 8, -1, 3, 3),  # the OpenMP limit (threadpoolctl, OMP_NUM_THREADS)
+        (8, 8, -1, 1, 1),
+        (4, 8, -1, 6, 4),  # an OpenMP limit above the cores changes nothing
+        (8, 2, -1, 6, 2),  # nor one above numba's ceiling
+        (8, 8, 2, 5, 2),  # the smallest of the package cap and the limit
+        (8, 8, 5, 2, 2),
     ],
 )
 def test_compiled_n_threads_is_the_smallest_of_cores_ceiling_and_cap(
-    monkeypatch, cores, numba_max, cap, expected
+    monkeypatch, cores, numba_max, cap, openmp, expected
 ):
     monkeypatch.setattr(joblib, "cpu_count", lambda *a, **k: cores)
     monkeypatch.setattr(numba.config, "NUMBA_NUM_THREADS", numba_max)
+    monkeypatch.setattr(_sklearn_compat, "openmp_thread_limit", lambda: openmp)
     with skvariance.config_context(max_threads=cap):
         n = compiled_n_threads()
     assert n == expected and type(n) is int

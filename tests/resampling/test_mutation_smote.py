@@ -275,6 +275,7 @@ def _spy_pairs(monkeypatch, barrier=None):
     return calls
 
 
+@pytest.mark.usefixtures("openmp_every_core")
 def test_kneighbors_threads_and_blas_limits(monkeypatch):
     # the search is a compiled loop: threads by the package rule, not n_jobs
     if compiled_n_threads() < 2:
