@@ -183,9 +183,16 @@ def parallel_kernels(monkeypatch, openmp_every_core):
     inputs still run on every thread the rule gives. The suite's OpenMP
     limit of one thread is lifted too (:func:`openmp_every_core`).
     """
+    import numba
+
+    from skvariance._config import compiled_n_threads
     from skvariance._kernels import _config
 
     monkeypatch.setattr(_config, "SMALL_WORK", 0)
+    # the fixture's promise, which the tests comparing one thread with
+    # "every thread" rely on: the rule gives every core here
+    every_core = min(openmp_every_core, numba.config.NUMBA_NUM_THREADS)
+    assert compiled_n_threads() == every_core, "the OpenMP limit was not lifted"
 
 
 if __name__ == "__main__":
