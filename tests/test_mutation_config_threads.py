@@ -13,6 +13,7 @@ machine sizes set by the test.
 
 import joblib
 import numba
+import numpy as np
 import pytest
 
 import skvariance
@@ -68,8 +69,6 @@ def test_bad_max_threads_is_refused_with_its_message(value, error, message):
 
 
 def test_valid_max_threads_are_stored_as_int():
-    import numpy as np
-
     with skvariance.config_context(max_threads=np.int64(1)):
         assert type(skvariance.get_config()["max_threads"]) is int
         assert skvariance.get_config()["max_threads"] == 1
@@ -140,3 +139,18 @@ def test_threaded_kernel_restores_the_setting_when_it_raises():
         with pytest.raises(RuntimeError, match="^kernel failed$"):
             call(1)
     assert numba.get_num_threads() == before
+
+
+def test_a_small_call_does_not_read_the_rule(monkeypatch):
+    # below SMALL_WORK a call runs on one thread whatever the rule says, so
+    # the rule (joblib.cpu_count, ~50 us a call) is not read at all
+    from skvariance._kernels._config import SMALL_WORK
+
+    reads = []
+    monkeypatch.setattr(joblib, "cpu_count", lambda *a, **k: reads.append(1) or 2)
+    rec = _Recorder()
+    call = _threaded(rec)
+    call(np.zeros(SMALL_WORK - 1))
+    assert reads == [] and rec.seen[-1][0] == 1
+    call(np.zeros(SMALL_WORK))
+    assert reads == [1]

@@ -86,9 +86,12 @@ def _threaded(dispatcher, work=None):
         previous = numba.get_num_threads()
         # a lower numba setting of the calling thread (numba.set_num_threads)
         # is honoured too, as scikit-learn honours threadpoolctl's limits
-        n = min(compiled_n_threads(), previous)
-        if n > 1 and estimate(*args) < SMALL_WORK:
-            n = 1  # waking the other threads would cost more than the work
+        if estimate(*args) < SMALL_WORK:
+            # waking the other threads would cost more than the work; the
+            # rule is not read either (joblib.cpu_count: ~50 us a call)
+            n = 1
+        else:
+            n = min(compiled_n_threads(), previous)
         if n == previous:
             return dispatcher(*args)
         numba.set_num_threads(n)
