@@ -78,11 +78,28 @@ def _check_max_threads(value):
     return int(value)
 
 
+_cpu_count = []  # joblib.cpu_count(), once read
+
+
+def _process_cpu_count() -> int:
+    """:func:`joblib.cpu_count`, read once per process.
+
+    It reads the cgroup quota files at every call (about 50 us), and the
+    rule is read around every parallel kernel call; scikit-learn keeps the
+    count the same way for its own compiled loops.
+    """
+    if not _cpu_count:
+        from joblib import cpu_count
+
+        _cpu_count.append(cpu_count())
+    return _cpu_count[0]
+
+
 def compiled_n_threads() -> int:
     """Threads a compiled (numba) loop of skvariance uses: the package rule.
 
     Every core the process may use (:func:`joblib.cpu_count`, which honours
-    CPU affinity and cgroup quotas), capped by
+    CPU affinity and cgroup quotas; read once per process), capped by
 
     * ``max_threads`` (see :func:`set_config`), the package's own cap;
     * the OpenMP limit the calling thread sees, read as scikit-learn reads
@@ -124,11 +141,10 @@ def compiled_n_threads() -> int:
     1
     """
     import numba
-    from joblib import cpu_count
 
     from .utils._sklearn_compat import openmp_thread_limit
 
-    n = min(cpu_count(), numba.config.NUMBA_NUM_THREADS)
+    n = min(_process_cpu_count(), numba.config.NUMBA_NUM_THREADS)
     openmp = openmp_thread_limit()  # threadpoolctl's / OMP_NUM_THREADS' limit
     if openmp is not None:
         n = min(n, openmp)

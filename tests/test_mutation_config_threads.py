@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import skvariance
+from skvariance import _config
 from skvariance._config import compiled_n_threads
 from skvariance._kernels._config import _threaded
 from skvariance.utils import _sklearn_compat
@@ -44,7 +45,7 @@ from skvariance.utils import _sklearn_compat
 def test_compiled_n_threads_is_the_smallest_of_cores_ceiling_and_cap(
     monkeypatch, cores, numba_max, cap, openmp, expected
 ):
-    monkeypatch.setattr(joblib, "cpu_count", lambda *a, **k: cores)
+    monkeypatch.setattr(_config, "_process_cpu_count", lambda: cores)
     monkeypatch.setattr(numba.config, "NUMBA_NUM_THREADS", numba_max)
     monkeypatch.setattr(_sklearn_compat, "openmp_thread_limit", lambda: openmp)
     with skvariance.config_context(max_threads=cap):
@@ -143,14 +144,26 @@ def test_threaded_kernel_restores_the_setting_when_it_raises():
 
 def test_a_small_call_does_not_read_the_rule(monkeypatch):
     # below SMALL_WORK a call runs on one thread whatever the rule says, so
-    # the rule (joblib.cpu_count, ~50 us a call) is not read at all
+    # the rule is not read at all
     from skvariance._kernels._config import SMALL_WORK
 
     reads = []
-    monkeypatch.setattr(joblib, "cpu_count", lambda *a, **k: reads.append(1) or 2)
+    monkeypatch.setattr(_config, "_process_cpu_count", lambda: reads.append(1) or 2)
     rec = _Recorder()
     call = _threaded(rec)
     call(np.zeros(SMALL_WORK - 1))
     assert reads == [] and rec.seen[-1][0] == 1
     call(np.zeros(SMALL_WORK))
     assert reads == [1]
+
+
+def test_the_cores_are_counted_once_per_process(monkeypatch):
+    # joblib.cpu_count reads the cgroup files (~50 us a call): the rule,
+    # read around every parallel kernel call, counts the cores once
+    calls = []
+    monkeypatch.setattr(_config, "_cpu_count", [])
+    monkeypatch.setattr(joblib, "cpu_count", lambda *a, **k: calls.append(1) or 3)
+    monkeypatch.setattr(numba.config, "NUMBA_NUM_THREADS", 8)
+    monkeypatch.setattr(_sklearn_compat, "openmp_thread_limit", lambda: None)
+    assert [compiled_n_threads() for _ in range(3)] == [3, 3, 3]
+    assert calls == [1]
