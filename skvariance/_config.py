@@ -10,7 +10,9 @@ The settings control the neighbour-graph cache of the SMOTE family (see
 :ref:`resampling_cache` in the user guide) and the number of threads of the
 compiled (numba) loops (``max_threads``, see :ref:`threads` in the user
 guide): ``compiled_n_threads()`` is that rule, the one every compiled
-kernel of the package follows.
+kernel of the package follows (every core, capped by ``max_threads``, by
+threadpoolctl's / ``OMP_NUM_THREADS``' OpenMP limit and by
+``NUMBA_NUM_THREADS``).
 """
 
 from __future__ import annotations
@@ -76,19 +78,46 @@ def _check_max_threads(value):
     return int(value)
 
 
+_cpu_count = []  # joblib.cpu_count(), once read
+
+
+def _process_cpu_count() -> int:
+    """:func:`joblib.cpu_count`, read once per process.
+
+    It reads the cgroup quota files at every call (about 50 us), and the
+    rule is read around every parallel kernel call; scikit-learn keeps the
+    count the same way for its own compiled loops.
+    """
+    if not _cpu_count:
+        from joblib import cpu_count
+
+        _cpu_count.append(cpu_count())
+    return _cpu_count[0]
+
+
 def compiled_n_threads() -> int:
     """Threads a compiled (numba) loop of skvariance uses: the package rule.
 
     Every core the process may use (:func:`joblib.cpu_count`, which honours
-    CPU affinity and cgroup quotas), capped by ``max_threads`` (see
-    :func:`set_config`) and by numba's own ceiling
-    ``numba.config.NUMBA_NUM_THREADS`` (the environment variable
-    ``NUMBA_NUM_THREADS``, which joblib's process workers set to their share
-    of the cores, so nested parallelism does not oversubscribe). ``n_jobs``
-    does not enter: as in scikit-learn, whose compiled loops use every core
-    whatever ``n_jobs`` says, ``n_jobs`` governs joblib-level parallelism
-    (workers fitting estimators) only. Results never depend on the number
-    of threads.
+    CPU affinity and cgroup quotas; read once per process), capped by
+
+    * ``max_threads`` (see :func:`set_config`), the package's own cap;
+    * the OpenMP limit the calling thread sees, read as scikit-learn reads
+      it for its own compiled loops (``HistGradientBoosting``, ``KMeans``):
+      ``threadpoolctl.threadpool_limits(n, user_api="openmp")`` (for the
+      thread that enters it) and the environment variable
+      ``OMP_NUM_THREADS`` (for every thread) limit skvariance's compiled
+      loops as they limit scikit-learn's. If the installed scikit-learn
+      cannot report it (no OpenMP), this cap does not apply;
+    * numba's own ceiling ``numba.config.NUMBA_NUM_THREADS`` (the
+      environment variable ``NUMBA_NUM_THREADS``, which joblib's process
+      workers set to their share of the cores, so nested parallelism does
+      not oversubscribe).
+
+    ``n_jobs`` does not enter: as in scikit-learn, whose compiled loops use
+    every core whatever ``n_jobs`` says, ``n_jobs`` governs joblib-level
+    parallelism (workers fitting estimators) only. Results never depend on
+    the number of threads.
 
     Returns
     -------
@@ -106,11 +135,19 @@ def compiled_n_threads() -> int:
     >>> with skvariance.config_context(max_threads=1):
     ...     compiled_n_threads()
     1
+    >>> from threadpoolctl import threadpool_limits
+    >>> with threadpool_limits(limits=1, user_api="openmp"):
+    ...     compiled_n_threads()
+    1
     """
     import numba
-    from joblib import cpu_count
 
-    n = min(cpu_count(), numba.config.NUMBA_NUM_THREADS)
+    from .utils._sklearn_compat import openmp_thread_limit
+
+    n = min(_process_cpu_count(), numba.config.NUMBA_NUM_THREADS)
+    openmp = openmp_thread_limit()  # threadpoolctl's / OMP_NUM_THREADS' limit
+    if openmp is not None:
+        n = min(n, openmp)
     cap = _get_threadlocal_config()["max_threads"]
     if cap != -1:
         n = min(n, cap)
@@ -152,8 +189,11 @@ def set_config(
         conformal, quantile and isotonic kernels). Default ``-1``: every
         core (the rule is ``skvariance._config.compiled_n_threads()``). A
         positive int caps the count, for example ``1`` to leave the other
-        cores to other work. It is independent of ``n_jobs``, which governs joblib
-        workers only; results do not depend on it.
+        cores to other work. The OpenMP limit that governs scikit-learn's
+        compiled loops (``threadpoolctl.threadpool_limits(n,
+        user_api="openmp")``, ``OMP_NUM_THREADS``) caps the count too: the
+        smaller of the two applies. It is independent of ``n_jobs``, which
+        governs joblib workers only; results do not depend on it.
 
     See Also
     --------

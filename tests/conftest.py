@@ -150,17 +150,49 @@ def pytest_sessionstart(session):
 
 
 @pytest.fixture
-def parallel_kernels(monkeypatch):
+def openmp_every_core():
+    """Lift the suite's OpenMP limit of one thread for one test.
+
+    The root ``conftest.py`` runs every worker under
+    ``threadpool_limits(limits=1)`` with ``OMP_NUM_THREADS=1``, and the
+    package's compiled loops honour that limit (see
+    ``skvariance._config.compiled_n_threads``): without this fixture they
+    run on one thread, and a test comparing thread counts would compare
+    one with one. Yields the number of cores the limit is lifted to.
+    """
+    import joblib
+    from threadpoolctl import threadpool_limits
+
+    # imported for its side effect too: it loads scikit-learn's OpenMP
+    # runtime, the one the package reads, before threadpoolctl looks
+    from skvariance.utils._sklearn_compat import openmp_thread_limit
+
+    cores = joblib.cpu_count()
+    with threadpool_limits(limits=cores, user_api="openmp"):
+        assert openmp_thread_limit() in (None, cores)
+        yield cores
+
+
+@pytest.fixture
+def parallel_kernels(monkeypatch, openmp_every_core):
     """Parallel kernels start their threads whatever the size of the input.
 
     A parallel kernel runs on one thread when a call's work is below
     ``skvariance._kernels._config.SMALL_WORK``; the tests that compare
     thread counts (or record them) use this fixture so that their small
-    inputs still run on every thread the rule gives.
+    inputs still run on every thread the rule gives. The suite's OpenMP
+    limit of one thread is lifted too (:func:`openmp_every_core`).
     """
+    import numba
+
+    from skvariance._config import compiled_n_threads
     from skvariance._kernels import _config
 
     monkeypatch.setattr(_config, "SMALL_WORK", 0)
+    # the fixture's promise, which the tests comparing one thread with
+    # "every thread" rely on: the rule gives every core here
+    every_core = min(openmp_every_core, numba.config.NUMBA_NUM_THREADS)
+    assert compiled_n_threads() == every_core, "the OpenMP limit was not lifted"
 
 
 if __name__ == "__main__":

@@ -15,7 +15,10 @@ Conventions (see ``skvariance/_kernels/__init__.py``):
   seeding does not reach: they take integer seeds or pre-drawn arrays.
 * Threads: a ``parallel=True`` kernel runs on
   :func:`skvariance._config.compiled_n_threads` threads (every core, capped
-  by ``skvariance.set_config(max_threads=...)``, and by a lower
+  by ``skvariance.set_config(max_threads=...)``, by the OpenMP limit of the
+  calling thread -- ``threadpoolctl.threadpool_limits(n,
+  user_api="openmp")`` or ``OMP_NUM_THREADS``, read as scikit-learn reads
+  it for its own compiled loops --, by ``NUMBA_NUM_THREADS`` and by a lower
   ``numba.set_num_threads`` of the calling thread), set around each call, so
   every compiled loop of the package follows that one rule whoever calls
   it; ``n_jobs`` never reaches a kernel. Such kernels are called from
@@ -83,9 +86,12 @@ def _threaded(dispatcher, work=None):
         previous = numba.get_num_threads()
         # a lower numba setting of the calling thread (numba.set_num_threads)
         # is honoured too, as scikit-learn honours threadpoolctl's limits
-        n = min(compiled_n_threads(), previous)
-        if n > 1 and estimate(*args) < SMALL_WORK:
-            n = 1  # waking the other threads would cost more than the work
+        if estimate(*args) < SMALL_WORK:
+            # waking the other threads would cost more than the work; the
+            # rule is not read either (joblib.cpu_count: ~50 us a call)
+            n = 1
+        else:
+            n = min(compiled_n_threads(), previous)
         if n == previous:
             return dispatcher(*args)
         numba.set_num_threads(n)

@@ -317,8 +317,9 @@ def check_n_jobs(n_jobs, *, name: str = "n_jobs") -> int | None:
 def effective_n_threads(n_jobs=None) -> int:
     """Threads a compiled (numba) kernel uses: the package rule.
 
-    Every core, capped by ``skvariance.set_config(max_threads=...)`` and by
-    numba's ``NUMBA_NUM_THREADS`` (see
+    Every core, capped by ``skvariance.set_config(max_threads=...)``, by the
+    OpenMP limit (``threadpoolctl``, ``OMP_NUM_THREADS``) and by numba's
+    ``NUMBA_NUM_THREADS`` (see
     ``skvariance._config.compiled_n_threads()``). ``n_jobs`` is checked
     (:func:`check_n_jobs`) but does not change the count: as in
     scikit-learn, ``n_jobs`` governs joblib workers, while compiled loops

@@ -221,6 +221,7 @@ def test_tree_path_is_chosen_by_the_rule_and_falls_back():
     assert _compute_tree(rng.normal(size=(1000, 3)) * 1e200, 5, None) is None
 
 
+@pytest.mark.usefixtures("openmp_every_core")
 def test_tree_path_ignores_threads_and_n_jobs(monkeypatch):
     # 3,000 rows: the tree path splits them into chunks over threads
     X = _grid(3000, 3, 12, 7)

@@ -282,6 +282,7 @@ def test_n_jobs_invariance_computes_the_neighbours_in_every_run(name, monkeypatc
             np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.usefixtures("openmp_every_core")
 def test_n_jobs_follows_the_package_rule():
     X, y = _data(n=200)
     with pytest.raises(ValueError, match="n_jobs == 0 has no meaning"):

@@ -2,8 +2,11 @@
 float32 Gram blocks.
 
 Rule (``skvariance._config.compiled_n_threads``): every core, capped by
-``set_config(max_threads=...)`` and numba's ``NUMBA_NUM_THREADS``; ``n_jobs``
-does not enter. Results never depend on the number of threads.
+``set_config(max_threads=...)``, numba's ``NUMBA_NUM_THREADS`` and the
+OpenMP limit (threadpoolctl, ``OMP_NUM_THREADS``); ``n_jobs`` does not
+enter. Results never depend on the number of threads. The suite runs under
+an OpenMP limit of one thread: the tests that count threads lift it
+(``openmp_every_core`` / ``parallel_kernels`` in ``tests/conftest.py``).
 """
 
 import importlib
@@ -41,6 +44,7 @@ def _threads_seen(out):
     return out
 
 
+@pytest.mark.usefixtures("openmp_every_core")
 def test_rule_is_every_core_capped_by_max_threads_whatever_n_jobs():
     assert skvariance.get_config()["max_threads"] == -1
     assert compiled_n_threads() == EVERY_CORE
@@ -89,6 +93,7 @@ def _threads_seen_scaled(out, scale):
 
 
 @multicore
+@pytest.mark.usefixtures("openmp_every_core")
 def test_small_inputs_run_on_one_thread():
     # waking the threads costs more than a small input's work: below
     # SMALL_WORK array elements one thread, from SMALL_WORK on every core
@@ -194,6 +199,7 @@ def test_bootstrap_and_smote_kernels_follow_max_threads(monkeypatch):
 
 
 @multicore
+@pytest.mark.usefixtures("openmp_every_core")
 def test_neighbour_search_threads_follow_the_rule_not_n_jobs(monkeypatch):
     pools = []
     real = _neighbors.ThreadPoolExecutor
