@@ -24,6 +24,8 @@ extensions = [
     "sphinx.ext.mathjax",
     "sphinx.ext.doctest",
     "numpydoc",
+    # after numpydoc: its docstring template compiled once, not per object
+    "numpydoc_template_cache",
     "matplotlib.sphinxext.plot_directive",
     "sphinx_gallery.gen_gallery",
     "api_reference",
