@@ -13,7 +13,7 @@ several seeds, then the tests -- and
 :class:`~skvariance.plotting.CriticalDifferenceDisplay` draws the result.
 
 The data sets are bundled with scikit-learn (no download). Run time: about
-20 s on one core (its 360 fits run in parallel with ``n_jobs``).
+7 s on one core (its 360 fits run in parallel with ``n_jobs``).
 """
 
 # %%
@@ -50,7 +50,7 @@ estimators = {
         StandardScaler(), LogisticRegression(max_iter=1000)
     ),
     "k nearest neighbours": make_pipeline(StandardScaler(), KNeighborsClassifier()),
-    "random forest": RandomForestClassifier(n_estimators=30),
+    "random forest": RandomForestClassifier(n_estimators=15),
     "decision tree": DecisionTreeClassifier(max_depth=4),
     "naive Bayes": GaussianNB(),
     "majority class": DummyClassifier(),
