@@ -34,6 +34,9 @@ SUBPACKAGES = [
     ("skvariance.utils.discovery", "Discovery"),
 ]
 
+# the names of the top-level package, listed first
+TOP_LEVEL = ["show_versions", "get_config", "set_config", "config_context"]
+
 HEADER = """\
 .. This file is written by doc/sphinxext/api_reference.py; do not edit.
 
@@ -50,14 +53,7 @@ subpackage shown, for example ``from skvariance.utils import derive_seeds``.
    :toctree: generated/
    :nosignatures:
 
-   skvariance.show_versions
-   skvariance.get_config
-   skvariance.set_config
-   skvariance.config_context
 """
-
-
-TOP_LEVEL = ["show_versions", "get_config", "set_config", "config_context"]
 
 
 def _public_names(module_name: str) -> list[str]:
@@ -91,7 +87,8 @@ def _section(module_name: str, title: str) -> str:
 
 
 def write_api(app, config=None):
-    text = HEADER + "\n" + "\n".join(_section(m, t) for m, t in SUBPACKAGES)
+    text = HEADER + "".join(f"   skvariance.{name}\n" for name in TOP_LEVEL)
+    text += "\n" + "\n".join(_section(m, t) for m, t in SUBPACKAGES)
     target = Path(app.srcdir) / "api.rst"
     if not target.exists() or target.read_text() != text:
         target.write_text(text)
