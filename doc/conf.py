@@ -24,6 +24,8 @@ extensions = [
     "sphinx.ext.mathjax",
     "sphinx.ext.doctest",
     "numpydoc",
+    # after numpydoc: its docstring template compiled once, not per object
+    "numpydoc_template_cache",
     "matplotlib.sphinxext.plot_directive",
     "sphinx_gallery.gen_gallery",
     "api_reference",
@@ -120,6 +122,9 @@ html_theme_options = {
     "show_toc_level": 2,
 }
 html_static_path = []
+# The ~200 API pages get a section navigation of their own, by subpackage
+# (doc/sphinxext/api_reference.py): the theme's lists all of them on each.
+html_sidebars = {"generated/*": ["sidebar-collapse.html", "api-nav.html"]}
 
 # The gallery runs in this process. One OpenMP thread for the compiled
 # scikit-learn estimators (HistGradientBoosting...): on a busy machine their

@@ -18,7 +18,7 @@ with scikit-learn, in the three steps skvariance is built around:
 Run it with ``python examples/plot_quickstart.py``: it prints its results,
 saves the figure to ``skvariance_quickstart.png`` in the temporary directory
 (and says where), and shows it too when matplotlib has a window to show it
-in. Run time: about 10 s on one core (plus about 12 s the very first time,
+in. Run time: about 5 s on one core (plus about 12 s the very first time,
 while numba compiles the bootstrap kernels; they are cached afterwards).
 """
 
@@ -38,8 +38,8 @@ from skvariance.model_selection import seed_cross_validate
 X, y = load_breast_cancer(return_X_y=True)
 cv = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
 models = {
-    "random forest": RandomForestClassifier(n_estimators=25, max_features=3),
-    "extra trees": ExtraTreesClassifier(n_estimators=25, max_features=3),
+    "random forest": RandomForestClassifier(n_estimators=10, max_features=3),
+    "extra trees": ExtraTreesClassifier(n_estimators=10, max_features=3),
 }
 results = {
     name: seed_cross_validate(
