@@ -48,6 +48,11 @@ results = {
     for name, model in models.items()
 }
 
+# The components are ANOVA estimates: "seed" is how much the mean over the
+# five splits moves from seed to seed beyond what the seed-by-split noise
+# ("residual") explains. An estimate below zero is reported as 0: for the
+# extra trees the seeds' range is no wider than that noise predicts -- the
+# seed matters only through its interaction with the split.
 for name, result in results.items():
     scores = result.scores["accuracy"]  # shape (n_seeds, n_splits)
     per_seed = scores.mean(axis=1)

@@ -61,5 +61,9 @@ def setup(app):
     app.setup_extension("numpydoc")
     # what numpydoc.setup(app, get_doc_object_=...) would store; calling its
     # setup a second time would register its config values and handlers twice
-    numpydoc.numpydoc.get_doc_object = get_doc_object
+    if hasattr(docscrape_sphinx, "get_doc_object_orig") and hasattr(
+        numpydoc.numpydoc, "get_doc_object"
+    ):
+        # another numpydoc layout: leave it as it is (only slower)
+        numpydoc.numpydoc.get_doc_object = get_doc_object
     return {"parallel_read_safe": True, "parallel_write_safe": True}
