@@ -33,6 +33,19 @@ ESTIMATORS = list(instances_to_check())
 SAMPLERS = list(instances_to_check(type_filter="sampler"))
 
 
+def _first_of_each_class(estimators):
+    """Split the configurations into the first of each class (its defaults:
+    see ``test_first_configuration_is_the_defaults``) and the tuned rest."""
+    first, tuned, seen = [], [], set()
+    for estimator in estimators:
+        (tuned if type(estimator) in seen else first).append(estimator)
+        seen.add(type(estimator))
+    return first, tuned
+
+
+DEFAULT_CONFIGURATIONS, TUNED_CONFIGURATIONS = _first_of_each_class(ESTIMATORS)
+
+
 def _ids(estimator):
     return type(estimator).__name__
 
@@ -58,9 +71,25 @@ def _listed(mark):
 
 
 @_listed(
-    parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
+    parametrize_with_checks(
+        DEFAULT_CONFIGURATIONS, expected_failed_checks=expected_failed_checks
+    )
 )
 def test_sklearn_compatible_estimator(estimator, check):
+    """scikit-learn's checks on every estimator with its default parameters."""
+    check(estimator)
+
+
+@pytest.mark.slow
+@_listed(
+    parametrize_with_checks(
+        TUNED_CONFIGURATIONS, expected_failed_checks=expected_failed_checks
+    )
+)
+def test_sklearn_compatible_tuned_configuration(estimator, check):
+    """The same checks on the tuned configurations (other methods, scores,
+    weightings): about 45 s of CPU, run by CI in its ``-m slow`` step with
+    the simulations, so the README's suite stays short."""
     check(estimator)
 
 
