@@ -404,11 +404,15 @@ class HyperparameterImportanceDisplay:
             )
             ax.legend(loc="upper right", fontsize=8)
         self.noise_markers_ = dict(zip([_label(k) for k in keys], noise_std))
-        for yi, s, v in zip(y[:n_effects], std[:n_effects], values[:n_effects]):
-            # share of the variance over the search space (not for noise bars)
+        for yi, s, v, tick in zip(
+            y[:n_effects], std[:n_effects], values[:n_effects], noise_std
+        ):
+            # share of the variance over the search space (not for noise
+            # bars), written past the bar and past its noise tick
             share = v / res.total_variance if res.total_variance > 0 else np.nan
             if np.isfinite(share):
-                ax.text(s, yi, f" {100 * share:.0f}%", va="center", fontsize=8)
+                x = max(s, tick) if np.isfinite(tick) else s
+                ax.text(x, yi, f" {100 * share:.0f}%", va="center", fontsize=8)
         ax.set_xlabel(f"standard deviation of the {res.metric} ({res.method})")
         ax.set_title("Hyperparameter effects\nbeside seed and split noise")
         self.labels_ = labels

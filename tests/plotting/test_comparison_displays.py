@@ -93,6 +93,19 @@ def test_importance_display_bars_and_noise_line():
         assert x == pytest.approx(expected[label])
     assert len(offsets) == len(rows) - 2  # no tick on the seed and split bars
     assert not [ln for ln in disp.ax_.lines if ln.get_linestyle() == "--"]
+    # each share is written past its bar and past its noise tick, never on it
+    shares = {int(round(t.get_position()[1])): t for t in disp.ax_.texts}
+    assert len(shares) == 3
+    for yv, text in shares.items():
+        label = disp.labels_[::-1][yv]
+        bar = np.sqrt(max(result.main_effects.get(label, 0.0), 0.0))
+        if label not in result.main_effects:
+            bar = np.sqrt(max(next(iter(result.interactions.values())), 0.0))
+        assert text.get_position()[0] == pytest.approx(max(bar, expected[label]))
+    assert any(
+        text.get_position()[0] > widths[len(disp.labels_) - 1 - yv]
+        for yv, text in shares.items()
+    ), "no share sits past a noise tick longer than its bar: the test misses it"
 
 
 def test_importance_display_without_seeds():
