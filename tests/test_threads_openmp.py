@@ -15,26 +15,15 @@ import joblib
 import numba
 import numpy as np
 import pytest
-from numba import prange
+from kernels._probe import EVERY_CORE, multicore, threads_seen
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import skvariance
 from skvariance._config import compiled_n_threads
-from skvariance._kernels._config import kernel
 from skvariance.evaluation import bootstrap_ci
 from skvariance.resampling import SMOTE
 from skvariance.utils import _sklearn_compat
 from skvariance.utils._sklearn_compat import openmp_thread_limit
-
-EVERY_CORE = min(joblib.cpu_count(), numba.config.NUMBA_NUM_THREADS)
-multicore = pytest.mark.skipif(EVERY_CORE < 2, reason="needs two cores")
-
-
-@kernel(parallel=True, cache=False)  # reads numba globals: not cacheable
-def _threads_seen(out):
-    for i in prange(out.shape[0]):
-        out[i] = numba.get_num_threads()
-    return out
 
 
 def _openmp_reported():
@@ -59,18 +48,18 @@ def test_a_parallel_kernel_runs_on_the_openmp_limit():
     out = np.zeros(64, dtype=np.int64)
     before = numba.get_num_threads()
     with threadpool_limits(limits=1, user_api="openmp"):
-        assert set(_threads_seen(out)) == {1}
+        assert set(threads_seen(out)) == {1}
     assert numba.get_num_threads() == before  # the caller's setting restored
     with threadpool_limits(limits=2, user_api="openmp"):
-        assert set(_threads_seen(out)) == {min(2, EVERY_CORE)}
+        assert set(threads_seen(out)) == {min(2, EVERY_CORE)}
         # max_threads still caps below the OpenMP limit
         with skvariance.config_context(max_threads=1):
-            assert set(_threads_seen(out)) == {1}
+            assert set(threads_seen(out)) == {1}
     # and the OpenMP limit below max_threads
     with skvariance.config_context(max_threads=2):
         with threadpool_limits(limits=1, user_api="openmp"):
-            assert set(_threads_seen(out)) == {1}
-    assert set(_threads_seen(out)) == {EVERY_CORE}
+            assert set(threads_seen(out)) == {1}
+    assert set(threads_seen(out)) == {EVERY_CORE}
 
 
 @multicore

@@ -16,6 +16,7 @@ import joblib
 import numba
 import numpy as np
 import pytest
+from kernels._probe import EVERY_CORE, multicore, threads_seen
 from numba import prange
 
 import skvariance
@@ -32,16 +33,6 @@ from skvariance.evaluation import bootstrap_ci
 from skvariance.resampling import SMOTE, _neighbors
 from skvariance.resampling._neighbors import class_kneighbors
 from skvariance.utils.validation import effective_n_threads
-
-EVERY_CORE = min(joblib.cpu_count(), numba.config.NUMBA_NUM_THREADS)
-multicore = pytest.mark.skipif(EVERY_CORE < 2, reason="needs two cores")
-
-
-@kernel(parallel=True, cache=False)  # reads numba globals: not cacheable
-def _threads_seen(out):
-    for i in prange(out.shape[0]):
-        out[i] = numba.get_num_threads()
-    return out
 
 
 @pytest.mark.usefixtures("openmp_every_core")
@@ -73,20 +64,20 @@ def test_max_threads_is_checked_before_anything_changes(value, error):
 @pytest.mark.usefixtures("parallel_kernels")
 def test_a_parallel_kernel_runs_on_the_rule():
     out = np.zeros(64, dtype=np.int64)
-    assert set(_threads_seen(out)) == {EVERY_CORE}
+    assert set(threads_seen(out)) == {EVERY_CORE}
     with skvariance.config_context(max_threads=1):
-        assert set(_threads_seen(out)) == {1}
+        assert set(threads_seen(out)) == {1}
     # the caller's numba setting is restored, and a lower one honoured
     assert numba.get_num_threads() == EVERY_CORE
     try:
         numba.set_num_threads(1)
-        assert set(_threads_seen(out)) == {1}
+        assert set(threads_seen(out)) == {1}
     finally:
         numba.set_num_threads(EVERY_CORE)
 
 
 @kernel(parallel=True, cache=False, work=lambda out, scale: out.size * scale)
-def _threads_seen_scaled(out, scale):
+def threads_seen_scaled(out, scale):
     for i in prange(out.shape[0]):
         out[i] = numba.get_num_threads()
     return out
@@ -99,23 +90,23 @@ def test_small_inputs_run_on_one_thread():
     # SMALL_WORK array elements one thread, from SMALL_WORK on every core
     assert SMALL_WORK == 2**15
     before = numba.get_num_threads()
-    assert set(_threads_seen(np.zeros(SMALL_WORK - 1, np.int64))) == {1}
+    assert set(threads_seen(np.zeros(SMALL_WORK - 1, np.int64))) == {1}
     assert numba.get_num_threads() == before
-    assert set(_threads_seen(np.zeros(SMALL_WORK, np.int64))) == {EVERY_CORE}
+    assert set(threads_seen(np.zeros(SMALL_WORK, np.int64))) == {EVERY_CORE}
     # a kernel's own work estimate replaces the count of elements
     out = np.zeros(64, np.int64)
-    assert set(_threads_seen_scaled(out, SMALL_WORK // 64 - 1)) == {1}
-    assert set(_threads_seen_scaled(out, SMALL_WORK // 64)) == {EVERY_CORE}
+    assert set(threads_seen_scaled(out, SMALL_WORK // 64 - 1)) == {1}
+    assert set(threads_seen_scaled(out, SMALL_WORK // 64)) == {EVERY_CORE}
     # max_threads still caps a large input
     with skvariance.config_context(max_threads=1):
-        assert set(_threads_seen(np.zeros(SMALL_WORK, np.int64))) == {1}
+        assert set(threads_seen(np.zeros(SMALL_WORK, np.int64))) == {1}
     assert numba.get_num_threads() == before
 
 
 @multicore
 def test_small_input_rule_reads_the_module_setting(parallel_kernels):
     assert _config.SMALL_WORK == 0
-    assert set(_threads_seen(np.zeros(4, np.int64))) == {EVERY_CORE}
+    assert set(threads_seen(np.zeros(4, np.int64))) == {EVERY_CORE}
 
 
 def test_work_estimates_of_the_kernels():
