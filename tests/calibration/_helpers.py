@@ -3,6 +3,7 @@
 import re
 
 import numpy as np
+from scipy.stats import norm
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.linear_model import LinearRegression
 from sklearn.utils import check_random_state
@@ -101,3 +102,36 @@ def jab_by_hand(model, X, y, n_resamples, seed):
     for b, s in enumerate(samples):
         in_bag[b, s] = True
     return models, (~in_bag).T.astype(float)
+
+
+class Gaussian(RegressorMixin, BaseEstimator):
+    """One quantile model per level (``quantile``): ``x0 + Phi^-1(quantile)``."""
+
+    def __init__(self, quantile=0.5):
+        self.quantile = quantile
+
+    def fit(self, X, y, sample_weight=None):
+        self.n_features_in_ = np.asarray(X).shape[1]
+        return self
+
+    def predict(self, X):
+        return np.asarray(X)[:, 0] + norm.ppf(self.quantile)
+
+
+def massless_group_cv_plus():
+    """Leave-one-out CV+ on 30 rows whose group 1 has no calibration weight.
+
+    Returns ``(X, reg)``: group 0 (the first 15 rows) has weight 1, group 1
+    weight 0, so a group-1 test row has no calibration mass at all.
+    """
+    from sklearn.model_selection import LeaveOneOut
+
+    from skvariance.calibration import ConformalRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 2))
+    y = X[:, 0] + rng.normal(size=30)
+    g = np.repeat([0, 1], 15)
+    w = np.where(g == 1, 0.0, 1.0)
+    reg = ConformalRegressor(LinearRegression(), method="cv_plus", cv=LeaveOneOut())
+    return X, reg.fit(X, y, groups=g, shift_weight=w)

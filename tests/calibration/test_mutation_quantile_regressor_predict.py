@@ -12,25 +12,10 @@ import warnings
 import numpy as np
 import pytest
 from scipy.stats import norm
-from sklearn.base import BaseEstimator, RegressorMixin
 
 from skvariance.calibration import CalibrationSizeWarning, ConformalQuantileRegressor
 
-from ._helpers import whole
-
-
-class Gaussian(RegressorMixin, BaseEstimator):
-    """One quantile model per level (``quantile``): ``x0 + Phi^-1(quantile)``."""
-
-    def __init__(self, quantile=0.5):
-        self.quantile = quantile
-
-    def fit(self, X, y, sample_weight=None):
-        self.n_features_in_ = np.asarray(X).shape[1]
-        return self
-
-    def predict(self, X):
-        return np.asarray(X)[:, 0] + norm.ppf(self.quantile)
+from ._helpers import Gaussian, whole
 
 
 def _data(n, seed=0):

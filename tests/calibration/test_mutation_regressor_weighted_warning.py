@@ -7,22 +7,16 @@ whole message (how many rows, the highest coverage) and where it points.
 import warnings
 
 import numpy as np
-from sklearn.linear_model import LinearRegression
-from sklearn.model_selection import LeaveOneOut
 
-from skvariance.calibration import CalibrationSizeWarning, ConformalRegressor
+from skvariance.calibration import CalibrationSizeWarning
+
+from ._helpers import massless_group_cv_plus
 
 
 def test_weighted_infinite_bound_warning_whole_message_and_caller():
     # group 1 has no calibration weight: its two test rows are unbounded at
     # any level, the group-0 row is finite
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(30, 2))
-    y = X[:, 0] + rng.normal(size=30)
-    g = np.repeat([0, 1], 15)
-    w = np.where(g == 1, 0.0, 1.0)
-    reg = ConformalRegressor(LinearRegression(), method="cv_plus", cv=LeaveOneOut())
-    reg.fit(X, y, groups=g, shift_weight=w)
+    X, reg = massless_group_cv_plus()
     with warnings.catch_warnings(record=True) as rec:
         warnings.simplefilter("always")
         bounds = reg.predict_interval(

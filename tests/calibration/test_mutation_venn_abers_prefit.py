@@ -13,12 +13,11 @@ import numpy as np
 import pytest
 from sklearn.base import BaseEstimator
 from sklearn.datasets import make_classification
-from sklearn.model_selection import train_test_split
 from sklearn.naive_bayes import GaussianNB
 
 from skvariance.calibration import VennAbersClassifier
 
-from .test_venn_abers import naive_pair
+from .test_venn_abers import naive_pair, split_pair_by_hand
 
 
 class _NoClasses(BaseEstimator):
@@ -47,14 +46,8 @@ def test_fit_accepts_pair_models_without_classes():
     X, y = make_classification(n_samples=80, random_state=1)
     va = VennAbersClassifier(_NoClasses(), calibration_size=30, random_state=5)
     va.fit(X, y)
-    train, cal = train_test_split(
-        np.arange(80), test_size=30, random_state=5, stratify=y
-    )
-    model = GaussianNB().fit(X[train], y[train])
     X_test = X[:12]
-    ref = naive_pair(
-        model.predict_proba(X[cal])[:, 1], y[cal], model.predict_proba(X_test)[:, 1]
-    )
+    ref = split_pair_by_hand(X, y, X_test, calibration_size=30, seed=5)
     np.testing.assert_allclose(va.predict_proba_interval(X_test), ref, atol=1e-12)
 
 

@@ -72,20 +72,26 @@ def test_tables_equal_isotonic_refits_with_ties(seed):
     assert np.all(p0 <= p1)
 
 
+def split_pair_by_hand(X, y, X_test, calibration_size, seed):
+    """The Venn-Abers pair of a GaussianNB fitted on the training rows of an
+    independent stratified ``train_test_split`` with the classifier's seed."""
+    train, cal = train_test_split(
+        np.arange(y.size), test_size=calibration_size, random_state=seed, stratify=y
+    )
+    model = GaussianNB().fit(X[train], y[train])
+    return naive_pair(
+        model.predict_proba(X[cal])[:, 1], y[cal], model.predict_proba(X_test)[:, 1]
+    )
+
+
 def test_estimator_interval_equals_refits_on_calibration_rows():
     # the classifier's own split: the reference takes its calibration rows
     # from an independent train_test_split with the same seed
     X, y = make_classification(n_samples=80, random_state=1)
     va = VennAbersClassifier(GaussianNB(), calibration_size=30, random_state=5)
     va.fit(X, y)
-    train, cal = train_test_split(
-        np.arange(80), test_size=30, random_state=5, stratify=y
-    )
-    model = GaussianNB().fit(X[train], y[train])
     X_test = X[:12]
-    ref = naive_pair(
-        model.predict_proba(X[cal])[:, 1], y[cal], model.predict_proba(X_test)[:, 1]
-    )
+    ref = split_pair_by_hand(X, y, X_test, calibration_size=30, seed=5)
     np.testing.assert_allclose(va.predict_proba_interval(X_test), ref, atol=1e-12)
     p = ref[:, 1] / (1 - ref[:, 0] + ref[:, 1])
     np.testing.assert_allclose(va.predict_proba(X_test)[:, 1], p, atol=1e-12)
